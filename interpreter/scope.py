@@ -1,0 +1,63 @@
+"""What an expression can see while one state runs.
+
+A `Scope` is frozen: each step of a state's data flow makes a new one with `with_current`,
+`with_result` or `with_error_output`. The clock and the random source are injected through
+`World` so a run is deterministic when the caller fixes them (no global clock, no sleeping).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+
+from interpreter.jsontypes import ABSENT, JSON
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class World:
+    """The outside world as the interpreter may see it: one instant and one random source."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scope:
+    """Everything an expression may read.
+
+    Attributes:
+        current: what ``$`` denotes for a JSONPath expression at this step (the raw input for
+            InputPath, the effective input for Parameters, the result for ResultSelector ...).
+        context: the context object, ``$$`` in JSONPath and ``$states.context`` in JSONata.
+        variables: workflow variables, ``$name`` in both languages.
+        state_input: the state's raw input, ``$states.input`` in JSONata.
+        result: ``$states.result`` (JSONata), ABSENT until the state's work produced one.
+        error_output: ``$states.errorOutput`` (JSONata), only inside a Catcher.
+        world: the injected clock and random source.
+    """
+
+    current: JSON
+    context: JSON
+    variables: Mapping[str, JSON]
+    state_input: JSON
+    result: JSON = ABSENT
+    error_output: JSON = ABSENT
+    world: World = field(default_factory=World)
+
+    def with_current(self, value: JSON) -> Scope:
+        """The same scope with ``$`` bound to `value`."""
+        return replace(self, current=value)
+
+    def with_result(self, value: JSON) -> Scope:
+        """The same scope with ``$states.result`` bound (and ``$`` too, for ResultSelector)."""
+        return replace(self, current=value, result=value)
+
+    def with_error_output(self, value: JSON) -> Scope:
+        """The same scope inside a Catcher: ``$states.errorOutput`` bound, ``$`` too."""
+        return replace(self, current=value, error_output=value)
+
+    def with_variables(self, variables: Mapping[str, JSON]) -> Scope:
+        """The same scope with another set of workflow variables."""
+        return replace(self, variables=variables)
