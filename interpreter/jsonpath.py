@@ -1,0 +1,478 @@
+"""JSONPath as AWS Step Functions evaluates it (Jayway JsonPath semantics).
+
+This is the only module that imports `jsonpath_ng`. A path is compiled once (`compile_path`,
+memoised) into an immutable `Path`; resolving it is cheap:
+
+* a *definite* path (only ``.name``, ``['name']`` and ``[index]`` steps) is walked by our own
+  step walker, which also reproduces Jayway's wording when the walk fails;
+* an *indefinite* path (wildcard, ``..``, filter, slice, union) is handed to a `jsonpath_ng.ext`
+  expression parsed at compile time, and always yields a list (``[]`` when nothing matches).
+
+Three roots exist: ``$`` (the current value), ``$$`` (the context object) and ``$name``
+(workflow variable ``name``, added to JSONPath states on 2024-11-22).
+
+`ReferencePath` and `set_at` implement ``ResultPath``: a definite path on ``$`` whose target is
+created (or replaced) by copying only the spine of objects that lead to it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal, TypeAlias
+
+from jsonpath_ng import JSONPath as _EnginePath
+from jsonpath_ng.ext import parse as _engine_parse
+
+from interpreter.errors import ASLError, ErrorName, ExpressionError, StatesError
+from interpreter.jsontypes import JSON, dumps
+from interpreter.scope import Scope
+
+__all__ = [
+    "Path",
+    "PathMissing",
+    "ReferencePath",
+    "compile_path",
+    "compile_reference_path",
+    "set_at",
+]
+
+Step: TypeAlias = str | int
+"""One step of a definite path: an object key (str) or an array index (int)."""
+
+Root: TypeAlias = Literal["input", "context", "variable"]
+
+# Workflow variable names: a letter or underscore, then letters, digits, underscores
+# (AWS developer guide, "Passing data between states with variables").
+_VARIABLE_RE: Final = re.compile(r"\$([^\W\d]\w*)")
+_INDEX_RE: Final = re.compile(r"\s*(-?\d+)\s*")
+# Jayway reads a dot-notation property up to the next '.', '[' or '(' (PathCompiler).
+_DOT_NAME_END: Final = frozenset(".[(")
+
+# Jayway builds its "not an object" messages from the Java class of the value and the name of
+# its JsonProvider (PropertyPathToken / PathToken). The provider AWS uses is not recorded; these
+# are the names Jayway's default provider (json-smart) would print.
+_JSON_PROVIDER: Final = "com.jayway.jsonpath.spi.json.JsonSmartJsonProvider"
+_JAVA_INT_MAX: Final = 2**31 - 1
+
+
+class PathMissing(ASLError):
+    """The path matched nothing where AWS requires a match (a definite path).
+
+    Attributes:
+        path: the path text as written in the definition.
+        detail: Jayway's message, e.g. ``No results for path: $['a']``.
+    """
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(self.invalid_path_cause())
+
+    def invalid_path_cause(self) -> str:
+        """The cause AWS reports for InputPath/OutputPath (recorded, test_base_scenarios)."""
+        return f"Invalid path '{self.path}' : {self.detail}"
+
+    def field_cause(self, field_name: str, input_value: JSON) -> str:
+        """The cause AWS reports for ``x.$`` templates, ErrorPath and CausePath (recorded)."""
+        return (
+            f"The JSONPath '{self.path}' specified for the field '{field_name}' "
+            f"could not be found in the input '{_dumps_lenient(input_value)}'"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Tokenising
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """One lexical step of a path body.
+
+    `step` is set for simple steps (key or index); `engine_text` is what the step becomes in the
+    `jsonpath_ng` syntax (simple keys are re-quoted so any Jayway name survives that lexer).
+    """
+
+    step: Step | None
+    engine_text: str
+
+
+def _quote(name: str) -> str:
+    escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+    return f"['{escaped}']"
+
+
+def _find_bracket_end(text: str, body: str, start: int) -> int:
+    """Index of the ``]`` closing the ``[`` at `start`, skipping quoted text and parentheses."""
+    depth = 0
+    quote: str | None = None
+    i = start + 1
+    while i < len(body):
+        c = body[i]
+        if quote is not None:
+            if c == "\\":
+                i += 2
+                continue
+            if c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "]" and depth == 0:
+            return i
+        i += 1
+    raise ExpressionError(f"'{text}' has an unclosed '['")
+
+
+def _unquote(content: str) -> str | None:
+    """The key named by a bracket holding one quoted string, or None if it is something else."""
+    content = content.strip()
+    if len(content) < 2 or content[0] not in "'\"" or content[-1] != content[0]:
+        return None
+    quote = content[0]
+    out: list[str] = []
+    i = 1
+    while i < len(content) - 1:
+        c = content[i]
+        if c == "\\" and i + 1 < len(content) - 1:
+            out.append(content[i + 1])
+            i += 2
+            continue
+        if c == quote:
+            return None  # several quoted names: a union such as ['a','b']
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _tokenise(text: str, body: str) -> tuple[_Segment, ...]:
+    """Split `body`, the part of `text` after the root, into segments (Jayway's PathCompiler
+    rules, simplified)."""
+    segments: list[_Segment] = []
+    i = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if body.startswith("..", i):
+            j = i + 2
+            if j < n and body[j] == "[":
+                end = _find_bracket_end(text, body, j)
+                segments.append(_Segment(None, body[i : end + 1]))
+                i = end + 1
+                continue
+            k = j
+            while k < n and body[k] not in _DOT_NAME_END:
+                k += 1
+            name = body[j:k]
+            if not name:
+                raise ExpressionError(f"'{text}' has an empty name after '..'")
+            segments.append(_Segment(None, ".." + ("*" if name == "*" else _quote(name))))
+            i = k
+        elif c == ".":
+            k = i + 1
+            while k < n and body[k] not in _DOT_NAME_END:
+                k += 1
+            name = body[i + 1 : k]
+            if k < n and body[k] == "(":
+                # Jayway functions (.length(), .min() ...) are not supported here.
+                raise ExpressionError(f"'{text}' calls a path function, which is not supported")
+            if not name:
+                raise ExpressionError(f"'{text}' has an empty property name")
+            if "]" in name:
+                raise ExpressionError(f"'{text}' has an unmatched ']'")
+            if " " in name:
+                # Jayway: "Use bracket notion ['my prop'] if your property contains blank characters"
+                raise ExpressionError(f"'{text}' has a blank in a property name")
+            if name == "*":
+                segments.append(_Segment(None, ".*"))
+            else:
+                segments.append(_Segment(name, _quote(name)))
+            i = k
+        elif c == "[":
+            end = _find_bracket_end(text, body, i)
+            content = body[i + 1 : end]
+            key = _unquote(content)
+            index = _INDEX_RE.fullmatch(content)
+            if key is not None:
+                segments.append(_Segment(key, _quote(key)))
+            elif index is not None:
+                value = int(index.group(1))
+                segments.append(_Segment(value, f"[{value}]"))
+            elif not content.strip():
+                raise ExpressionError(f"'{text}' has an empty '[]'")
+            else:
+                segments.append(_Segment(None, body[i : end + 1]))
+            i = end + 1
+        else:
+            raise ExpressionError(f"'{text}' has an unexpected character {c!r}")
+    return tuple(segments)
+
+
+def _split_root(text: str) -> tuple[Root, str | None, str]:
+    """(root, variable name, body after the root) of a path text."""
+    if text.startswith("$$"):
+        return "context", None, text[2:]
+    if text.startswith("$") and (len(text) == 1 or text[1] in ".["):
+        return "input", None, text[1:]
+    match = _VARIABLE_RE.match(text)
+    if match is not None:
+        body = text[match.end() :]
+        if body == "" or body[0] in ".[":
+            return "variable", match.group(1), body
+    raise ExpressionError(f"'{text}' is not a valid JSONPath (it must start with '$', '$$' or '$name')")
+
+
+# --------------------------------------------------------------------------------------------
+# Jayway's messages
+# --------------------------------------------------------------------------------------------
+
+
+def _fragment(step: Step) -> str:
+    """Jayway's rendering of one step (PropertyPathToken / ArrayIndexToken)."""
+    return f"['{step}']" if isinstance(step, str) else f"[{step}]"
+
+
+def _render(steps: tuple[Step, ...]) -> str:
+    """Jayway's normalised path text; ``$$`` and ``$name`` roots render as ``$`` as in AWS."""
+    return "$" + "".join(_fragment(s) for s in steps)
+
+
+def _java_class(value: JSON) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "java.lang.Boolean"
+    if isinstance(value, int):
+        return "java.lang.Integer" if -_JAVA_INT_MAX - 1 <= value <= _JAVA_INT_MAX else "java.lang.Long"
+    if isinstance(value, float):
+        return "java.lang.Double"
+    if isinstance(value, str):
+        return "java.lang.String"
+    if isinstance(value, list):
+        return "net.minidev.json.JSONArray"
+    return "net.minidev.json.JSONObject"
+
+
+def _java_string(value: JSON) -> str:
+    return value if isinstance(value, str) else _dumps_lenient(value)
+
+
+def _dumps_lenient(value: JSON) -> str:
+    """Compact JSON for messages; never raises (messages must not fail)."""
+    try:
+        return dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Path
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """A compiled JSONPath: ``$...``, ``$$...`` or ``$name...``.
+
+    Attributes:
+        text: the original text.
+        root: which document the path starts from.
+        variable: the variable name when `root` is ``"variable"``.
+        definite: True when the path names at most one value (no wildcard, filter, slice,
+            recursive descent or union); such a path resolves to the value itself.
+    """
+
+    text: str
+    root: Root
+    variable: str | None
+    definite: bool
+    _steps: tuple[Step, ...] = field(repr=False, compare=False)
+    _engine: _EnginePath | None = field(repr=False, compare=False)
+
+    def resolve(self, scope: Scope) -> JSON:
+        """Evaluate against the scope.
+
+        Returns the value for a definite path, the list of matches for an indefinite one.
+
+        Raises:
+            PathMissing: a definite path matched nothing.
+            StatesError: States.Runtime, the variable is not defined.
+        """
+        return self.resolve_in(self._document(scope))
+
+    def resolve_in(self, document: JSON) -> JSON:
+        """Evaluate the path's body against `document` (the root already chosen)."""
+        if self._engine is None:
+            return self._walk(document)
+        try:
+            return [match.value for match in self._engine.find(document)]
+        except Exception as exc:  # jsonpath_ng must never leak its own or Python's errors
+            raise PathMissing(self.text, f"Evaluation failed: {type(exc).__name__}") from exc
+
+    def _document(self, scope: Scope) -> JSON:
+        if self.root == "input":
+            return scope.current
+        if self.root == "context":
+            return scope.context
+        variables: Mapping[str, JSON] = scope.variables
+        name = self.variable or ""
+        if name not in variables:
+            # Not recorded from AWS: our own wording for a reference to an unassigned variable.
+            raise StatesError(
+                ErrorName.RUNTIME,
+                f"The JSONPath '{self.text}' references the variable '{name}', which is not defined",
+            )
+        return variables[name]
+
+    def _walk(self, document: JSON) -> JSON:
+        """Follow a definite path, failing with Jayway's wording (recorded where noted)."""
+        steps = self._steps
+        value = document
+        last = len(steps) - 1
+        for position, step in enumerate(steps):
+            if isinstance(step, str):
+                if not isinstance(value, dict):
+                    # Jayway PropertyPathToken on a non-object (wording not recorded from AWS).
+                    raise PathMissing(
+                        self.text,
+                        f"Expected to find an object with property {_fragment(step)} in path "
+                        f"{_render(steps[:position])} but found '{_java_class(value)}'. This is "
+                        f"not a json object according to the JsonProvider: '{_JSON_PROVIDER}'.",
+                    )
+                if step not in value:
+                    if position == last:
+                        # Recorded: "No results for path: $['NoSuchOutputPath']".
+                        raise PathMissing(self.text, f"No results for path: {_render(steps)}")
+                    # Recorded: "Missing property in path $['no']" for $.no.such.result.path.
+                    raise PathMissing(
+                        self.text, f"Missing property in path {_render(steps[: position + 1])}"
+                    )
+                value = value[step]
+            else:
+                if value is None:
+                    # Jayway ArrayPathToken.checkArrayModel (wording not recorded from AWS).
+                    raise PathMissing(self.text, f"The path {_render(steps[:position])} is null")
+                if not isinstance(value, list):
+                    remaining = "".join(_fragment(s) for s in steps[position:])
+                    raise PathMissing(
+                        self.text,
+                        f"Filter: {remaining} can only be applied to arrays. "
+                        f"Current context is: {_java_string(value)}",
+                    )
+                # Jayway counts a negative index from the end and finds nothing out of range,
+                # which a definite path reports as "No results for path".
+                effective = step + len(value) if step < 0 else step
+                if not 0 <= effective < len(value):
+                    raise PathMissing(self.text, f"No results for path: {_render(steps)}")
+                value = value[effective]
+        return value
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_path(text: str) -> Path:
+    """Compile a JSONPath once; `Path.resolve` then evaluates it cheaply.
+
+    Raises:
+        ExpressionError: the text is not a JSONPath we can evaluate.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError("A JSONPath must be a string")
+    root, variable, body = _split_root(text)
+    segments = _tokenise(text, body)
+    if all(segment.step is not None for segment in segments):
+        steps = tuple(s.step for s in segments if s.step is not None)
+        return Path(text, root, variable, True, steps, None)
+    engine_text = "$" + "".join(segment.engine_text for segment in segments)
+    return Path(text, root, variable, False, (), _parse_engine(text, engine_text))
+
+
+def _parse_engine(text: str, engine_text: str) -> _EnginePath:
+    """Parse with jsonpath_ng (compile time only); any failure or warning is a syntax error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return _engine_parse(engine_text)
+    except Exception as exc:  # jsonpath_ng raises assorted exception types on bad syntax
+        raise ExpressionError(f"'{text}' is not a valid JSONPath: {exc}") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Reference paths (ResultPath)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReferencePath:
+    """A definite path on ``$`` naming where a value is written (ResultPath)."""
+
+    text: str
+    steps: tuple[Step, ...]
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_reference_path(text: str) -> ReferencePath:
+    """Compile a ResultPath: ``$``, ``$.a.b``, ``$['a b'].c``, ``$.a[0]``.
+
+    Raises:
+        ExpressionError: not a definite path on ``$`` (ASL: a Reference Path may only use
+            ``.``/``[]`` member and index steps, no wildcard, filter or ``$$``).
+    """
+    path = compile_path(text)
+    if path.root != "input" or not path.definite:
+        raise ExpressionError(f"'{text}' is not a valid Reference Path")
+    return ReferencePath(text, path._steps)
+
+
+def set_at(doc: JSON, ref: ReferencePath, value: JSON) -> JSON:
+    """`doc` with `value` placed at `ref`; only the objects on the path are copied.
+
+    Missing objects along the way are created. An existing value on the way that is not an
+    object (or, for an index step, not an array long enough) cannot take the value.
+
+    Raises:
+        StatesError: States.ResultPathMatchFailure.
+    """
+    if not ref.steps:
+        return value
+    return _set(doc, ref, 0, value, doc)
+
+
+def _set(node: JSON, ref: ReferencePath, position: int, value: JSON, doc: JSON) -> JSON:
+    step = ref.steps[position]
+    last = position == len(ref.steps) - 1
+    if isinstance(step, str):
+        if not isinstance(node, dict):
+            raise _match_failure(ref, doc)
+        if last:
+            child = value
+        elif step in node:
+            child = _set(node[step], ref, position + 1, value, doc)
+        else:
+            # ASL: ResultPath creates the missing objects on its way.
+            child = _set({}, ref, position + 1, value, doc)
+        copy = dict(node)
+        copy[step] = child
+        return copy
+    if not isinstance(node, list):
+        raise _match_failure(ref, doc)
+    effective = step + len(node) if step < 0 else step
+    if not 0 <= effective < len(node):
+        raise _match_failure(ref, doc)
+    items = list(node)
+    items[effective] = value if last else _set(node[effective], ref, position + 1, value, doc)
+    return items
+
+
+def _match_failure(ref: ReferencePath, doc: JSON) -> StatesError:
+    # Wording from memory of AWS execution histories; not in our recorded corpus.
+    return StatesError(
+        ErrorName.RESULT_PATH_MATCH_FAILURE,
+        f"Unable to apply ReferencePath {ref.text} to input {_dumps_lenient(doc)}",
+    )
