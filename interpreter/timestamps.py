@@ -1,0 +1,44 @@
+"""ASL timestamps: RFC 3339 date-times with an explicit offset, as AWS accepts them.
+
+ASL: "Timestamps ... must conform to RFC3339 profile ISO 8601, with the further restrictions that
+an uppercase T must separate the date and time portions, and an uppercase Z must denote that a
+numeric time zone offset is not present, for example 2016-08-18T17:33:00Z."
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Final
+
+_TIMESTAMP: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})\Z"
+)
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """The instant `text` denotes, or None when it is not an ASL timestamp.
+
+    Fractional seconds beyond microseconds are truncated (Python's precision); the comparison
+    operators compare instants, so the offset is applied.
+    """
+    match = _TIMESTAMP.match(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    try:
+        zone = timezone.utc if offset == "Z" else _offset(offset)
+        return datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second),
+            int((fraction or "0").ljust(6, "0")[:6]), tzinfo=zone,
+        )
+    except ValueError:
+        return None
+
+
+def _offset(text: str) -> timezone:
+    sign = -1 if text[0] == "-" else 1
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
