@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Final
 
 _TIMESTAMP: Final = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})\Z"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})\Z",
+    re.ASCII,
 )
 
 
@@ -39,6 +40,7 @@ def parse_timestamp(text: str) -> datetime | None:
 def _offset(text: str) -> timezone:
     sign = -1 if text[0] == "-" else 1
     hours, minutes = int(text[1:3]), int(text[4:6])
-    if hours > 23 or minutes > 59:
+    # java.time.ZoneOffset accepts offsets up to +-18:00.
+    if hours > 18 or minutes > 59 or (hours == 18 and minutes):
         raise ValueError(text)
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
