@@ -7,18 +7,18 @@ import json
 import random
 import re
 import uuid
-from pathlib import Path as FsPath
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.corpus import DERIVED
 from interpreter.errors import ASLError, ExpressionError, StatesError
 from interpreter.intrinsics import compile_intrinsic, is_intrinsic
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope, World
 
-CORPUS = FsPath("/work/shared/conformance/derived")
+CORPUS = DERIVED
 MODULES = (
     "test_array",
     "test_encode_decode",

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path as FsPath
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.corpus import DERIVED
 from interpreter.errors import ASLError, ExpressionError, StatesError
 from interpreter.jsonpath import (
     PathMissing,
@@ -21,7 +21,7 @@ from interpreter.jsonpath import (
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope
 
-CORPUS = FsPath("/work/shared/conformance/derived")
+CORPUS = DERIVED
 
 DOC: JSON = {
     "a": {"b": [1, {"c": 2}, None], "n": None, "s": "str"},
