@@ -1,0 +1,47 @@
+"""A pure Amazon States Language interpreter for one-state tests (AWS Step Functions TestState).
+
+Load a definition once (`load_definition`, cached by text, every expression compiled), then run
+the selected state as often as needed (`run_state`), each time with its input, context object,
+variables, injected clock/random source and optional mock. No I/O, no sleeping, no web framework.
+"""
+
+from interpreter.context import ContextError, default_context, validate_context
+from interpreter.errors import ASLError, DefinitionError, ErrorName, ExpressionError, StateNotFound, StatesError
+from interpreter.jsontypes import ABSENT, JSON, dumps, loads
+from interpreter.loader import LoadedState, load_definition
+from interpreter.run import (
+    Mock,
+    MockError,
+    StateConfiguration,
+    Status,
+    TestResult,
+    UnsupportedState,
+    run_state,
+)
+from interpreter.scope import World
+
+__all__ = [
+    "ABSENT",
+    "ASLError",
+    "ContextError",
+    "DefinitionError",
+    "ErrorName",
+    "ExpressionError",
+    "JSON",
+    "LoadedState",
+    "Mock",
+    "MockError",
+    "StateConfiguration",
+    "StateNotFound",
+    "StatesError",
+    "Status",
+    "TestResult",
+    "UnsupportedState",
+    "World",
+    "default_context",
+    "dumps",
+    "load_definition",
+    "loads",
+    "run_state",
+    "validate_context",
+]

@@ -446,20 +446,14 @@ _JSONATA_ONLY: Final = frozenset({"Condition", "Output"})
 _JSONPATH_ONLY: Final = frozenset({"Variable", *_LOGICAL, *OPERATORS})
 
 
-def _escape(token: str) -> str:
-    """RFC 6901 escaping of one reference token."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 def _at(pointer: str, field: str) -> str:
-    return f"{pointer}/{_escape(field)}"
+    # AWS's locations are not RFC 6901: names are not escaped, indexes are bracketed
+    # (".../Choices[0]/Next", recorded by third parties; see interpreter.schema).
+    return f"{pointer}/{field}"
 
 
 def _field_label(pointer: str) -> str:
-    """``/States/S/Choices/2`` -> ``Choices[2]``: how AWS names a rule in runtime causes."""
-    head, _, index = pointer.rpartition("/")
-    if head.endswith("/Choices") and index.isdigit():
-        return f"Choices[{index}]"
+    """``/States/S/Choices[2]`` -> ``Choices[2]``: how AWS names a rule in runtime causes."""
     return pointer.rsplit("/", 1)[-1] or "Choices"
 
 
@@ -477,7 +471,7 @@ def compile_choice_rule(
         rule: one element of ``Choices`` (top_level=True: must have ``Next``) or a nested
             And/Or/Not operand (must not have ``Next``).
         query_language: ``"JSONPath"`` or ``"JSONata"`` (the state's effective language).
-        pointer: JSON pointer of `rule` in the definition, e.g. ``/States/S/Choices/0``.
+        pointer: JSON pointer of `rule` in the definition, e.g. ``/States/S/Choices[0]``.
 
     Raises:
         DefinitionError: the rule is not valid ASL; its pointer names the offending field.
@@ -601,7 +595,7 @@ def _logical(rule: dict[str, JSON], name: str, *, pointer: str, depth: int) -> C
         # AWS, recorded for TestState: "Value cannot be empty at /States/StateName/Branches".
         raise DefinitionError("Value cannot be empty", at)
     operands = tuple(
-        _compile(item, jsonata=False, pointer=f"{at}/{index}", top_level=False, depth=depth + 1).condition
+        _compile(item, jsonata=False, pointer=f"{at}[{index}]", top_level=False, depth=depth + 1).condition
         for index, item in enumerate(value)
     )
     return AllOf(operands) if name == "And" else AnyOf(operands)

@@ -6,13 +6,13 @@ import fnmatch
 import json
 import re
 import time
-from pathlib import Path as FilePath
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.corpus import DERIVED
 from interpreter.choice import (
     MAX_NESTING,
     NO_CHOICE_MATCHED_CAUSE,
@@ -26,7 +26,7 @@ from interpreter.errors import ASLError, DefinitionError, StatesError
 from interpreter.jsontypes import ABSENT
 from interpreter.scope import Scope
 
-CORPUS = FilePath("/work/shared/conformance/derived")
+CORPUS = DERIVED
 
 
 def scope_of(value: Any, variables: dict[str, Any] | None = None, context: Any = None) -> Scope:
@@ -40,7 +40,7 @@ def scope_of(value: Any, variables: dict[str, Any] | None = None, context: Any =
 
 def rule(definition: Any, language: str = "JSONPath", *, top_level: bool = True) -> ChoiceRule:
     return compile_choice_rule(
-        definition, query_language=language, pointer="/States/S/Choices/0", top_level=top_level
+        definition, query_language=language, pointer="/States/S/Choices[0]", top_level=top_level
     )
 
 
@@ -424,7 +424,7 @@ def jsonata_rule(condition: Any, **extra: Any) -> ChoiceRule:
     return compile_choice_rule(
         {"Condition": condition, "Next": "N", **extra},
         query_language="JSONata",
-        pointer="/States/S/Choices/1",
+        pointer="/States/S/Choices[1]",
     )
 
 
@@ -494,7 +494,7 @@ def test_jsonata_rule_keeps_assign_and_output_raw() -> None:
 # Static validation
 
 
-P = "/States/S/Choices/0"
+P = "/States/S/Choices[0]"
 
 
 def _case(
@@ -544,7 +544,7 @@ VALIDATION_CASES = [
     _case({"Or": {}, **N}, "The field 'Or' should be an array", f"{P}/Or"),
     _case({"Not": [], **N}, "The field 'Not' should be an object", f"{P}/Not"),
     _case({"Not": A_IS_NULL, "Variable": "$.a", **N}, "Field 'Variable' is not supported"),
-    _case({"And": [A_IS_NULL, {**A_IS_NULL, **N}], **N}, "Field 'Next' is not supported", f"{P}/And/1"),
+    _case({"And": [A_IS_NULL, {**A_IS_NULL, **N}], **N}, "Field 'Next' is not supported", f"{P}/And[1]"),
     _case(
         {"Not": {"Variable": "$.a", "NumericEquals": "1"}, **N},
         "The field 'NumericEquals' should be a number",
@@ -600,7 +600,7 @@ VALIDATION_CASES = [
     _case({"Condition": "$states.input.x", **N}, CONDITION_SHAPE, f"{P}/Condition", language="JSONata"),
     _case({"Condition": 1, **N}, CONDITION_SHAPE, f"{P}/Condition", language="JSONata"),
     _case("not an object", "Expected an object but got string"),
-    _case({"And": [1], **N}, "Expected an object but got number", f"{P}/And/0"),
+    _case({"And": [1], **N}, "Expected an object but got number", f"{P}/And[0]"),
 ]
 
 
@@ -615,7 +615,7 @@ def test_validation(definition: Any, language: str, top_level: bool, detail: str
 def test_invalid_jsonata_is_a_definition_error_at_the_condition() -> None:
     with pytest.raises(DefinitionError) as error:
         jsonata_rule("{% $states.input.( %}")
-    assert error.value.pointer == "/States/S/Choices/1/Condition"
+    assert error.value.pointer == "/States/S/Choices[1]/Condition"
 
 
 def test_invalid_jsonpath_is_a_definition_error_at_the_field() -> None:

@@ -1,0 +1,143 @@
+"""The context object (``$$`` / ``$states.context``): generated per test, or the caller's, validated.
+
+Generated, as AWS does (spec 6.10, recorded): an express execution of a throw-away state machine,
+with ARNs in the caller's account and region so that they agree with the caller's own ARNs, and
+the state always named ``StateName``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from interpreter.errors import ASLError
+from interpreter.jsontypes import JSON, is_integer
+from interpreter.loader import LoadedState
+from interpreter.scope import World
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+# Recorded: State.RetryCount is present for Task and Map tests and absent for a Pass test; the
+# other states that can retry (Parallel) are taken to behave like Map.
+_STATES_WITH_RETRY_COUNT = frozenset({"Task", "Map", "Parallel"})
+
+
+class ContextError(ASLError):
+    """The caller's context object is not acceptable.
+
+    ``str(error)`` is AWS's message after the prefix ``Invalid Context object provided: ``.
+    """
+
+
+def iso_timestamp(moment: datetime) -> str:
+    """AWS's context timestamps: ISO-8601, millisecond precision, UTC ``Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def default_context(
+    *,
+    loaded: LoadedState,
+    input: JSON,
+    role_arn: str | None,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+    world: World,
+) -> JSON:
+    """The context object AWS generates when the request carries none."""
+    machine_name = f"TestStateMachine-{_uuid(world)}"
+    execution_name = _uuid(world)
+    started = iso_timestamp(world.now)
+    state: dict[str, JSON] = {"Name": "StateName", "EnteredTime": started}
+    if loaded.state_type in _STATES_WITH_RETRY_COUNT:
+        state["RetryCount"] = 0
+    return {
+        "Execution": {
+            "Id": f"arn:aws:states:{region}:{account}:express:{machine_name}:{execution_name}",
+            "Input": input,
+            "Name": execution_name,
+            "RoleArn": role_arn,
+            "StartTime": started,
+        },
+        "StateMachine": {
+            "Id": f"arn:aws:states:{region}:{account}:stateMachine:{machine_name}",
+            "Name": machine_name,
+        },
+        "State": state,
+    }
+
+
+def _uuid(world: World) -> str:
+    return str(uuid.UUID(int=world.rng.getrandbits(128), version=4))
+
+
+def _is_string(value: JSON) -> bool:
+    return isinstance(value, str)
+
+
+def _is_any(value: JSON) -> bool:
+    return True
+
+
+def _is_count(value: JSON) -> bool:
+    return is_integer(value) and value >= 0
+
+
+# The members a caller may set (spec 6.10; LocalStack's model of AWS's validator), with the check
+# and the type word of AWS's message ("Execution.Id must be a string", recorded).
+_Check = tuple[Callable[[JSON], bool], str]
+_ALLOWED: Mapping[str, Mapping[str, _Check]] = {
+    "Execution": {
+        "Id": (_is_string, "a string"),
+        "Input": (_is_any, "JSON"),
+        "Name": (_is_string, "a string"),
+        "RoleArn": (_is_string, "a string"),
+        "StartTime": (_is_string, "a string"),
+    },
+    "State": {
+        "EnteredTime": (_is_string, "a string"),
+        "Name": (_is_string, "a string"),
+        "RetryCount": (_is_count, "a non-negative integer"),
+    },
+    "StateMachine": {
+        "Id": (_is_string, "a string"),
+        "Name": (_is_string, "a string"),
+    },
+    "Task": {
+        "Token": (_is_string, "a string"),
+    },
+}
+
+
+def validate_context(context: JSON, loaded: LoadedState) -> None:
+    """Check a caller's context object as AWS does (messages recorded, spec 6.10).
+
+    Raises:
+        ContextError: the first problem, in member order.
+    """
+    if not isinstance(context, dict):
+        raise ContextError("Context object must be a JSON object")  # wording not recorded
+    for section, members in context.items():
+        if section == "Map":
+            raise ContextError("'Map' field is not supported when mocking a Context object")
+        allowed = _ALLOWED.get(section)
+        if allowed is None:
+            raise ContextError(f"Field '{section}' is not allowed")
+        if not isinstance(members, dict):
+            raise ContextError(f"{section} must be an object")  # wording not recorded
+        for name, value in members.items():
+            check = allowed.get(name)
+            if check is None:
+                raise ContextError(f"Field '{name}' is not allowed")
+            # RoleArn may be null: AWS's own generated context has "RoleArn": null without a role.
+            if value is None and (section, name) == ("Execution", "RoleArn"):
+                continue
+            accepts, expected = check
+            if not accepts(value):
+                raise ContextError(f"{section}.{name} must be {expected}")
+    if "Task" in context and not loaded.callback_pattern:
+        raise ContextError(
+            "Context object contains 'Task' when state is not a Task state with a '.sync' or "
+            "'.waitForTaskToken' service integration pattern"
+        )

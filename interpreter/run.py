@@ -1,0 +1,387 @@
+"""Run one compiled state once, as TestState does, and describe what happened as a value.
+
+The data flow follows the ASL processing order:
+
+- JSONPath: InputPath -> Parameters -> the state's work -> ResultSelector -> Assign -> ResultPath
+  -> OutputPath.
+- JSONata: Arguments -> the state's work -> Assign and Output (both see the variables as they were
+  before the state: assignments take effect after it).
+
+Each step records its value in the inspection data under AWS's member name, so DEBUG/TRACE answers
+are a by-product of the run, not a second pass. Runtime failures are raised as `StatesError` deep
+inside and become a `TestResult` value here; nothing else escapes but `ASLError` subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from interpreter.choice import NO_CHOICE_MATCHED_CAUSE
+from interpreter.errors import ASLError, ErrorName, StatesError
+from interpreter.jsonpath import Path, PathMissing, set_at
+from interpreter.jsontypes import ABSENT, JSON, dumps
+from interpreter.loader import LoadedState
+from interpreter.model import (
+    ChoiceState,
+    FailState,
+    MapState,
+    STATE_CLASSES,
+    ParallelState,
+    PassState,
+    State,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
+from interpreter.scope import Scope, World
+from interpreter.templates import Template
+from interpreter.waiting import check_wait
+
+MAX_PAYLOAD_BYTES = 262_144
+"""AWS quota: maximum input or output size for a task, state or execution (UTF-8 bytes)."""
+
+
+class Status(StrEnum):
+    """TestState's status member."""
+
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    RETRIABLE = "RETRIABLE"
+    CAUGHT_ERROR = "CAUGHT_ERROR"
+
+
+@dataclass(frozen=True, slots=True)
+class MockError:
+    """``mock.errorOutput``: the error the integration is made to raise."""
+
+    error: str
+    cause: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mock:
+    """``mock``: the integration's result (a decoded JSON value) or its error."""
+
+    result: JSON = ABSENT
+    error: MockError | None = None
+    field_validation_mode: str = "STRICT"
+
+
+@dataclass(frozen=True, slots=True)
+class StateConfiguration:
+    """``stateConfiguration``: the simulated circumstances of the test."""
+
+    retrier_retry_count: int = 0
+    error_caused_by_state: str | None = None
+    map_iteration_failure_count: int | None = None
+    map_item_reader_data: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TestResult:
+    """The outcome of one test, in API terms (values, not wire text).
+
+    `inspection` maps AWS's InspectionData member names to JSON values.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    status: Status
+    output: JSON = ABSENT
+    error: str | None = None
+    cause: str | None = None
+    next_state: str | None = None
+    inspection: Mapping[str, JSON] = field(default_factory=lambda: MappingProxyType({}))
+
+
+class UnsupportedState(ASLError):
+    """A state this version of the interpreter cannot evaluate yet (Map, Parallel, un-mocked Task)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """A state's successful end: its output, successor and the variables after it."""
+
+    output: JSON
+    next_state: str | None
+    variables: Mapping[str, JSON]
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A Fail state's end (error and cause may each be absent)."""
+
+    error: str | None
+    cause: str | None
+
+
+class _Trace:
+    """The inspection record of one run; local to `run_state`, never shared."""
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: dict[str, JSON] = {}
+
+    def record(self, key: str, value: JSON) -> JSON:
+        self.entries[key] = value
+        return value
+
+
+def run_state(
+    loaded: LoadedState,
+    *,
+    input: JSON,
+    context: JSON,
+    variables: Mapping[str, JSON],
+    world: World,
+    mock: Mock | None = None,
+    config: StateConfiguration = StateConfiguration(),
+) -> TestResult:
+    """Evaluate the loaded state once with this input.
+
+    Raises:
+        UnsupportedState: the state type cannot be evaluated by this version.
+    """
+    state = loaded.state
+    handler = _HANDLERS.get(type(state))
+    if handler is None:
+        raise UnsupportedState(f"State type '{state.type}' cannot be tested by this server yet")
+    scope = Scope(current=input, context=context, variables=variables, state_input=input, world=world)
+    trace = _Trace()
+    trace.record("input", input)
+    try:
+        outcome = handler(state, scope, trace, mock)
+        if isinstance(outcome, _Done):
+            _check_size(state, outcome.output)
+    except StatesError as error:
+        outcome = _Failed(error.error, error.cause)
+    if isinstance(outcome, _Failed):
+        _record_variables(trace, variables)
+        return TestResult(
+            status=Status.FAILED,
+            error=outcome.error,
+            cause=outcome.cause,
+            inspection=MappingProxyType(trace.entries),
+        )
+    _record_variables(trace, outcome.variables)
+    return TestResult(
+        status=Status.SUCCEEDED,
+        output=outcome.output,
+        next_state=outcome.next_state,
+        inspection=MappingProxyType(trace.entries),
+    )
+
+
+def _record_variables(trace: _Trace, variables: Mapping[str, JSON]) -> None:
+    # AWS omits inspectionData.variables when the variable set is empty (recorded).
+    if variables:
+        trace.record("variables", dict(variables))
+
+
+def _check_size(state: State, output: JSON) -> None:
+    """AWS fails a state whose output exceeds the payload quota with States.DataLimitExceeded."""
+    if len(dumps(output).encode("utf-8")) > MAX_PAYLOAD_BYTES:
+        raise StatesError(
+            ErrorName.DATA_LIMIT_EXCEEDED,
+            f"The state/task '{state.name}' returned a result with a size exceeding the maximum number"
+            " of bytes service limit.",
+        )
+
+
+# --- shared JSONPath steps ---------------------------------------------------------------------
+
+
+def _select(path: Path | None | Any, value: JSON, scope: Scope) -> JSON:
+    """InputPath/OutputPath: "$" when absent, {} for null, else the selection."""
+    if path is ABSENT:
+        return value
+    if path is None:
+        return {}
+    try:
+        return path.resolve(scope.with_current(value))
+    except PathMissing as missing:
+        raise StatesError(ErrorName.RUNTIME, missing.invalid_path_cause()) from None
+
+
+def _apply_result_path(state: State, raw_input: JSON, result: JSON) -> JSON:
+    """ResultPath: "$" (default) replaces, null discards the result, a path merges it in."""
+    if state.result_path is ABSENT:
+        return result
+    if state.result_path is None:
+        return raw_input
+    return set_at(raw_input, state.result_path, result)
+
+
+def _assigned(assign: Template | None, scope: Scope) -> Mapping[str, JSON]:
+    """The state's workflow variables after ``Assign`` (rendered in `scope`)."""
+    if assign is None:
+        return scope.variables
+    values = assign.render(scope)
+    if not isinstance(values, dict):
+        raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, "The field 'Assign' must evaluate to an object")
+    return {**scope.variables, **values}
+
+
+def _jsonpath_tail(state: State, scope: Scope, trace: _Trace, result: JSON, next_state: str | None) -> _Done:
+    """ResultSelector -> Assign -> ResultPath -> OutputPath, recording each step."""
+    if state.result_selector is not None:
+        result = state.result_selector.render(scope.with_current(result))
+    trace.record("afterResultSelector", result)
+    variables = _assigned(state.assign, scope.with_current(result))
+    output = trace.record("afterResultPath", _apply_result_path(state, scope.state_input, result))
+    output = _select(state.output_path, output, scope)
+    return _Done(output, next_state, variables)
+
+
+def _jsonata_tail(state: State, scope: Scope, default_output: JSON, next_state: str | None,
+                  output: Template | None = None, assign: Template | None = None) -> _Done:
+    """Output and Assign, both evaluated with the variables as they were before the state."""
+    output_template = state.output if output is None else output
+    value = default_output if output_template is None else output_template.render(scope)
+    variables = _assigned(state.assign if assign is None else assign, scope)
+    return _Done(value, next_state, variables)
+
+
+def _effective_input(state: State, scope: Scope, trace: _Trace) -> JSON:
+    """InputPath then Parameters (JSONPath), recording both."""
+    effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
+    if state.parameters is not None:
+        effective = state.parameters.render(scope.with_current(effective))
+    return trace.record("afterParameters", effective)
+
+
+# --- state handlers ----------------------------------------------------------------------------
+
+_Outcome = _Done | _Failed
+_Handler = Callable[[Any, Scope, _Trace, Mock | None], _Outcome]
+
+
+def _run_pass(state: PassState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+    if state.is_jsonata:
+        return _jsonata_tail(state, scope, scope.state_input, state.next)
+    if state.result is not ABSENT:
+        # Recorded: a Pass with Result reports input, result, afterResultSelector and
+        # afterResultPath only; its InputPath/Parameters do not contribute to the result.
+        result = trace.record("result", state.result)
+    else:
+        result = _effective_input(state, scope, trace)
+    return _jsonpath_tail(state, scope, trace, result, state.next)
+
+
+def _run_task(state: TaskState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+    if mock is None:
+        raise UnsupportedState("A Task state can only be tested with a mock on this offline server")
+    if state.is_jsonata:
+        arguments = scope.state_input if state.arguments is None else state.arguments.render(scope)
+        trace.record("afterArguments", arguments)
+        result = trace.record("result", _mocked_result(mock))
+        return _jsonata_tail(state, scope.with_result(result), result, state.next)
+    _effective_input(state, scope, trace)
+    result = trace.record("result", _mocked_result(mock))
+    return _jsonpath_tail(state, scope, trace, result, state.next)
+
+
+def _mocked_result(mock: Mock) -> JSON:
+    if mock.error is not None:
+        raise StatesError(mock.error.error, mock.error.cause)
+    return mock.result
+
+
+def _run_choice(state: ChoiceState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+    if state.is_jsonata:
+        matched = _match(state, scope)
+        output, assign = _rule_fields(state, matched)
+        return _jsonata_tail(state, scope, scope.state_input, _next_of(state, matched, scope), output, assign)
+    effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
+    inner = scope.with_current(effective)
+    matched = _match(state, inner)
+    _, assign = _rule_fields(state, matched)
+    variables = _assigned(assign if assign is not None else state.assign, inner)
+    output = _select(state.output_path, effective, scope)
+    return _Done(output, _next_of(state, matched, inner), variables)
+
+
+def _match(state: ChoiceState, scope: Scope) -> int | None:
+    """Index of the first rule that matches, None when only Default (or nothing) is left."""
+    for index, rule in enumerate(state.choices):
+        if rule.matches(scope):
+            return index
+    return None
+
+
+def _next_of(state: ChoiceState, matched: int | None, scope: Scope) -> str:
+    if matched is not None:
+        next_state = state.choices[matched].next
+        assert next_state is not None  # top-level rules always carry Next (schema)
+        return next_state
+    if state.default is not None:
+        return state.default
+    # ASL: "If no Choice rule matches and no Default is provided, the interpreter raises
+    # States.NoChoiceMatched." (cause: see interpreter.choice).
+    raise StatesError(ErrorName.NO_CHOICE_MATCHED, NO_CHOICE_MATCHED_CAUSE)
+
+
+def _rule_fields(state: ChoiceState, matched: int | None) -> tuple[Template | None, Template | None]:
+    """A matched rule's own Output/Assign; None falls back to the state's fields."""
+    if matched is None:
+        return None, None
+    return state.rule_outputs[matched], state.rule_assigns[matched]
+
+
+def _run_wait(state: WaitState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+    # TestState never sleeps: the wait is validated and its input passed on.
+    if state.is_jsonata:
+        check_wait(state, scope)
+        return _jsonata_tail(state, scope, scope.state_input, state.next)
+    effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
+    check_wait(state, scope.with_current(effective))
+    variables = _assigned(state.assign, scope.with_current(effective))
+    return _Done(_select(state.output_path, effective, scope), state.next, variables)
+
+
+def _run_succeed(state: SucceedState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+    if state.is_jsonata:
+        return _jsonata_tail(state, scope, scope.state_input, None)
+    effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
+    return _Done(_select(state.output_path, effective, scope), None, scope.variables)
+
+
+def _run_fail(state: FailState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+    if not state.is_jsonata:
+        # Recorded: a JSONPath Fail state reports afterInputPath (a Fail has no InputPath).
+        trace.record("afterInputPath", scope.state_input)
+    error = _fail_text(state.error if state.error_path is None else state.error_path, scope, "Error")
+    cause = _fail_text(state.cause if state.cause_path is None else state.cause_path, scope, "Cause")
+    return _Failed(error, cause)
+
+
+def _fail_text(template: Template | None, scope: Scope, field: str) -> str | None:
+    if template is None:
+        return None
+    value = template.render(scope)
+    if isinstance(value, str):
+        return value
+    # wording not recorded; AWS requires the Error and Cause of a Fail state to be strings.
+    raise StatesError(ErrorName.RUNTIME, f"The value of the field '{field}' must be a string, but was: {dumps(value)}")
+
+
+def _run_unsupported(state: State, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+    raise UnsupportedState(f"State type '{state.type}' cannot be tested by this server yet")
+
+
+_HANDLERS: Mapping[type, _Handler] = {
+    PassState: _run_pass,
+    TaskState: _run_task,
+    ChoiceState: _run_choice,
+    WaitState: _run_wait,
+    SucceedState: _run_succeed,
+    FailState: _run_fail,
+    MapState: _run_unsupported,
+    ParallelState: _run_unsupported,
+}
+assert set(_HANDLERS) == set(STATE_CLASSES.values()), "every state type needs a handler"

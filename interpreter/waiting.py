@@ -1,0 +1,87 @@
+"""Wait states: validate what the state would wait for, never sleep.
+
+TestState runs one state in isolation; whether AWS really waits there is not documented (spec,
+open question 2). This interpreter takes the answer a test suite needs: the duration or instant
+is computed and checked exactly as AWS checks it (causes recorded from executions), and the input
+is passed on at once.
+"""
+
+from __future__ import annotations
+
+from interpreter.errors import ErrorName, StatesError
+from interpreter.jsonpath import Path, PathMissing
+from interpreter.jsontypes import JSON, dumps, is_integer
+from interpreter.scope import Scope
+from interpreter.timestamps import parse_timestamp
+
+# ASL: Seconds and the value of SecondsPath must be a non-negative integer; AWS caps a wait at one
+# year, 31,536,000 seconds (hard quota "Maximum execution time" for a Standard workflow).
+MAX_WAIT_SECONDS = 99_999_999
+
+
+def check_wait(state: object, scope: Scope) -> None:
+    """Check the Seconds/SecondsPath/Timestamp/TimestampPath of a Wait state (a `WaitState`).
+
+    Raises:
+        StatesError: States.Runtime with AWS's cause for a bad path value, or
+            States.QueryEvaluationError for a JSONata value of the wrong kind.
+    """
+    seconds = getattr(state, "seconds")
+    timestamp = getattr(state, "timestamp")
+    seconds_path: Path | None = getattr(state, "seconds_path")
+    timestamp_path: Path | None = getattr(state, "timestamp_path")
+    if seconds_path is not None:
+        _check_seconds(_resolve("SecondsPath", seconds_path, scope), "SecondsPath", seconds_path.text)
+    elif timestamp_path is not None:
+        _check_timestamp(_resolve("TimestampPath", timestamp_path, scope), "TimestampPath", timestamp_path.text)
+    elif seconds is not None and not isinstance(seconds, int):
+        value = seconds.render(scope)
+        if not is_integer(value) or value < 0:
+            # wording not recorded
+            raise StatesError(
+                ErrorName.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression specified for the field 'Seconds' must evaluate to a non-negative"
+                f" integer, but returned: {dumps(value)}",
+            )
+    elif timestamp is not None and not isinstance(timestamp, str):
+        value = timestamp.render(scope)
+        if not isinstance(value, str) or parse_timestamp(value) is None:
+            # wording not recorded
+            raise StatesError(
+                ErrorName.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression specified for the field 'Timestamp' must evaluate to an ISO-8601"
+                f" timestamp string, but returned: {dumps(value)}",
+            )
+
+
+def _resolve(field: str, path: Path, scope: Scope) -> JSON:
+    try:
+        return path.resolve(scope)
+    except PathMissing:
+        # Recorded: "The SecondsPath parameter does not reference an input value: $.input.waitSeconds"
+        raise StatesError(
+            ErrorName.RUNTIME, f"The {field} parameter does not reference an input value: {path.text}"
+        ) from None
+
+
+def _check_seconds(value: JSON, field: str, path: str) -> None:
+    # Recorded: "... cannot be parsed as a long value: $.input.waitSeconds == 1.5" and
+    # "... references a negative value: $.input.waitSeconds == -1".
+    if not is_integer(value):
+        raise StatesError(
+            ErrorName.RUNTIME, f"The {field} parameter cannot be parsed as a long value: {path} == {dumps(value)}"
+        )
+    if value < 0:
+        raise StatesError(
+            ErrorName.RUNTIME, f"The {field} parameter references a negative value: {path} == {dumps(value)}"
+        )
+
+
+def _check_timestamp(value: JSON, field: str, path: str) -> None:
+    if not isinstance(value, str) or parse_timestamp(value) is None:
+        # wording not recorded; modelled on the recorded SecondsPath causes.
+        raise StatesError(
+            ErrorName.RUNTIME,
+            f"The {field} parameter does not reference a valid ISO-8601 extended offset date-time format"
+            f" string: {path} == {dumps(value)}",
+        )
