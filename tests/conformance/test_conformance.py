@@ -1,0 +1,112 @@
+"""The ratchet: every conformance case, replayed against the live server.
+
+Cases come from ``<shared>/conformance/aws`` (TestState calls recorded against AWS) and
+``<shared>/conformance/derived`` (requests derived from recorded executions); ``<shared>`` is
+``$TESTSTATE_SHARED`` or ``<repo>/../shared``. The comparison is the corpus's own
+(``replay.py``: placeholders, JSON-text members compared parsed), imported from its file.
+
+One test per case, id ``<corpus>/<module>/<case>``. A case listed in ``known_failures.txt`` is
+expected to fail (xfail); the test FAILS if an unlisted case fails or a listed case passes.
+``live:`` cases (real AWS resources) are skipped.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.corpus import CONFORMANCE
+
+CORPORA = ("aws", "derived")
+KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures.txt")
+
+
+def _load_replay() -> ModuleType | None:
+    path = CONFORMANCE / "replay.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("conformance_replay", path)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_known_failures(path: Path) -> dict[str, str]:
+    """``{case id: reason}`` from lines ``<id>  # reason`` (blank and ``#`` lines ignored)."""
+    known: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        case_id, _, reason = text.partition("#")
+        known[case_id.strip()] = reason.strip()
+    return known
+
+
+REPLAY = _load_replay()
+CASES: dict[str, dict[str, Any]] = {}
+if REPLAY is not None:
+    for corpus in CORPORA:
+        root = CONFORMANCE / corpus
+        if root.is_dir():
+            for name, case in REPLAY.load_cases(root):
+                CASES[f"{corpus}/{name}"] = case
+KNOWN_FAILURES = _load_known_failures(KNOWN_FAILURES_FILE)
+
+pytestmark = pytest.mark.skipif(REPLAY is None, reason=f"no conformance corpus at {CONFORMANCE}")
+
+
+@pytest.fixture(scope="module")
+def conformance_client(server: str) -> Any:
+    """The corpus's own boto3 client (no host prefix, no retries) for the live server."""
+    assert REPLAY is not None
+    return REPLAY.make_client(server, 60.0)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case_id", sorted(CASES), ids=sorted(CASES))
+def test_case(conformance_client: Any, case_id: str) -> None:
+    assert REPLAY is not None
+    case = CASES[case_id]
+    reason = REPLAY.skip_reason(case, False)
+    if reason:
+        pytest.skip(reason)
+    actual = REPLAY.call(conformance_client, case["request"])
+    diffs = REPLAY.evaluate(case["expect"], actual)
+    if case_id in KNOWN_FAILURES:
+        if not diffs:
+            pytest.fail(f"{case_id} passes now: remove it from {KNOWN_FAILURES_FILE.name}")
+        pytest.xfail(KNOWN_FAILURES[case_id] or "listed in known_failures.txt")
+    assert not diffs, "\n".join([
+        f"{case_id} ({case.get('source')})",
+        *diffs,
+        "request: " + json.dumps(case["request"], ensure_ascii=False)[:2000],
+        "expected: " + json.dumps(case["expect"], ensure_ascii=False)[:2000],
+        "actual: " + json.dumps(actual, ensure_ascii=False, default=str)[:2000],
+    ])
+
+
+def test_known_failures_name_existing_cases() -> None:
+    stale = sorted(set(KNOWN_FAILURES) - set(CASES))
+    assert not stale, f"{KNOWN_FAILURES_FILE.name} lists cases the corpus does not have: {stale}"
+
+
+def test_known_failures_parser() -> None:
+    sample = KNOWN_FAILURES_FILE.with_name("_sample_known_failures.txt")
+    try:
+        sample.write_text("# header\n\naws/m/a  # not yet\nderived/m/b\n  aws/m/c#tight  \n", encoding="utf-8")
+        assert _load_known_failures(sample) == {"aws/m/a": "not yet", "derived/m/b": "", "aws/m/c": "tight"}
+    finally:
+        sample.unlink(missing_ok=True)
+
+
+def test_every_corpus_is_present() -> None:
+    counts = {corpus: sum(1 for case_id in CASES if case_id.startswith(f"{corpus}/")) for corpus in CORPORA}
+    assert all(counts.values()), counts

@@ -1,0 +1,167 @@
+"""Shared fixtures: the Flask app, and the REAL server with a boto3 client and the aws CLI.
+
+`server` starts ``python -m teststate.cli serve`` (gunicorn) on a free loopback port once per
+session. Everything the service needs is imported inside the fixtures, so the core's own tests
+run even when the service layer does not import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+START_TIMEOUT_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 15.0
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+
+
+# --------------------------------------------------------------------------------------------
+# In-process app
+# --------------------------------------------------------------------------------------------
+@pytest.fixture
+def app() -> Any:
+    """A fresh app from the factory."""
+    from teststate import create_app
+
+    return create_app({"TESTING": False})
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    """Flask's test client for `app`."""
+    return app.test_client()
+
+
+# --------------------------------------------------------------------------------------------
+# The real server
+# --------------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    """The URL of a live ``teststate serve`` (gunicorn, 2 sync workers) on 127.0.0.1."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tempfile.TemporaryFile(mode="w+b")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "teststate.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"teststate serve did not come up on {url}:\n{log.read().decode(errors='replace')}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def sfn(server: str) -> Any:
+    """A boto3 Step Functions client for the live server (no host prefix, no retries)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "stepfunctions",
+        region_name="us-east-1",
+        endpoint_url=server,
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(inject_host_prefix=False, retries={"max_attempts": 0}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CliError:
+    """A failed ``aws`` run: its exit status and what it printed on stderr."""
+
+    returncode: int
+    stderr: str
+
+
+def _cli_option(name: str) -> str:
+    """``inspectionLevel`` -> ``--inspection-level``."""
+    return "--" + "".join(f"-{ch.lower()}" if ch.isupper() else ch for ch in name)
+
+
+@pytest.fixture(scope="session")
+def aws_cli(server: str) -> Callable[..., dict[str, Any] | CliError]:
+    """Run the real ``aws stepfunctions test-state`` against the live server.
+
+    Call it with boto3-style keyword arguments (``definition=..., inspectionLevel="DEBUG",
+    mock={...}``); structures are passed as JSON, booleans as ``--x``/``--no-x``. Returns the
+    parsed JSON answer, or a `CliError`.
+    """
+    executable = BIN / "aws"
+    if not executable.exists():
+        pytest.skip(f"the aws CLI is not installed at {executable}")
+    env = {
+        **os.environ,
+        **DUMMY_CREDENTIALS,
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_PAGER": "",
+    }
+
+    def run(**params: Any) -> dict[str, Any] | CliError:
+        argv = [str(executable), "stepfunctions", "test-state", "--endpoint-url", server,
+                "--region", "us-east-1", "--output", "json"]
+        for name, value in params.items():
+            if isinstance(value, bool):
+                argv.append(_cli_option(name) if value else _cli_option(name).replace("--", "--no-", 1))
+            elif isinstance(value, (dict, list)):
+                argv += [_cli_option(name), json.dumps(value)]
+            else:
+                argv += [_cli_option(name), str(value)]
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60, check=False)
+        if done.returncode != 0:
+            return CliError(done.returncode, done.stderr)
+        parsed: dict[str, Any] = json.loads(done.stdout)
+        return parsed
+
+    return run

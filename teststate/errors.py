@@ -1,0 +1,104 @@
+"""The service's exception family: one root, rendered in exactly one place.
+
+Every problem with a request is raised as an `ApiError` subclass and turned into the AWS JSON 1.0
+error envelope ``{"__type": "<namespace>#<Code>", "message": "..."}`` by
+`teststate.protocol.error_response`. Runtime failures of the tested state are NOT errors here:
+they are data in a 200 answer (``status: FAILED`` ...), see spec 2.4.
+
+Namespaces (spec 2.5): Step Functions' own exceptions are reported by AWS as
+``com.amazonaws.swf.service.v2.model#<Code>``; Coral's model-constraint validator uses
+``com.amazon.coral.validate#ValidationException``; Coral's framing errors (bad body, unknown
+target) live in ``com.amazon.coral.service``. Clients only read what follows the ``#``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+SFN_NAMESPACE = "com.amazonaws.swf.service.v2.model"
+CORAL_VALIDATE_NAMESPACE = "com.amazon.coral.validate"
+CORAL_SERVICE_NAMESPACE = "com.amazon.coral.service"
+
+
+class ApiError(Exception):
+    """An error answer: code, message (None = no message member) and HTTP status."""
+
+    namespace: ClassVar[str] = SFN_NAMESPACE
+
+    def __init__(self, code: str, message: str | None, status: int = 400) -> None:
+        self.code = code
+        self.message = message
+        self.status = status
+        super().__init__(f"{code}: {message}" if message is not None else code)
+
+    @property
+    def type(self) -> str:
+        """The wire ``__type``: ``<namespace>#<Code>``."""
+        return f"{self.namespace}#{self.code}"
+
+
+class ValidationException(ApiError):
+    """A semantic request problem (spec 5.1), e.g. ``State not found in definition``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationException", message)
+
+
+class ModelValidationException(ValidationException):
+    """A violation of the model's constraints (length, enum, minimum, required), Coral wording.
+
+    Same code as `ValidationException`, but Coral's validator namespace (spec 2.5).
+    """
+
+    namespace: ClassVar[str] = CORAL_VALIDATE_NAMESPACE
+
+
+class InvalidDefinition(ApiError):
+    """The definition is not valid ASL, or Map/Parallel without a mock (spec 5.1 V5, V17)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidDefinition", message)
+
+
+class InvalidExecutionInput(ApiError):
+    """``input`` is not JSON text (spec 5.2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidExecutionInput", message)
+
+
+class InvalidArn(ApiError):
+    """``roleArn`` is not an ARN (spec 5.2)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidArn", message)
+
+
+class SerializationException(ApiError):
+    """The body is not a JSON object, or a member has the wrong JSON type (Coral deserializer).
+
+    AWS answers a body that is not JSON at all with no message member, hence ``None`` is allowed.
+    """
+
+    namespace: ClassVar[str] = CORAL_SERVICE_NAMESPACE
+
+    def __init__(self, message: str | None) -> None:
+        super().__init__("SerializationException", message)
+
+
+class UnknownOperationException(ApiError):
+    """``X-Amz-Target`` names no operation this server implements."""
+
+    namespace: ClassVar[str] = CORAL_SERVICE_NAMESPACE
+
+    def __init__(self, message: str | None) -> None:
+        super().__init__("UnknownOperationException", message)
+
+
+class InternalFailure(ApiError):
+    """Last resort: a bug in this server (HTTP 500). The fuzz suite asserts it never happens."""
+
+    namespace: ClassVar[str] = CORAL_SERVICE_NAMESPACE
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__("InternalFailure", message, status=500)

@@ -1,0 +1,7 @@
+"""The WSGI entry point for gunicorn: ``gunicorn teststate.wsgi:app``."""
+
+from __future__ import annotations
+
+from teststate import create_app
+
+app = create_app()
