@@ -73,7 +73,16 @@ def _reject_constant(token: str) -> JSON:
     raise ValueError(f"{token} is not valid JSON")
 
 
-_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant)
+def _parse_float(token: str) -> float:
+    # Python turns 1e400 into inf, which no JSON encoder can write back: refuse it as text that
+    # cannot be represented, like NaN/Infinity, instead of failing later on the way out.
+    value = float(token)
+    if math.isinf(value):
+        raise ValueError(f"Number out of range: {token}")
+    return value
+
+
+_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_float)
 
 
 def loads(text: str) -> JSON:
@@ -88,3 +97,12 @@ def loads(text: str) -> JSON:
 def dumps(value: JSON) -> str:
     """Encode compactly, as AWS serialises values it builds itself (``{"a":1,"b":[1,2]}``)."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def utf8_size(text: str) -> int:
+    """Bytes of `text` in UTF-8, AWS's unit for payload quotas.
+
+    JSON may carry a lone surrogate escape (``"\\ud800"``), which Python keeps as a code point
+    that UTF-8 cannot encode; it is counted as the 3 bytes such a code point takes.
+    """
+    return len(text.encode("utf-8", "surrogatepass"))

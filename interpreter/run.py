@@ -23,7 +23,7 @@ from typing import Any
 from interpreter.choice import NO_CHOICE_MATCHED_CAUSE
 from interpreter.errors import ASLError, ErrorName, StatesError
 from interpreter.jsonpath import Path, PathMissing, set_at
-from interpreter.jsontypes import ABSENT, JSON, dumps
+from interpreter.jsontypes import ABSENT, JSON, dumps, utf8_size
 from interpreter.loader import LoadedState
 from interpreter.model import (
     ChoiceState,
@@ -185,7 +185,7 @@ def _record_variables(trace: _Trace, variables: Mapping[str, JSON]) -> None:
 
 def _check_size(state: State, output: JSON) -> None:
     """AWS fails a state whose output exceeds the payload quota with States.DataLimitExceeded."""
-    if len(dumps(output).encode("utf-8")) > MAX_PAYLOAD_BYTES:
+    if utf8_size(dumps(output)) > MAX_PAYLOAD_BYTES:
         raise StatesError(
             ErrorName.DATA_LIMIT_EXCEEDED,
             f"The state/task '{state.name}' returned a result with a size exceeding the maximum number"

@@ -97,7 +97,13 @@ def new_request_id() -> str:
 
 def json_response(payload: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """A complete answer: compact JSON bytes, Content-Type, Content-Length, request id."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (legal as a JSON escape, not as UTF-8) came back from the request:
+        # send every non-ASCII character escaped, which is the same JSON and valid UTF-8.
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=True).encode("ascii")
     response = Response(body, status=status, content_type=CONTENT_TYPE)
     response.headers["x-amzn-RequestId"] = new_request_id()
     for name, value in (headers or {}).items():
