@@ -1,0 +1,30 @@
+# The README's two commands: `make serve` and `make test`. Both create the virtualenv and
+# install the project on first use (only python3 and make are needed on a fresh clone).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+TESTSTATE_HOST    ?= 127.0.0.1
+TESTSTATE_PORT    ?= 8083
+TESTSTATE_WORKERS ?= 2
+export TESTSTATE_HOST TESTSTATE_PORT TESTSTATE_WORKERS
+
+.PHONY: install serve test
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/teststate serve
+
+# pytest exits 5 when it collected no tests (e.g. a PYTEST_ARGS filter that matches nothing):
+# say so and do not count it as a failure of the suite.
+test: $(STAMP)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc

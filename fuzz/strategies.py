@@ -1,0 +1,384 @@
+"""Hypothesis strategies for ASL and TestState, kept as a library (one composite per shape).
+
+Definitions are drawn "valid by construction" from small pools of realistic field values, and
+`mutated` bends one field of them into something odd, so both the happy path and every validator
+get exercised. Sizes stay small: a failing example should read like a bug report.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+# --- JSON ----------------------------------------------------------------------------------------
+
+_KEYS = st.sampled_from(["a", "b", "x", "items", "Value", "name", "n", "nested", "list", "flag", ""])
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+)
+
+
+def json_values(*, max_leaves: int = 12) -> st.SearchStrategy[Any]:
+    """Arbitrary JSON values (no NaN/Infinity, which are not JSON)."""
+    return st.recursive(
+        scalars,
+        lambda children: st.one_of(
+            st.lists(children, max_size=4),
+            st.dictionaries(st.one_of(_KEYS, st.text(max_size=6)), children, max_size=4),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+def json_objects(*, max_leaves: int = 12) -> st.SearchStrategy[dict[str, Any]]:
+    """Arbitrary JSON objects (state inputs are usually objects)."""
+    return st.dictionaries(_KEYS, json_values(max_leaves=max_leaves // 2), max_size=5)
+
+
+# --- expressions ---------------------------------------------------------------------------------
+
+_STEPS = st.sampled_from([".a", ".b", ".x", ".items", "[0]", "[1]", "[*]", "..name", "['a']", "[-1:]",
+                          "[?(@.n > 1)]", ".nested", ".Value", ".length()"])
+
+
+@st.composite
+def reference_paths(draw: st.DrawFn, *, roots: tuple[str, ...] = ("$", "$$", "$var")) -> str:
+    """JSONPath expressions: a root ($, $$ or a variable) and a few steps, some of them odd."""
+    root = draw(st.sampled_from(roots))
+    steps = draw(st.lists(_STEPS, max_size=3))
+    return root + "".join(steps)
+
+
+def paths_or_garbage() -> st.SearchStrategy[str]:
+    """Mostly paths, sometimes text that merely starts like one."""
+    return st.one_of(reference_paths(), st.text(alphabet="$.[]'*?@()ab0-", max_size=10))
+
+
+_JSONATA_ATOMS = st.sampled_from([
+    "$states.input", "$states.input.a", "$states.context", "$states.input.items", "$var", "1", "'s'",
+    "true", "null", "[1, 2, 3]", "{'k': 1}", "$states.input.n", "$undefinedVar",
+])
+_JSONATA_FUNCS = st.sampled_from([
+    "$count", "$sum", "$string", "$number", "$uppercase", "$keys", "$partition", "$range", "$hash",
+    "$parse", "$uuid", "$random", "$exists", "$eval", "$not", "$merge", "$reverse",
+])
+
+
+@st.composite
+def jsonata_expressions(draw: st.DrawFn, *, depth: int = 2) -> str:
+    """Small JSONata expressions from a grammar of atoms, operators and calls (some ill-typed)."""
+    if depth == 0 or draw(st.booleans()):
+        return draw(_JSONATA_ATOMS)
+    kind = draw(st.sampled_from(["binary", "call", "condition", "path", "block"]))
+    left = draw(jsonata_expressions(depth=depth - 1))
+    right = draw(jsonata_expressions(depth=depth - 1))
+    if kind == "binary":
+        return f"({left} {draw(st.sampled_from(['+', '-', '*', '/', '%', '=', '!=', '<', '&', 'and', 'or', '..']))} {right})"
+    if kind == "call":
+        return f"{draw(_JSONATA_FUNCS)}({left})"
+    if kind == "condition":
+        return f"({left} ? {right} : null)"
+    if kind == "path":
+        return f"{left}.{draw(st.sampled_from(['a', 'b', 'items', '*']))}"
+    return f"($x := {left}; $x)"
+
+
+def jsonata_templates() -> st.SearchStrategy[str]:
+    """``{% ... %}`` strings, as they appear in JSONata fields."""
+    return jsonata_expressions().map(lambda source: "{% " + source + " %}")
+
+
+_INTRINSIC_ARGS = st.one_of(
+    reference_paths(roots=("$", "$$")), st.sampled_from(["'text'", "1", "2.5", "-3", "true", "null", "'{}'",
+                                                        "'a,b'", "','", "'SHA-256'"])
+)
+_INTRINSIC_NAMES = st.sampled_from([
+    "Format", "StringToJson", "JsonToString", "Array", "ArrayPartition", "ArrayContains", "ArrayRange",
+    "ArrayGetItem", "ArrayLength", "ArrayUnique", "Base64Encode", "Base64Decode", "Hash", "JsonMerge",
+    "MathRandom", "MathAdd", "StringSplit", "UUID", "NoSuchFunction",
+])
+
+
+@st.composite
+def intrinsic_calls(draw: st.DrawFn, *, depth: int = 2) -> str:
+    """``States.X(...)`` calls with arguments of any kind (nested calls included)."""
+    args = draw(st.lists(
+        _INTRINSIC_ARGS if depth == 0 else st.one_of(_INTRINSIC_ARGS, intrinsic_calls(depth=depth - 1)),
+        max_size=3,
+    ))
+    return f"States.{draw(_INTRINSIC_NAMES)}({', '.join(args)})"
+
+
+@st.composite
+def payload_templates(draw: st.DrawFn) -> dict[str, Any]:
+    """JSONPath payload templates: constants and ``.$`` keys bound to paths or intrinsics."""
+    template: dict[str, Any] = {}
+    for key in draw(st.lists(_KEYS, max_size=4, unique=True)):
+        if draw(st.booleans()):
+            template[f"{key}.$"] = draw(st.one_of(reference_paths(), intrinsic_calls()))
+        else:
+            template[key] = draw(json_values(max_leaves=3))
+    return template
+
+
+def jsonata_payloads() -> st.SearchStrategy[Any]:
+    """JSONata field values: one expression, or an object holding some."""
+    return st.one_of(
+        jsonata_templates(),
+        st.dictionaries(_KEYS, st.one_of(jsonata_templates(), json_values(max_leaves=2)), max_size=3),
+    )
+
+
+# --- states --------------------------------------------------------------------------------------
+
+
+@st.composite
+def _transition(draw: st.DrawFn) -> dict[str, Any]:
+    return draw(st.sampled_from([{"End": True}, {"Next": "NextState"}]))
+
+
+@st.composite
+def _jsonpath_io(draw: st.DrawFn, *, result_fields: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if draw(st.booleans()):
+        fields["InputPath"] = draw(st.one_of(st.none(), reference_paths(roots=("$",))))
+    if draw(st.booleans()):
+        fields["OutputPath"] = draw(st.one_of(st.none(), reference_paths(roots=("$",))))
+    if result_fields and draw(st.booleans()):
+        fields["ResultPath"] = draw(st.sampled_from([None, "$", "$.a", "$.result", "$.a.b", "$.x[0]"]))
+    if result_fields and draw(st.booleans()):
+        fields["Parameters"] = draw(payload_templates())
+    return fields
+
+
+@st.composite
+def pass_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    state: dict[str, Any] = {"Type": "Pass", **draw(_transition())}
+    if jsonata:
+        state["QueryLanguage"] = "JSONata"
+        if draw(st.booleans()):
+            state["Output"] = draw(jsonata_payloads())
+    else:
+        state.update(draw(_jsonpath_io(result_fields=True)))
+        if draw(st.booleans()):
+            state["Result"] = draw(json_values(max_leaves=4))
+    if draw(st.booleans()):
+        state["Assign"] = (
+            draw(st.dictionaries(_KEYS.filter(bool), jsonata_templates(), max_size=2))
+            if jsonata else draw(payload_templates())
+        )
+    return state
+
+
+@st.composite
+def wait_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    state: dict[str, Any] = {"Type": "Wait", **draw(_transition())}
+    if jsonata:
+        state["QueryLanguage"] = "JSONata"
+        state[draw(st.sampled_from(["Seconds", "Timestamp"]))] = draw(jsonata_templates())
+    else:
+        field = draw(st.sampled_from(["Seconds", "SecondsPath", "Timestamp", "TimestampPath"]))
+        state[field] = {
+            "Seconds": draw(st.integers(min_value=0, max_value=10)),
+            "SecondsPath": draw(reference_paths(roots=("$",))),
+            "Timestamp": draw(st.sampled_from(["2016-03-14T01:59:00Z", "2030-01-01T00:00:00.123+02:00"])),
+            "TimestampPath": draw(reference_paths(roots=("$",))),
+        }[field]
+        state.update(draw(_jsonpath_io(result_fields=False)))
+    return state
+
+
+_OPERATORS = st.sampled_from([
+    ("StringEquals", st.text(max_size=4)), ("StringMatches", st.sampled_from(["*", "a*", "\\*x", "**b"])),
+    ("StringLessThan", st.text(max_size=3)), ("NumericEquals", st.integers(-3, 3)),
+    ("NumericGreaterThan", st.floats(-5, 5)), ("NumericLessThanEquals", st.integers(-3, 3)),
+    ("BooleanEquals", st.booleans()), ("TimestampLessThan", st.just("2020-01-01T00:00:00Z")),
+    ("IsPresent", st.booleans()), ("IsNull", st.booleans()), ("IsNumeric", st.booleans()),
+    ("IsString", st.booleans()), ("IsTimestamp", st.booleans()), ("IsBoolean", st.booleans()),
+    ("StringEqualsPath", reference_paths(roots=("$",))), ("NumericLessThanPath", reference_paths(roots=("$",))),
+])
+
+
+@st.composite
+def comparison_rules(draw: st.DrawFn, *, depth: int = 2) -> dict[str, Any]:
+    """JSONPath Choice rules: a comparison, or And/Or/Not over nested rules."""
+    if depth > 0 and draw(st.integers(0, 3)) == 0:
+        combinator = draw(st.sampled_from(["And", "Or", "Not"]))
+        if combinator == "Not":
+            return {"Not": draw(comparison_rules(depth=depth - 1))}
+        return {combinator: draw(st.lists(comparison_rules(depth=depth - 1), min_size=1, max_size=3))}
+    operator, operands = draw(_OPERATORS)
+    return {"Variable": draw(reference_paths(roots=("$",))), operator: draw(operands)}
+
+
+@st.composite
+def choice_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    if jsonata:
+        rules = draw(st.lists(
+            st.builds(lambda cond, n: {"Condition": cond, "Next": n}, jsonata_templates(),
+                      st.sampled_from(["A", "B"])),
+            min_size=1, max_size=3,
+        ))
+        state: dict[str, Any] = {"Type": "Choice", "QueryLanguage": "JSONata", "Choices": rules}
+    else:
+        rules = [
+            {**rule, "Next": draw(st.sampled_from(["A", "B"]))}
+            for rule in draw(st.lists(comparison_rules(), min_size=1, max_size=3))
+        ]
+        state = {"Type": "Choice", "Choices": rules, **draw(_jsonpath_io(result_fields=False))}
+    if draw(st.booleans()):
+        state["Default"] = "DefaultState"
+    return state
+
+
+@st.composite
+def succeed_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    if jsonata:
+        state: dict[str, Any] = {"Type": "Succeed", "QueryLanguage": "JSONata"}
+        if draw(st.booleans()):
+            state["Output"] = draw(jsonata_payloads())
+        return state
+    return {"Type": "Succeed", **draw(_jsonpath_io(result_fields=False))}
+
+
+@st.composite
+def fail_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    state: dict[str, Any] = {"Type": "Fail"}
+    if jsonata:
+        state["QueryLanguage"] = "JSONata"
+        for field in ("Error", "Cause"):
+            if draw(st.booleans()):
+                state[field] = draw(st.one_of(st.text(max_size=8), jsonata_templates()))
+        return state
+    for field in ("Error", "Cause"):
+        choice = draw(st.integers(0, 2))
+        if choice == 1:
+            state[field] = draw(st.text(max_size=8))
+        elif choice == 2:
+            state[f"{field}Path"] = draw(st.one_of(reference_paths(roots=("$",)), intrinsic_calls()))
+    return state
+
+
+_STATE_STRATEGIES = (pass_states, wait_states, choice_states, succeed_states, fail_states)
+
+
+@st.composite
+def state_definitions(draw: st.DrawFn) -> dict[str, Any]:
+    """One state of any supported type in either query language, valid by construction."""
+    strategy = draw(st.sampled_from(_STATE_STRATEGIES))
+    return draw(strategy(jsonata=draw(st.booleans())))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, definitions: st.SearchStrategy[dict[str, Any]]) -> dict[str, Any]:
+    """A definition with one field removed, retyped, or added."""
+    definition = dict(draw(definitions))
+    action = draw(st.sampled_from(["drop", "retype", "add"]))
+    if action == "drop" and definition:
+        del definition[draw(st.sampled_from(sorted(definition)))]
+    elif action == "retype" and definition:
+        definition[draw(st.sampled_from(sorted(definition)))] = draw(json_values(max_leaves=3))
+    else:
+        field = draw(st.sampled_from(["Retry", "Catch", "Resource", "Branches", "Next", "End", "Comment",
+                                      "QueryLanguage", "Unknown", "Seconds", "Arguments", "Output"]))
+        definition[field] = draw(json_values(max_leaves=3))
+    return definition
+
+
+@st.composite
+def machines(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
+    """A whole machine around a drawn state, and the name to test (sometimes one that is missing)."""
+    state = draw(state_definitions())
+    machine: dict[str, Any] = {
+        "StartAt": "Tested",
+        "States": {
+            "Tested": state,
+            "NextState": {"Type": "Succeed"},
+            "A": {"Type": "Succeed"},
+            "B": {"Type": "Succeed"},
+            "DefaultState": {"Type": "Succeed"},
+        },
+    }
+    if draw(st.booleans()):
+        machine["QueryLanguage"] = draw(st.sampled_from(["JSONPath", "JSONata"]))
+    return machine, draw(st.sampled_from(["Tested", "Tested", "NextState", "Missing"]))
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+
+@st.composite
+def teststate_requests(draw: st.DrawFn) -> dict[str, Any]:
+    """TestState request bodies around drawn definitions, with optional members, some of them odd."""
+    if draw(st.booleans()):
+        request: dict[str, Any] = {"definition": json.dumps(draw(st.one_of(state_definitions(),
+                                                                           mutated(state_definitions()))))}
+    else:
+        machine, name = draw(machines())
+        request = {"definition": json.dumps(machine), "stateName": name}
+    if draw(st.booleans()):
+        request["input"] = json.dumps(draw(json_values(max_leaves=6)))
+    if draw(st.booleans()):
+        request["inspectionLevel"] = draw(st.sampled_from(["INFO", "DEBUG", "TRACE", "LOUD"]))
+    if draw(st.integers(0, 4)) == 0:
+        request["variables"] = json.dumps(draw(st.dictionaries(_KEYS.filter(bool), json_values(max_leaves=3))))
+    if draw(st.integers(0, 5)) == 0:
+        request["mock"] = draw(st.fixed_dictionaries({}, optional={
+            "result": st.just('{"ok": true}'),
+            "errorOutput": st.fixed_dictionaries({"error": st.just("E")}, optional={"cause": st.just("C")}),
+            "fieldValidationMode": st.sampled_from(["STRICT", "PRESENT", "NONE"]),
+        }))
+    if draw(st.integers(0, 5)) == 0:
+        request["roleArn"] = draw(st.sampled_from(["arn:aws:iam::111122223333:role/R", "not-an-arn"]))
+    if draw(st.integers(0, 6)) == 0:
+        request["context"] = json.dumps(draw(json_values(max_leaves=4)))
+    if draw(st.integers(0, 6)) == 0:
+        request["stateConfiguration"] = {"retrierRetryCount": draw(st.integers(-1, 3))}
+    return request
+
+
+def request_bodies() -> st.SearchStrategy[bytes]:
+    """Raw HTTP bodies: well-formed requests, requests with retyped members, and junk."""
+    return st.one_of(
+        teststate_requests().map(lambda request: json.dumps(request).encode()),
+        st.dictionaries(
+            st.sampled_from(["definition", "input", "inspectionLevel", "revealSecrets", "mock", "stateName",
+                             "variables", "context", "stateConfiguration", "roleArn", "other"]),
+            json_values(max_leaves=4),
+        ).map(lambda body: json.dumps(body).encode()),
+        json_values(max_leaves=4).map(lambda value: json.dumps(value).encode()),
+        awkward_json_requests(),
+        st.binary(max_size=64),
+    )
+
+
+_AWKWARD_JSON = st.sampled_from([
+    "1e400", "-1E+999", "123456789012345678901234567890", "-0", "0.1e-400", '"\\ud800"', '"\\udfff x"',
+    '{"a": 1, "a": 2}', "[[[[[[[[[[1]]]]]]]]]]", '"\\u0000"', "NaN", "Infinity", '{"\\ud83d": 1}',
+])
+
+
+@st.composite
+def awkward_json_requests(draw: st.DrawFn) -> bytes:
+    """Requests whose JSON-text members hold legal-but-awkward JSON (huge numbers, lone
+    surrogates, duplicate keys) or non-JSON (NaN), in the input, a Result or the variables."""
+    text = draw(_AWKWARD_JSON)
+    where = draw(st.sampled_from(["input", "result", "variables", "mock"]))
+    request: dict[str, Any] = {"definition": json.dumps({"Type": "Pass", "End": True})}
+    if where == "input":
+        request["input"] = text
+    elif where == "result":
+        request["definition"] = '{"Type": "Pass", "Result": ' + text + ', "End": true}'
+    elif where == "variables":
+        request["variables"] = '{"v": ' + text + "}"
+    else:
+        request["definition"] = json.dumps({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True})
+        request["mock"] = {"result": text}
+    return json.dumps(request).encode()
