@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from enum import Enum
 from functools import lru_cache
 from typing import Final, Protocol
@@ -28,7 +27,7 @@ from interpreter.jsonata import JsonataExpression, compile_jsonata, evaluate_fie
 from interpreter.jsonpath import Path, PathMissing, compile_path
 from interpreter.jsontypes import ABSENT, JSON, is_number, type_name
 from interpreter.scope import Scope
-from interpreter.timestamps import parse_timestamp
+from interpreter.timestamps import Instant, parse_instant, parse_timestamp
 
 __all__ = [
     "ChoiceRule",
@@ -150,13 +149,13 @@ def _numeric_order(test: Callable[[float, float], bool]) -> Comparator:
     return compare
 
 
-def _timestamp_order(test: Callable[[datetime, datetime], bool]) -> Comparator:
+def _timestamp_order(test: Callable[[Instant, Instant], bool]) -> Comparator:
     def compare(value: JSON, operand: JSON) -> bool:
         # A value that is not a timestamp string never matches (AWS, recorded: TimestampEquals on
         # null, numbers, "", "2023-02-24 12:15:56.832957", arrays, objects, booleans).
         if not isinstance(value, str) or not isinstance(operand, str):
             return False
-        left, right = parse_timestamp(value), parse_timestamp(operand)
+        left, right = parse_instant(value), parse_instant(operand)
         return left is not None and right is not None and test(left, right)
 
     return compare

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 
 from interpreter.errors import ASLError
 from interpreter.jsontypes import JSON, is_integer
@@ -33,6 +33,7 @@ class ContextError(ASLError):
 
 def iso_timestamp(moment: datetime) -> str:
     """AWS's context timestamps: ISO-8601, millisecond precision, UTC ``Z``."""
+    moment = moment.astimezone(timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

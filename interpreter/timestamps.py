@@ -8,6 +8,7 @@ numeric time zone offset is not present, for example 2016-08-18T17:33:00Z."
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
@@ -17,24 +18,43 @@ _TIMESTAMP: Final = re.compile(
 )
 
 
-def parse_timestamp(text: str) -> datetime | None:
-    """The instant `text` denotes, or None when it is not an ASL timestamp.
+@dataclass(frozen=True, slots=True, order=True)
+class Instant:
+    """A point in time with Java's nanosecond precision, ordered as instants are.
 
-    Fractional seconds beyond microseconds are truncated (Python's precision); the comparison
-    operators compare instants, so the offset is applied.
+    Python's datetime stops at microseconds; `nanos` keeps the 0-999 nanoseconds below them, so
+    ``...00.0000001Z`` and ``...00Z`` stay different, as they are for AWS (java.time).
     """
+
+    moment: datetime
+    nanos: int
+
+
+def parse_instant(text: str) -> Instant | None:
+    """The instant `text` denotes at full precision, or None when it is not an ASL timestamp."""
     match = _TIMESTAMP.match(text)
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, offset = match.groups()
+    digits = (fraction or "").ljust(9, "0")
     try:
         zone = timezone.utc if offset == "Z" else _offset(offset)
-        return datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second),
-            int((fraction or "0").ljust(6, "0")[:6]), tzinfo=zone,
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), int(digits[:6]),
+            tzinfo=zone,
         )
     except ValueError:
         return None
+    return Instant(moment, int(digits[6:]))
+
+
+def parse_timestamp(text: str) -> datetime | None:
+    """The datetime `text` denotes (to the microsecond), or None when it is not an ASL timestamp.
+
+    Use `parse_instant` to compare timestamps: it keeps the nanoseconds.
+    """
+    instant = parse_instant(text)
+    return None if instant is None else instant.moment
 
 
 def _offset(text: str) -> timezone:

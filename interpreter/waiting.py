@@ -14,10 +14,6 @@ from interpreter.jsontypes import JSON, dumps, is_integer
 from interpreter.scope import Scope
 from interpreter.timestamps import parse_timestamp
 
-# ASL: Seconds and the value of SecondsPath must be a non-negative integer; AWS caps a wait at one
-# year, 31,536,000 seconds (hard quota "Maximum execution time" for a Standard workflow).
-MAX_WAIT_SECONDS = 99_999_999
-
 
 def check_wait(state: object, scope: Scope) -> None:
     """Check the Seconds/SecondsPath/Timestamp/TimestampPath of a Wait state (a `WaitState`).

@@ -688,3 +688,12 @@ def test_only_asl_errors_escape(definition: dict[str, Any], value: Any, language
         assert isinstance(compiled.matches(scope_of(value)), bool)
     except ASLError:
         pass
+
+
+def test_timestamp_operators_compare_at_nanosecond_precision() -> None:
+    rule = compile_choice_rule(
+        {"Variable": "$.t", "TimestampGreaterThan": "2016-08-18T17:33:00Z", "Next": "Later"},
+        query_language="JSONPath", pointer="/States/S/Choices[0]",
+    )
+    assert rule.matches(scope_of({"t": "2016-08-18T17:33:00.000000001Z"}))
+    assert not rule.matches(scope_of({"t": "2016-08-18T17:33:00.000Z"}))
