@@ -37,7 +37,7 @@ from jsonata.jexception import JException
 from jsonata.utils import Utils
 
 from interpreter.errors import ErrorName, ExpressionError, StatesError
-from interpreter.jsontypes import ABSENT, JSON
+from interpreter.jsontypes import ABSENT, JSON, is_integer
 from interpreter.jsontypes import loads as strict_loads
 from interpreter.scope import Scope, World
 
@@ -486,7 +486,7 @@ def _partition(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
     def partition(array: Any, size: Any) -> Any:
         if _is_undefined(array) or _is_undefined(size):
             return None
-        if not _is_whole(size) or size < 1:
+        if not is_integer(size) or size < 1:
             raise _FunctionError("The chunk size argument of $partition must be a positive integer")
         items = list(array)
         step = int(size)
@@ -636,14 +636,6 @@ def _millis(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
         return _epoch_millis(world)
 
     return _function("<:n>", millis)
-
-
-def _is_whole(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return True
-    return isinstance(value, float) and math.isfinite(value) and value.is_integer()
 
 
 _FUNCTION_FACTORIES: Final[Mapping[str, Callable[[World, JsonataLimits], Jsonata.JFunction]]] = {
