@@ -217,14 +217,21 @@ def _apply_result_path(state: State, raw_input: JSON, result: JSON) -> JSON:
     return set_at(raw_input, state.result_path, result)
 
 
-def _assigned(assign: Template | None, scope: Scope) -> Mapping[str, JSON]:
-    """The state's workflow variables after ``Assign`` (rendered in `scope`)."""
-    if assign is None:
-        return scope.variables
-    values = assign.render(scope)
-    if not isinstance(values, dict):
-        raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, "The field 'Assign' must evaluate to an object")
-    return {**scope.variables, **values}
+def _assigned(scope: Scope, *assigns: Template | None) -> Mapping[str, JSON]:
+    """The workflow variables after the state's ``Assign`` blocks, rendered in `scope`.
+
+    Every block sees the variables as they were before the state (AWS: assignments take effect
+    after it); a later block's value wins for a name both assign.
+    """
+    values: dict[str, JSON] = {}
+    for assign in assigns:
+        if assign is None:
+            continue
+        rendered = assign.render(scope)
+        if not isinstance(rendered, dict):
+            raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, "The field 'Assign' must evaluate to an object")
+        values.update(rendered)
+    return {**scope.variables, **values} if values else scope.variables
 
 
 def _jsonpath_tail(state: State, scope: Scope, trace: _Trace, result: JSON, next_state: str | None) -> _Done:
@@ -232,18 +239,22 @@ def _jsonpath_tail(state: State, scope: Scope, trace: _Trace, result: JSON, next
     if state.result_selector is not None:
         result = state.result_selector.render(scope.with_current(result))
     trace.record("afterResultSelector", result)
-    variables = _assigned(state.assign, scope.with_current(result))
+    variables = _assigned(scope.with_current(result), state.assign)
     output = trace.record("afterResultPath", _apply_result_path(state, scope.state_input, result))
     output = _select(state.output_path, output, scope)
     return _Done(output, next_state, variables)
 
 
 def _jsonata_tail(state: State, scope: Scope, default_output: JSON, next_state: str | None,
-                  output: Template | None = None, assign: Template | None = None) -> _Done:
-    """Output and Assign, both evaluated with the variables as they were before the state."""
+                  output: Template | None = None, rule_assign: Template | None = None) -> _Done:
+    """Output and Assign, both evaluated with the variables as they were before the state.
+
+    `output` replaces the state's Output (a Choice rule's own); `rule_assign` is assigned on top
+    of the state's Assign.
+    """
     output_template = state.output if output is None else output
     value = default_output if output_template is None else output_template.render(scope)
-    variables = _assigned(state.assign if assign is None else assign, scope)
+    variables = _assigned(scope, state.assign, rule_assign)
     return _Done(value, next_state, variables)
 
 
@@ -300,8 +311,8 @@ def _run_choice(state: ChoiceState, scope: Scope, trace: _Trace, mock: Mock | No
     effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
     inner = scope.with_current(effective)
     matched = _match(state, inner)
-    _, assign = _rule_fields(state, matched)
-    variables = _assigned(assign if assign is not None else state.assign, inner)
+    _, rule_assign = _rule_fields(state, matched)
+    variables = _assigned(inner, state.assign, rule_assign)
     output = _select(state.output_path, effective, scope)
     return _Done(output, _next_of(state, matched, inner), variables)
 
@@ -327,7 +338,13 @@ def _next_of(state: ChoiceState, matched: int | None, scope: Scope) -> str:
 
 
 def _rule_fields(state: ChoiceState, matched: int | None) -> tuple[Template | None, Template | None]:
-    """A matched rule's own Output/Assign; None falls back to the state's fields."""
+    """A matched rule's own Output and Assign.
+
+    AWS (developer guide, Choice state): a rule's Assign "assigns variables when this specific
+    choice rule matches", and a state-level Assign "applies regardless of which choice rule
+    matches": both are applied, the rule's value winning a name both assign (not documented;
+    the more specific block is taken to win). A rule's Output replaces the state's Output.
+    """
     if matched is None:
         return None, None
     return state.rule_outputs[matched], state.rule_assigns[matched]
@@ -340,7 +357,7 @@ def _run_wait(state: WaitState, scope: Scope, trace: _Trace, mock: Mock | None) 
         return _jsonata_tail(state, scope, scope.state_input, state.next)
     effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
     check_wait(state, scope.with_current(effective))
-    variables = _assigned(state.assign, scope.with_current(effective))
+    variables = _assigned(scope.with_current(effective), state.assign)
     return _Done(_select(state.output_path, effective, scope), state.next, variables)
 
 

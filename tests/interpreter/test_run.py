@@ -718,6 +718,34 @@ def test_jsonpath_choice_rule_assign() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "next_state", "variables"),
+    [
+        # The rule matches: the state-level Assign applies too ("regardless of which choice rule
+        # matches", AWS developer guide), and the rule's value wins a name both assign.
+        (1, "One", {"always": "state", "shared": "rule", "ruled": 1}),
+        # Default taken: only the state-level Assign.
+        (2, "Other", {"always": "state", "shared": "state"}),
+    ],
+)
+@pytest.mark.parametrize("jsonata", [False, True])
+def test_choice_state_assign_applies_whichever_rule_matches(
+    jsonata: bool, value: int, next_state: str, variables: dict[str, Any]
+) -> None:
+    if jsonata:
+        rule = {"Condition": "{% $states.input.v = 1 %}", "Next": "One",
+                "Assign": {"shared": "rule", "ruled": "{% $states.input.v %}"}}
+        definition = {"Type": "Choice", "QueryLanguage": "JSONata", "Choices": [rule], "Default": "Other",
+                      "Assign": {"always": "state", "shared": "state"}}
+    else:
+        rule = {"Variable": "$.v", "NumericEquals": 1, "Next": "One", "Assign": {"shared": "rule", "ruled.$": "$.v"}}
+        definition = {"Type": "Choice", "Choices": [rule], "Default": "Other",
+                      "Assign": {"always": "state", "shared": "state"}}
+    result = run(definition, {"v": value})
+    assert (result.status, result.next_state) == ("SUCCEEDED", next_state)
+    assert result.inspection["variables"] == variables
+
+
 # --------------------------------------------------------------------------------------------
 # Fail
 
