@@ -17,7 +17,7 @@ from typing import Any
 from interpreter.choice import compile_choice_rule
 from interpreter.errors import DefinitionError, ExpressionError, StateNotFound
 from interpreter.jsonpath import compile_path, compile_reference_path
-from interpreter.jsontypes import ABSENT, JSON, loads
+from interpreter.jsontypes import ABSENT, JSON, is_integer, loads
 from interpreter.model import (
     STATE_CLASSES,
     Catcher,
@@ -184,6 +184,8 @@ def _wait(fields: _Fields, common: dict[str, Any]) -> State:
     timestamp = fields.get("Timestamp")
     if isinstance(seconds, str):
         seconds = compile_jsonata_template(seconds, field="Seconds", pointer=fields.at("Seconds"))
+    elif is_integer(seconds):
+        seconds = int(seconds)  # the schema accepts an integral number such as 5.0
     if isinstance(timestamp, str) and common["query_language"] is QueryLanguage.JSONATA:
         timestamp = compile_jsonata_template(timestamp, field="Timestamp", pointer=fields.at("Timestamp"))
     return WaitState(

@@ -288,3 +288,11 @@ def test_check_wait_raises_states_errors(fields: dict[str, Any], value: Any, err
     with pytest.raises(StatesError) as raised:
         check_wait(_compiled_wait(**fields), _scope(value))
     assert (raised.value.error, raised.value.cause) == (error, cause)
+
+
+@pytest.mark.parametrize("seconds", [0.0, 5.0])
+def test_integral_seconds_written_as_floats_wait_like_integers(seconds: float) -> None:
+    # Found by fuzz/test_core_props.py: "Seconds": 0.0 passed the schema and then failed inside.
+    loaded = load_definition(json.dumps({"Type": "Wait", "Seconds": seconds, "Next": "N"}), None)
+    result = run_state(loaded, input={"a": 1}, context={}, variables={}, world=World())
+    assert (result.status, result.output, result.next_state) == ("SUCCEEDED", {"a": 1}, "N")
