@@ -405,16 +405,18 @@ def test_eval_is_refused(expr: str) -> None:
     ],
 )
 def test_runaway_expressions_end_within_the_time_bound(expr: str) -> None:
+    # The cause proves which bound stopped it; the wall-clock ceiling is only a hang guard
+    # (unbounded, these run for minutes), kept loose for a loaded CI machine.
     started = time.monotonic()
     error = failure(expr)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 10
     assert "D1011" in error.cause or "D1012" in error.cause
 
 
 def test_time_limit_is_configurable() -> None:
     started = time.monotonic()
     error = failure("($f := function($n){$f($n + 1)}; $f(0))", timeout_ms=100)
-    assert time.monotonic() - started < 0.6
+    assert time.monotonic() - started < 5  # hang guard; the cause below names the 100 ms bound
     assert "D1012: Evaluation timeout after 100 milliseconds" in error.cause
 
 

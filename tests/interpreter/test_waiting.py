@@ -225,10 +225,8 @@ def test_wait_never_sleeps(definition: dict[str, Any], input: Any, monkeypatch: 
     def no_sleep(seconds: float) -> None:
         raise AssertionError(f"time.sleep({seconds}) called")
 
-    monkeypatch.setattr(time, "sleep", no_sleep)
-    started = time.monotonic()
+    monkeypatch.setattr(time, "sleep", no_sleep)  # a tripwire: the core must never call it
     result = _run(definition, input)
-    assert time.monotonic() - started < 2.0
     assert (result.status, result.output, result.next_state) == (Status.SUCCEEDED, input, "After")
 
 

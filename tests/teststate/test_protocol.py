@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import http.client
 import json
-import statistics
-import time
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -298,24 +294,6 @@ def test_a_real_answer_on_the_wire(client: Any) -> None:
 # --------------------------------------------------------------------------------------------
 # The real server
 # --------------------------------------------------------------------------------------------
-@pytest.mark.e2e
-def test_round_trip_is_far_below_the_nagle_delayed_ack_stall(server: str) -> None:
-    """Split header/body writes without TCP_NODELAY would cost ~40 ms per answer."""
-    parts = urlsplit(server)
-    body = json.dumps({"definition": PASS, "inspectionLevel": "FOO"})
-    timings = []
-    for _ in range(30):
-        connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
-        started = time.perf_counter()
-        connection.request("POST", "/", body=body, headers=HEADERS)
-        answer = connection.getresponse()
-        answer.read()
-        timings.append(time.perf_counter() - started)
-        connection.close()
-        assert answer.status == 400
-    assert statistics.median(timings) < 0.02, timings
-
-
 @pytest.mark.e2e
 def test_boto3_sees_model_validation_errors(sfn: Any) -> None:
     from botocore.exceptions import ClientError
