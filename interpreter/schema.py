@@ -35,7 +35,6 @@ Order (only the first problem is reported; AWS lists several, joined by ", "):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -43,6 +42,7 @@ from typing import Final
 
 from interpreter.errors import DefinitionError
 from interpreter.jsontypes import JSON, is_integer, is_number
+from interpreter.timestamps import parse_timestamp
 
 __all__ = ["validate_machine", "validate_single_state", "SINGLE_STATE_NAME"]
 
@@ -58,10 +58,6 @@ _ALL: Final = "States.ALL"
 _NO_LOCATION: Final = "null"  # AWS renders an absent location as "at null" [AWS-REC]
 
 # RFC 3339 as ASL requires it: uppercase T, and Z when there is no numeric offset.
-_TIMESTAMP: Final = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.ASCII
-)
-
 
 class Lang(Enum):
     """Query languages, and BOTH for fields that either language accepts."""
@@ -351,7 +347,7 @@ def _check_value(name: str, field: FieldSpec, value: JSON, lang: Lang, pointer: 
     }[kind]
     if not ok:
         raise _fail(_EXPECTED[kind], pointer)
-    if kind is Kind.TIMESTAMP and not _TIMESTAMP.fullmatch(value):
+    if kind is Kind.TIMESTAMP and parse_timestamp(value) is None:
         raise _fail("String does not match RFC3339 timestamp", pointer)  # [MEASURED]
     if kind in (Kind.INTEGER, Kind.NUMBER):
         if field.minimum is not None and value < field.minimum:

@@ -267,6 +267,9 @@ INVALID = [
     (one({"Type": "Wait", "Seconds": "{% 1 %}", "End": True}), S, "Expected value of type Integer", "/States/X/Seconds"),
     (one({"Type": "Wait", "Timestamp": "2024-01-01 00:00:00", "End": True}), S, "String does not match RFC3339 timestamp", "/States/X/Timestamp"),
     (one({"Type": "Wait", "Timestamp": "2024-01-01T00:00:00", "End": True}), S, "String does not match RFC3339 timestamp", "/States/X/Timestamp"),
+    # The same timestamp rule as Choice and Wait at run time (interpreter.timestamps).
+    (one({"Type": "Wait", "Timestamp": "2016-02-30T00:00:00Z", "End": True}), S, "String does not match RFC3339 timestamp", "/States/X/Timestamp"),
+    (one({"Type": "Wait", "Timestamp": "2016-01-01T00:00:00.1234567890Z", "End": True}), S, "String does not match RFC3339 timestamp", "/States/X/Timestamp"),
     (one({"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}), S, "There should only be one of the following fields: [Error, ErrorPath]", "/States/X"),
     (one({"Type": "Fail", "Cause": "C", "CausePath": "$.c"}), S, "There should only be one of the following fields: [Cause, CausePath]", "/States/X"),
     (one({"Type": "Fail", "Cause": 1}), S, "Expected value of type [STRING]", "/States/X/Cause"),
