@@ -85,7 +85,9 @@ class StateConfiguration:
 class TestResult:
     """The outcome of one test, in API terms (values, not wire text).
 
-    `inspection` maps AWS's InspectionData member names to JSON values.
+    `inspection` maps AWS's InspectionData member names to JSON values. `output_text` is the
+    output as compact JSON text when the run already encoded it (for the payload quota), so the
+    service need not encode it again.
     """
 
     __test__ = False  # not a pytest test class
@@ -96,6 +98,7 @@ class TestResult:
     cause: str | None = None
     next_state: str | None = None
     inspection: Mapping[str, JSON] = field(default_factory=lambda: MappingProxyType({}))
+    output_text: str | None = None
 
 
 class UnsupportedState(ASLError):
@@ -152,10 +155,11 @@ def run_state(
     scope = Scope(current=input, context=context, variables=variables, state_input=input, world=world)
     trace = _Trace()
     trace.record("input", input)
+    output_text: str | None = None
     try:
         outcome = handler(state, scope, trace, mock)
         if isinstance(outcome, _Done):
-            _check_size(state, outcome.output)
+            output_text = _checked_text(state, outcome.output)
     except StatesError as error:
         outcome = _Failed(error.error, error.cause)
     if isinstance(outcome, _Failed):
@@ -172,6 +176,7 @@ def run_state(
         output=outcome.output,
         next_state=outcome.next_state,
         inspection=MappingProxyType(trace.entries),
+        output_text=output_text,
     )
 
 
@@ -181,14 +186,19 @@ def _record_variables(trace: _Trace, variables: Mapping[str, JSON]) -> None:
         trace.record("variables", dict(variables))
 
 
-def _check_size(state: State, output: JSON) -> None:
-    """AWS fails a state whose output exceeds the payload quota with States.DataLimitExceeded."""
-    if utf8_size(dumps(output)) > MAX_PAYLOAD_BYTES:
+def _checked_text(state: State, output: JSON) -> str:
+    """The output as JSON text, once AWS's payload quota is checked on it.
+
+    AWS fails a state whose output exceeds the quota with States.DataLimitExceeded.
+    """
+    text = dumps(output)
+    if utf8_size(text) > MAX_PAYLOAD_BYTES:
         raise StatesError(
             ErrorName.DATA_LIMIT_EXCEEDED,
             f"The state/task '{state.name}' returned a result with a size exceeding the maximum number"
             " of bytes service limit.",
         )
+    return text
 
 
 # --- shared JSONPath steps ---------------------------------------------------------------------

@@ -405,7 +405,7 @@ def encode_result(result: TestResult, inspection_level: str) -> dict[str, Any]:
     """``TestStateOutput``: members without a value are left out, never sent as null."""
     answer: dict[str, Any] = {"status": str(result.status)}
     if result.output is not ABSENT:
-        answer["output"] = dumps(result.output)
+        answer["output"] = result.output_text if result.output_text is not None else dumps(result.output)
     if result.error is not None:
         answer["error"] = str(result.error)  # the core may use `ErrorName` (a StrEnum)
     if result.cause is not None:

@@ -1106,3 +1106,10 @@ def test_inspection_is_read_only() -> None:
     result = run({"Type": "Pass", "End": True}, {"a": 1})
     with pytest.raises(TypeError):
         result.inspection["input"] = 2  # type: ignore[index]
+
+
+def test_the_output_text_is_the_compact_encoding_the_quota_was_checked_on() -> None:
+    result = run({"Type": "Pass", "Result": {"b": [1, 2], "a": "é"}, "End": True}, {})
+    assert result.output_text == '{"b":[1,2],"a":"é"}'
+    failed = run({"Type": "Fail", "Error": "E"}, {})
+    assert failed.output_text is None
