@@ -11,21 +11,20 @@ from __future__ import annotations
 from interpreter.errors import ErrorName, StatesError
 from interpreter.jsonpath import Path, PathMissing
 from interpreter.jsontypes import JSON, dumps, is_integer
+from interpreter.model import WaitState
 from interpreter.scope import Scope
 from interpreter.timestamps import parse_timestamp
 
 
-def check_wait(state: object, scope: Scope) -> None:
-    """Check the Seconds/SecondsPath/Timestamp/TimestampPath of a Wait state (a `WaitState`).
+def check_wait(state: WaitState, scope: Scope) -> None:
+    """Check the Seconds/SecondsPath/Timestamp/TimestampPath of a Wait state.
 
     Raises:
         StatesError: States.Runtime with AWS's cause for a bad path value, or
             States.QueryEvaluationError for a JSONata value of the wrong kind.
     """
-    seconds = getattr(state, "seconds")
-    timestamp = getattr(state, "timestamp")
-    seconds_path: Path | None = getattr(state, "seconds_path")
-    timestamp_path: Path | None = getattr(state, "timestamp_path")
+    seconds, timestamp = state.seconds, state.timestamp
+    seconds_path, timestamp_path = state.seconds_path, state.timestamp_path
     if seconds_path is not None:
         _check_seconds(_resolve("SecondsPath", seconds_path, scope), "SecondsPath", seconds_path.text)
     elif timestamp_path is not None:
