@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
+from interpreter.jsontypes import is_integer
 from teststate.errors import ApiError, ModelValidationException, SerializationException
 
 INSPECTION_LEVELS: Final = ("INFO", "DEBUG", "TRACE")
@@ -207,12 +208,9 @@ class CoralInteger(fields.Field):
         self.minimum = minimum
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_integer(value):  # true is not 1; 1.5 is not an integer; 2.0 is
             raise ValidationError(_type_mismatch(value, "Integer"))
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValidationError(_type_mismatch(value, "Integer"))
-            value = int(value)
+        value = int(value)
         if not -INT32_MAX - 1 <= value <= INT32_MAX:
             raise ValidationError(_type_mismatch(value, "Integer"))
         if value < self.minimum:
