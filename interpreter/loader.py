@@ -250,7 +250,35 @@ def _fail(fields: _Fields, common: dict[str, Any]) -> State:
 
 
 def _task(fields: _Fields, common: dict[str, Any]) -> State:
-    return TaskState(**common, resource=str(fields.declaration.get("Resource", "")), raw=fields.declaration)
+    return TaskState(
+        **common,
+        resource=str(fields.declaration.get("Resource", "")),
+        timeout_seconds=_duration(fields, "TimeoutSeconds"),
+        timeout_seconds_path=_path_or_none(fields, "TimeoutSecondsPath"),
+        heartbeat_seconds=_duration(fields, "HeartbeatSeconds"),
+        heartbeat_seconds_path=_path_or_none(fields, "HeartbeatSecondsPath"),
+        credentials=_credentials(fields),
+    )
+
+
+def _duration(fields: _Fields, field: str) -> int | Template | None:
+    """TimeoutSeconds/HeartbeatSeconds: an integer literal, or a JSONata template (JSONata states)."""
+    value = fields.get(field)
+    if value is ABSENT:
+        return None
+    if isinstance(value, str):
+        return compile_jsonata_template(value, field=field, pointer=fields.at(field))
+    return int(value)  # the schema accepts an integral number such as 5.0
+
+
+def _credentials(fields: _Fields) -> Template | None:
+    """``Credentials``: a payload template (``RoleArn.$`` in JSONPath) or a JSONata template."""
+    value = fields.get("Credentials")
+    if value is ABSENT:
+        return None
+    if fields.language is QueryLanguage.JSONATA:
+        return compile_jsonata_template(value, field="Credentials", pointer=fields.at("Credentials"))
+    return compile_payload(value, pointer=fields.at("Credentials"))
 
 
 def _map(fields: _Fields, common: dict[str, Any]) -> State:

@@ -122,10 +122,18 @@ class FailState(State):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TaskState(State):
-    """Task: the integration named by Resource. Its mocked evaluation comes with the Task issue."""
+    """Task: the integration named by Resource, run here with its mock.
+
+    The duration fields hold an int (a literal), a compiled JSONata template, or (the ``*Path``
+    fields) a compiled path; ``credentials`` is the compiled ``Credentials`` object.
+    """
 
     resource: str = ""
-    raw: Mapping[str, JSON] | None = None
+    timeout_seconds: int | Template | None = None
+    timeout_seconds_path: Path | None = None
+    heartbeat_seconds: int | Template | None = None
+    heartbeat_seconds_path: Path | None = None
+    credentials: Template | None = None
 
     @property
     def callback_pattern(self) -> bool:

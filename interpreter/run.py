@@ -9,7 +9,9 @@ The data flow follows the ASL processing order:
 
 Each step records its value in the inspection data under AWS's member name, so DEBUG/TRACE answers
 are a by-product of the run, not a second pass. Runtime failures are raised as `StatesError` deep
-inside and become a `TestResult` value here; nothing else escapes but `ASLError` subclasses.
+inside and become a `TestResult` value here, after the state's Retry and Catch have had their say
+(`interpreter.recovery`): RETRIABLE, CAUGHT_ERROR or FAILED. Nothing else escapes but `ASLError`
+subclasses.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from interpreter.jsonpath import Path, PathMissing, set_at
 from interpreter.jsontypes import ABSENT, JSON, dumps, utf8_size
 from interpreter.loader import LoadedState
 from interpreter.model import (
+    Catcher,
     ChoiceState,
     FailState,
     MapState,
@@ -37,9 +40,10 @@ from interpreter.model import (
     TaskState,
     WaitState,
 )
+from interpreter.recovery import decide
 from interpreter.scope import Scope, World
 from interpreter.templates import Template
-from interpreter.waiting import check_wait
+from interpreter.waiting import check_task_durations, check_wait
 
 MAX_PAYLOAD_BYTES = 262_144
 """AWS quota: maximum input or output size for a task, state or execution (UTF-8 bytes)."""
@@ -161,7 +165,7 @@ def run_state(
         if isinstance(outcome, _Done):
             output_text = _checked_text(state, outcome.output)
     except StatesError as error:
-        outcome = _Failed(error.error, error.cause)
+        return _recover(state, scope, trace, error, config.retrier_retry_count)
     if isinstance(outcome, _Failed):
         _record_variables(trace, variables)
         return TestResult(
@@ -178,6 +182,75 @@ def run_state(
         inspection=MappingProxyType(trace.entries),
         output_text=output_text,
     )
+
+
+def _recover(state: State, scope: Scope, trace: _Trace, error: StatesError, retry_count: int) -> TestResult:
+    """The answer for an error the state raised: its Retry and Catch decide (spec 6.2).
+
+    RETRIABLE and FAILED carry the error and no output; CAUGHT_ERROR carries the error, the
+    catcher's output and its Next. ``errorDetails`` names the retrier and catcher involved.
+    """
+    decision = decide(state.retry, state.catch, str(error.error), retry_count)
+    details = decision.details()
+    if details:
+        trace.record("errorDetails", details)
+    if decision.catch_index is None:
+        _record_variables(trace, scope.variables)
+        return TestResult(
+            status=Status.RETRIABLE if decision.retriable else Status.FAILED,
+            error=error.error,
+            cause=error.cause,
+            inspection=MappingProxyType(trace.entries),
+        )
+    catcher = state.catch[decision.catch_index]
+    try:
+        caught = _catch(state, catcher, scope, error)
+        output_text = _checked_text(state, caught.output)
+    except StatesError as failure:
+        # The catcher's own ResultPath/Output/Assign failed: the execution fails with that error.
+        _record_variables(trace, scope.variables)
+        return TestResult(
+            status=Status.FAILED,
+            error=failure.error,
+            cause=failure.cause,
+            inspection=MappingProxyType(trace.entries),
+        )
+    _record_variables(trace, caught.variables)
+    return TestResult(
+        status=Status.CAUGHT_ERROR,
+        output=caught.output,
+        error=error.error,
+        cause=error.cause,
+        next_state=catcher.next,
+        inspection=MappingProxyType(trace.entries),
+        output_text=output_text,
+    )
+
+
+def error_output(error: StatesError) -> dict[str, JSON]:
+    """The error as a value: ``{"Error", "Cause"}`` (JSONata ``$states.errorOutput``, recorded; the
+    JSONPath catcher's result). A mocked error without a cause has no ``Cause`` member [INFER]."""
+    value: dict[str, JSON] = {"Error": str(error.error)}
+    if error.cause is not None:
+        value["Cause"] = error.cause
+    return value
+
+
+def _catch(state: State, catcher: Catcher, scope: Scope, error: StatesError) -> _Done:
+    """A catcher's output and variables.
+
+    JSONPath: ``ResultPath`` (default ``$``) places the error output into the state's raw input;
+    the state's OutputPath does not apply. ``Assign`` sees the error output as ``$``.
+    JSONata: ``Output`` (default: the error output) and ``Assign`` see ``$states.errorOutput``.
+    Either way the state's own Assign does not apply: the state did not succeed.
+    """
+    value = error_output(error)
+    inner = scope.with_error_output(value)
+    if state.is_jsonata:
+        output = value if catcher.output is None else catcher.output.render(inner)
+    else:
+        output = _apply_result_path(catcher.result_path, scope.state_input, value)
+    return _Done(output, catcher.next, _assigned(inner, catcher.assign))
 
 
 def _record_variables(trace: _Trace, variables: Mapping[str, JSON]) -> None:
@@ -216,13 +289,13 @@ def _select(path: Path | None | Any, value: JSON, scope: Scope) -> JSON:
         raise StatesError(ErrorName.RUNTIME, missing.invalid_path_cause()) from None
 
 
-def _apply_result_path(state: State, raw_input: JSON, result: JSON) -> JSON:
-    """ResultPath: "$" (default) replaces, null discards the result, a path merges it in."""
-    if state.result_path is ABSENT:
+def _apply_result_path(result_path: Any, raw_input: JSON, result: JSON) -> JSON:
+    """ResultPath: "$" (default, ABSENT) replaces, null discards the result, a path merges it in."""
+    if result_path is ABSENT:
         return result
-    if state.result_path is None:
+    if result_path is None:
         return raw_input
-    return set_at(raw_input, state.result_path, result)
+    return set_at(raw_input, result_path, result)
 
 
 def _assigned(scope: Scope, *assigns: Template | None) -> Mapping[str, JSON]:
@@ -248,7 +321,7 @@ def _jsonpath_tail(state: State, scope: Scope, trace: _Trace, result: JSON, next
         result = state.result_selector.render(scope.with_current(result))
     trace.record("afterResultSelector", result)
     variables = _assigned(scope.with_current(result), state.assign)
-    output = trace.record("afterResultPath", _apply_result_path(state, scope.state_input, result))
+    output = trace.record("afterResultPath", _apply_result_path(state.result_path, scope.state_input, result))
     output = _select(state.output_path, output, scope)
     return _Done(output, next_state, variables)
 
@@ -266,12 +339,16 @@ def _jsonata_tail(state: State, scope: Scope, default_output: JSON, next_state: 
     return _Done(value, next_state, variables)
 
 
-def _effective_input(state: State, scope: Scope, trace: _Trace) -> JSON:
-    """InputPath then Parameters (JSONPath), recording both."""
-    effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
+def _after_input_path(state: State, scope: Scope, trace: _Trace) -> JSON:
+    """InputPath (JSONPath), recorded."""
+    return trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
+
+
+def _after_parameters(state: State, scope: Scope, trace: _Trace, value: JSON) -> JSON:
+    """Parameters (JSONPath) applied to the input after InputPath, recorded."""
     if state.parameters is not None:
-        effective = state.parameters.render(scope.with_current(effective))
-    return trace.record("afterParameters", effective)
+        value = state.parameters.render(scope.with_current(value))
+    return trace.record("afterParameters", value)
 
 
 # --- state handlers ----------------------------------------------------------------------------
@@ -288,21 +365,43 @@ def _run_pass(state: PassState, scope: Scope, trace: _Trace, mock: Mock | None) 
         # afterResultPath only; its InputPath/Parameters do not contribute to the result.
         result = trace.record("result", state.result)
     else:
-        result = _effective_input(state, scope, trace)
+        result = _after_parameters(state, scope, trace, _after_input_path(state, scope, trace))
     return _jsonpath_tail(state, scope, trace, result, state.next)
 
 
 def _run_task(state: TaskState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+    """The call's arguments, timeouts and credentials are evaluated as AWS evaluates them before
+    calling; the mock then stands in for the call (its result, or its error)."""
     if mock is None:
         raise UnsupportedState("A Task state can only be tested with a mock on this offline server")
     if state.is_jsonata:
         arguments = scope.state_input if state.arguments is None else state.arguments.render(scope)
         trace.record("afterArguments", arguments)
+        _prepare_call(state, scope)
         result = trace.record("result", _mocked_result(mock))
         return _jsonata_tail(state, scope.with_result(result), result, state.next)
-    _effective_input(state, scope, trace)
+    after_input_path = _after_input_path(state, scope, trace)
+    _after_parameters(state, scope, trace, after_input_path)
+    _prepare_call(state, scope.with_current(after_input_path))
     result = trace.record("result", _mocked_result(mock))
     return _jsonpath_tail(state, scope, trace, result, state.next)
+
+
+def _prepare_call(state: TaskState, scope: Scope) -> None:
+    """TimeoutSeconds(Path), HeartbeatSeconds(Path) and Credentials, evaluated against the state's
+    input (after InputPath in JSONPath) as the call would need them."""
+    check_task_durations(state, scope)
+    if state.credentials is None:
+        return
+    credentials = state.credentials.render(scope)
+    role = credentials.get("RoleArn") if isinstance(credentials, dict) else None
+    if not isinstance(role, str):
+        # wording not recorded; the role must be an ARN string to be assumed.
+        raise StatesError(
+            ErrorName.RUNTIME,
+            "The field 'Credentials' must evaluate to an object with a string 'RoleArn', but was: "
+            + dumps(credentials),
+        )
 
 
 def _mocked_result(mock: Mock) -> JSON:

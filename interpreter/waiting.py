@@ -1,4 +1,4 @@
-"""Wait states: validate what the state would wait for, never sleep.
+"""Durations: validate what a Wait state would wait for and a Task's timeouts, never sleep.
 
 TestState runs one state in isolation; whether AWS really waits there is not documented (spec,
 open question 2). This interpreter takes the answer a test suite needs: the duration or instant
@@ -11,7 +11,7 @@ from __future__ import annotations
 from interpreter.errors import ErrorName, StatesError
 from interpreter.jsonpath import Path, PathMissing
 from interpreter.jsontypes import JSON, dumps, is_integer
-from interpreter.model import WaitState
+from interpreter.model import TaskState, WaitState
 from interpreter.scope import Scope
 from interpreter.timestamps import parse_timestamp
 
@@ -47,6 +47,40 @@ def check_wait(state: WaitState, scope: Scope) -> None:
                 f"The JSONata expression specified for the field 'Timestamp' must evaluate to an ISO-8601"
                 f" timestamp string, but returned: {dumps(value)}",
             )
+
+
+def check_task_durations(state: TaskState, scope: Scope) -> None:
+    """Resolve and check a Task's TimeoutSeconds(Path) and HeartbeatSeconds(Path).
+
+    Nothing runs long enough here for them to fire, but AWS evaluates them before the call, so
+    a path that misses or an expression of the wrong kind fails the state just the same. Both
+    must be positive integers (ASL: "must be positive, non-zero integers").
+
+    Raises:
+        StatesError: States.Runtime for a bad path value (causes modelled on the recorded Wait
+            ones), States.QueryEvaluationError for a JSONata value of the wrong kind.
+    """
+    for field, literal, path in (
+        ("TimeoutSeconds", state.timeout_seconds, state.timeout_seconds_path),
+        ("HeartbeatSeconds", state.heartbeat_seconds, state.heartbeat_seconds_path),
+    ):
+        if path is not None:
+            value = _resolve(f"{field}Path", path, scope)
+            _check_seconds(value, f"{field}Path", path.text)
+            if value == 0:  # wording not recorded
+                raise StatesError(
+                    ErrorName.RUNTIME,
+                    f"The {field}Path parameter references a value that is not positive: {path.text} == 0",
+                )
+        elif literal is not None and not isinstance(literal, int):
+            value = literal.render(scope)
+            if not is_integer(value) or value < 1:
+                # wording not recorded
+                raise StatesError(
+                    ErrorName.QUERY_EVALUATION_ERROR,
+                    f"The JSONata expression specified for the field '{field}' must evaluate to a positive"
+                    f" integer, but returned: {dumps(value)}",
+                )
 
 
 def _resolve(field: str, path: Path, scope: Scope) -> JSON:
