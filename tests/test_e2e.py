@@ -178,3 +178,63 @@ def test_a_failing_state_is_a_200_with_status_failed(sfn: Any) -> None:
     assert (answer["status"], answer["error"], answer["cause"]) == (
         "FAILED", "States.Runtime", "Invalid path '$.missing' : No results for path: $['missing']")
     assert "output" not in answer and "nextState" not in answer
+
+
+RETRY_CATCH_TASK = json.dumps({
+    "Type": "Task",
+    "Resource": "arn:aws:states:::lambda:invoke",
+    "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+    "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 2, "MaxAttempts": 3}],
+    "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Recover"}],
+    "Next": "Done",
+})
+
+
+@pytest.mark.parametrize(
+    "retry_count, expected",
+    [
+        (0, {"status": "RETRIABLE", "inspectionData": {"retryIndex": 0, "retryBackoffIntervalSeconds": 2}}),
+        (2, {"status": "RETRIABLE", "inspectionData": {"retryIndex": 0, "retryBackoffIntervalSeconds": 8}}),
+        (3, {"status": "CAUGHT_ERROR", "nextState": "Recover", "inspectionData": {"retryIndex": 0, "catchIndex": 0}}),
+    ],
+)
+def test_cli_mocked_error_with_retry_count_from_state_configuration(
+    aws_cli: Callable[..., Any], retry_count: int, expected: dict[str, Any]
+) -> None:
+    answer = aws_cli(
+        definition=RETRY_CATCH_TASK,
+        input='{"order": 7}',
+        inspectionLevel="DEBUG",
+        mock={"errorOutput": {"error": "Lambda.TooManyRequestsException", "cause": "Rate exceeded"}},
+        stateConfiguration={"retrierRetryCount": retry_count},
+    )
+    assert not isinstance(answer, CliError), answer
+    assert answer["status"] == expected["status"]
+    assert (answer["error"], answer["cause"]) == ("Lambda.TooManyRequestsException", "Rate exceeded")
+    assert answer["inspectionData"]["errorDetails"] == expected["inspectionData"]
+    assert answer.get("nextState") == expected.get("nextState")
+    if expected["status"] == "CAUGHT_ERROR":
+        assert json.loads(answer["output"]) == {
+            "order": 7, "error": {"Error": "Lambda.TooManyRequestsException", "Cause": "Rate exceeded"}}
+    else:
+        assert "output" not in answer
+
+
+def test_cli_mocked_result_flows_through_the_task(aws_cli: Callable[..., Any]) -> None:
+    answer = aws_cli(
+        definition=json.dumps({
+            "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "f"},
+            "ResultSelector": {"body.$": "$.Payload"}, "ResultPath": "$.result", "End": True,
+        }),
+        input='{"order": 7}',
+        inspectionLevel="DEBUG",
+        mock={"result": json.dumps({"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": "ok"})},
+    )
+    assert not isinstance(answer, CliError), answer
+    assert answer["status"] == "SUCCEEDED"
+    assert json.loads(answer["output"]) == {"order": 7, "result": {"body": "ok"}}
+    inspection = answer["inspectionData"]
+    assert json.loads(inspection["afterParameters"]) == {"FunctionName": "f"}
+    assert json.loads(inspection["result"]) == {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": "ok"}
+    assert json.loads(inspection["afterResultSelector"]) == {"body": "ok"}
