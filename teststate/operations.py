@@ -13,12 +13,13 @@ Order (spec 5.3, plus where the unrecorded checks sit):
  4. ``mapIterationFailureCount`` without mock (V12); ``context`` without mock [INFER]
  5. Map/Parallel without mock (V5); mock on Pass/Fail/Succeed (V2-V4) or Choice/Wait (5.2)
  6. with a mock: revealSecrets (V7), both fields (V6), no field [INFER], result JSON (V8),
-    Map/Parallel result shape (V9-V11)
+    Map/Parallel result shape (V9-V11), a Task's result against its API's output shape per
+    ``fieldValidationMode`` (V15, mock_validation.py)
  7. ``input`` JSON -> InvalidExecutionInput; ``variables`` JSON object [INFER: position]
  8. ``context`` JSON and content (V16)
  9. Task without mock: no roleArn (V1); otherwise this offline server cannot call AWS
-10. the core: V13 (iteration count) and V15 (mock result schema) come back as errors from it,
-    and so does a state type the core cannot run yet (``UnsupportedState``)
+10. the core: V13 (iteration count) comes back as an error from it, and so does a state type
+    the core cannot run yet (``UnsupportedState``)
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from interpreter import (
     run_state,
     validate_context,
 )
+from interpreter.model import TaskState
 from teststate.errors import (
     ApiError,
     InvalidArn,
@@ -54,6 +56,7 @@ from teststate.errors import (
     InvalidExecutionInput,
     ValidationException,
 )
+from teststate.mock_validation import validate_mock_result
 from teststate.schemas import TestStateRequest
 
 DEFAULT_ACCOUNT: Final = "123456789012"
@@ -214,7 +217,7 @@ def _check_state_type(req: TestStateRequest, state_type: str) -> None:
 
 
 def _build_mock(req: TestStateRequest, loaded: LoadedState) -> Mock | None:
-    """The core's `Mock`, after the mock rules V7, V6, V8, V9-V11 (in that order)."""
+    """The core's `Mock`, after the mock rules V7, V6, V8, V9-V11, V15 (in that order)."""
     mock = req.mock
     if mock is None:
         return None
@@ -233,6 +236,9 @@ def _build_mock(req: TestStateRequest, loaded: LoadedState) -> Mock | None:
     except (ValueError, RecursionError):
         raise ValidationException(MSG_MOCK_NOT_JSON) from None
     _check_result_shape(result, loaded)
+    if isinstance(loaded.state, TaskState):
+        # V15: the Task's result against its API's output shape (spec 6.4).
+        validate_mock_result(loaded.state.resource, result, mock.field_validation_mode)
     return Mock(result=result, field_validation_mode=mock.field_validation_mode)
 
 

@@ -524,10 +524,29 @@ def test_the_task_token_of_a_callback_task_comes_from_the_context() -> None:
     }
 
 
-@pytest.mark.parametrize("definition", [SYNC_TASK, ACTIVITY_TASK])
-def test_sync_and_activity_tasks_run_with_a_mock(definition: str) -> None:
-    assert _answer(definition, mock={"result": '{"Output": "done"}'}) == {
-        "status": "SUCCEEDED", "output": '{"Output":"done"}'}
+DESCRIBE_EXECUTION = (
+    '{"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:m:e",'
+    ' "StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m",'
+    ' "Status": "SUCCEEDED", "StartDate": "2025-01-01T00:00:00Z", "Output": {"done": true}}'
+)
+
+
+@pytest.mark.parametrize(
+    "definition, mock_result",
+    [
+        # .sync:2 returns the polling API's answer: a DescribeExecution shape (spec 6.4).
+        (SYNC_TASK, DESCRIBE_EXECUTION),
+        (ACTIVITY_TASK, '{"Output": "done"}'),  # an activity's output is not validated
+    ],
+)
+def test_sync_and_activity_tasks_run_with_a_mock(definition: str, mock_result: str) -> None:
+    assert _answer(definition, mock={"result": mock_result}) == {
+        "status": "SUCCEEDED", "output": json.dumps(json.loads(mock_result), separators=(",", ":"))}
+
+
+def test_a_sync_task_mock_is_checked_against_the_polling_api() -> None:
+    with pytest.raises(ValidationException, match="Required field 'ExecutionArn' is missing"):
+        _answer(SYNC_TASK, mock={"result": '{"Output": "done"}'})
 
 
 @pytest.mark.parametrize(
@@ -802,3 +821,4 @@ def test_cli_reports_errors(aws_cli: Any) -> None:
     assert answer.returncode != 0
     assert "ValidationException" in answer.stderr
     assert "State type 'Pass' is not supported when a mock is specified" in answer.stderr
+
