@@ -45,14 +45,21 @@ def default_context(
     region: str = DEFAULT_REGION,
     account: str = DEFAULT_ACCOUNT,
     world: World,
+    retry_count: int = 0,
 ) -> JSON:
-    """The context object AWS generates when the request carries none."""
+    """The context object AWS generates when the request carries none.
+
+    ``State.RetryCount`` is ``stateConfiguration.retrierRetryCount``: the test stands for that
+    attempt of the state, so ``$$.State.RetryCount`` reads what the execution would read then
+    (recorded: 0 without a configuration; that it follows the configured count is our reading,
+    spec open question 5).
+    """
     machine_name = f"TestStateMachine-{_uuid(world)}"
     execution_name = _uuid(world)
     started = iso_timestamp(world.now)
     state: dict[str, JSON] = {"Name": "StateName", "EnteredTime": started}
     if loaded.state_type in _STATES_WITH_RETRY_COUNT:
-        state["RetryCount"] = 0
+        state["RetryCount"] = retry_count
     return {
         "Execution": {
             "Id": f"arn:aws:states:{region}:{account}:express:{machine_name}:{execution_name}",

@@ -301,7 +301,7 @@ def _build_context(
     if req.context is None:
         return default_context(
             loaded=loaded, input=state_input, role_arn=req.role_arn, region=region,
-            account=account, world=world,
+            account=account, world=world, retry_count=state_configuration(req).retrier_retry_count,
         )
     try:
         context = loads(req.context)

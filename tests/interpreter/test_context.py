@@ -75,6 +75,13 @@ def test_default_context_state_section(state_type: str, state: dict[str, Any]) -
     assert list(context) == ["Execution", "StateMachine", "State"]
 
 
+@pytest.mark.parametrize(("state_type", "expected"), [("Task", 3), ("Map", 3), ("Pass", None)])
+def test_default_context_retry_count_is_the_configured_retry(state_type: str, expected: int | None) -> None:
+    # stateConfiguration.retrierRetryCount: the test stands for that attempt (open question 5).
+    context = default_context(loaded=_loaded(state_type), input={}, role_arn=None, world=_world(), retry_count=3)
+    assert context["State"].get("RetryCount") == expected
+
+
 @pytest.mark.parametrize(
     ("region", "account", "role_arn"),
     [

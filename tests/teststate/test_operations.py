@@ -822,3 +822,10 @@ def test_cli_reports_errors(aws_cli: Any) -> None:
     assert "ValidationException" in answer.stderr
     assert "State type 'Pass' is not supported when a mock is specified" in answer.stderr
 
+
+def test_context_retry_count_follows_the_configured_retrier_retry_count() -> None:
+    definition = _definition({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                              "Parameters": {"attempt.$": "$$.State.RetryCount"}, "End": True})
+    answer = _answer(definition, mock={"result": "{}"}, stateConfiguration={"retrierRetryCount": 2},
+                     inspectionLevel="DEBUG")
+    assert json.loads(answer["inspectionData"]["afterParameters"]) == {"attempt": 2}
