@@ -266,7 +266,131 @@ def fail_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
     return state
 
 
-_STATE_STRATEGIES = (pass_states, wait_states, choice_states, succeed_states, fail_states)
+# --- Retry, Catch and Task states -----------------------------------------------------------------
+
+ERROR_NAMES = (
+    "States.ALL", "States.TaskFailed", "States.Timeout", "States.HeartbeatTimeout", "States.Runtime",
+    "States.DataLimitExceeded", "States.Permissions", "States.IntrinsicFailure", "States.QueryEvaluationError",
+    "MockException", "Lambda.ServiceException", "Custom.Error",
+)
+# Rates whose powers are exact in binary floating point, so a reference model can use plain floats.
+_BACKOFF_RATES = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
+
+
+def error_names() -> st.SearchStrategy[str]:
+    """Error names: the predefined ones, a few custom ones, and arbitrary text."""
+    return st.one_of(st.sampled_from(ERROR_NAMES), st.text(min_size=1, max_size=12))
+
+
+@st.composite
+def _error_equals(draw: st.DrawFn, *, last: bool) -> list[str]:
+    # ASL: States.ALL must appear alone, in the last retrier/catcher.
+    if last and draw(st.booleans()):
+        return ["States.ALL"]
+    names = [name for name in ERROR_NAMES if name != "States.ALL"]
+    return draw(st.lists(st.one_of(st.sampled_from(names), st.text(min_size=1, max_size=8).filter(
+        lambda text: not text.startswith("States."))), min_size=1, max_size=3, unique=True))
+
+
+@st.composite
+def retriers(draw: st.DrawFn, *, last: bool = False) -> dict[str, Any]:
+    """One Retry element with any subset of its optional fields."""
+    retrier: dict[str, Any] = {"ErrorEquals": draw(_error_equals(last=last))}
+    if draw(st.booleans()):
+        retrier["IntervalSeconds"] = draw(st.integers(1, 1000))
+    if draw(st.booleans()):
+        retrier["MaxAttempts"] = draw(st.integers(0, 6))
+    if draw(st.booleans()):
+        retrier["BackoffRate"] = draw(st.sampled_from(_BACKOFF_RATES))
+    if draw(st.booleans()):
+        retrier["MaxDelaySeconds"] = draw(st.integers(1, 5000))
+    if draw(st.booleans()):
+        retrier["JitterStrategy"] = draw(st.sampled_from(["FULL", "NONE"]))
+    return retrier
+
+
+@st.composite
+def catchers(draw: st.DrawFn, *, last: bool = False, jsonata: bool = False) -> dict[str, Any]:
+    """One Catch element; its Next is ``Handler<i>`` so a test can tell catchers apart."""
+    catcher: dict[str, Any] = {"ErrorEquals": draw(_error_equals(last=last)), "Next": "Handler"}
+    if jsonata:
+        if draw(st.booleans()):
+            catcher["Output"] = "{% $states.errorOutput %}"
+    elif draw(st.booleans()):
+        catcher["ResultPath"] = draw(st.sampled_from(["$", "$.error", "$.a.b", None]))
+    return catcher
+
+
+@st.composite
+def error_handlers(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    """Retry and/or Catch lists (possibly empty), valid by construction."""
+    fields: dict[str, Any] = {}
+    count = draw(st.integers(0, 4))
+    if count:
+        fields["Retry"] = [draw(retriers(last=index == count - 1)) for index in range(count)]
+    count = draw(st.integers(0, 4))
+    if count:
+        fields["Catch"] = [
+            {**draw(catchers(last=index == count - 1, jsonata=jsonata)), "Next": f"Handler{index}"}
+            for index in range(count)
+        ]
+    return fields
+
+
+TASK_RESOURCES = (
+    "arn:aws:states:::lambda:invoke",
+    "arn:aws:states:::sqs:sendMessage",
+    "arn:aws:states:::dynamodb:putItem",
+    "arn:aws:states:::states:startExecution.sync:2",
+    "arn:aws:states:::sns:publish.waitForTaskToken",
+    "arn:aws:states:::aws-sdk:s3:getObject",
+    "arn:aws:states:::http:invoke",
+    "arn:aws:lambda:us-east-1:123456789012:function:f",
+    "arn:aws:states:us-east-1:123456789012:activity:a",
+)
+
+
+@st.composite
+def task_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    """A Task state in either language, with data flow fields, timeouts and Retry/Catch."""
+    state: dict[str, Any] = {"Type": "Task", "Resource": draw(st.sampled_from(TASK_RESOURCES)), **draw(_transition())}
+    if jsonata:
+        state["QueryLanguage"] = "JSONata"
+        if draw(st.booleans()):
+            state["Arguments"] = draw(jsonata_payloads())
+        if draw(st.booleans()):
+            state["Output"] = draw(st.sampled_from(["{% $states.result %}", "{% $states.input %}"]))
+        if draw(st.booleans()):
+            state["TimeoutSeconds"] = draw(st.one_of(st.integers(1, 100), st.just("{% 5 %}")))
+    else:
+        state.update(draw(_jsonpath_io(result_fields=True)))
+        if draw(st.booleans()):
+            state["ResultSelector"] = draw(payload_templates())
+        if draw(st.booleans()):
+            state["TimeoutSecondsPath"] = draw(reference_paths(roots=("$",)))
+        if draw(st.booleans()):
+            state["HeartbeatSeconds"] = draw(st.integers(1, 100))
+    state.update(draw(error_handlers(jsonata=jsonata)))
+    return state
+
+
+@st.composite
+def mocks(draw: st.DrawFn) -> dict[str, Any]:
+    """A TestState ``mock`` member: a result (as JSON text) or an error, any validation mode."""
+    mock: dict[str, Any]
+    if draw(st.booleans()):
+        mock = {"result": json.dumps(draw(json_values()))}
+    else:
+        error: dict[str, Any] = {"error": draw(error_names())}
+        if draw(st.booleans()):
+            error["cause"] = draw(st.text(max_size=20))
+        mock = {"errorOutput": error}
+    if draw(st.booleans()):
+        mock["fieldValidationMode"] = draw(st.sampled_from(["STRICT", "PRESENT", "NONE"]))
+    return mock
+
+
+_STATE_STRATEGIES = (pass_states, wait_states, choice_states, succeed_states, fail_states, task_states)
 
 
 @st.composite
@@ -329,7 +453,9 @@ def teststate_requests(draw: st.DrawFn) -> dict[str, Any]:
         request["inspectionLevel"] = draw(st.sampled_from(["INFO", "DEBUG", "TRACE", "LOUD"]))
     if draw(st.integers(0, 4)) == 0:
         request["variables"] = json.dumps(draw(st.dictionaries(_KEYS.filter(bool), json_values(max_leaves=3))))
-    if draw(st.integers(0, 5)) == 0:
+    if '"Type": "Task"' in request["definition"] and draw(st.integers(0, 4)) > 0:
+        request["mock"] = draw(mocks())
+    elif draw(st.integers(0, 5)) == 0:
         request["mock"] = draw(st.fixed_dictionaries({}, optional={
             "result": st.just('{"ok": true}'),
             "errorOutput": st.fixed_dictionaries({"error": st.just("E")}, optional={"cause": st.just("C")}),
@@ -339,8 +465,8 @@ def teststate_requests(draw: st.DrawFn) -> dict[str, Any]:
         request["roleArn"] = draw(st.sampled_from(["arn:aws:iam::111122223333:role/R", "not-an-arn"]))
     if draw(st.integers(0, 6)) == 0:
         request["context"] = json.dumps(draw(json_values(max_leaves=4)))
-    if draw(st.integers(0, 6)) == 0:
-        request["stateConfiguration"] = {"retrierRetryCount": draw(st.integers(-1, 3))}
+    if draw(st.integers(0, 3)) == 0:
+        request["stateConfiguration"] = {"retrierRetryCount": draw(st.integers(-1, 6))}
     return request
 
 

@@ -11,19 +11,27 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from fuzz.strategies import json_values, machines, mutated, state_definitions
-from interpreter import ASLError, UnsupportedState, World, load_definition, run_state
+from interpreter import ASLError, Mock, MockError, StateConfiguration, UnsupportedState, World, load_definition, run_state
 from interpreter.loader import LoadedState
 
 _NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 
 
-def _run(loaded: LoadedState, value: Any, variables: dict[str, Any]) -> Any:
+# Tasks run with a mock (one of each kind, in turn by the value's type, so runs stay deterministic).
+_MOCKS = (Mock(result={"Payload": {"ok": True}, "StatusCode": 200}), Mock(error=MockError("MockException", "cause")),
+          Mock(error=MockError("States.TaskFailed")))
+
+
+def _run(loaded: LoadedState, value: Any, variables: dict[str, Any], retry_count: int = 0) -> Any:
+    mock = _MOCKS[len(json.dumps(value)) % len(_MOCKS)] if loaded.state_type == "Task" else None
     return run_state(
         loaded,
         input=value,
         context={"Execution": {"Input": value}, "State": {"Name": "StateName"}},
         variables=variables,
         world=World(now=_NOW, rng=random.Random(7)),
+        mock=mock,
+        config=StateConfiguration(retrier_retry_count=retry_count),
     )
 
 
