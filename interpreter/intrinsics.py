@@ -9,6 +9,11 @@ nested calls. Every function is described once in `_FUNCTIONS` (implementation +
 arity and the types of literal arguments are checked at compile time, the types of run-time
 values when the call runs.
 
+Bounded: no call allocates or walks more than its arguments' distinct values plus its
+result, whose size is checked before it is built (`IntrinsicLimits`). Values that repeat one
+object (``States.Array($, $, $)``) are measured and compared once per object, not once per
+repetition, so a short definition cannot make a call do exponential work.
+
 Sources: AWS developer guide, "Intrinsic functions for JSONPath states"; recorded executions in
 the derived conformance corpus (test_array, test_encode_decode, test_generic,
 test_hash_calculations, test_json_manipulation, test_math_operations, test_string_operations).
@@ -38,12 +43,10 @@ from interpreter.scope import Scope
 
 __all__ = ["Intrinsic", "compile_intrinsic", "is_intrinsic"]
 
-# AWS: "You can nest up to 10 intrinsic functions within a field".
+# AWS: "You can nest up to 10 intrinsic functions within a field". A rule of the definition,
+# checked at load time; the run-time bounds (AWS's ArrayRange and codec limits, our text size)
+# come from `scope.world.limits.intrinsics` (`interpreter.limits.IntrinsicLimits`).
 MAX_NESTING: Final = 10
-# AWS: Base64Encode/Base64Decode and Hash accept up to 10,000 characters.
-MAX_CODEC_INPUT: Final = 10_000
-# AWS: "The newly generated array can't contain more than 1000 items" (ArrayRange).
-MAX_RANGE_ITEMS: Final = 1000
 
 _CALL_START_RE: Final = re.compile(r"\s*States\.[A-Za-z0-9]+\s*\(")
 _NAME_RE: Final = re.compile(r"States\.[A-Za-z0-9]+")
@@ -167,7 +170,7 @@ class _Call:
         if self.name == "States.Format":
             first = self.args[0]
             if isinstance(first, _Literal) and first.format_parts is not None:
-                return _format(self.name, first.format_parts, values[1:])
+                return _format(self.name, first.format_parts, values[1:], scope)
         return impl(values, scope)
 
 
@@ -404,12 +407,15 @@ def _java_text(value: JSON) -> str:
     return dumps(value)
 
 
-def _format(name: str, parts: Sequence[str], values: Sequence[JSON]) -> str:
+def _format(name: str, parts: Sequence[str], values: Sequence[JSON], scope: Scope) -> str:
     if len(parts) - 1 != len(values):
         raise _failure(
             f"Invalid arguments in {name}: the template has {len(parts) - 1} '{{}}' "
             f"placeholder(s) but {len(values)} value(s) were given"
         )
+    memo: dict[int, int] = {}
+    length = sum(map(len, parts)) + sum(_text_length(value, True, memo) for value in values)
+    _check_text_length(name, length, scope)
     out = [parts[0]]
     for value, part in zip(values, parts[1:]):
         out.append(_java_text(value))
@@ -419,7 +425,7 @@ def _format(name: str, parts: Sequence[str], values: Sequence[JSON]) -> str:
 
 def _fn_format(args: Sequence[JSON], scope: Scope) -> JSON:
     # The template came from a path: its "{}" are placeholders, it has no escapes.
-    return _format("States.Format", args[0].split(_PLACEHOLDER), args[1:])
+    return _format("States.Format", args[0].split(_PLACEHOLDER), args[1:], scope)
 
 
 def _fn_string_to_json(args: Sequence[JSON], scope: Scope) -> JSON:
@@ -433,7 +439,40 @@ def _fn_string_to_json(args: Sequence[JSON], scope: Scope) -> JSON:
 
 
 def _fn_json_to_string(args: Sequence[JSON], scope: Scope) -> JSON:
+    _check_text_length("States.JsonToString", _text_length(args[0], False, {}), scope)
     return dumps(args[0])  # recorded: compact, e.g. {"Arg1":1,"Arg2":[]}
+
+
+def _text_length(value: JSON, java: bool, memo: dict[int, int]) -> int:
+    """Length of `value` rendered as compact JSON, or as `_java_text` when `java`, computed
+    without rendering it: each container object is measured once (memo by id), so a value
+    repeating one object a million times costs one measurement."""
+    if isinstance(value, str):
+        return len(value) if java else len(dumps(value))
+    if not isinstance(value, (list, dict)):
+        return len(dumps(value))
+    known = memo.get(id(value))
+    if known is not None:
+        return known
+    separator = 2 if java else 1  # ", " in Java's toString, "," in compact JSON
+    if isinstance(value, list):
+        length = 2 + sum(_text_length(item, java, memo) for item in value)
+    else:
+        length = 2 + sum(
+            (len(key) if java else len(dumps(key))) + 1 + _text_length(item, java, memo) for key, item in value.items()
+        )
+    length += separator * max(len(value) - 1, 0)
+    memo[id(value)] = length
+    return length
+
+
+def _check_text_length(name: str, length: int, scope: Scope) -> None:
+    limit = scope.world.limits.intrinsics.max_string_length
+    if length > limit:
+        raise _failure(
+            f"Invalid arguments in {name}: the result would have {length} characters, more than "
+            f"the {limit} this implementation allows"
+        )
 
 
 def _fn_array(args: Sequence[JSON], scope: Scope) -> JSON:
@@ -448,21 +487,10 @@ def _fn_array_partition(args: Sequence[JSON], scope: Scope) -> JSON:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _json_equal(left: JSON, right: JSON) -> bool:
-    """JSON value equality: booleans are not numbers, 1 equals 1.0."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return left is right
-    if is_number(left) and is_number(right):
-        return left == right
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(map(_json_equal, left, right))
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(_json_equal(v, right[k]) for k, v in left.items())
-    return type(left) is type(right) and left == right
-
-
 def _fn_array_contains(args: Sequence[JSON], scope: Scope) -> JSON:
-    return any(_json_equal(item, args[1]) for item in args[0])
+    canon = _Canon()
+    needle = canon.of(args[1])
+    return any(canon.of(item) == needle for item in args[0])
 
 
 def _fn_array_range(args: Sequence[JSON], scope: Scope) -> JSON:
@@ -470,10 +498,11 @@ def _fn_array_range(args: Sequence[JSON], scope: Scope) -> JSON:
     if step == 0:
         raise _failure("Invalid arguments in States.ArrayRange: the step must not be 0")
     count = max(0, (end - start) // step + 1)
-    if count > MAX_RANGE_ITEMS:
+    limit = scope.world.limits.intrinsics.max_range_items
+    if count > limit:  # counted before anything is allocated
         raise _failure(
             f"Invalid arguments in States.ArrayRange: the range would have {count} items, "
-            f"more than the {MAX_RANGE_ITEMS} allowed"
+            f"more than the {limit} allowed"
         )
     return [start + i * step for i in range(count)]
 
@@ -493,28 +522,69 @@ def _fn_array_length(args: Sequence[JSON], scope: Scope) -> JSON:
 
 
 def _fn_array_unique(args: Sequence[JSON], scope: Scope) -> JSON:
+    # One pass by canonical identity: comparing each item with every kept one was quadratic
+    # (minutes for the 40,000 distinct numbers a 256 KiB input holds).
+    canon = _Canon()
+    seen: set[int] = set()
     unique: list[JSON] = []
     for item in args[0]:
-        if not any(_json_equal(item, seen) for seen in unique):
+        identity = canon.of(item)
+        if identity not in seen:
+            seen.add(identity)
             unique.append(item)
     return unique
 
 
-def _check_length(name: str, text: str) -> None:
-    if len(text) > MAX_CODEC_INPUT:
-        raise _failure(
-            f"Invalid arguments in {name}: the input is longer than {MAX_CODEC_INPUT} characters"
-        )
+class _Canon:
+    """Hash-consing of JSON values: values equal as JSON (booleans are not numbers, 1 equals
+    1.0) get the same small integer. A container's identity is built from its children's
+    integers, and each container object is visited once (memo by id), so comparing values
+    costs their distinct size, never size times repetitions."""
+
+    __slots__ = ("by_object", "by_shape", "alive")
+
+    def __init__(self) -> None:
+        self.by_object: dict[int, int] = {}
+        self.by_shape: dict[object, int] = {}
+        self.alive: list[JSON] = []  # keeps every memoised object alive, so no id is reused
+
+    def of(self, value: JSON) -> int:
+        if isinstance(value, (list, dict)):
+            known = self.by_object.get(id(value))
+            if known is not None:
+                return known
+            shape: object
+            if isinstance(value, list):
+                shape = ("array", tuple(self.of(item) for item in value))
+            else:
+                shape = ("object", frozenset((key, self.of(item)) for key, item in value.items()))
+            identity = self.by_shape.setdefault(shape, len(self.by_shape))
+            self.by_object[id(value)] = identity
+            self.alive.append(value)
+            return identity
+        if isinstance(value, bool) or value is None:
+            scalar: object = ("literal", value)
+        elif is_number(value):
+            scalar = ("number", value)
+        else:
+            scalar = ("string", value)
+        return self.by_shape.setdefault(scalar, len(self.by_shape))
+
+
+def _check_length(name: str, text: str, scope: Scope) -> None:
+    limit = scope.world.limits.intrinsics.max_codec_input
+    if len(text) > limit:
+        raise _failure(f"Invalid arguments in {name}: the input is longer than {limit} characters")
 
 
 def _fn_base64_encode(args: Sequence[JSON], scope: Scope) -> JSON:
-    _check_length("States.Base64Encode", args[0])
+    _check_length("States.Base64Encode", args[0], scope)
     return base64.b64encode(args[0].encode("utf-8", "surrogatepass")).decode("ascii")
 
 
 def _fn_base64_decode(args: Sequence[JSON], scope: Scope) -> JSON:
     text = args[0]
-    _check_length("States.Base64Decode", text)
+    _check_length("States.Base64Decode", text, scope)
     # Java's basic decoder accepts missing padding; restore it before strict decoding.
     padded = text + "=" * (-len(text) % 4)
     try:
@@ -536,7 +606,7 @@ _HASHES: Final[dict[str, str]] = {
 
 def _fn_hash(args: Sequence[JSON], scope: Scope) -> JSON:
     data, algorithm = args
-    _check_length("States.Hash", data)
+    _check_length("States.Hash", data, scope)
     if algorithm not in _HASHES:
         raise _failure(
             f"Invalid arguments in States.Hash: the algorithm must be one of {', '.join(_HASHES)}"

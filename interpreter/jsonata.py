@@ -12,13 +12,19 @@ of JSONata 2.0.6 and keeps the library's quirks inside:
   way in (the library treats a bare ``None`` as *undefined*), sequences/lists/floats come back
   as plain lists and JSON numbers printed the way JavaScript prints them;
 * every failure, including the library's own Python errors, becomes a `StatesError`
-  ``States.QueryEvaluationError``; every evaluation is bounded in time and depth.
+  ``States.QueryEvaluationError``;
+* every evaluation is bounded (`JsonataLimits`, from ``scope.world.limits``): time, depth,
+  sequence and string sizes, checked at every step; regex literals run on the ``regex``
+  package with the evaluation's remaining time as their timeout; the built-ins whose result
+  size follows from their arguments (``$pad``, ``$join``, ``$replace``, ``$split``) check it
+  before they allocate.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import math
 import random
@@ -34,11 +40,14 @@ from typing import Any, Final
 from jsonata import Jsonata
 from jsonata.functions import Functions
 from jsonata.jexception import JException
+from jsonata.regex_engine import RegexFlags
 from jsonata.utils import Utils
 
 from interpreter.errors import ErrorName, ExpressionError, StatesError
 from interpreter.jsontypes import ABSENT, JSON, is_integer
 from interpreter.jsontypes import loads as strict_loads
+from interpreter.limits import JsonataLimits
+from interpreter.regexes import compile_user_regex
 from interpreter.scope import Scope, World
 
 # `import jsonata` sets sys.setrecursionlimit(10000) for the whole process. We keep a limit of
@@ -49,29 +58,6 @@ from interpreter.scope import Scope, World
 PYTHON_RECURSION_LIMIT: Final = 10_000
 if sys.getrecursionlimit() < PYTHON_RECURSION_LIMIT:  # pragma: no cover - the import already did it
     sys.setrecursionlimit(PYTHON_RECURSION_LIMIT)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JsonataLimits:
-    """Bounds on one evaluation, so no expression can hang or exhaust a worker.
-
-    Attributes:
-        timeout_ms: wall-clock budget of one evaluation (checked at every evaluation step).
-        max_depth: deepest nesting of evaluation steps (a non-tail recursion of depth N uses
-            about 5 N steps).
-        max_sequence_items: most items any intermediate array may hold, ``$range`` and the
-            range operator ``[a..b]`` included. The reference implementation caps ranges at
-            1e7 (D2014), but the library's built-in functions loop in Python without passing
-            the time check (``$sum([1..10000000])`` takes ~20 s, ``$map`` with a built-in
-            function ~11 us per item), so a smaller cap is what keeps them within the time
-            budget. Step Functions payloads (256 KiB) cannot carry arrays this large anyway.
-        max_string_length: longest intermediate string.
-    """
-
-    timeout_ms: int = 1000
-    max_depth: int = 500
-    max_sequence_items: int = 100_000
-    max_string_length: int = 10_000_000
 
 
 DEFAULT_LIMITS: Final = JsonataLimits()
@@ -137,14 +123,16 @@ class JsonataExpression:
     names: frozenset[str]
     _compiled: Jsonata = field(repr=False, compare=False)
 
-    def evaluate(self, scope: Scope, limits: JsonataLimits = DEFAULT_LIMITS) -> JSON:
+    def evaluate(self, scope: Scope, limits: JsonataLimits | None = None) -> JSON:
         """The expression's value as plain JSON, or ABSENT when it is undefined.
+
+        `limits` defaults to the caller's, ``scope.world.limits.jsonata``.
 
         Raises:
             JsonataEvaluationError: any runtime failure (a `StatesError`
                 ``States.QueryEvaluationError``), including the time and depth bounds.
         """
-        return _run(self, scope, limits)
+        return _run(self, scope, scope.world.limits.jsonata if limits is None else limits)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -161,7 +149,9 @@ def compile_jsonata(text: str) -> JsonataExpression:
     if not source:
         raise ExpressionError("The JSONata expression is empty")
     try:
-        compiled = Jsonata(source)
+        compiled = _BoundedJsonata(source, _compile_regex)
+    except ExpressionError:
+        raise
     except JException as error:
         raise ExpressionError(_describe(error)) from None
     except RecursionError:
@@ -175,7 +165,7 @@ def compile_jsonata(text: str) -> JsonataExpression:
     return JsonataExpression(text, source, frozenset(_VARIABLE_NAME.findall(source)), compiled)
 
 
-def evaluate_field(expr: JsonataExpression, scope: Scope, field: str, limits: JsonataLimits = DEFAULT_LIMITS) -> JSON:
+def evaluate_field(expr: JsonataExpression, scope: Scope, field: str, limits: JsonataLimits | None = None) -> JSON:
     """Evaluate a field's expression; an undefined result is an error, as in AWS.
 
     `field` is the ASL location AWS names, e.g. ``Output``, ``Output/result``, ``Assign/x``.
@@ -212,7 +202,8 @@ class _Guard:
 
     The library's own Timebox starts its clock when the expression is *compiled* and skips
     frames flagged ``is_parallel_call`` (a flag it leaves set on shared frames), so it cannot
-    bound a cached expression; this counts every step and starts at each evaluation.
+    bound a cached expression; this counts every step and starts at each evaluation. It is
+    also bound as ``__guard`` so that `_BoundedJsonata` can give regexes the same deadline.
     """
 
     __slots__ = ("depth", "deadline", "limits")
@@ -231,18 +222,32 @@ class _Guard:
 
     def leave(self, expr: object, input: object, environment: object, result: object) -> None:  # noqa: A002
         self.depth -= 1
-        # Every step's value passes here, so no intermediate array or string can outgrow the
-        # limits by more than one built-in function call (len() is O(1), RangeList included).
+        # Every step's value passes here, so no intermediate array, string or number can
+        # outgrow the limits by more than one built-in function call (len() is O(1),
+        # RangeList included).
         if isinstance(result, list):
             # RangeList's len() counts one item too many (b - a + 1 with b exclusive).
             size = len(range(result.a, result.b)) if isinstance(result, Utils.RangeList) else len(result)
             if size > self.limits.max_sequence_items:
                 raise _FunctionError(_sequence_too_long(size, self.limits))
-        if isinstance(result, str) and len(result) > self.limits.max_string_length:
-            raise _FunctionError(
-                f"D2014: The length of the string ({len(result)} characters) exceeds the limit of "
-                f"{self.limits.max_string_length} characters of this implementation"
-            )
+        elif isinstance(result, str):
+            _check_string_length(len(result), self.limits)
+        elif isinstance(result, int) and not isinstance(result, bool) and abs(result) > _LARGEST_DOUBLE:
+            # The library keeps exact Python integers where JavaScript has doubles, so repeated
+            # squaring would grow without end; JavaScript overflows to Infinity, which JSONata
+            # refuses as out of range.
+            raise _FunctionError("D1001: Number out of range: Infinity")
+
+    def regex(self, value: _Regex) -> _RegexView:
+        """`value` bound to this evaluation's deadline and sizes."""
+        return _RegexView(value, self.deadline, self.limits)
+
+
+_LARGEST_DOUBLE: Final = int(sys.float_info.max)
+# Names of the library's evaluate hooks and of our guard: an expression that binds one of them
+# (``$__evaluate_entry := $nothing``) would switch the bounds off, so none may be spelled.
+_GUARD_BINDING: Final = "__guard"
+_RESERVED_NAMES: Final = frozenset({"__evaluate_entry", "__evaluate_exit", _GUARD_BINDING})
 
 
 def _sequence_too_long(size: int, limits: JsonataLimits) -> str:
@@ -253,12 +258,25 @@ def _sequence_too_long(size: int, limits: JsonataLimits) -> str:
     )
 
 
+def _check_string_length(length: int, limits: JsonataLimits) -> None:
+    if length > limits.max_string_length:
+        raise _FunctionError(
+            f"D2014: The length of the string ({length} characters) exceeds the limit of "
+            f"{limits.max_string_length} characters of this implementation"
+        )
+
+
 def _run(expr: JsonataExpression, scope: Scope, limits: JsonataLimits) -> JSON:
     try:
-        bindings = _bindings(expr.names, scope, limits)
+        reserved = expr.names & _RESERVED_NAMES
+        if reserved:
+            name = min(reserved)
+            raise _FunctionError(f"The variable name ${name} is reserved by this implementation")
         guard = _Guard(limits)
+        bindings = _bindings(expr.names, scope, limits)
         bindings["__evaluate_entry"] = guard.enter
         bindings["__evaluate_exit"] = guard.leave
+        bindings[_GUARD_BINDING] = guard
         # ALWAYS a bindings mapping: with None the library binds `$` into the compiled object
         # itself. `$` at the top level is undefined (AWS rejects `$`/`$$` there anyway).
         raw = expr._compiled.evaluate(None, bindings)
@@ -443,6 +461,175 @@ def _js_stringify(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# The library's call path and regular expressions
+
+
+class _BoundedJsonata(Jsonata):
+    """The library's evaluator with two changes at its one call site, ``apply_inner``.
+
+    * A regex handed to a function (``$match``, ``$replace``, ``$split``, ``$contains``, or
+      a regex called directly) is replaced by a `_RegexView` bound to the running
+      evaluation's deadline, found through the ``__guard`` binding.
+    * Calling a non-function fails with T1006 without the library's
+      ``print("Proc not found ...")``, which would land on stdout, the server's log.
+    """
+
+    def apply_inner(self, proc: Any, args: Any, input: Any, environment: Any) -> Any:  # noqa: A002
+        guard = environment.lookup(_GUARD_BINDING) if isinstance(environment, Jsonata.Frame) else None
+        if isinstance(guard, _Guard):
+            if isinstance(proc, _Regex):
+                proc = guard.regex(proc)
+            if isinstance(args, list) and any(isinstance(arg, _Regex) for arg in args):
+                args = [guard.regex(arg) if isinstance(arg, _Regex) else arg for arg in args]
+        if not (
+            Functions.is_lambda(proc)
+            or isinstance(proc, (Jsonata.JFunction, Jsonata.JLambda))
+            or Functions.is_regex(proc)
+        ):
+            # The library's last branch, minus its print (jsonata-js: T1006).
+            raise JException("T1006", 0)
+        return super().apply_inner(proc, args, input, environment)
+
+    def evaluate_range_expression(self, lhs: Any, rhs: Any) -> Any:
+        """``[a..b]``: above the reference implementation's cap (1e7 items) fail in its words
+        (the library's message table says 1e6, a typo of its port); between our own sequence
+        bound and that cap, `_Guard.leave` fails it in ours. Both are D2014."""
+        if _is_plain_int(lhs) and _is_plain_int(rhs) and rhs - lhs + 1 > _REFERENCE_RANGE_CAP:
+            raise _FunctionError(
+                "D2014: The size of the sequence allocated by the range operator (..) must not exceed "
+                f"1e7.  Attempted to allocate {rhs - lhs + 1}."
+            )
+        return super().evaluate_range_expression(lhs, rhs)
+
+
+_REFERENCE_RANGE_CAP: Final = 10_000_000
+
+
+def _is_plain_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _compile_regex(pattern: str, flags: RegexFlags) -> _Regex:
+    """The regex engine handed to the library's tokenizer: compiles a ``/pattern/flags``
+    literal once, with the expression, on the bounded engine (`interpreter.regexes`).
+    JSONata's flags are ``i`` and ``m``; the library always adds ``g`` (every function scans
+    globally).
+
+    Raises:
+        ExpressionError: an invalid pattern, or one whose program would be too large.
+    """
+    compiled = compile_user_regex(pattern, ignore_case=flags.case_insensitive, multiline=flags.multiline)
+    return _Regex(compiled, pattern)
+
+
+class _Regex:
+    """A compiled regex literal, shared by every evaluation of its expression.
+
+    The library recognises it by its regex protocol (search, finditer, sub, split). Inside an
+    evaluation `_BoundedJsonata` hands functions a `_RegexView` bound to that evaluation's
+    deadline instead; should a regex reach the library some other way, these methods bound it
+    with the default limits.
+    """
+
+    __slots__ = ("compiled", "source")
+
+    def __init__(self, compiled: Any, source: str) -> None:
+        self.compiled = compiled
+        self.source = source
+
+    def _default_view(self) -> _RegexView:
+        return _RegexView(self, time.monotonic() + DEFAULT_LIMITS.timeout_ms / 1000, DEFAULT_LIMITS)
+
+    def search(self, string: str) -> Any:
+        return self._default_view().search(string)
+
+    def finditer(self, string: str) -> Any:
+        return self._default_view().finditer(string)
+
+    def sub(self, repl: Any, string: str, count: int = 0) -> str:
+        return self._default_view().sub(repl, string, count)
+
+    def split(self, string: str, maxsplit: int = 0) -> list[str]:
+        return self._default_view().split(string, maxsplit)
+
+
+_REGEX_TIME_SHARE: Final = 0.55
+
+
+class _RegexView:
+    """A `_Regex` as one evaluation uses it: every match gets the time left until the
+    evaluation's deadline, and results are held to the evaluation's size limits."""
+
+    __slots__ = ("regex", "deadline", "limits")
+
+    def __init__(self, regex: _Regex, deadline: float, limits: JsonataLimits) -> None:
+        self.regex = regex
+        self.deadline = deadline
+        self.limits = limits
+
+    def _time_left(self) -> float:
+        # The engine reads its clock coarsely: measured, a catastrophic match stops up to 1.65x
+        # its timeout late (plus ~0.1 s), so it gets a share of the time left that keeps the
+        # whole evaluation within its budget. The engine reads 0 as "no time at all"; keep a
+        # sliver so a cheap match still runs.
+        return max((self.deadline - time.monotonic()) * _REGEX_TIME_SHARE, 0.001)
+
+    def _timed_out(self) -> _FunctionError:
+        return _FunctionError(
+            f"D1012: Evaluation timeout after {self.limits.timeout_ms} milliseconds: the regular "
+            f"expression /{self.regex.source}/ could not finish matching in the time left (it "
+            "backtracks catastrophically on this input)"
+        )
+
+    def search(self, string: str) -> Any:
+        try:
+            return self.regex.compiled.search(string, timeout=self._time_left())
+        except TimeoutError:
+            raise self._timed_out() from None
+
+    def finditer(self, string: str) -> Any:
+        """Matches one at a time (the library stops early for ``$contains`` and limits)."""
+        try:
+            matches = self.regex.compiled.finditer(string, timeout=self._time_left())
+            for count, match in enumerate(matches, start=1):
+                if count > self.limits.max_sequence_items:
+                    raise _FunctionError(_sequence_too_long(count, self.limits))
+                yield match
+        except TimeoutError:
+            raise self._timed_out() from None
+
+    def sub(self, repl: Any, string: str, count: int = 0) -> str:
+        """Replace matches, holding the result to the string limit while it is built (each
+        replacement is counted before the engine joins them)."""
+        expand = (lambda match: match.expand(repl)) if isinstance(repl, str) else repl
+        budget = self.limits.max_string_length - len(string)
+
+        def counted(match: Any) -> str:
+            nonlocal budget
+            replacement = expand(match)
+            budget -= len(replacement) - (match.end() - match.start())
+            if budget < 0:
+                _check_string_length(self.limits.max_string_length - budget, self.limits)
+            return replacement
+
+        try:
+            return self.regex.compiled.sub(counted, string, count, timeout=self._time_left())
+        except TimeoutError:
+            raise self._timed_out() from None
+
+    def split(self, string: str, maxsplit: int = 0) -> list[str]:
+        """Split at matches; never more pieces than the sequence limit."""
+        cap = self.limits.max_sequence_items
+        try:
+            pieces = self.regex.compiled.split(string, min(maxsplit, cap) if maxsplit > 0 else cap, timeout=self._time_left())
+        except TimeoutError:
+            raise self._timed_out() from None
+        if (maxsplit <= 0 or maxsplit > cap) and len(pieces) > cap:
+            raise _FunctionError(_sequence_too_long(len(pieces), self.limits))
+        return pieces
+
+
+# ---------------------------------------------------------------------------------------------
 # Step Functions' JSONata functions
 
 
@@ -624,6 +811,7 @@ def _now(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
     milliseconds, or formatted like ``$fromMillis`` (JSONata)."""
 
     def now(picture: Any = None, zone: Any = None) -> Any:
+        _check_picture("now", picture, limits)
         return Functions.datetime_from_millis(_epoch_millis(world), picture, zone)
 
     return _function("<s?s?:s>", now)
@@ -638,6 +826,295 @@ def _millis(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
     return _function("<:n>", millis)
 
 
+# ---------------------------------------------------------------------------------------------
+# Built-ins replaced so that they check their result size before allocating it, or so that
+# they fail in JSONata's words instead of Python's. Same names and signatures as the
+# library's (jsonata-js 2.0.6 semantics, functions.js).
+
+
+def _pad(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
+    """``$pad(str, width[, char])``: the library builds the padding before any check
+    (``$pad('x', 1e10)`` asked for 10 GB); |width| is the result's length, so check it first."""
+
+    def pad(string: Any, width: Any, char: Any = None) -> Any:
+        if isinstance(width, (int, float)) and not isinstance(width, bool):
+            _check_string_length(int(min(abs(width), sys.maxsize)), limits)
+        return Functions.pad(string, width, char)
+
+    return _function("<s-ns?:s>", pad)
+
+
+def _join(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
+    """``$join(array[, separator])``: the total length is known before joining (100,000
+    references to one 10 MB string would otherwise make a 1 TB string)."""
+
+    def join(strings: Any, separator: Any = None) -> Any:
+        if isinstance(strings, list) and strings:
+            gaps = len(separator) * (len(strings) - 1) if isinstance(separator, str) else 0
+            _check_string_length(sum(len(item) for item in strings if isinstance(item, str)) + gaps, limits)
+        return Functions.join(strings, separator)
+
+    return _function("<a<s>s?:s>", join)
+
+
+def _split(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
+    """``$split(str, separator[, limit])``: the number of pieces of a string separator is
+    counted before splitting (the library looped in Python over each character for ``''``); a
+    regex separator is scanned through its bounded view and, as in jsonata-js, the pieces are
+    the text between matches, without the captures Python's ``split`` would insert."""
+
+    def split(string: Any, separator: Any, limit: Any = None) -> Any:
+        if string is None:
+            return None
+        if limit is not None and limit < 0:
+            raise JException("D3020", -1, string)
+        count = None if limit is None else int(limit)
+        if count == 0:
+            return []
+        if isinstance(separator, str):
+            pieces = len(string) if separator == "" else string.count(separator) + 1
+            if min(pieces, count if count is not None else pieces) > limits.max_sequence_items:
+                raise _FunctionError(_sequence_too_long(pieces, limits))
+            items = list(string) if separator == "" else string.split(separator)
+            return items[:count] if count is not None else items
+        items = []
+        start = 0
+        for match in separator.finditer(string):
+            if count is not None and len(items) >= count:
+                break
+            items.append(string[start : match.start()])
+            start = match.end()
+        if count is None or len(items) < count:
+            items.append(string[start:])
+        return items
+
+    return _function("<s-(sf)n?:a<s>>", split)
+
+
+def _replace(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
+    """``$replace(str, pattern, replacement[, limit])`` as jsonata-js does it, bounded.
+
+    The library's version re-copies the rest of the string at every occurrence (quadratic:
+    minutes for 10^7 occurrences, uninterruptible), rewrites ``$n`` into Python templates
+    (so a backslash in the replacement was an escape) and, with a limit, re-scans its own
+    output. jsonata-js: a string pattern inserts the replacement text as it is; a regex
+    pattern expands ``$0``, ``$n`` and ``$$`` in it, or calls a replacement function with the
+    match object. The result size is checked before (string pattern) or while (regex) it is
+    built.
+    """
+
+    def replace(string: Any, pattern: Any, replacement: Any, limit: Any = None) -> Any:
+        if string is None:
+            return None
+        if pattern == "":
+            raise JException("D3010", -1)
+        if limit is not None and limit < 0:
+            raise JException("D3011", -1)
+        count = None if limit is None else math.ceil(limit)  # JS counts while count < limit
+        if count == 0:
+            return string
+        if isinstance(pattern, str):
+            occurrences = string.count(pattern) if count is None else min(string.count(pattern), count)
+            if isinstance(replacement, str):
+                _check_string_length(len(string) + occurrences * (len(replacement) - len(pattern)), limits)
+                return string.replace(pattern, replacement, -1 if count is None else count)
+            return _replace_literal_by_function(string, pattern, replacement, count, limits)
+        if isinstance(replacement, str):
+            return pattern.sub(lambda match: _js_substitute(replacement, match), string, count or 0)
+        return pattern.sub(lambda match: _replacement_call(replacement, match), string, count or 0)
+
+    return _function("<s-(sf)(sf)n?:s>", replace)
+
+
+def _replace_literal_by_function(string: str, pattern: str, function: Any, count: int | None, limits: JsonataLimits) -> str:
+    """A string pattern with a replacement function: the function gets each occurrence as a
+    match object (jsonata-js would insert the function's source text; no state needs that)."""
+    parts: list[str] = []
+    position = 0
+    total = 0
+    while count is None or len(parts) // 2 < count:
+        index = string.find(pattern, position)
+        if index < 0:
+            break
+        replacement = _replacement_call(function, _LiteralMatch(pattern, index))
+        total += index - position + len(replacement)
+        _check_string_length(total, limits)
+        parts += (string[position:index], replacement)
+        position = index + len(pattern)
+    parts.append(string[position:])
+    return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _LiteralMatch:
+    """The part of a regex match object `_replacement_call` reads, for a string pattern."""
+
+    text: str
+    index: int
+
+    def group(self, number: int = 0) -> str:
+        return self.text
+
+    def groups(self) -> tuple[str | None, ...]:
+        return ()
+
+    def start(self) -> int:
+        return self.index
+
+    def end(self) -> int:
+        return self.index + len(self.text)
+
+
+def _replacement_call(function: Any, match: Any) -> str:
+    """jsonata-js calls the function with the matcher's object: match, start, end, groups
+    (captures only, unmatched ones undefined); anything but a string result is D3012."""
+    argument = {
+        "match": match.group(),
+        "start": match.start(),
+        "end": match.end(),
+        "groups": list(match.groups()),
+    }
+    result = Functions.func_apply(function, [argument])
+    if not isinstance(result, str):
+        raise JException("D3012", -1)
+    return result
+
+
+_LOG10E: Final = 0.4342944819032518  # JavaScript's Math.LOG10E
+
+
+def _js_substitute(replacement: str, match: Any) -> str:
+    """The text for one regex match: jsonata-js's replacer, step by step (``$$`` is ``$``,
+    ``$0`` the match, ``$n`` capture n read greedily with as many digits as the count of
+    captures has, else one digit fewer; an unmatched or missing capture is empty; a ``$``
+    followed by anything else stays literal)."""
+    groups = match.groups()
+    out: list[str] = []
+    position = 0
+    index = replacement.find("$", position)
+    while index != -1 and position < len(replacement):
+        out.append(replacement[position:index])
+        position = index + 1
+        dollar_value = replacement[position : position + 1]
+        if dollar_value == "$":
+            out.append("$")
+            position += 1
+        elif dollar_value == "0":
+            out.append(match.group())
+            position += 1
+        else:
+            max_digits = 1 if not groups else math.floor(math.log(len(groups)) * _LOG10E) + 1
+            number = _js_parse_int(replacement[position : position + max_digits])
+            if max_digits > 1 and number is not None and number > len(groups):
+                number = _js_parse_int(replacement[position : position + max_digits - 1])
+            if number is None:
+                out.append("$")
+            else:
+                if groups and 0 <= number - 1 < len(groups) and groups[number - 1] is not None:
+                    out.append(groups[number - 1])
+                position += len(str(number))
+        index = replacement.find("$", position)
+    out.append(replacement[position:])
+    return "".join(out)
+
+
+_JS_INT_PREFIX: Final = re.compile(r"\s*([+-]?\d+)")
+
+
+def _js_parse_int(text: str) -> int | None:
+    """JavaScript's ``parseInt(text, 10)``; None where it gives NaN."""
+    found = _JS_INT_PREFIX.match(text)
+    return None if found is None else int(found.group(1))
+
+
+# jsonata-js ``$number``: decimal JSON-like numbers, and 0x/0o/0b integers.
+_JS_DECIMAL: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[Ee][-+]?[0-9]+)?")
+_JS_PREFIXED: Final = re.compile(r"0(?:([xX])[0-9A-Fa-f]+|([oO])[0-7]+|([bB])[01]+)")
+_PREFIX_BASES: Final[Mapping[str, int]] = {"x": 16, "o": 8, "b": 2}
+
+
+def _number(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
+    """``$number(arg)`` as jsonata-js: booleans 1/0, numbers as they are, strings that are
+    decimal numbers or 0x/0o/0b integers; anything else fails with D3030 (the library let
+    Python's ``float('x')`` ValueError through)."""
+
+    def number(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return 1 if value else 0
+        if isinstance(value, (int, float)):
+            return value
+        if isinstance(value, str):
+            if _JS_DECIMAL.fullmatch(value):
+                converted = float(value)
+                if math.isfinite(converted):  # jsonata-js: isFinite(arg)
+                    return converted
+            elif _JS_PREFIXED.fullmatch(value):
+                integer = int(value[2:], _PREFIX_BASES[value[1].lower()])
+                if integer > _LARGEST_DOUBLE:
+                    raise _FunctionError("D1001: Number out of range: Infinity")
+                return integer
+        raise JException("D3030", -1, value)
+
+    return _function("<(nsb)-:n>", number)
+
+
+def _power(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
+    """``$power(base, exponent)``: D3061 whenever the result is no JSON number, including the
+    overflow (``$power(2, 1e6)``) and the complex results Python gives where JavaScript gives
+    NaN (``$power(-8, 1/3)``)."""
+
+    def power(base: Any, exponent: Any) -> Any:
+        if base is None:
+            return None
+        try:
+            result = math.pow(float(base), float(exponent))
+        except (OverflowError, ValueError):
+            raise JException("D3061", -1, base, exponent) from None
+        if not math.isfinite(result):
+            raise JException("D3061", -1, base, exponent)
+        return result
+
+    return _function("<n-n:n>", power)
+
+
+# name: (the library's signature, its Functions method, position of the picture argument)
+_PICTURE_FUNCTIONS: Final[Mapping[str, tuple[str, str, int]]] = {
+    "formatNumber": ("<n-so?:s>", "format_number", 1),
+    "formatInteger": ("<n-s:s>", "format_integer", 1),
+    "parseInteger": ("<s-s:n>", "parse_integer", 1),
+    "toMillis": ("<s-s?:n>", "datetime_to_millis", 1),
+    "fromMillis": ("<n-s?s?:s>", "datetime_from_millis", 1),
+}
+
+
+def _check_picture(name: str, picture: Any, limits: JsonataLimits) -> None:
+    if isinstance(picture, str) and len(picture) > limits.max_picture_length:
+        raise _FunctionError(
+            f"The picture string of ${name} has {len(picture)} characters, more than the "
+            f"{limits.max_picture_length} this implementation allows"
+        )
+
+
+def _picture_function(name: str) -> Callable[[World, JsonataLimits], Jsonata.JFunction]:
+    """The library's ``$name``, with its picture argument held to `max_picture_length` first
+    (the library parses pictures character by character in Python)."""
+    signature, method_name, position = _PICTURE_FUNCTIONS[name]
+    method = getattr(Functions, method_name)
+    arity = len(inspect.signature(method).parameters)
+
+    def factory(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
+        def checked(*args: Any) -> Any:
+            if len(args) > position:
+                _check_picture(name, args[position], limits)
+            return Functions._call(method, arity, args)
+
+        return _function(signature, checked)
+
+    return factory
+
+
 _FUNCTION_FACTORIES: Final[Mapping[str, Callable[[World, JsonataLimits], Jsonata.JFunction]]] = {
     "partition": _partition,
     "range": _range,
@@ -648,6 +1125,13 @@ _FUNCTION_FACTORIES: Final[Mapping[str, Callable[[World, JsonataLimits], Jsonata
     "now": _now,
     "millis": _millis,
     "distinct": _distinct,
+    "pad": _pad,
+    "join": _join,
+    "split": _split,
+    "replace": _replace,
+    "number": _number,
+    "power": _power,
+    **{name: _picture_function(name) for name in _PICTURE_FUNCTIONS},
 }
 
 

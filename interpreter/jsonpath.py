@@ -13,22 +13,36 @@ Three roots exist: ``$`` (the current value), ``$$`` (the context object) and ``
 
 `ReferencePath` and `set_at` implement ``ResultPath``: a definite path on ``$`` whose target is
 created (or replaced) by copying only the spine of objects that lead to it.
+
+Bounded (`JsonPathLimits`, from ``scope.world.limits.jsonpath``): a path with recursive descent
+(``..``) or a regex filter (``=~``) is evaluated on a copy of its engine tree whose descent
+walks count every value they visit and collect against one budget of steps and time per
+query (``$..*..*`` visits quadratically many values, and a filter holding ``$..x`` repeats
+that walk for every candidate), and whose regexes run on the bounded engine
+(`interpreter.regexes`) with the time left. The copy is made per query, so the cached tree
+stays immutable and no state is shared between queries.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
+import time
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
+from jsonpath_ng import DatumInContext, Descendants, Fields, Index
 from jsonpath_ng import JSONPath as _EnginePath
 from jsonpath_ng.ext import parse as _engine_parse
+from jsonpath_ng.ext.filter import Expression as _EngineExpression
 
 from interpreter.errors import ASLError, ErrorName, ExpressionError, StatesError
 from interpreter.jsontypes import JSON, dumps
+from interpreter.limits import JsonPathLimits
+from interpreter.regexes import compile_user_regex
 from interpreter.scope import Scope
 
 __all__ = [
@@ -295,6 +309,8 @@ class Path:
     definite: bool
     _steps: tuple[Step, ...] = field(repr=False, compare=False)
     _engine: _EnginePath | None = field(repr=False, compare=False)
+    # True when the engine tree holds a descent or a regex filter, which run under a budget.
+    _costly: bool = field(default=False, repr=False, compare=False)
 
     def resolve(self, scope: Scope) -> JSON:
         """Evaluate against the scope.
@@ -305,14 +321,27 @@ class Path:
             PathMissing: a definite path matched nothing.
             StatesError: States.Runtime, the variable is not defined.
         """
-        return self.resolve_in(self._document(scope))
+        return self.resolve_in(self._document(scope), scope.world.limits.jsonpath)
 
-    def resolve_in(self, document: JSON) -> JSON:
-        """Evaluate the path's body against `document` (the root already chosen)."""
+    def resolve_in(self, document: JSON, limits: JsonPathLimits | None = None) -> JSON:
+        """Evaluate the path's body against `document` (the root already chosen), within
+        `limits` (default: `JsonPathLimits()`).
+
+        Raises:
+            PathMissing: a definite path matched nothing.
+            StatesError: States.Runtime, the query went over its bounds.
+        """
         if self._engine is None:
             return self._walk(document)
+        engine = self._engine
+        if self._costly:
+            engine = _budgeted(engine, _Budget(self.text, limits or _DEFAULT_LIMITS))
         try:
-            return [match.value for match in self._engine.find(document)]
+            return [match.value for match in engine.find(document)]
+        except StatesError:
+            raise
+        except RecursionError:
+            raise StatesError(ErrorName.RUNTIME, f"The JSONPath '{self.text}' is nested too deeply to evaluate") from None
         except Exception as exc:  # jsonpath_ng must never leak its own or Python's errors
             raise PathMissing(self.text, f"Evaluation failed: {type(exc).__name__}") from exc
 
@@ -390,7 +419,8 @@ def compile_path(text: str) -> Path:
         steps = tuple(s.step for s in segments if s.step is not None)
         return Path(text, root, variable, True, steps, None)
     engine_text = "$" + "".join(segment.engine_text for segment in segments)
-    return Path(text, root, variable, False, (), _parse_engine(text, engine_text))
+    engine = _parse_engine(text, engine_text)
+    return Path(text, root, variable, False, (), engine, _check_costly(text, engine))
 
 
 def _parse_engine(text: str, engine_text: str) -> _EnginePath:
@@ -401,6 +431,158 @@ def _parse_engine(text: str, engine_text: str) -> _EnginePath:
             return _engine_parse(engine_text)
     except Exception as exc:  # jsonpath_ng raises assorted exception types on bad syntax
         raise ExpressionError(f"'{text}' is not a valid JSONPath: {exc}") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Bounded evaluation of costly paths
+# --------------------------------------------------------------------------------------------
+
+_DEFAULT_LIMITS: Final = JsonPathLimits()
+# The regex engine reads its clock coarsely (a catastrophic match stops up to ~1.65x its
+# timeout late), so a match gets this share of the query's time left.
+_REGEX_TIME_SHARE: Final = 0.55
+
+
+def _engine_nodes(node: Any) -> list[Any]:
+    """Every node of a jsonpath_ng tree (its attributes holding nodes, or lists of them)."""
+    found: list[Any] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for value in vars(current).values():
+            if isinstance(value, _EnginePath):
+                pending.append(value)
+            elif isinstance(value, (list, tuple)):
+                pending.extend(item for item in value if isinstance(item, _EnginePath))
+    return found
+
+
+def _check_costly(text: str, engine: _EnginePath) -> bool:
+    """Whether `engine` needs a budget; compiles each ``=~`` pattern once to refuse a bad one
+    when the definition is loaded rather than when it runs.
+
+    Raises:
+        ExpressionError: a ``=~`` pattern that is invalid or too large.
+    """
+    costly = False
+    for node in _engine_nodes(engine):
+        if isinstance(node, Descendants):
+            costly = True
+        elif isinstance(node, _EngineExpression) and node.op == "=~":
+            costly = True
+            try:
+                compile_user_regex(str(node.value))
+            except ExpressionError as error:
+                raise ExpressionError(f"'{text}' is not a valid JSONPath: {error.detail}") from None
+    return costly
+
+
+class _Budget:
+    """The steps and time one query may still spend; shared by every node of its tree copy."""
+
+    __slots__ = ("text", "limits", "steps", "deadline")
+
+    def __init__(self, text: str, limits: JsonPathLimits) -> None:
+        self.text = text
+        self.limits = limits
+        self.steps = 0
+        self.deadline = time.monotonic() + limits.timeout_ms / 1000
+
+    def spend(self, steps: int) -> None:
+        self.steps += steps
+        if self.steps > self.limits.max_steps:
+            raise self._exceeded(f"more than {self.limits.max_steps} steps")
+        if time.monotonic() > self.deadline:
+            raise self._exceeded(f"more than {self.limits.timeout_ms} milliseconds")
+
+    def regex_timeout(self) -> float:
+        return max((self.deadline - time.monotonic()) * _REGEX_TIME_SHARE, 0.001)
+
+    def _exceeded(self, what: str) -> StatesError:
+        # Our own wording: AWS (Jayway) has no such bound to report.
+        return StatesError(
+            ErrorName.RUNTIME,
+            f"The JSONPath '{self.text}' could not be evaluated: it took {what} on this input, "
+            "over this implementation's bound",
+        )
+
+
+def _budgeted(node: Any, budget: _Budget) -> Any:
+    """A copy of the engine tree in which descents and regex filters spend `budget`."""
+    if isinstance(node, Descendants):
+        return _BudgetedDescendants(_budgeted(node.left, budget), _budgeted(node.right, budget), budget)
+    duplicate = copy.copy(node)
+    if isinstance(node, _EngineExpression) and node.op == "=~":
+        duplicate.__class__ = _BudgetedRegexFilter
+        duplicate.budget = budget
+        duplicate.pattern = compile_user_regex(str(node.value))
+    for name, value in vars(node).items():
+        if isinstance(value, _EnginePath):
+            setattr(duplicate, name, _budgeted(value, budget))
+        elif isinstance(value, (list, tuple)) and any(isinstance(item, _EnginePath) for item in value):
+            items = [_budgeted(item, budget) if isinstance(item, _EnginePath) else item for item in value]
+            setattr(duplicate, name, type(value)(items))
+    return duplicate
+
+
+class _BudgetedDescendants(Descendants):
+    """``left..right``: the right side matched against every descendant of every left match,
+    walked depth first and in pre-order (as jsonpath_ng does), one budget step per value
+    visited and per match collected."""
+
+    def __init__(self, left: Any, right: Any, budget: _Budget) -> None:
+        super().__init__(left, right)
+        self.budget = budget
+
+    def find(self, datum: Any) -> list[Any]:
+        left_matches = self.left.find(datum)
+        if not isinstance(left_matches, list):
+            left_matches = [left_matches]
+        matches: list[Any] = []
+        stack = left_matches[::-1]
+        while stack:
+            current = stack.pop()
+            found = self.right.find(current)
+            matches.extend(found)
+            self.budget.spend(1 + len(found))
+            value = current.value
+            if isinstance(value, list):
+                stack.extend(
+                    DatumInContext(value[index], context=current, path=Index(index))
+                    for index in range(len(value) - 1, -1, -1)
+                )
+            elif isinstance(value, dict):
+                stack.extend(
+                    DatumInContext(child, context=current, path=Fields._compliant_constructor(key))
+                    for key, child in reversed(value.items())
+                )
+        return matches
+
+
+class _BudgetedRegexFilter(_EngineExpression):
+    """``[?(@.x =~ 'pattern')]`` on the bounded regex engine: a string value matches when the
+    pattern is found in it (jsonpath_ng's ``re.search``), within the query's time left."""
+
+    budget: _Budget
+    pattern: Any
+
+    def find(self, datum: Any) -> list[Any]:
+        wrapped = DatumInContext.wrap(datum)
+        result = []
+        for found in self.target.find(wrapped):
+            if isinstance(found.value, str):
+                try:
+                    matched = self.pattern.search(found.value, timeout=self.budget.regex_timeout())
+                except TimeoutError:
+                    raise self.budget._exceeded(
+                        f"more than {self.budget.limits.timeout_ms} milliseconds in the regular "
+                        f"expression '{self.value}'"
+                    ) from None
+                if matched is not None:
+                    result.append(found)
+        self.budget.spend(1)
+        return result
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from interpreter.jsontypes import ABSENT, JSON
+from interpreter.limits import Limits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class World:
-    """The outside world as the interpreter may see it: one instant and one random source."""
+    """The outside world as the interpreter may see it: one instant, one random source, and
+    the bounds on evaluation (`Limits`, README "Bounds") the caller grants this run."""
 
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     rng: random.Random = field(default_factory=random.Random)
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
