@@ -10,7 +10,7 @@ TESTSTATE_PORT    ?= 8083
 TESTSTATE_WORKERS ?= 2
 export TESTSTATE_HOST TESTSTATE_PORT TESTSTATE_WORKERS
 
-.PHONY: install serve test
+.PHONY: install serve test soak
 
 install: $(STAMP)
 
@@ -28,3 +28,10 @@ serve: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc
+
+# Soak: SOAK_CLIENTS concurrent clients for SOAK_SECONDS against a real server on a free
+# loopback port (soak/soak.py); fails on any 5xx, dropped connection or unexpected answer.
+SOAK_SECONDS ?= 300
+SOAK_CLIENTS ?= 16
+soak: $(STAMP)
+	$(BIN)/python soak/soak.py --seconds $(SOAK_SECONDS) --clients $(SOAK_CLIENTS)

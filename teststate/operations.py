@@ -49,6 +49,7 @@ from interpreter import (
     validate_context,
 )
 from interpreter.model import TaskState
+from teststate.budget import run_state_within_budget
 from teststate.errors import (
     ApiError,
     InvalidArn,
@@ -132,7 +133,9 @@ def test_state(req: TestStateRequest, *, region: str, world: World | None = None
     context = _build_context(req, loaded, state_input, region=region, account=account, world=world)
     _check_task_can_run(req, loaded)
     try:
-        result = run_state(
+        # The service's wall-clock budget (teststate/budget.py): States.Timeout when it runs out.
+        result = run_state_within_budget(
+            run_state,
             loaded,
             input=state_input,
             context=context,

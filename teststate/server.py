@@ -1,23 +1,28 @@
-"""gunicorn, configured in code: sync workers, one bind address, a timeout above TestState's own.
+"""gunicorn, configured in code: sync workers, one bind address, timeouts and recycling from settings.
 
 `TestStateServer` is a `gunicorn.app.base.BaseApplication`, so no configuration file or command
-line of gunicorn's is involved; `teststate.cli` builds it from its own options.
+line of gunicorn's is involved; `teststate.cli` builds it from `teststate.settings.Settings`.
+
+Lifecycle (all gunicorn's own mechanisms, configured here):
+- a worker silent for ``worker_timeout`` seconds (stuck in one request) is killed and replaced;
+- SIGTERM (or SIGINT) to the master stops accepting, lets in-flight requests finish for up to
+  ``graceful_timeout`` seconds, then exits 0;
+- each worker is replaced after ``max_requests`` (+ up to ``max_requests_jitter``) requests, which
+  bounds what any slow growth (caches, allocator fragmentation) can cost.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from flask import Flask
 from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.http import wsgi as gunicorn_wsgi
 
-# TestState runs a state for at most 5 minutes (States.Timeout, spec 10); a worker must not be
-# killed before that. The core never sleeps, so this is only a ceiling.
-WORKER_TIMEOUT_SECONDS: Final = 330
+from teststate.settings import Settings
 
 
 class _HeaderBuffer:
@@ -106,8 +111,16 @@ def banner(url: str) -> str:
     ])
 
 
-def gunicorn_options(*, host: str, port: int, workers: int) -> dict[str, Any]:
-    """gunicorn settings for serving TestState."""
+def gunicorn_options(
+    *, host: str | None = None, port: int | None = None, workers: int | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """gunicorn settings for serving TestState: `settings` (defaults if None), with `host`,
+    `port` and `workers` overriding theirs when given."""
+    settings = settings if settings is not None else Settings()
+    host = settings.host if host is None else host
+    port = settings.port if port is None else port
+    workers = settings.workers if workers is None else workers
     url = endpoint_url(host, port)
 
     def when_ready(_server: Any) -> None:
@@ -117,11 +130,14 @@ def gunicorn_options(*, host: str, port: int, workers: int) -> dict[str, Any]:
         "bind": f"{host}:{port}" if ":" not in host else f"[{host}]:{port}",
         "workers": workers,
         "worker_class": "sync",  # separate processes: the core's lru_caches need no locks
-        "timeout": WORKER_TIMEOUT_SECONDS,
-        "graceful_timeout": 10,
+        "timeout": settings.worker_timeout,
+        "graceful_timeout": settings.graceful_timeout,
+        "max_requests": settings.max_requests,
+        "max_requests_jitter": settings.max_requests_jitter,
         "preload_app": True,  # import once in the master: a broken install fails at start
         "errorlog": "-",
-        "loglevel": "warning",
+        # gunicorn's own lines (start, stop, worker restarts) never carry payloads.
+        "loglevel": settings.log_level,
         "when_ready": when_ready,
     }
 
@@ -148,7 +164,8 @@ class TestStateServer(BaseApplication):  # type: ignore[misc]
         return app
 
 
-def serve(*, host: str, port: int, workers: int) -> None:
-    """Run the server in the foreground until SIGTERM/SIGINT."""
-    TestStateServer(gunicorn_options(host=host, port=port, workers=workers)).run()
+def serve(settings: Settings) -> None:
+    """Run the server in the foreground until SIGTERM/SIGINT; then in-flight requests finish
+    (up to ``graceful_timeout``) and gunicorn exits 0."""
+    TestStateServer(gunicorn_options(settings=settings)).run()
     sys.stdout.flush()

@@ -1,0 +1,323 @@
+"""Settings, secure defaults and the server's lifecycle, with real gunicorn servers of our own.
+
+Each server here is started with the console script's code path and its own ``TESTSTATE_*``
+environment (small budget, recycling, log level) so the behaviour is observed from outside:
+graceful shutdown on SIGTERM, worker recycling, the budget's States.Timeout with the worker
+staying alive, and the access log on stderr (payloads only at debug).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from teststate.server import TestStateServer, gunicorn_options
+from teststate.settings import ENV_NAMES, Settings, SettingsError
+
+REPO = Path(__file__).resolve().parents[2]
+H = {"X-Amz-Target": "AWSStepFunctions.TestState"}
+PASS = '{"Type": "Pass", "End": true}'
+# Stopped by the core's 1 s JSONata limit: an in-flight request of about a second.
+ONE_SECOND_JSONATA = json.dumps({
+    "Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+    "Output": "{% ($f := function($n){$n > 0 ? $f($n-1) : 0}; $f(100000000)) %}",
+})
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------------------------
+def test_defaults_are_secure_and_documented() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings()
+    assert settings.host == "127.0.0.1", "listen on loopback unless told otherwise"
+    assert settings.log_level == "info", "payloads are logged only at debug"
+    assert settings.request_budget_seconds < settings.worker_timeout
+    readme = (REPO / "README.md").read_text()
+    for variable in ENV_NAMES.values():
+        assert f"`{variable}`" in readme, f"{variable} is not documented in the README"
+
+
+def test_every_setting_comes_from_its_variable() -> None:
+    env = {
+        "TESTSTATE_HOST": "0.0.0.0", "TESTSTATE_PORT": "9000", "TESTSTATE_WORKERS": "3",
+        "TESTSTATE_WORKER_TIMEOUT": "60", "TESTSTATE_GRACEFUL_TIMEOUT": "5", "TESTSTATE_MAX_REQUESTS": "0",
+        "TESTSTATE_MAX_REQUESTS_JITTER": "7", "TESTSTATE_REQUEST_BUDGET_SECONDS": "2.5",
+        "TESTSTATE_MAX_BODY_BYTES": "1000", "TESTSTATE_MAX_JSON_DEPTH": "64", "TESTSTATE_LOG_LEVEL": "DEBUG",
+    }
+    assert Settings.from_env(env) == Settings(
+        host="0.0.0.0", port=9000, workers=3, worker_timeout=60, graceful_timeout=5, max_requests=0,
+        max_requests_jitter=7, request_budget_seconds=2.5, max_body_bytes=1000, max_json_depth=64,
+        log_level="debug",
+    )
+    assert set(env) == set(ENV_NAMES.values())
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TESTSTATE_WORKERS": "two"}, "TESTSTATE_WORKERS must be an integer, got 'two'"),
+        ({"TESTSTATE_WORKERS": "0"}, "TESTSTATE_WORKERS must be at least 1"),
+        ({"TESTSTATE_MAX_REQUESTS": "-1"}, "TESTSTATE_MAX_REQUESTS must not be negative"),
+        ({"TESTSTATE_REQUEST_BUDGET_SECONDS": "nan"}, "TESTSTATE_REQUEST_BUDGET_SECONDS must be a finite number"),
+        ({"TESTSTATE_REQUEST_BUDGET_SECONDS": "fast"}, "TESTSTATE_REQUEST_BUDGET_SECONDS must be a number"),
+        ({"TESTSTATE_REQUEST_BUDGET_SECONDS": "400"}, "must be below TESTSTATE_WORKER_TIMEOUT"),
+        ({"TESTSTATE_LOG_LEVEL": "loud"}, "TESTSTATE_LOG_LEVEL must be one of debug, info, warning, error"),
+        ({"TESTSTATE_PORT": "70000"}, "TESTSTATE_PORT must be between 0 and 65535"),
+    ],
+)
+def test_bad_values_are_refused_with_the_variable_named(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(")):
+        Settings.from_env(env)
+
+
+def test_gunicorn_gets_the_lifecycle_settings() -> None:
+    settings = Settings(worker_timeout=45, graceful_timeout=7, max_requests=99, max_requests_jitter=9,
+                        log_level="warning")
+    options = gunicorn_options(settings=settings)
+    assert options["bind"] == "127.0.0.1:8083"
+    assert (options["timeout"], options["graceful_timeout"]) == (45, 7)
+    assert (options["max_requests"], options["max_requests_jitter"]) == (99, 9)
+    server = TestStateServer(options)
+    assert (server.cfg.timeout, server.cfg.graceful_timeout, server.cfg.max_requests) == (45, 7, 99)
+    assert server.cfg.loglevel == "warning"
+
+
+# --------------------------------------------------------------------------------------------
+# Real servers
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Served:
+    """A running ``teststate serve`` and its combined stdout/stderr."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: IO[bytes]
+    final: str | None = None  # everything it wrote, once it has stopped
+
+    def output(self) -> str:
+        if self.final is not None:
+            return self.final
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextmanager
+def _server(**env: str) -> Iterator[Served]:
+    port = _free_port()
+    served = Served(
+        subprocess.Popen(
+            [sys.executable, "-m", "teststate.cli", "serve", "--port", str(port)],
+            cwd=REPO, stdout=(log := tempfile.TemporaryFile()), stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "TESTSTATE_WORKERS": "1", **env},
+        ),
+        f"http://127.0.0.1:{port}",
+        log,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not _healthy(served.url):
+            if served.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start:\n{served.output()}")
+            time.sleep(0.1)
+        yield served
+    finally:
+        if served.process.poll() is None:
+            served.process.send_signal(signal.SIGTERM)
+            try:
+                served.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                served.process.kill()
+                served.process.wait()
+        served.final = served.output()
+        log.close()
+
+
+def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=H, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def _workers(master: int) -> set[int]:
+    """The pids whose parent is `master` (gunicorn's workers)."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == master:
+                pids.add(int(entry.name))
+    return pids
+
+
+def _wait_for(predicate: Any, timeout: float = 20) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+pytestmark = pytest.mark.e2e if sys.platform == "linux" else pytest.mark.skip("needs /proc")
+
+
+def test_sigterm_lets_the_in_flight_request_finish_and_exits_0() -> None:
+    with _server() as served:
+        answers: list[tuple[int, dict[str, Any]]] = []
+        client = threading.Thread(target=lambda: answers.append(_post(served.url, {"definition": ONE_SECOND_JSONATA})))
+        client.start()
+        time.sleep(0.3)  # the request is being evaluated (it takes about a second)
+        served.process.send_signal(signal.SIGTERM)
+        client.join(30)
+        assert served.process.wait(timeout=30) == 0
+        assert answers and answers[0][0] == 200, served.output()
+        assert answers[0][1]["error"] == "States.QueryEvaluationError"  # completed, not cut off
+        assert not _healthy(served.url), "no longer listening"
+
+
+def test_the_budget_fails_the_state_and_the_worker_lives_on() -> None:
+    with _server(TESTSTATE_REQUEST_BUDGET_SECONDS="0.3") as served:
+        before = _workers(served.process.pid)
+        assert len(before) == 1
+        status, payload = _post(served.url, {"definition": ONE_SECOND_JSONATA})
+        assert status == 200
+        assert payload == {
+            "status": "FAILED",
+            "error": "States.Timeout",
+            "cause": "The state did not finish within this server's time budget of 0.3 seconds per request"
+                     " (TESTSTATE_REQUEST_BUDGET_SECONDS)",
+        }
+        assert _post(served.url, {"definition": PASS, "input": '{"a": 1}'}) == (
+            200, {"status": "SUCCEEDED", "output": '{"a":1}'}
+        )
+        assert _workers(served.process.pid) == before, "the same worker served both"
+
+
+def test_workers_are_recycled_after_max_requests() -> None:
+    with _server(TESTSTATE_MAX_REQUESTS="3", TESTSTATE_MAX_REQUESTS_JITTER="0") as served:
+        first = _workers(served.process.pid)
+        for _ in range(4):
+            assert _post(served.url, {"definition": PASS})[0] == 200
+        assert _wait_for(lambda: (now := _workers(served.process.pid)) and now.isdisjoint(first)), served.output()
+        assert _post(served.url, {"definition": PASS})[0] == 200
+
+
+SECRET = "s3cr3t-payload-value"
+
+
+def _traffic(url: str) -> None:
+    assert _post(url, {"definition": PASS, "input": json.dumps({"token": SECRET})})[0] == 200
+    assert _post(url, {"definition": PASS, "input": SECRET})[0] == 400  # InvalidExecutionInput
+    assert _post(url, {"definition": PASS, "inspectionLevel": SECRET})[0] == 400  # model violation
+
+
+def test_access_log_has_one_line_per_request_and_no_payload() -> None:
+    with _server() as served:
+        _traffic(served.url)
+        assert _wait_for(lambda: served.output().count("teststate.access") >= 4)
+    log = served.output()
+    lines = [line for line in log.splitlines() if "teststate.access" in line]
+    assert len([line for line in lines if "operation=TestState" in line]) == 3
+    succeeded = next(line for line in lines if "outcome=SUCCEEDED" in line)
+    for field in ("request_id=", "operation=TestState", "state_type=Pass", "http_status=200", "duration_ms="):
+        assert field in succeeded
+    assert any("state_type=Pass outcome=InvalidExecutionInput http_status=400" in line for line in lines)
+    assert any("state_type=- outcome=ValidationException http_status=400" in line for line in lines)
+    assert SECRET not in log
+
+
+def test_payloads_are_logged_only_at_debug() -> None:
+    with _server(TESTSTATE_LOG_LEVEL="debug") as served:
+        _traffic(served.url)
+        assert _wait_for(lambda: SECRET in served.output())
+    assert "request=" in served.output() and "response=" in served.output()
+
+
+def test_warning_level_logs_no_access_lines() -> None:
+    with _server(TESTSTATE_LOG_LEVEL="warning") as served:
+        _traffic(served.url)
+    assert "teststate.access" not in served.output()
+
+
+# --------------------------------------------------------------------------------------------
+# Nothing a request contains opens a connection, starts a process or reads a file of its choice
+# --------------------------------------------------------------------------------------------
+_AUDITING: list[bool] = []
+_SEEN: list[tuple[str, str]] = []
+_WATCHED = ("socket.connect", "socket.getaddrinfo", "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
+            "os.fork", "urllib.Request", "open")
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if _AUDITING and event in _WATCHED:
+        _SEEN.append((event, repr(args[:1])))
+
+
+sys.addaudithook(_audit)  # permanent for the process, but records only while a test switches it on
+
+HOSTILE_REQUESTS: list[dict[str, Any]] = [
+    {"definition": json.dumps({"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
+                               "Arguments": {"ApiEndpoint": "http://127.0.0.1:9/x", "Method": "GET"},
+                               "QueryLanguage": "JSONata"}),
+     "roleArn": "arn:aws:iam::123456789012:role/r", "mock": {"result": '{"ResponseBody": {}}'}},
+    {"definition": json.dumps({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                               "End": True}), "roleArn": "arn:aws:iam::123456789012:role/r"},
+    {"definition": json.dumps({"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+                               "Output": "{% $eval('__import__(\"os\").system(\"true\")') %}"})},
+    {"definition": json.dumps({"Type": "Pass", "End": True,
+                               "Parameters": {"a.$": "States.JsonToString($.x)", "b.$": "$$.Execution.Input"}}),
+     "input": '{"x": "file:///etc/passwd"}'},
+    {"definition": json.dumps({"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
+                               "Output": "{% $parse('{\"a\": \"/etc/passwd\"}') %}"})},
+]
+
+
+def test_no_request_makes_the_server_connect_spawn_or_open_files() -> None:
+    client = __import__("teststate").create_app().test_client()
+    for body in HOSTILE_REQUESTS:  # warm-up: imports and lazily loaded data files are not the request's doing
+        client.post("/", data=json.dumps(body), headers=H)
+    _SEEN.clear()
+    _AUDITING.append(True)
+    try:
+        answers = [client.post("/", data=json.dumps(body), headers=H).status_code for body in HOSTILE_REQUESTS]
+    finally:
+        _AUDITING.clear()
+    assert all(status in (200, 400) for status in answers), answers
+    assert _SEEN == []

@@ -1,0 +1,128 @@
+"""A wall-clock budget per request: the service's last line of defence against a state that runs on.
+
+The core bounds its own work (JSONata steps and time, sequence sizes, intrinsic limits), but a
+bound missed there must not hang a worker. `call_with_budget` runs a callable under a
+``setitimer(ITIMER_REAL)`` alarm whose handler raises `BudgetExceeded`; `run_state_within_budget`
+turns that into the answer AWS gives for a state that runs too long: status FAILED with
+``States.Timeout`` (TestState: "a test can run for up to 5 minutes"; spec 10).
+
+Limits of the mechanism, on purpose:
+- Python runs signal handlers between bytecodes only: a long C call is interrupted when it next
+  checks for signals (``re`` matching does, every few thousand steps; a single huge allocation
+  does not). gunicorn's worker timeout stays the backstop for those.
+- Signals are delivered to the main thread only, so off the main thread (a threaded test server)
+  there is no budget and the callable runs unbounded. gunicorn's sync workers and Flask's test
+  client both call the app on the main thread.
+- `BudgetExceeded` derives from `BaseException`: the core and its libraries catch `Exception` to
+  turn library bugs into ASL errors, and must not swallow the alarm.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Final, ParamSpec, TypeVar
+
+from flask import current_app, has_app_context
+
+from interpreter import ErrorName, Status, TestResult
+from teststate.settings import Settings
+
+__all__ = [
+    "BudgetExceeded",
+    "CONFIG_KEY",
+    "call_with_budget",
+    "configured_budget_seconds",
+    "run_state_within_budget",
+    "timed_out_result",
+]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# The app config key holding the budget (set by `teststate.create_app` from the settings).
+CONFIG_KEY: Final = "TESTSTATE_REQUEST_BUDGET_SECONDS"
+
+# AWS's cause for this failure is not recorded; ours names the bound and how to change it [INFER].
+TIMEOUT_CAUSE: Final = (
+    "The state did not finish within this server's time budget of {seconds:g} seconds per request "
+    "(TESTSTATE_REQUEST_BUDGET_SECONDS)"
+)
+
+
+class BudgetExceeded(BaseException):  # noqa: N818 - an interruption, like KeyboardInterrupt
+    """The budget ran out while the callable was running."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(f"budget of {seconds:g} s exceeded")
+
+
+def call_with_budget(seconds: float | None, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn(*args, **kwargs)``, interrupted by `BudgetExceeded` after `seconds` of wall clock.
+
+    No budget applies when `seconds` is None or not positive, off the main thread (signals
+    cannot be used there), or when an interval timer is already running (an outer budget, or
+    someone else's alarm, governs: it is left untouched).
+
+    Raises:
+        BudgetExceeded: the budget ran out; whatever `fn` was doing was abandoned.
+    """
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        return fn(*args, **kwargs)
+    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        return fn(*args, **kwargs)
+    armed = [True]
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        # The alarm may land after `fn` returned but before the timer is cancelled: then the
+        # work is done and the late signal is ignored.
+        if armed[0]:
+            raise BudgetExceeded(seconds)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        result = fn(*args, **kwargs)
+        armed[0] = False
+        return result
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def configured_budget_seconds() -> float:
+    """The budget in force: the app's (``TESTSTATE_REQUEST_BUDGET_SECONDS`` in its config) inside
+    a request or app context, else the environment's (or the default)."""
+    if has_app_context():
+        configured = current_app.config.get(CONFIG_KEY)
+        if configured is not None:
+            return float(configured)
+    return Settings.from_env(os.environ).request_budget_seconds
+
+
+def timed_out_result(seconds: float) -> TestResult:
+    """What a state that exceeded the budget answers: FAILED with ``States.Timeout``.
+
+    AWS fails a TestState run that exceeds its duration limit with States.Timeout (spec 10);
+    no output and no inspection data were produced, so none are sent.
+    """
+    return TestResult(
+        status=Status.FAILED,
+        error=ErrorName.TIMEOUT.value,
+        cause=TIMEOUT_CAUSE.format(seconds=seconds),
+    )
+
+
+def run_state_within_budget(run: Callable[P, TestResult], /, *args: P.args, **kwargs: P.kwargs) -> TestResult:
+    """``run(*args, **kwargs)`` (the core's `run_state`) under the configured budget; a budget
+    that runs out becomes `timed_out_result`."""
+    seconds = configured_budget_seconds()
+    try:
+        return call_with_budget(seconds, run, *args, **kwargs)
+    except BudgetExceeded as exceeded:
+        return timed_out_result(exceeded.seconds)

@@ -1,0 +1,169 @@
+"""The server's configuration: every bound and knob in one frozen value, read from the environment.
+
+`Settings.from_env(os.environ)` is the one place environment variables are read. The console
+script uses it for gunicorn (bind address, workers, timeouts, recycling), `create_app` for the
+app's own bounds (body size, JSON depth, request budget, log level). Every default is documented
+in the README ("Bounds" and "Configuration"); a bad value stops the server at start with a message
+naming the variable, never silently falls back to the default.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Final
+
+__all__ = ["ENV_NAMES", "LOG_LEVELS", "Settings", "SettingsError"]
+
+# Levels of `TESTSTATE_LOG_LEVEL`: payloads are logged only at "debug" (they are sensitive).
+LOG_LEVELS: Final[Mapping[str, int]] = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the server cannot use."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Every configurable bound of the server, with its default.
+
+    Attributes:
+        host: address to bind; loopback unless told otherwise (nothing is exposed by default).
+        port: TCP port to bind.
+        workers: gunicorn sync worker processes.
+        worker_timeout: seconds a worker may stay silent (one request) before gunicorn kills and
+            replaces it. The request budget stops a state long before; this is the last resort for
+            a worker stuck in code that signals cannot interrupt.
+        graceful_timeout: seconds gunicorn waits on SIGTERM for in-flight requests to finish.
+        max_requests: requests a worker serves before it is replaced (0 = never).
+        max_requests_jitter: random extra requests per worker, so workers do not restart together.
+        request_budget_seconds: wall clock one state evaluation may take before it fails with
+            ``States.Timeout`` (0 = no budget).
+        max_body_bytes: largest request body accepted (AWS: 1 MB per request, headers included).
+        max_json_depth: deepest nesting of arrays/objects in the request body.
+        log_level: ``debug`` (access lines and payloads), ``info`` (access lines), ``warning``,
+            ``error``.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8083
+    workers: int = 2
+    # TestState itself allows 5 minutes per test (spec 10); kept above that so a configured
+    # budget of up to 5 minutes is never cut short by gunicorn.
+    worker_timeout: int = 330
+    graceful_timeout: int = 30
+    max_requests: int = 10_000
+    max_requests_jitter: int = 1_000
+    request_budget_seconds: float = 10.0
+    # 1 MiB (AWS's request quota) plus room for the JSON framing around a 1 MiB definition, so a
+    # definition one character too long still gets AWS's model message rather than a 413.
+    max_body_bytes: int = 1_048_576 + 65_536
+    # Jackson's default StreamReadConstraints.maxNestingDepth [INFER: AWS's parser is Jackson];
+    # far below the process's recursion limit (10,000 once jsonata is imported).
+    max_json_depth: int = 1_000
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Settings from ``TESTSTATE_*`` variables; unset or empty ones keep their default.
+
+        Raises:
+            SettingsError: a value is not of the right type or out of range.
+        """
+        values: dict[str, Any] = {}
+        for name, variable in ENV_NAMES.items():
+            text = env.get(variable)
+            if text is None or text.strip() == "":
+                continue
+            values[name] = _PARSERS[name](variable, text.strip())
+        return cls(**values).checked()
+
+    def checked(self) -> Settings:
+        """This value, after the cross-field and range checks.
+
+        Raises:
+            SettingsError: a bound is out of range.
+        """
+        if not self.host:
+            raise SettingsError("TESTSTATE_HOST must not be empty")
+        if not 0 <= self.port <= 65_535:
+            raise SettingsError("TESTSTATE_PORT must be between 0 and 65535")
+        for name in ("workers", "worker_timeout", "graceful_timeout", "max_body_bytes", "max_json_depth"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{ENV_NAMES[name]} must be at least 1")
+        for name in ("max_requests", "max_requests_jitter"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{ENV_NAMES[name]} must not be negative")
+        if not math.isfinite(self.request_budget_seconds) or self.request_budget_seconds < 0:
+            raise SettingsError("TESTSTATE_REQUEST_BUDGET_SECONDS must be a finite number >= 0")
+        if self.request_budget_seconds >= self.worker_timeout:
+            # gunicorn would kill the worker before the budget could answer States.Timeout.
+            raise SettingsError("TESTSTATE_REQUEST_BUDGET_SECONDS must be below TESTSTATE_WORKER_TIMEOUT")
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(f"TESTSTATE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        return self
+
+    @property
+    def logging_level(self) -> int:
+        """`log_level` as a `logging` level number."""
+        return LOG_LEVELS[self.log_level]
+
+
+def _integer(variable: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise SettingsError(f"{variable} must be an integer, got {text!r}") from None
+
+
+def _number(variable: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise SettingsError(f"{variable} must be a number, got {text!r}") from None
+
+
+def _text(variable: str, text: str) -> str:
+    return text
+
+
+def _level(variable: str, text: str) -> str:
+    return text.lower()
+
+
+ENV_NAMES: Final[Mapping[str, str]] = {
+    "host": "TESTSTATE_HOST",
+    "port": "TESTSTATE_PORT",
+    "workers": "TESTSTATE_WORKERS",
+    "worker_timeout": "TESTSTATE_WORKER_TIMEOUT",
+    "graceful_timeout": "TESTSTATE_GRACEFUL_TIMEOUT",
+    "max_requests": "TESTSTATE_MAX_REQUESTS",
+    "max_requests_jitter": "TESTSTATE_MAX_REQUESTS_JITTER",
+    "request_budget_seconds": "TESTSTATE_REQUEST_BUDGET_SECONDS",
+    "max_body_bytes": "TESTSTATE_MAX_BODY_BYTES",
+    "max_json_depth": "TESTSTATE_MAX_JSON_DEPTH",
+    "log_level": "TESTSTATE_LOG_LEVEL",
+}
+_PARSERS: Final[Mapping[str, Callable[[str, str], Any]]] = {
+    "host": _text,
+    "port": _integer,
+    "workers": _integer,
+    "worker_timeout": _integer,
+    "graceful_timeout": _integer,
+    "max_requests": _integer,
+    "max_requests_jitter": _integer,
+    "request_budget_seconds": _number,
+    "max_body_bytes": _integer,
+    "max_json_depth": _integer,
+    "log_level": _level,
+}
+# Checked at import: every setting has exactly one variable and one parser.
+if not set(ENV_NAMES) == set(_PARSERS) == {f.name for f in fields(Settings)}:
+    raise RuntimeError("every setting needs exactly one environment variable and one parser")
