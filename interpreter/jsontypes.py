@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Mapping
+from itertools import accumulate
 from typing import Any, Final, TypeAlias
 
 JSON: TypeAlias = Any
@@ -69,11 +72,35 @@ def type_name(value: object) -> str:
     return type(value).__name__
 
 
+MAX_JSON_DEPTH: Final = 1_000
+"""Deepest nesting of arrays and objects `loads` accepts by default (Jackson's default limit,
+the nearest thing to AWS's parser limits [INFER]); far below Python's recursion limit."""
+MAX_NUMBER_LENGTH: Final = 1_000
+"""Longest number token `loads` accepts (Jackson's default [INFER]; Python itself refuses
+integers over 4,300 digits with advice about sys.set_int_max_str_digits)."""
+
+
+class JsonLimitError(ValueError):
+    """JSON text beyond `loads`' nesting or number-length limits (a ValueError, like any
+    other text that is not acceptable JSON)."""
+
+
 def _reject_constant(token: str) -> JSON:
     raise ValueError(f"{token} is not valid JSON")
 
 
+def _check_number_length(token: str) -> None:
+    if len(token) > MAX_NUMBER_LENGTH:
+        raise JsonLimitError(f"Number too long: {len(token)} characters (at most {MAX_NUMBER_LENGTH})")
+
+
+def _parse_int(token: str) -> int:
+    _check_number_length(token)
+    return int(token)
+
+
 def _parse_float(token: str) -> float:
+    _check_number_length(token)
     # Python turns 1e400 into inf, which no JSON encoder can write back: refuse it as text that
     # cannot be represented, like NaN/Infinity, instead of failing later on the way out.
     value = float(token)
@@ -82,21 +109,80 @@ def _parse_float(token: str) -> float:
     return value
 
 
-_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_float)
+_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int)
+# Everything but brackets and quotes, and what each bracket does to the depth.
+_NON_STRUCTURAL: Final = re.compile(r'[^\[\]{}"]+')
+_BRACKET_STEP: Final[Mapping[str, int]] = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
-def loads(text: str) -> JSON:
-    """Decode JSON text strictly: one value, no NaN/Infinity, nothing trailing.
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON `text` (``{}`` is 1, a scalar 0).
+
+    Computed without parsing, in a few linear passes of C code: escaped backslashes and quotes
+    are dropped (left to right, as a JSON reader pairs them), then every character but brackets
+    and quotes, then whatever lies between quotes. On text that is not JSON the number is
+    meaningless but finite; the parser reports the real problem.
+    """
+    reduced = _NON_STRUCTURAL.sub("", text.replace("\\\\", "").replace('\\"', ""))
+    structure = "".join(reduced.split('"')[0::2])  # even pieces lie outside strings
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, structure)), default=0)
+
+
+def loads(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> JSON:
+    """Decode JSON text strictly: one value, no NaN/Infinity, nothing trailing, nesting at most
+    `max_depth` deep (checked on the text before the parser recurses), number tokens at most
+    `MAX_NUMBER_LENGTH` characters.
 
     Raises:
-        ValueError: the text is not a single JSON value (json.JSONDecodeError is a ValueError).
+        ValueError: the text is not a single acceptable JSON value (json.JSONDecodeError and
+            `JsonLimitError` are ValueErrors).
     """
+    if text.count("[") + text.count("{") > max_depth and nesting_depth(text) > max_depth:
+        raise JsonLimitError(f"nesting depth exceeds the maximum allowed ({max_depth})")
     return _DECODER.decode(text)
 
 
 def dumps(value: JSON) -> str:
     """Encode compactly, as AWS serialises values it builds itself (``{"a":1,"b":[1,2]}``)."""
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+_NEEDS_ESCAPE: Final = re.compile(r'["\\\x00-\x1f]')
+
+
+def encoded_size(value: JSON, limit: int, memo: dict[int, tuple[int, JSON]]) -> int:
+    """UTF-8 bytes of ``dumps(value)``, computed without building the text; `limit` + 1 as soon
+    as the size is known to exceed `limit`.
+
+    Values built by templates may hold one object many times (``{"a.$": "$", "b.$": "$", ...}``,
+    ``States.Array($, $, ...)``); their text can be thousands of times the size of the objects
+    they hold. `memo` (sizes by ``id``, shared by the checks of one run) measures each container
+    once, so the quota is checked before any such text is built; it keeps each measured object
+    alive, so no id is reused for another object while the memo lives. Exact, so the same value
+    is refused here exactly when its text would be.
+    """
+    if isinstance(value, str):
+        if value.isascii() and _NEEDS_ESCAPE.search(value) is None:
+            return len(value) + 2
+        return utf8_size(dumps(value))
+    if isinstance(value, (list, dict)):
+        known = memo.get(id(value))
+        if known is not None:
+            return known[0]
+        total = 1 + max(len(value), 1)  # the brackets and the separators between items
+        if isinstance(value, list):
+            for item in value:
+                total += encoded_size(item, limit, memo)
+                if total > limit:
+                    return limit + 1
+        else:
+            for key, item in value.items():
+                total += encoded_size(key, limit, memo) + 1 + encoded_size(item, limit, memo)  # 1: ":"
+                if total > limit:
+                    return limit + 1
+        memo[id(value)] = (total, value)
+        return total
+    return len(dumps(value))  # numbers, booleans, null: short
 
 
 def utf8_size(text: str) -> int:

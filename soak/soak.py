@@ -105,8 +105,10 @@ def request_mix() -> list[Kind]:
         # pathological
         Kind("deep-body", 2, b'{"definition": "x", "d": ' + b"[" * deep + b"]" * deep + b"}",
              "400 SerializationException"),
-        Kind("deep-input", 2, _request(definition='{"Type": "Pass", "End": true}',
-                                       input="[" * 2_000 + "]" * 2_000), "200 SUCCEEDED"),
+        Kind("deep-input", 1, _request(definition='{"Type": "Pass", "End": true}',
+                                       input="[" * 1_000 + "]" * 1_000), "200 SUCCEEDED"),
+        Kind("too-deep-input", 1, _request(definition='{"Type": "Pass", "End": true}',
+                                           input="[" * 2_000 + "]" * 2_000), "400 InvalidExecutionInput"),
         Kind("huge-range", 2, _request(definition=_definition({
             "Type": "Pass", "QueryLanguage": "JSONata", "End": True, "Output": "{% $sum([1..100000000]) %}"})),
              "200 FAILED"),

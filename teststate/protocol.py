@@ -13,15 +13,14 @@ wire in one ``sendall``: a split write can wait ~40 ms for a delayed ACK under N
 from __future__ import annotations
 
 import json
-import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from itertools import accumulate
 from typing import Any, Final
 
 from flask import Response
 
+from interpreter.jsontypes import MAX_JSON_DEPTH, loads
 from teststate import operations
 from teststate.errors import ApiError, SerializationException, UnknownOperationException
 from teststate.schemas import load_test_state_request
@@ -32,10 +31,9 @@ DEFAULT_REGION: Final = "us-east-1"
 # ``Credential=<access key>/<yyyymmdd>/<region>/<service>/aws4_request`` in a SigV4 header.
 _CREDENTIAL_SCOPE: Final = re.compile(r"Credential=[^/,\s]*/\d{8}/([a-z0-9-]+)/[^/,\s]+/aws4_request")
 
-# Jackson's StreamReadConstraints defaults, the nearest thing to AWS's parser limits [INFER]:
-# nesting depth 1000 (configurable here: TESTSTATE_MAX_JSON_DEPTH), number tokens 1000 characters.
-DEFAULT_MAX_JSON_DEPTH: Final = 1_000
-MAX_NUMBER_LENGTH: Final = 1_000
+# Nesting depth configurable here (TESTSTATE_MAX_JSON_DEPTH); number tokens at most
+# interpreter.jsontypes.MAX_NUMBER_LENGTH characters (both Jackson's defaults [INFER]).
+DEFAULT_MAX_JSON_DEPTH: Final = MAX_JSON_DEPTH
 
 Handler = Callable[[Mapping[str, Any], str], Mapping[str, Any]]
 
@@ -82,12 +80,8 @@ def read_json_body(data: bytes, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> dict
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise SerializationException(f"Malformed request body: invalid UTF-8 at byte {err.start}") from None
-    if exceeds_depth(data, max_depth):
-        raise SerializationException(
-            f"Malformed request body: nesting depth exceeds the maximum allowed ({max_depth})"
-        )
     try:
-        body = _BODY_DECODER.decode(text)
+        body = loads(text, max_depth=max_depth)
     except RecursionError:  # unreachable with a sane max_depth; kept as a guarantee
         raise SerializationException("Malformed request body: nesting too deep") from None
     except ValueError as err:
@@ -97,61 +91,6 @@ def read_json_body(data: bytes, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> dict
     if not isinstance(body, dict):
         raise SerializationException("Malformed request body: expected a JSON object")
     return body
-
-
-# Every byte but the JSON structure characters, and what the brackets do to the depth.
-_NON_STRUCTURAL: Final = bytes(b for b in range(256) if b not in b'[]{}"')
-_BRACKET_STEP: Final[Mapping[int, int]] = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
-
-
-def nesting_depth(data: bytes) -> int:
-    """The deepest nesting of arrays and objects in the JSON text `data` (``{}`` is 1, a scalar 0).
-
-    Computed without parsing, in a few linear passes of C code: escaped backslashes and quotes
-    are dropped (left to right, as a JSON reader pairs them), then every byte but brackets and
-    quotes, then whatever lies between quotes. UTF-8 continuation bytes are never ASCII, so
-    bytes are as good as characters here. On text that is not JSON the number is meaningless
-    but finite; the parser reports the real problem.
-    """
-    reduced = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NON_STRUCTURAL)
-    structure = b"".join(reduced.split(b'"')[0::2])  # even pieces lie outside strings
-    return max(accumulate(map(_BRACKET_STEP.__getitem__, structure)), default=0)
-
-
-def exceeds_depth(data: bytes, max_depth: int) -> bool:
-    """True when `data` nests deeper than `max_depth` (cheap when it has few brackets at all)."""
-    if data.count(b"[") + data.count(b"{") <= max_depth:
-        return False
-    return nesting_depth(data) > max_depth
-
-
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not valid JSON")
-
-
-def _check_number_length(token: str) -> None:
-    # Python refuses integers over 4,300 digits with advice about sys.set_int_max_str_digits;
-    # Jackson refuses number tokens over 1,000 characters: say that, in our words [INFER].
-    if len(token) > MAX_NUMBER_LENGTH:
-        raise ValueError(f"Number too long: {len(token)} characters (at most {MAX_NUMBER_LENGTH})")
-
-
-def _parse_int(token: str) -> int:
-    _check_number_length(token)
-    return int(token)
-
-
-def _parse_float(token: str) -> float:
-    _check_number_length(token)
-    value = float(token)
-    if math.isinf(value):  # 1e400: no JSON encoder can write it back
-        raise ValueError(f"Number out of range: {token}")
-    return value
-
-
-_BODY_DECODER: Final = json.JSONDecoder(
-    parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int
-)
 
 
 def region_from_authorization(header: str | None, default: str = DEFAULT_REGION) -> str:

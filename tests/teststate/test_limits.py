@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from teststate.protocol import exceeds_depth, nesting_depth, read_json_body
+from interpreter.jsontypes import JsonLimitError, loads, nesting_depth
+from teststate.protocol import read_json_body
 from teststate.settings import Settings
 
 pytestmark = pytest.mark.e2e
@@ -179,17 +180,22 @@ def test_nesting_over_the_limit_is_refused_while_parsing(server: str, depth: int
     ],
 )
 def test_nesting_depth_counts_brackets_outside_strings(text: bytes, depth: int) -> None:
-    assert nesting_depth(text) == depth
-    assert exceeds_depth(text, depth) is False
-    if depth > 0:
-        assert exceeds_depth(text, depth - 1) is True
+    assert nesting_depth(text.decode()) == depth
+
+
+@pytest.mark.parametrize("depth", [1, 2, 10, 1000])
+def test_loads_refuses_json_one_level_deeper_than_allowed(depth: int) -> None:
+    text = "[" * depth + "]" * depth
+    assert loads(text, max_depth=depth) is not None
+    with pytest.raises(JsonLimitError, match=rf"nesting depth exceeds the maximum allowed \({depth - 1}\)"):
+        loads(text, max_depth=depth - 1)
 
 
 def test_nesting_depth_is_fast_on_any_body() -> None:
     bodies = [b"[" * MAX_BODY, b'"' + b'\\"' * (MAX_BODY // 2), json.dumps(["a{"] * 150_000).encode()]
     started = time.monotonic()
     for body in bodies:
-        nesting_depth(body)
+        nesting_depth(body.decode())
     assert time.monotonic() - started < 10, "hang guard only"
 
 

@@ -361,7 +361,7 @@ INFERRED = [
     ("input-nan", PASS, {"input": "NaN"}, InvalidExecutionInput,
      "Invalid State Machine Execution Input: 'NaN is not valid JSON'"),
     ("input-too-deep", PASS, {"input": "[" * 50_000 + "]" * 50_000}, InvalidExecutionInput,
-     "Invalid State Machine Execution Input: 'Nesting too deep'"),
+     "Invalid State Machine Execution Input: 'nesting depth exceeds the maximum allowed (1000)'"),
     ("arn-prefix", PASS, {"roleArn": "role/TestStateRole"}, InvalidArn,
      "Invalid Arn: 'Invalid ARN prefix: role/TestStateRole'"),
     ("arn-parts", PASS, {"roleArn": "arn:aws:iam::123456789012"}, InvalidArn,
