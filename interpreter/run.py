@@ -25,7 +25,7 @@ from typing import Any
 from interpreter.choice import NO_CHOICE_MATCHED_CAUSE
 from interpreter.errors import ASLError, ErrorName, StatesError
 from interpreter.jsonpath import Path, PathMissing, set_at
-from interpreter.jsontypes import ABSENT, JSON, dumps, utf8_size
+from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, utf8_size
 from interpreter.loader import LoadedState
 from interpreter.model import (
     Catcher,
@@ -139,6 +139,39 @@ class _Trace:
         return value
 
 
+def _within_quota(state: State, value: JSON) -> JSON:
+    """`value`, once AWS's payload quota is checked on it without encoding it.
+
+    For values a template built (Parameters, ResultSelector, Arguments, Output, Assign): a
+    template can hold one object many times (``{"a.$": "$", "b.$": "$", ...}``), so its text can
+    be thousands of times what the request carried (`encoded_size` measures each object once).
+    AWS fails a state whose input after Parameters, result or output exceeds the quota with
+    States.DataLimitExceeded. Everything else a state produces is made of pieces so checked, or
+    of the request's own bounded members, and is checked on its text (`_output_text`).
+    """
+    if encoded_size(value, MAX_PAYLOAD_BYTES, {}) > MAX_PAYLOAD_BYTES:
+        raise _data_limit_exceeded(state.name)
+    return value
+
+
+def _output_text(state: State, output: JSON) -> str:
+    """The output as JSON text, once the payload quota is checked on it."""
+    text = dumps(output)
+    if utf8_size(text) > MAX_PAYLOAD_BYTES:
+        raise _data_limit_exceeded(state.name)
+    return text
+
+
+def _data_limit_exceeded(state_name: str) -> StatesError:
+    """AWS's failure for a payload over the quota, in its recorded wording (recorded for a
+    result; used for every payload of the state, AWS's wording for the others is not known)."""
+    return StatesError(
+        ErrorName.DATA_LIMIT_EXCEEDED,
+        f"The state/task '{state_name}' returned a result with a size exceeding the maximum number of"
+        " bytes service limit.",
+    )
+
+
 def run_state(
     loaded: LoadedState,
     *,
@@ -163,7 +196,7 @@ def run_state(
     try:
         outcome = handler(state, scope, trace, mock)
         if isinstance(outcome, _Done):
-            output_text = _checked_text(state, outcome.output)
+            output_text = _output_text(state, outcome.output)
     except StatesError as error:
         return _recover(state, scope, trace, error, config.retrier_retry_count)
     if isinstance(outcome, _Failed):
@@ -205,7 +238,7 @@ def _recover(state: State, scope: Scope, trace: _Trace, error: StatesError, retr
     catcher = state.catch[decision.catch_index]
     try:
         caught = _catch(state, catcher, scope, error)
-        output_text = _checked_text(state, caught.output)
+        output_text = _output_text(state, caught.output)
     except StatesError as failure:
         # The catcher's own ResultPath/Output/Assign failed: the execution fails with that error.
         _record_variables(trace, scope.variables)
@@ -247,31 +280,16 @@ def _catch(state: State, catcher: Catcher, scope: Scope, error: StatesError) -> 
     value = error_output(error)
     inner = scope.with_error_output(value)
     if state.is_jsonata:
-        output = value if catcher.output is None else catcher.output.render(inner)
+        output = value if catcher.output is None else _within_quota(state, catcher.output.render(inner))
     else:
         output = _apply_result_path(catcher.result_path, scope.state_input, value)
-    return _Done(output, catcher.next, _assigned(inner, catcher.assign))
+    return _Done(output, catcher.next, _assigned(state.name, inner, catcher.assign))
 
 
 def _record_variables(trace: _Trace, variables: Mapping[str, JSON]) -> None:
     # AWS omits inspectionData.variables when the variable set is empty (recorded).
     if variables:
         trace.record("variables", dict(variables))
-
-
-def _checked_text(state: State, output: JSON) -> str:
-    """The output as JSON text, once AWS's payload quota is checked on it.
-
-    AWS fails a state whose output exceeds the quota with States.DataLimitExceeded.
-    """
-    text = dumps(output)
-    if utf8_size(text) > MAX_PAYLOAD_BYTES:
-        raise StatesError(
-            ErrorName.DATA_LIMIT_EXCEEDED,
-            f"The state/task '{state.name}' returned a result with a size exceeding the maximum number"
-            " of bytes service limit.",
-        )
-    return text
 
 
 # --- shared JSONPath steps ---------------------------------------------------------------------
@@ -298,11 +316,13 @@ def _apply_result_path(result_path: Any, raw_input: JSON, result: JSON) -> JSON:
     return set_at(raw_input, result_path, result)
 
 
-def _assigned(scope: Scope, *assigns: Template | None) -> Mapping[str, JSON]:
+def _assigned(state_name: str, scope: Scope, *assigns: Template | None) -> Mapping[str, JSON]:
     """The workflow variables after the state's ``Assign`` blocks, rendered in `scope`.
 
     Every block sees the variables as they were before the state (AWS: assignments take effect
-    after it); a later block's value wins for a name both assign.
+    after it); a later block's value wins for a name both assign. What one state assigns is
+    held to the payload quota too (AWS caps assigned variables at 256 KiB; the error is not
+    recorded, States.DataLimitExceeded is our reading [INFER]).
     """
     values: dict[str, JSON] = {}
     for assign in assigns:
@@ -312,15 +332,23 @@ def _assigned(scope: Scope, *assigns: Template | None) -> Mapping[str, JSON]:
         if not isinstance(rendered, dict):
             raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, "The field 'Assign' must evaluate to an object")
         values.update(rendered)
-    return {**scope.variables, **values} if values else scope.variables
+    if not values:
+        return scope.variables
+    if encoded_size(values, MAX_PAYLOAD_BYTES, {}) > MAX_PAYLOAD_BYTES:  # see _within_quota
+        raise StatesError(
+            ErrorName.DATA_LIMIT_EXCEEDED,
+            f"The variables assigned by the state/task '{state_name}' have a size exceeding the maximum"
+            " number of bytes service limit.",
+        )
+    return {**scope.variables, **values}
 
 
 def _jsonpath_tail(state: State, scope: Scope, trace: _Trace, result: JSON, next_state: str | None) -> _Done:
     """ResultSelector -> Assign -> ResultPath -> OutputPath, recording each step."""
     if state.result_selector is not None:
-        result = state.result_selector.render(scope.with_current(result))
+        result = _within_quota(state, state.result_selector.render(scope.with_current(result)))
     trace.record("afterResultSelector", result)
-    variables = _assigned(scope.with_current(result), state.assign)
+    variables = _assigned(state.name, scope.with_current(result), state.assign)
     output = trace.record("afterResultPath", _apply_result_path(state.result_path, scope.state_input, result))
     output = _select(state.output_path, output, scope)
     return _Done(output, next_state, variables)
@@ -334,8 +362,8 @@ def _jsonata_tail(state: State, scope: Scope, default_output: JSON, next_state: 
     of the state's Assign.
     """
     output_template = state.output if output is None else output
-    value = default_output if output_template is None else output_template.render(scope)
-    variables = _assigned(scope, state.assign, rule_assign)
+    value = default_output if output_template is None else _within_quota(state, output_template.render(scope))
+    variables = _assigned(state.name, scope, state.assign, rule_assign)
     return _Done(value, next_state, variables)
 
 
@@ -347,7 +375,7 @@ def _after_input_path(state: State, scope: Scope, trace: _Trace) -> JSON:
 def _after_parameters(state: State, scope: Scope, trace: _Trace, value: JSON) -> JSON:
     """Parameters (JSONPath) applied to the input after InputPath, recorded."""
     if state.parameters is not None:
-        value = state.parameters.render(scope.with_current(value))
+        value = _within_quota(state, state.parameters.render(scope.with_current(value)))
     return trace.record("afterParameters", value)
 
 
@@ -375,7 +403,7 @@ def _run_task(state: TaskState, scope: Scope, trace: _Trace, mock: Mock | None) 
     if mock is None:
         raise UnsupportedState("A Task state can only be tested with a mock on this offline server")
     if state.is_jsonata:
-        arguments = scope.state_input if state.arguments is None else state.arguments.render(scope)
+        arguments = scope.state_input if state.arguments is None else _within_quota(state, state.arguments.render(scope))
         trace.record("afterArguments", arguments)
         _prepare_call(state, scope)
         result = trace.record("result", _mocked_result(mock))
@@ -419,7 +447,7 @@ def _run_choice(state: ChoiceState, scope: Scope, trace: _Trace, mock: Mock | No
     inner = scope.with_current(effective)
     matched = _match(state, inner)
     _, rule_assign = _rule_fields(state, matched)
-    variables = _assigned(inner, state.assign, rule_assign)
+    variables = _assigned(state.name, inner, state.assign, rule_assign)
     output = _select(state.output_path, effective, scope)
     return _Done(output, _next_of(state, matched, inner), variables)
 
@@ -464,7 +492,7 @@ def _run_wait(state: WaitState, scope: Scope, trace: _Trace, mock: Mock | None) 
         return _jsonata_tail(state, scope, scope.state_input, state.next)
     effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
     check_wait(state, scope.with_current(effective))
-    variables = _assigned(scope.with_current(effective), state.assign)
+    variables = _assigned(state.name, scope.with_current(effective), state.assign)
     return _Done(_select(state.output_path, effective, scope), state.next, variables)
 
 

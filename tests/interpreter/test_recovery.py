@@ -287,3 +287,49 @@ def test_task_timeouts_and_credentials_are_evaluated(fields: dict[str, Any], inp
 def test_task_timeout_path_reads_the_input_after_input_path() -> None:
     result = run(task(InputPath="$.inner", TimeoutSecondsPath="$.t"), {"inner": {"t": 5}}, Mock(result={}))
     assert result.status is Status.SUCCEEDED
+
+
+# --- payload quota on amplified values ---------------------------------------------------------
+
+LIMIT_CAUSE = "The state/task 'StateName' returned a result with a size exceeding the maximum number of bytes service limit."
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        # 2,000 references to one 200-byte object: 400 KB of text from a 200-byte input.
+        {"Type": "Pass", "Parameters": {f"k{i}.$": "$" for i in range(2000)}, "ResultPath": None, "End": True},
+        {"Type": "Pass", "Parameters": {"a.$": "States.Array(" + ", ".join(["$"] * 2000) + ")"}, "OutputPath": "$.none",
+         "End": True},
+        {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% [1..2000].($states.input) %}", "End": True},
+        {"Type": "Pass", "Assign": {f"v{i}.$": "$" for i in range(2000)}, "End": True},
+    ],
+    ids=["parameters-discarded-by-result-path", "intrinsic-then-output-path", "jsonata-output", "assign"],
+)
+def test_values_amplified_past_the_quota_fail_before_they_are_encoded(definition: dict[str, Any]) -> None:
+    # Each would have put 400 KB into the output or the inspection data.
+    result = run_state(
+        load_definition(json.dumps(definition), None),
+        input={"blob": "x" * 190}, context={}, variables={}, world=World(now=NOW, rng=random.Random(1)),
+    )
+    assert (result.status, result.error) == (Status.FAILED, "States.DataLimitExceeded")
+    assert "variables" in result.cause or result.cause == LIMIT_CAUSE
+
+
+def test_a_billion_byte_value_is_refused_without_building_it() -> None:
+    # Parameters and ResultSelector of 2,000 references each: the result alone would be 500 KB,
+    # and nothing is encoded before the quota check refuses it.
+    inner = {f"k{i}.$": "$" for i in range(2000)}
+    definition = {"Type": "Task", "Resource": LAMBDA, "End": True, "Parameters": inner,
+                  "ResultSelector": {f"r{i}.$": "$" for i in range(2000)}}
+    result = run(definition, {"blob": "x" * 250}, Mock(result={"blob": "y" * 250}))
+    assert (result.status, result.error) == (Status.FAILED, "States.DataLimitExceeded")
+
+
+def test_the_quota_check_is_caught_like_any_error() -> None:
+    definition = task(ResultSelector={f"r{i}.$": "$" for i in range(2000)},
+                      Catch=[{"ErrorEquals": ["States.DataLimitExceeded"], "Next": "Big", "ResultPath": "$.error"}])
+    result = run(definition, {"small": 1}, Mock(result={"blob": "y" * 250}))
+    assert (result.status, result.next_state) == (Status.CAUGHT_ERROR, "Big")
+    assert result.output == {"small": 1, "error": {"Error": "States.DataLimitExceeded", "Cause": LIMIT_CAUSE}}
+    assert "afterResultSelector" not in result.inspection  # never recorded: it was over the quota
