@@ -73,6 +73,8 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
         # up to the limit and refused when more follows (`_request_body`).
         "MAX_CONTENT_LENGTH": settings.max_body_bytes,
         "TESTSTATE_MAX_JSON_DEPTH": settings.max_json_depth,
+        # The core's bounds for every run (interpreter.limits; README "Bounds").
+        "TESTSTATE_LIMITS": settings.limits,
         BUDGET_CONFIG_KEY: settings.request_budget_seconds,
         "TESTSTATE_LOG_LEVEL": settings.log_level,
     })

@@ -18,9 +18,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from flask import Response
+from flask import Response, current_app
 
+from interpreter import World
 from interpreter.jsontypes import MAX_JSON_DEPTH, loads
+from interpreter.limits import Limits
 from teststate import operations
 from teststate.errors import ApiError, SerializationException, UnknownOperationException
 from teststate.schemas import load_test_state_request
@@ -39,7 +41,9 @@ Handler = Callable[[Mapping[str, Any], str], Mapping[str, Any]]
 
 
 def _test_state(body: Mapping[str, Any], region: str) -> Mapping[str, Any]:
-    return operations.test_state(load_test_state_request(body), region=region)
+    # A fresh clock and random source per request, with the app's bounds on evaluation.
+    world = World(limits=current_app.config.get("TESTSTATE_LIMITS") or Limits())
+    return operations.test_state(load_test_state_request(body), region=region, world=world)
 
 
 OPERATIONS: Final[Mapping[str, Handler]] = {

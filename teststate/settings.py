@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
+from interpreter.limits import IntrinsicLimits, JsonataLimits, JsonPathLimits, Limits
+
 __all__ = ["ENV_NAMES", "LOG_LEVELS", "Settings", "SettingsError"]
 
 # Levels of `TESTSTATE_LOG_LEVEL`: payloads are logged only at "debug" (they are sensitive).
@@ -50,6 +52,10 @@ class Settings:
         max_json_depth: deepest nesting of arrays/objects in the request body.
         log_level: ``debug`` (access lines and payloads), ``info`` (access lines), ``warning``,
             ``error``.
+        jsonata_* / jsonpath_* / intrinsic_max_string_length: the core's own bounds
+            (`interpreter.limits`), handed to every run through `limits`. AWS's documented
+            intrinsic limits (ArrayRange 1,000 items, codec input 10,000 characters) are AWS's
+            behaviour, not a knob, and stay fixed.
     """
 
     host: str = "127.0.0.1"
@@ -69,6 +75,13 @@ class Settings:
     # far below the process's recursion limit (10,000 once jsonata is imported).
     max_json_depth: int = 1_000
     log_level: str = "info"
+    jsonata_timeout_ms: int = 1_000
+    jsonata_max_depth: int = 500
+    jsonata_max_sequence_items: int = 100_000
+    jsonata_max_string_length: int = 10_000_000
+    jsonpath_timeout_ms: int = 1_000
+    jsonpath_max_steps: int = 1_000_000
+    intrinsic_max_string_length: int = 1_000_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -95,7 +108,8 @@ class Settings:
             raise SettingsError("TESTSTATE_HOST must not be empty")
         if not 0 <= self.port <= 65_535:
             raise SettingsError("TESTSTATE_PORT must be between 0 and 65535")
-        for name in ("workers", "worker_timeout", "graceful_timeout", "max_body_bytes", "max_json_depth"):
+        for name in ("workers", "worker_timeout", "graceful_timeout", "max_body_bytes", "max_json_depth",
+                     *_CORE_BOUNDS):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{ENV_NAMES[name]} must be at least 1")
         for name in ("max_requests", "max_requests_jitter"):
@@ -109,6 +123,20 @@ class Settings:
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"TESTSTATE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         return self
+
+    @property
+    def limits(self) -> Limits:
+        """The core's bounds, as every run receives them (``World.limits``)."""
+        return Limits(
+            jsonata=JsonataLimits(
+                timeout_ms=self.jsonata_timeout_ms,
+                max_depth=self.jsonata_max_depth,
+                max_sequence_items=self.jsonata_max_sequence_items,
+                max_string_length=self.jsonata_max_string_length,
+            ),
+            intrinsics=IntrinsicLimits(max_string_length=self.intrinsic_max_string_length),
+            jsonpath=JsonPathLimits(timeout_ms=self.jsonpath_timeout_ms, max_steps=self.jsonpath_max_steps),
+        )
 
     @property
     def logging_level(self) -> int:
@@ -150,7 +178,18 @@ ENV_NAMES: Final[Mapping[str, str]] = {
     "max_body_bytes": "TESTSTATE_MAX_BODY_BYTES",
     "max_json_depth": "TESTSTATE_MAX_JSON_DEPTH",
     "log_level": "TESTSTATE_LOG_LEVEL",
+    "jsonata_timeout_ms": "TESTSTATE_JSONATA_TIMEOUT_MS",
+    "jsonata_max_depth": "TESTSTATE_JSONATA_MAX_DEPTH",
+    "jsonata_max_sequence_items": "TESTSTATE_JSONATA_MAX_SEQUENCE_ITEMS",
+    "jsonata_max_string_length": "TESTSTATE_JSONATA_MAX_STRING_LENGTH",
+    "jsonpath_timeout_ms": "TESTSTATE_JSONPATH_TIMEOUT_MS",
+    "jsonpath_max_steps": "TESTSTATE_JSONPATH_MAX_STEPS",
+    "intrinsic_max_string_length": "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH",
 }
+_CORE_BOUNDS: Final = (
+    "jsonata_timeout_ms", "jsonata_max_depth", "jsonata_max_sequence_items", "jsonata_max_string_length",
+    "jsonpath_timeout_ms", "jsonpath_max_steps", "intrinsic_max_string_length",
+)
 _PARSERS: Final[Mapping[str, Callable[[str, str], Any]]] = {
     "host": _text,
     "port": _integer,
@@ -163,6 +202,7 @@ _PARSERS: Final[Mapping[str, Callable[[str, str], Any]]] = {
     "max_body_bytes": _integer,
     "max_json_depth": _integer,
     "log_level": _level,
+    **dict.fromkeys(_CORE_BOUNDS, _integer),
 }
 # Checked at import: every setting has exactly one variable and one parser.
 if not set(ENV_NAMES) == set(_PARSERS) == {f.name for f in fields(Settings)}:

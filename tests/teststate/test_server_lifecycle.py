@@ -27,6 +27,7 @@ from typing import IO, Any
 
 import pytest
 
+from teststate import create_app
 from teststate.server import TestStateServer, gunicorn_options
 from teststate.settings import ENV_NAMES, Settings, SettingsError
 
@@ -60,11 +61,17 @@ def test_every_setting_comes_from_its_variable() -> None:
         "TESTSTATE_WORKER_TIMEOUT": "60", "TESTSTATE_GRACEFUL_TIMEOUT": "5", "TESTSTATE_MAX_REQUESTS": "0",
         "TESTSTATE_MAX_REQUESTS_JITTER": "7", "TESTSTATE_REQUEST_BUDGET_SECONDS": "2.5",
         "TESTSTATE_MAX_BODY_BYTES": "1000", "TESTSTATE_MAX_JSON_DEPTH": "64", "TESTSTATE_LOG_LEVEL": "DEBUG",
+        "TESTSTATE_JSONATA_TIMEOUT_MS": "11", "TESTSTATE_JSONATA_MAX_DEPTH": "12",
+        "TESTSTATE_JSONATA_MAX_SEQUENCE_ITEMS": "13", "TESTSTATE_JSONATA_MAX_STRING_LENGTH": "14",
+        "TESTSTATE_JSONPATH_TIMEOUT_MS": "15", "TESTSTATE_JSONPATH_MAX_STEPS": "16",
+        "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH": "17",
     }
     assert Settings.from_env(env) == Settings(
         host="0.0.0.0", port=9000, workers=3, worker_timeout=60, graceful_timeout=5, max_requests=0,
         max_requests_jitter=7, request_budget_seconds=2.5, max_body_bytes=1000, max_json_depth=64,
-        log_level="debug",
+        log_level="debug", jsonata_timeout_ms=11, jsonata_max_depth=12, jsonata_max_sequence_items=13,
+        jsonata_max_string_length=14, jsonpath_timeout_ms=15, jsonpath_max_steps=16,
+        intrinsic_max_string_length=17,
     )
     assert set(env) == set(ENV_NAMES.values())
 
@@ -321,3 +328,25 @@ def test_no_request_makes_the_server_connect_spawn_or_open_files() -> None:
         _AUDITING.clear()
     assert all(status in (200, 400) for status in answers), answers
     assert _SEEN == []
+
+
+def test_core_bounds_come_from_the_environment() -> None:
+    settings = Settings.from_env({"TESTSTATE_JSONATA_TIMEOUT_MS": "250", "TESTSTATE_JSONPATH_MAX_STEPS": "77",
+                                  "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH": "5000"})
+    limits = settings.limits
+    assert (limits.jsonata.timeout_ms, limits.jsonpath.max_steps, limits.intrinsics.max_string_length) == (250, 77, 5000)
+    assert limits.intrinsics.max_range_items == 1000  # AWS's documented limit stays fixed
+    with pytest.raises(SettingsError, match="TESTSTATE_JSONATA_MAX_DEPTH must be at least 1"):
+        Settings.from_env({"TESTSTATE_JSONATA_MAX_DEPTH": "0"})
+
+
+def test_the_app_runs_states_with_its_configured_bounds() -> None:
+    app = create_app(settings=Settings(jsonata_max_sequence_items=10))
+    client = app.test_client()
+    answer = client.post("/", headers={"X-Amz-Target": "AWSStepFunctions.TestState",
+                                       "Content-Type": "application/x-amz-json-1.0"},
+                         data=json.dumps({"definition": json.dumps({
+                             "Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% [1..11] %}", "End": True})}))
+    payload = answer.get_json(force=True)
+    assert (payload["status"], payload["error"]) == ("FAILED", "States.QueryEvaluationError")
+    assert "10 items" in payload["cause"]
