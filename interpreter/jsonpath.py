@@ -146,7 +146,13 @@ def _find_bracket_end(text: str, body: str, start: int) -> int:
 
 
 def _unquote(content: str) -> str | None:
-    """The key named by a bracket holding one quoted string, or None if it is something else."""
+    """The key named by a bracket holding one quoted string, or None if it is something else.
+
+    A backslash keeps the next character from closing the name, and both stay in the key: AWS
+    resolved ``$['Test\\""Name"']`` to the input key ``Test\\""Name"``, backslash included
+    (a recorded execution, derived conformance case ``test_escape_sequence_parsing``): the
+    bracket's text is taken as it is, as Jayway did before it unescaped names.
+    """
     content = content.strip()
     if len(content) < 2 or content[0] not in "'\"" or content[-1] != content[0]:
         return None
@@ -156,7 +162,7 @@ def _unquote(content: str) -> str | None:
     while i < len(content) - 1:
         c = content[i]
         if c == "\\" and i + 1 < len(content) - 1:
-            out.append(content[i + 1])
+            out.append(content[i : i + 2])
             i += 2
             continue
         if c == quote:

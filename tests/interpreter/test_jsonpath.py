@@ -27,6 +27,8 @@ DOC: JSON = {
     "a": {"b": [1, {"c": 2}, None], "n": None, "s": "str"},
     "x y": 3,
     "it's": 4,
+    "it\\'s": 44,  # the key it\'s, backslash included
+    'say "hi"': 45,
     "a-b": 5,
     "list": [{"p": 1, "q": "u"}, {"p": 5, "q": "v"}, {"p": 10}],
     "": "empty key",
@@ -50,7 +52,11 @@ def scope(current: JSON = DOC) -> Scope:
         ("$['a']['b'][0]", 1),
         ('$["a"].s', "str"),
         ("$['x y']", 3),
-        ("$['it\\'s']", 4),
+        # A backslash keeps the quote from closing the name and stays in the key (recorded:
+        # derived test_escape_sequence_parsing): no unescaping.
+        ("$['it\\'s']", 44),
+        ("$[\"it's\"]", 4),
+        ("$['say \"hi\"']", 45),
         ("$.a-b", 5),  # Jayway reads a dot name up to '.', '[' or '('
         ("$['']", "empty key"),
         ("$.a.b[-1]", None),  # Jayway counts negative indexes from the end
