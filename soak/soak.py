@@ -21,19 +21,18 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+
+from teststate.server import free_loopback_port, is_healthy
 
 REPO: Final = Path(__file__).resolve().parent.parent
 TARGET: Final = "AWSStepFunctions.TestState"
@@ -196,18 +195,6 @@ def _client(host: str, port: int, kinds: list[Kind], deadline: float, seed: int,
 # --------------------------------------------------------------------------------------------
 # The server and its workers
 # --------------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def worker_pids(master: int) -> list[int]:
@@ -288,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("TESTSTATE_WORKERS") or 2))
     args = parser.parse_args(argv)
 
-    port = _free_port()
+    port = free_loopback_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TESTSTATE_WORKERS": str(args.workers),
            "TESTSTATE_LOG_LEVEL": os.environ.get("TESTSTATE_LOG_LEVEL") or "warning",
@@ -300,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             deadline = time.monotonic() + 30
-            while not _healthy(url) or len(worker_pids(server.pid)) < args.workers:
+            while not is_healthy(url) or len(worker_pids(server.pid)) < args.workers:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
                     print(f"soak: the server did not start:\n{log.read().decode(errors='replace')}", file=sys.stderr)

@@ -10,19 +10,18 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from teststate.server import free_loopback_port, is_healthy
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -51,24 +50,12 @@ def client(app: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 # The real server
 # --------------------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """The URL of a live ``teststate serve`` (gunicorn, 2 sync workers) on 127.0.0.1."""
-    port = _free_port()
+    port = free_loopback_port()
     url = f"http://127.0.0.1:{port}"
     log = tempfile.TemporaryFile(mode="w+b")
     process = subprocess.Popen(
@@ -80,7 +67,7 @@ def server() -> Iterator[str]:
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not _healthy(url):
+        while not is_healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
                 pytest.fail(f"teststate serve did not come up on {url}:\n{log.read().decode(errors='replace')}")

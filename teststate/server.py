@@ -13,7 +13,10 @@ Lifecycle (all gunicorn's own mechanisms, configured here):
 
 from __future__ import annotations
 
+import socket
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
@@ -169,3 +172,22 @@ def serve(settings: Settings) -> None:
     (up to ``graceful_timeout``) and gunicorn exits 0."""
     TestStateServer(gunicorn_options(settings=settings)).run()
     sys.stdout.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# For whoever starts a server of their own (the test fixtures, the soak run)
+# --------------------------------------------------------------------------------------------
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def is_healthy(url: str) -> bool:
+    """Does a server at `url` answer ``GET /health`` with 200 (within a second)?"""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False

@@ -28,7 +28,7 @@ from typing import IO, Any
 import pytest
 
 from teststate import create_app
-from teststate.server import TestStateServer, gunicorn_options
+from teststate.server import TestStateServer, free_loopback_port, gunicorn_options, is_healthy
 from teststate.settings import ENV_NAMES, Settings, SettingsError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -125,23 +125,11 @@ class Served:
         return self.log.read().decode(errors="replace")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @contextmanager
 def _server(**env: str) -> Iterator[Served]:
-    port = _free_port()
+    port = free_loopback_port()
     served = Served(
         subprocess.Popen(
             [sys.executable, "-m", "teststate.cli", "serve", "--port", str(port)],
@@ -153,7 +141,7 @@ def _server(**env: str) -> Iterator[Served]:
     )
     try:
         deadline = time.monotonic() + 30
-        while not _healthy(served.url):
+        while not is_healthy(served.url):
             if served.process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start:\n{served.output()}")
             time.sleep(0.1)
@@ -216,7 +204,7 @@ def test_sigterm_lets_the_in_flight_request_finish_and_exits_0() -> None:
         assert served.process.wait(timeout=30) == 0
         assert answers and answers[0][0] == 200, served.output()
         assert answers[0][1]["error"] == "States.QueryEvaluationError"  # completed, not cut off
-        assert not _healthy(served.url), "no longer listening"
+        assert not is_healthy(served.url), "no longer listening"
 
 
 def test_the_budget_fails_the_state_and_the_worker_lives_on() -> None:
