@@ -200,21 +200,20 @@ def run_state(
     except StatesError as error:
         return _recover(state, scope, trace, error, config.retrier_retry_count)
     if isinstance(outcome, _Failed):
-        _record_variables(trace, variables)
-        return TestResult(
-            status=Status.FAILED,
-            error=outcome.error,
-            cause=outcome.cause,
-            inspection=MappingProxyType(trace.entries),
-        )
-    _record_variables(trace, outcome.variables)
-    return TestResult(
-        status=Status.SUCCEEDED,
-        output=outcome.output,
-        next_state=outcome.next_state,
-        inspection=MappingProxyType(trace.entries),
-        output_text=output_text,
-    )
+        return _result(trace, Status.FAILED, variables, error=outcome.error, cause=outcome.cause)
+    return _result(trace, Status.SUCCEEDED, outcome.variables, output=outcome.output,
+                   next_state=outcome.next_state, output_text=output_text)
+
+
+def _result(trace: _Trace, status: Status, variables: Mapping[str, JSON], *, error: str | None = None,
+            cause: str | None = None, output: JSON = ABSENT, next_state: str | None = None,
+            output_text: str | None = None) -> TestResult:
+    """The run's answer, with the variables as they stand after it in the inspection data."""
+    # AWS omits inspectionData.variables when the variable set is empty (recorded).
+    if variables:
+        trace.record("variables", dict(variables))
+    return TestResult(status=status, output=output, error=error, cause=cause, next_state=next_state,
+                      inspection=MappingProxyType(trace.entries), output_text=output_text)
 
 
 def _recover(state: State, scope: Scope, trace: _Trace, error: StatesError, retry_count: int) -> TestResult:
@@ -228,36 +227,17 @@ def _recover(state: State, scope: Scope, trace: _Trace, error: StatesError, retr
     if details:
         trace.record("errorDetails", details)
     if decision.catch_index is None:
-        _record_variables(trace, scope.variables)
-        return TestResult(
-            status=Status.RETRIABLE if decision.retriable else Status.FAILED,
-            error=error.error,
-            cause=error.cause,
-            inspection=MappingProxyType(trace.entries),
-        )
+        status = Status.RETRIABLE if decision.retriable else Status.FAILED
+        return _result(trace, status, scope.variables, error=error.error, cause=error.cause)
     catcher = state.catch[decision.catch_index]
     try:
         caught = _catch(state, catcher, scope, error)
         output_text = _output_text(state, caught.output)
     except StatesError as failure:
         # The catcher's own ResultPath/Output/Assign failed: the execution fails with that error.
-        _record_variables(trace, scope.variables)
-        return TestResult(
-            status=Status.FAILED,
-            error=failure.error,
-            cause=failure.cause,
-            inspection=MappingProxyType(trace.entries),
-        )
-    _record_variables(trace, caught.variables)
-    return TestResult(
-        status=Status.CAUGHT_ERROR,
-        output=caught.output,
-        error=error.error,
-        cause=error.cause,
-        next_state=catcher.next,
-        inspection=MappingProxyType(trace.entries),
-        output_text=output_text,
-    )
+        return _result(trace, Status.FAILED, scope.variables, error=failure.error, cause=failure.cause)
+    return _result(trace, Status.CAUGHT_ERROR, caught.variables, output=caught.output, error=error.error,
+                   cause=error.cause, next_state=catcher.next, output_text=output_text)
 
 
 def error_output(error: StatesError) -> dict[str, JSON]:
@@ -284,12 +264,6 @@ def _catch(state: State, catcher: Catcher, scope: Scope, error: StatesError) -> 
     else:
         output = _apply_result_path(catcher.result_path, scope.state_input, value)
     return _Done(output, catcher.next, _assigned(state.name, inner, catcher.assign))
-
-
-def _record_variables(trace: _Trace, variables: Mapping[str, JSON]) -> None:
-    # AWS omits inspectionData.variables when the variable set is empty (recorded).
-    if variables:
-        trace.record("variables", dict(variables))
 
 
 # --- shared JSONPath steps ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from interpreter.errors import ErrorName, StatesError
 from interpreter.jsonpath import Path, PathMissing
 from interpreter.jsontypes import JSON, dumps, is_integer
 from interpreter.model import TaskState, WaitState
+from interpreter.templates import Template
 from interpreter.scope import Scope
 from interpreter.timestamps import parse_timestamp
 
@@ -30,14 +31,7 @@ def check_wait(state: WaitState, scope: Scope) -> None:
     elif timestamp_path is not None:
         _check_timestamp(_resolve("TimestampPath", timestamp_path, scope), "TimestampPath", timestamp_path.text)
     elif seconds is not None and not isinstance(seconds, int):
-        value = seconds.render(scope)
-        if not is_integer(value) or value < 0:
-            # wording not recorded
-            raise StatesError(
-                ErrorName.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression specified for the field 'Seconds' must evaluate to a non-negative"
-                f" integer, but returned: {dumps(value)}",
-            )
+        _jsonata_seconds(seconds, scope, "Seconds", minimum=0)
     elif timestamp is not None and not isinstance(timestamp, str):
         value = timestamp.render(scope)
         if not isinstance(value, str) or parse_timestamp(value) is None:
@@ -73,14 +67,19 @@ def check_task_durations(state: TaskState, scope: Scope) -> None:
                     f"The {field}Path parameter references a value that is not positive: {path.text} == 0",
                 )
         elif literal is not None and not isinstance(literal, int):
-            value = literal.render(scope)
-            if not is_integer(value) or value < 1:
-                # wording not recorded
-                raise StatesError(
-                    ErrorName.QUERY_EVALUATION_ERROR,
-                    f"The JSONata expression specified for the field '{field}' must evaluate to a positive"
-                    f" integer, but returned: {dumps(value)}",
-                )
+            _jsonata_seconds(literal, scope, field, minimum=1)
+
+
+def _jsonata_seconds(template: Template, scope: Scope, field: str, *, minimum: int) -> None:
+    """A JSONata duration must evaluate to an integer of at least `minimum` (wording not recorded)."""
+    value = template.render(scope)
+    if not is_integer(value) or value < minimum:
+        kind = "non-negative" if minimum == 0 else "positive"
+        raise StatesError(
+            ErrorName.QUERY_EVALUATION_ERROR,
+            f"The JSONata expression specified for the field '{field}' must evaluate to a {kind}"
+            f" integer, but returned: {dumps(value)}",
+        )
 
 
 def _resolve(field: str, path: Path, scope: Scope) -> JSON:
