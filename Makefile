@@ -10,7 +10,7 @@ TESTSTATE_PORT    ?= 8083
 TESTSTATE_WORKERS ?= 2
 export TESTSTATE_HOST TESTSTATE_PORT TESTSTATE_WORKERS
 
-.PHONY: install serve test soak
+.PHONY: install serve test soak fuzz
 
 install: $(STAMP)
 
@@ -35,3 +35,10 @@ SOAK_SECONDS ?= 300
 SOAK_CLIENTS ?= 16
 soak: $(STAMP)
 	$(BIN)/python soak/soak.py --seconds $(SOAK_SECONDS) --clients $(SOAK_CLIENTS)
+
+# Fuzz: every property suite of fuzz/ under hypothesis's deep `long` profile (fuzz/conftest.py):
+# at least 100,000 generated TestState requests, the count printed at the end. FUZZ_ARGS goes to
+# pytest as is (e.g. FUZZ_ARGS='-k http -x' or FUZZ_ARGS=--hypothesis-show-statistics).
+FUZZ_ARGS ?=
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest fuzz $(FUZZ_ARGS)
