@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from teststate.server import free_loopback_port, is_healthy
+from teststate.server import free_loopback_port, is_healthy, worker_pids
 
 REPO: Final = Path(__file__).resolve().parent.parent
 TARGET: Final = "AWSStepFunctions.TestState"
@@ -195,20 +195,6 @@ def _client(host: str, port: int, kinds: list[Kind], deadline: float, seed: int,
 # --------------------------------------------------------------------------------------------
 # The server and its workers
 # --------------------------------------------------------------------------------------------
-
-
-def worker_pids(master: int) -> list[int]:
-    """The pids whose parent is `master` (gunicorn's workers), from /proc."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == master:
-                pids.append(int(entry.name))
-    return sorted(pids)
 
 
 def rss_kib(pid: int) -> int | None:

@@ -28,7 +28,7 @@ from typing import IO, Any
 import pytest
 
 from teststate import create_app
-from teststate.server import TestStateServer, free_loopback_port, gunicorn_options, is_healthy
+from teststate.server import TestStateServer, free_loopback_port, gunicorn_options, is_healthy, worker_pids
 from teststate.settings import ENV_NAMES, Settings, SettingsError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -167,20 +167,6 @@ def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         return error.code, json.loads(error.read())
 
 
-def _workers(master: int) -> set[int]:
-    """The pids whose parent is `master` (gunicorn's workers)."""
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == master:
-                pids.add(int(entry.name))
-    return pids
-
-
 def _wait_for(predicate: Any, timeout: float = 20) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -209,7 +195,7 @@ def test_sigterm_lets_the_in_flight_request_finish_and_exits_0() -> None:
 
 def test_the_budget_fails_the_state_and_the_worker_lives_on() -> None:
     with _server(TESTSTATE_REQUEST_BUDGET_SECONDS="0.3") as served:
-        before = _workers(served.process.pid)
+        before = set(worker_pids(served.process.pid))
         assert len(before) == 1
         status, payload = _post(served.url, {"definition": ONE_SECOND_JSONATA})
         assert status == 200
@@ -222,15 +208,15 @@ def test_the_budget_fails_the_state_and_the_worker_lives_on() -> None:
         assert _post(served.url, {"definition": PASS, "input": '{"a": 1}'}) == (
             200, {"status": "SUCCEEDED", "output": '{"a":1}'}
         )
-        assert _workers(served.process.pid) == before, "the same worker served both"
+        assert set(worker_pids(served.process.pid)) == before, "the same worker served both"
 
 
 def test_workers_are_recycled_after_max_requests() -> None:
     with _server(TESTSTATE_MAX_REQUESTS="3", TESTSTATE_MAX_REQUESTS_JITTER="0") as served:
-        first = _workers(served.process.pid)
+        first = set(worker_pids(served.process.pid))
         for _ in range(4):
             assert _post(served.url, {"definition": PASS})[0] == 200
-        assert _wait_for(lambda: (now := _workers(served.process.pid)) and now.isdisjoint(first)), served.output()
+        assert _wait_for(lambda: (now := set(worker_pids(served.process.pid))) and now.isdisjoint(first)), served.output()
         assert _post(served.url, {"definition": PASS})[0] == 200
 
 
