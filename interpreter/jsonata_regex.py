@@ -8,13 +8,13 @@ time left until the evaluation's deadline and holds results to the evaluation's 
 from __future__ import annotations
 
 import time
-from typing import Any, Final
+from typing import Any
 
 from jsonata.regex_engine import RegexFlags
 
 from interpreter.jsonata_base import DEFAULT_LIMITS, FunctionError, check_string_length, sequence_too_long
 from interpreter.limits import JsonataLimits
-from interpreter.regexes import compile_user_regex
+from interpreter.regexes import compile_user_regex, timeout_until
 
 __all__ = ["Regex", "RegexView", "compile_regex"]
 
@@ -63,9 +63,6 @@ class Regex:
         return self._default_view().split(string, maxsplit)
 
 
-_REGEX_TIME_SHARE: Final = 0.55
-
-
 class RegexView:
     """A `Regex` as one evaluation uses it: every match gets the time left until the
     evaluation's deadline, and results are held to the evaluation's size limits."""
@@ -78,11 +75,7 @@ class RegexView:
         self.limits = limits
 
     def _time_left(self) -> float:
-        # The engine reads its clock coarsely: measured, a catastrophic match stops up to 1.65x
-        # its timeout late (plus ~0.1 s), so it gets a share of the time left that keeps the
-        # whole evaluation within its budget. The engine reads 0 as "no time at all"; keep a
-        # sliver so a cheap match still runs.
-        return max((self.deadline - time.monotonic()) * _REGEX_TIME_SHARE, 0.001)
+        return timeout_until(self.deadline)
 
     def _timed_out(self) -> FunctionError:
         return FunctionError(

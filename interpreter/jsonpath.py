@@ -42,7 +42,7 @@ from jsonpath_ng.ext.filter import Expression as _EngineExpression
 from interpreter.errors import ASLError, ErrorName, ExpressionError, StatesError
 from interpreter.jsontypes import JSON, dumps
 from interpreter.limits import JsonPathLimits
-from interpreter.regexes import compile_user_regex
+from interpreter.regexes import compile_user_regex, timeout_until
 from interpreter.scope import Scope
 
 __all__ = [
@@ -444,9 +444,6 @@ def _parse_engine(text: str, engine_text: str) -> _EnginePath:
 # --------------------------------------------------------------------------------------------
 
 _DEFAULT_LIMITS: Final = JsonPathLimits()
-# The regex engine reads its clock coarsely (a catastrophic match stops up to ~1.65x its
-# timeout late), so a match gets this share of the query's time left.
-_REGEX_TIME_SHARE: Final = 0.55
 
 
 def _engine_nodes(node: Any) -> list[Any]:
@@ -503,7 +500,7 @@ class _Budget:
             raise self._exceeded(f"more than {self.limits.timeout_ms} milliseconds")
 
     def regex_timeout(self) -> float:
-        return max((self.deadline - time.monotonic()) * _REGEX_TIME_SHARE, 0.001)
+        return timeout_until(self.deadline)
 
     def _exceeded(self, what: str) -> StatesError:
         # Our own wording: AWS (Jayway) has no such bound to report.

@@ -16,13 +16,14 @@ compiled once, with the definition, so this bound is a constant, not a per-call 
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, Final
 
 import regex
 
 from interpreter.errors import ExpressionError
 
-__all__ = ["MAX_REGEX_PROGRAM", "compile_user_regex", "program_size"]
+__all__ = ["MAX_REGEX_PROGRAM", "compile_user_regex", "program_size", "timeout_until"]
 
 # Most items (atoms, with counted repeats unrolled) a user pattern may compile to; ~260 bytes
 # each in the engine, so at most ~26 MB.
@@ -57,6 +58,20 @@ def compile_user_regex(pattern: str, *, ignore_case: bool = False, multiline: bo
         raise ExpressionError(f"Invalid regular expression /{pattern}/: {error}") from None
     except RecursionError:
         raise ExpressionError(f"The regular expression /{pattern}/ is nested too deeply") from None
+
+
+# The engine reads its clock coarsely: measured, a catastrophic match stops up to 1.65x its
+# timeout late (plus ~0.1 s), so a match gets this share of the time left, which keeps the
+# evaluation around it within its own budget.
+_TIME_SHARE: Final = 0.55
+# The engine reads a timeout of 0 as "no time at all": a sliver lets a cheap match still run.
+_MIN_TIMEOUT: Final = 0.001
+
+
+def timeout_until(deadline: float) -> float:
+    """The ``timeout=`` for one match made by an evaluation that must end at `deadline`
+    (a ``time.monotonic()`` instant)."""
+    return max((deadline - time.monotonic()) * _TIME_SHARE, _MIN_TIMEOUT)
 
 
 def program_size(pattern: str) -> int:
