@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
+from interpreter.jsontypes import MAX_JSON_DEPTH
 from interpreter.limits import IntrinsicLimits, JsonataLimits, JsonPathLimits, Limits
 
 __all__ = ["ENV_NAMES", "LOG_LEVELS", "Settings", "SettingsError"]
@@ -26,6 +27,9 @@ LOG_LEVELS: Final[Mapping[str, int]] = {
     "warning": logging.WARNING,
     "error": logging.ERROR,
 }
+
+
+_CORE_DEFAULTS: Final = Limits()
 
 
 class SettingsError(ValueError):
@@ -73,15 +77,16 @@ class Settings:
     max_body_bytes: int = 1_048_576 + 65_536
     # Jackson's default StreamReadConstraints.maxNestingDepth [INFER: AWS's parser is Jackson];
     # far below the process's recursion limit (10,000 once jsonata is imported).
-    max_json_depth: int = 1_000
+    max_json_depth: int = MAX_JSON_DEPTH
     log_level: str = "info"
-    jsonata_timeout_ms: int = 1_000
-    jsonata_max_depth: int = 500
-    jsonata_max_sequence_items: int = 100_000
-    jsonata_max_string_length: int = 10_000_000
-    jsonpath_timeout_ms: int = 1_000
-    jsonpath_max_steps: int = 1_000_000
-    intrinsic_max_string_length: int = 1_000_000
+    # The core's own defaults (interpreter.limits), so they are stated in one place.
+    jsonata_timeout_ms: int = _CORE_DEFAULTS.jsonata.timeout_ms
+    jsonata_max_depth: int = _CORE_DEFAULTS.jsonata.max_depth
+    jsonata_max_sequence_items: int = _CORE_DEFAULTS.jsonata.max_sequence_items
+    jsonata_max_string_length: int = _CORE_DEFAULTS.jsonata.max_string_length
+    jsonpath_timeout_ms: int = _CORE_DEFAULTS.jsonpath.timeout_ms
+    jsonpath_max_steps: int = _CORE_DEFAULTS.jsonpath.max_steps
+    intrinsic_max_string_length: int = _CORE_DEFAULTS.intrinsics.max_string_length
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
