@@ -434,7 +434,7 @@ def _fn_string_to_json(args: Sequence[JSON], scope: Scope) -> JSON:
         return None  # recorded: "" and " " give null
     try:
         return loads(text)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise _failure("Invalid arguments in States.StringToJson: the string is not valid JSON") from None
 
 

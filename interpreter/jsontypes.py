@@ -135,7 +135,8 @@ def loads(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> JSON:
 
     Raises:
         ValueError: the text is not a single acceptable JSON value (json.JSONDecodeError and
-            `JsonLimitError` are ValueErrors).
+            `JsonLimitError` are ValueErrors). Nothing else: the depth cap keeps the parser far
+            from Python's recursion limit, so callers need not catch RecursionError.
     """
     if text.count("[") + text.count("{") > max_depth and nesting_depth(text) > max_depth:
         raise JsonLimitError(f"nesting depth exceeds the maximum allowed ({max_depth})")

@@ -94,7 +94,7 @@ def load_machine(text: str, *, single_state: bool) -> Machine:
     """Parse, validate and compile a definition. Cached by text: compile once, run many."""
     try:
         document = loads(text)
-    except (ValueError, RecursionError) as error:
+    except ValueError as error:
         # AWS's code for unparsable JSON (ValidateStateMachineDefinition, recorded); its detail is
         # Jackson's parser message, ours is Python's.
         raise DefinitionError(str(error), "", code="INVALID_JSON_DESCRIPTION") from None

@@ -236,7 +236,7 @@ def _build_mock(req: TestStateRequest, loaded: LoadedState) -> Mock | None:
     try:
         # Checked whatever fieldValidationMode says, NONE included (spec 5.1 V8).
         result = loads(mock.result)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise ValidationException(MSG_MOCK_NOT_JSON) from None
     _check_result_shape(result, loaded)
     if isinstance(loaded.state, TaskState):
@@ -274,8 +274,6 @@ def decode_input(text: str | None) -> JSON:
         raise InvalidExecutionInput(MSG_EMPTY_INPUT)
     try:
         return loads(text)
-    except RecursionError:
-        raise InvalidExecutionInput("Invalid State Machine Execution Input: 'Nesting too deep'") from None
     except ValueError as err:
         raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{err}'") from None
 
@@ -290,7 +288,7 @@ def decode_variables(text: str | None) -> Mapping[str, JSON]:
         return {}
     try:
         variables = loads(text)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise ValidationException(MSG_VARIABLES_NOT_OBJECT) from None
     if not isinstance(variables, dict):
         raise ValidationException(MSG_VARIABLES_NOT_OBJECT)
@@ -308,7 +306,7 @@ def _build_context(
         )
     try:
         context = loads(req.context)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise ValidationException(MSG_CONTEXT_NOT_JSON) from None
     try:
         validate_context(context, loaded)
