@@ -9,9 +9,9 @@ is passed on at once.
 from __future__ import annotations
 
 from interpreter.errors import ErrorName, StatesError
-from interpreter.jsonpath import Path, PathMissing
 from interpreter.jsontypes import JSON, dumps, is_integer
 from interpreter.model import TaskState, WaitState
+from interpreter.numeric_fields import resolve_path
 from interpreter.templates import Template
 from interpreter.scope import Scope
 from interpreter.timestamps import parse_timestamp
@@ -27,9 +27,9 @@ def check_wait(state: WaitState, scope: Scope) -> None:
     seconds, timestamp = state.seconds, state.timestamp
     seconds_path, timestamp_path = state.seconds_path, state.timestamp_path
     if seconds_path is not None:
-        _check_seconds(_resolve("SecondsPath", seconds_path, scope), "SecondsPath", seconds_path.text)
+        _check_seconds(resolve_path("SecondsPath", seconds_path, scope), "SecondsPath", seconds_path.text)
     elif timestamp_path is not None:
-        _check_timestamp(_resolve("TimestampPath", timestamp_path, scope), "TimestampPath", timestamp_path.text)
+        _check_timestamp(resolve_path("TimestampPath", timestamp_path, scope), "TimestampPath", timestamp_path.text)
     elif seconds is not None and not isinstance(seconds, int):
         _jsonata_seconds(seconds, scope, "Seconds", minimum=0)
     elif timestamp is not None and not isinstance(timestamp, str):
@@ -59,7 +59,7 @@ def check_task_durations(state: TaskState, scope: Scope) -> None:
         ("HeartbeatSeconds", state.heartbeat_seconds, state.heartbeat_seconds_path),
     ):
         if path is not None:
-            value = _resolve(f"{field}Path", path, scope)
+            value = resolve_path(f"{field}Path", path, scope)
             _check_seconds(value, f"{field}Path", path.text)
             if value == 0:  # wording not recorded
                 raise StatesError(
@@ -80,16 +80,6 @@ def _jsonata_seconds(template: Template, scope: Scope, field: str, *, minimum: i
             f"The JSONata expression specified for the field '{field}' must evaluate to a {kind}"
             f" integer, but returned: {dumps(value)}",
         )
-
-
-def _resolve(field: str, path: Path, scope: Scope) -> JSON:
-    try:
-        return path.resolve(scope)
-    except PathMissing:
-        # Recorded: "The SecondsPath parameter does not reference an input value: $.input.waitSeconds"
-        raise StatesError(
-            ErrorName.RUNTIME, f"The {field} parameter does not reference an input value: {path.text}"
-        ) from None
 
 
 def _check_seconds(value: JSON, field: str, path: str) -> None:
