@@ -35,13 +35,24 @@ Order (only the first problem is reported; AWS lists several, joined by ", "):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
 from interpreter.errors import DefinitionError
+from interpreter.item_reader import (
+    ACTIONS,
+    CSV_DELIMITERS,
+    CSV_HEADER_LOCATIONS,
+    INPUT_TYPES,
+    MANIFEST_TYPES,
+    MAX_ITEMS_LIMIT,
+    TRANSFORMATIONS,
+)
 from interpreter.jsontypes import JSON, is_integer, is_number
+from interpreter.result_writer import OUTPUT_TYPES, WRITER_TRANSFORMATIONS
 from interpreter.timestamps import parse_timestamp
 
 __all__ = ["validate_machine", "validate_single_state", "SINGLE_STATE_NAME"]
@@ -599,6 +610,158 @@ def _check_map(state: Mapping[str, JSON], pointer: str, lang: Lang, machine: Lan
     _check_sub_machine(processor, processor_pointer, _PROCESSOR_FIELDS, machine, depth)
     if "ProcessorConfig" in processor:
         _check_processor_config(processor["ProcessorConfig"], _ptr(processor_pointer, "ProcessorConfig"))
+    # Distributed-only fields are accepted in an INLINE Map too: no AWS rule found against it.
+    if "ItemReader" in state:
+        _check_item_reader(state["ItemReader"], _ptr(pointer, "ItemReader"), lang)
+    if "ItemBatcher" in state:
+        _check_item_batcher(state["ItemBatcher"], _ptr(pointer, "ItemBatcher"), lang)
+    if "ResultWriter" in state:
+        _check_result_writer(state["ResultWriter"], _ptr(pointer, "ResultWriter"), lang)
+
+
+# The fields of a Distributed Map's data sources (AWS developer guide: "ItemReader (Map)",
+# "ItemBatcher (Map)", "ResultWriter (Map)"). Wording of every message below follows the state
+# messages above; none was recorded for these objects.
+_PARAMETERS_OBJECT: Final = FieldSpec(Kind.OBJECT, Lang.JSONPATH)
+_ITEM_READER_FIELDS: Final[dict[str, FieldSpec]] = {
+    "Resource": _S, "ReaderConfig": _OBJECT, "Parameters": _PARAMETERS_OBJECT, "Arguments": _JA_ANY,
+}
+_READER_CONFIG_FIELDS: Final[dict[str, FieldSpec]] = {
+    "InputType": _S,
+    "CSVHeaderLocation": _S,
+    "CSVHeaders": _SPECIAL,
+    "CSVDelimiter": _S,
+    # [DOC] "up to 100,000,000"; [LS, AWS-validated test] a negative or fractional MaxItems is
+    # refused with the definition.
+    "MaxItems": FieldSpec(Kind.INTEGER, Lang.BOTH, 0, MAX_ITEMS_LIMIT),
+    "MaxItemsPath": _JP_STRING,
+    "ItemsPointer": _S,
+    "ManifestType": _S,
+    "Transformation": _S,
+}
+_READER_ENUMS: Final[dict[str, tuple[str, ...]]] = {
+    "InputType": INPUT_TYPES,
+    "CSVHeaderLocation": CSV_HEADER_LOCATIONS,
+    "CSVDelimiter": tuple(CSV_DELIMITERS),
+    "ManifestType": MANIFEST_TYPES,
+    "Transformation": TRANSFORMATIONS,
+}
+_ITEM_BATCHER_FIELDS: Final[dict[str, FieldSpec]] = {
+    "BatchInput": FieldSpec(Kind.SELECTOR),
+    # ASL: "MUST be a positive integer"; [DOC] bytes "up to 256 KiB".
+    "MaxItemsPerBatch": _seconds(1, None),
+    "MaxItemsPerBatchPath": _JP_STRING,
+    "MaxInputBytesPerBatch": _seconds(1, 262_144),
+    "MaxInputBytesPerBatchPath": _JP_STRING,
+}
+_RESULT_WRITER_FIELDS: Final[dict[str, FieldSpec]] = {
+    "Resource": _S, "WriterConfig": _OBJECT, "Parameters": _PARAMETERS_OBJECT, "Arguments": _JA_ANY,
+}
+_WRITER_ENUMS: Final[dict[str, tuple[str, ...]]] = {
+    "OutputType": OUTPUT_TYPES,
+    "Transformation": WRITER_TRANSFORMATIONS,
+}
+_S3_ARN: Final = "arn:aws:states:::s3:"
+_BAD_POINTER_ESCAPE: Final = re.compile(r"~(?![01])")
+
+
+def _check_fields(
+    value: JSON, pointer: str, fields: Mapping[str, FieldSpec], lang: Lang, required: tuple[str, ...] = ()
+) -> Mapping[str, JSON]:
+    """An object of known fields: type, unsupported and other-language fields, required ones,
+    then each value's shape, in the order `_check_state` uses for a state."""
+    if not isinstance(value, dict):
+        raise _fail(_EXPECTED[Kind.OBJECT], pointer)
+    for name in value:
+        if name not in fields:
+            raise _fail(_unsupported(name), pointer)  # by analogy [AWS-REC]
+    for name, field in fields.items():
+        if name in value and field.lang is not Lang.BOTH and field.lang is not lang:
+            raise _fail(_wrong_language(lang, name), pointer)
+    missing = [name for name in required if name not in value]
+    if missing:
+        raise _fail(_required(missing), pointer)
+    for name, field in fields.items():
+        if name in value:
+            _check_value(name, field, value[name], lang, _ptr(pointer, name))
+    return value
+
+
+def _check_enums(value: Mapping[str, JSON], pointer: str, enums: Mapping[str, tuple[str, ...]]) -> None:
+    for name, allowed in enums.items():
+        if name in value and value[name] not in allowed:
+            # As for ProcessorConfig's Mode and ExecutionType [MEASURED wording].
+            raise _fail(_one_of(allowed), _ptr(pointer, name))
+
+
+def _check_s3_resource(value: Mapping[str, JSON], pointer: str, actions: tuple[str, ...]) -> None:
+    resource = value["Resource"]
+    partition, _, action = resource.removeprefix("arn:").partition(":states:::s3:")
+    if not resource.startswith("arn:aws") or not partition.startswith("aws") or action not in actions:
+        # [DOC] lists the actions; any aws partition is accepted [INFER].
+        raise _fail(_one_of(tuple(_S3_ARN + name for name in actions)), _ptr(pointer, "Resource"))
+
+
+def _check_item_reader(value: JSON, pointer: str, lang: Lang) -> None:
+    reader = _check_fields(value, pointer, _ITEM_READER_FIELDS, lang, required=("Resource",))
+    _check_s3_resource(reader, pointer, ACTIONS)
+    _check_exclusive(reader, Exclusive(("Parameters", "Arguments")), pointer)
+    config = reader.get("ReaderConfig")
+    config_pointer = _ptr(pointer, "ReaderConfig")
+    flatten = isinstance(config, dict) and config.get("Transformation") == "LOAD_AND_FLATTEN"
+    if reader["Resource"].endswith(":s3:getObject") or flatten:
+        # A read object needs a format [INFER: required where the data is a file].
+        if config is None:
+            raise _fail(_required(["ReaderConfig"]), pointer)
+        if "InputType" not in config:
+            raise _fail(_required(["InputType"]), config_pointer)
+    if config is None:
+        return
+    _check_fields(config, config_pointer, _READER_CONFIG_FIELDS, lang)
+    _check_exclusive(config, Exclusive(("MaxItems", "MaxItemsPath")), config_pointer)
+    _check_enums(config, config_pointer, _READER_ENUMS)
+    if config.get("CSVHeaderLocation") == "GIVEN" and "CSVHeaders" not in config:
+        raise _fail(_required(["CSVHeaders"]), config_pointer)  # [DOC] GIVEN takes CSVHeaders
+    if "CSVHeaders" in config:
+        headers = config["CSVHeaders"]
+        headers_pointer = _ptr(config_pointer, "CSVHeaders")
+        if not isinstance(headers, list):
+            raise _fail(_EXPECTED_ARRAY, headers_pointer)
+        if not headers:
+            raise _fail("Value cannot be empty", headers_pointer)  # by analogy [MEASURED]
+        for index, header in enumerate(headers):
+            if not isinstance(header, str):
+                raise _fail(_EXPECTED[Kind.STRING], _idx(headers_pointer, index))
+    if "ItemsPointer" in config:
+        text = config["ItemsPointer"]
+        if text and (not text.startswith("/") or _BAD_POINTER_ESCAPE.search(text)):
+            # RFC 6901: "" or "/"-separated tokens, "~" only as "~0" or "~1" (wording not recorded).
+            raise _fail("Value is not a valid JSON Pointer", _ptr(config_pointer, "ItemsPointer"))  # not recorded
+
+
+def _check_item_batcher(value: JSON, pointer: str, lang: Lang) -> None:
+    batcher = _check_fields(value, pointer, _ITEM_BATCHER_FIELDS, lang)
+    limits = ("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
+    _check_exclusive(batcher, Exclusive(limits[:2]), pointer)
+    _check_exclusive(batcher, Exclusive(limits[2:]), pointer)
+    if not any(name in batcher for name in limits):
+        # ASL: the batcher limits items by count and/or size; wording not recorded.
+        raise _fail(f"This object should have at least one of the following fields: [{', '.join(limits)}]", pointer)
+
+
+def _check_result_writer(value: JSON, pointer: str, lang: Lang) -> None:
+    writer = _check_fields(value, pointer, _RESULT_WRITER_FIELDS, lang)
+    _check_exclusive(writer, Exclusive(("Parameters", "Arguments")), pointer)
+    if "Resource" not in writer and "WriterConfig" not in writer:
+        raise _fail(_required(["Resource"]), pointer)  # [INFER] WriterConfig alone only transforms
+    if "Resource" in writer:
+        _check_s3_resource(writer, pointer, ("putObject",))
+    if "WriterConfig" in writer:
+        config_pointer = _ptr(pointer, "WriterConfig")
+        config = _check_fields(
+            writer["WriterConfig"], config_pointer, {"OutputType": _S, "Transformation": _S}, lang
+        )
+        _check_enums(config, config_pointer, _WRITER_ENUMS)
 
 
 def _check_processor_config(config: JSON, pointer: str) -> None:
