@@ -392,13 +392,12 @@ def mocks(draw: st.DrawFn) -> dict[str, Any]:
     return mock
 
 
-_STATE_STRATEGIES = (pass_states, wait_states, choice_states, succeed_states, fail_states, task_states)
-
-
 @st.composite
 def state_definitions(draw: st.DrawFn) -> dict[str, Any]:
-    """One state of any supported type in either query language, valid by construction."""
-    strategy = draw(st.sampled_from(_STATE_STRATEGIES))
+    """One state of any type in either query language, valid by construction."""
+    strategies = (pass_states, wait_states, choice_states, succeed_states, fail_states, task_states,
+                  map_states, parallel_states)
+    strategy = draw(st.sampled_from(strategies))
     return draw(strategy(jsonata=draw(st.booleans())))
 
 
@@ -457,6 +456,8 @@ def teststate_requests(draw: st.DrawFn) -> dict[str, Any]:
         request["variables"] = json.dumps(draw(st.dictionaries(_KEYS.filter(bool), json_values(max_leaves=3))))
     if '"Type": "Task"' in request["definition"] and draw(st.integers(0, 4)) > 0:
         request["mock"] = draw(mocks())
+    elif '"Type": "Map"' in request["definition"] and draw(st.booleans()):
+        request["mock"] = {"result": json.dumps(draw(st.lists(scalars, max_size=4)))}
     elif draw(st.integers(0, 5)) == 0:
         request["mock"] = draw(st.fixed_dictionaries({}, optional={
             "result": st.just('{"ok": true}'),
@@ -468,7 +469,11 @@ def teststate_requests(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.integers(0, 6)) == 0:
         request["context"] = json.dumps(draw(json_values(max_leaves=4)))
     if draw(st.integers(0, 3)) == 0:
-        request["stateConfiguration"] = {"retrierRetryCount": draw(st.integers(-1, 6))}
+        request["stateConfiguration"] = draw(st.fixed_dictionaries({}, optional={
+            "retrierRetryCount": st.integers(-1, 6), "mapIterationFailureCount": st.integers(-1, 4),
+            "errorCausedByState": st.sampled_from(["Item", "B0", "Nowhere", ""]),
+            "mapItemReaderData": st.sampled_from(["[1, 2]", "a,b\n1,2", "not json"]),
+        }))
     return request
 
 
@@ -903,8 +908,9 @@ def reachable_machines(draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]
 def runnable_requests(draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]] | None = None) -> dict[str, Any]:
     """TestState requests that pass every request rule: a valid state (from `states`, default any)
     or a machine around it, an object input (so paths find something), a valid inspection level,
-    and a mock (often without shape validation) exactly when the tested state is a Task,
-    sometimes with a valid context."""
+    and a mock (often without shape validation) exactly when the tested state is a Task, Map or
+    Parallel, sometimes with a valid context. (A Map's mapIterationFailureCount may exceed its
+    items, which only the run can tell: then the answer is V13's ValidationException.)"""
     states = state_definitions() if states is None else states
     if draw(st.booleans()):
         state = draw(states)
@@ -920,6 +926,14 @@ def runnable_requests(draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]]
     if draw(st.integers(0, 3)) == 0:
         request["variables"] = json.dumps(draw(st.dictionaries(st.sampled_from(["var", "x", "a"]),
                                                                _cached_json_values(max_leaves=3), max_size=2)))
+    if state.get("Type") in ("Map", "Parallel"):
+        request["mock"] = draw(map_parallel_mocks(state))
+        if draw(st.integers(0, 3)) == 0:
+            request["context"] = json.dumps(PINNED_CONTEXT)
+        configuration = {"retrierRetryCount": draw(st.integers(0, 4))}
+        if state["Type"] == "Map" and draw(st.booleans()):
+            configuration["mapIterationFailureCount"] = draw(st.integers(0, 3))  # may exceed the items: V13
+        request["stateConfiguration"] = configuration
     if state.get("Type") == "Task":
         mock = draw(mocks())
         if "result" in mock and draw(st.integers(0, 3)) > 0:
@@ -991,3 +1005,136 @@ def reproducible_requests() -> st.SearchStrategy[dict[str, Any]]:
     """`any_requests` whose answer is a function of the request alone (context pinned where AWS
     allows one; the rest that read generated values are filtered out)."""
     return any_requests().map(pin_context).filter(lambda request: not reads_generated_values(request))
+
+
+# --- Map: items and batches ----------------------------------------------------------------------
+
+
+def map_items(*, max_size: int = 12) -> st.SearchStrategy[list[Any]]:
+    """What a Map iterates over: a short list of arbitrary JSON values (objects most often)."""
+    return st.lists(st.one_of(json_objects(max_leaves=6), json_values(max_leaves=6)), max_size=max_size)
+
+
+@st.composite
+def item_batchers(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    """ItemBatcher declarations the schema accepts: a count and/or a byte limit (literal, or a
+    path into the input {"n": ..., "bytes": ...} the test supplies), maybe a BatchInput."""
+    declaration: dict[str, Any] = {}
+    kinds = draw(st.sets(st.sampled_from(["items", "bytes"]), min_size=1))
+    if "items" in kinds:
+        if not jsonata and draw(st.booleans()):
+            declaration["MaxItemsPerBatchPath"] = "$.n"
+        else:
+            declaration["MaxItemsPerBatch"] = draw(st.integers(min_value=1, max_value=5))
+    if "bytes" in kinds:
+        if not jsonata and draw(st.booleans()):
+            declaration["MaxInputBytesPerBatchPath"] = "$.bytes"
+        else:
+            declaration["MaxInputBytesPerBatch"] = draw(st.integers(min_value=1, max_value=400))
+    if draw(st.booleans()):
+        declaration["BatchInput"] = (
+            {"run": "{% $states.input.run %}", "fixed": draw(scalars)}
+            if jsonata
+            else {"run.$": "$.run", "fixed": draw(scalars)}
+        )
+    return declaration
+
+
+def batcher_inputs() -> st.SearchStrategy[dict[str, Any]]:
+    """Effective inputs for `item_batchers`' paths: {"n", "bytes", "run"} within AWS's ranges."""
+    return st.fixed_dictionaries(
+        {
+            "n": st.integers(min_value=1, max_value=5),
+            "bytes": st.integers(min_value=1, max_value=400),
+            "run": st.text(max_size=6),
+        }
+    )
+
+
+# --- Map and Parallel --------------------------------------------------------------------------
+
+_PROCESSOR = {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}
+
+
+@st.composite
+def map_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    """A Map state (inline, legacy Iterator or distributed) in either language, with items,
+    ItemSelector, MaxConcurrency, tolerances and Retry/Catch; no ItemReader (it needs
+    mapItemReaderData) and no ResultWriter (its mock is an object), so any array mock fits."""
+    processor = dict(_PROCESSOR)
+    if draw(st.booleans()):
+        processor["ProcessorConfig"] = draw(st.sampled_from([
+            {"Mode": "INLINE"}, {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}]))
+    key = "Iterator" if not jsonata and draw(st.integers(0, 4)) == 0 else "ItemProcessor"
+    state: dict[str, Any] = {"Type": "Map", key: processor, **draw(_transition())}
+    if jsonata:
+        state["QueryLanguage"] = "JSONata"
+        if draw(st.booleans()):
+            state["Items"] = draw(st.one_of(st.just("{% $states.input %}"), st.lists(scalars, max_size=4)))
+        if draw(st.booleans()):
+            state["ItemSelector"] = draw(st.sampled_from([
+                "{% $states.context.Map.Item.Value %}", {"i": "{% $states.context.Map.Item.Index %}"}]))
+        if draw(st.booleans()):
+            state["Output"] = draw(st.sampled_from(["{% $states.result %}", "{% $states.input %}"]))
+        if draw(st.booleans()):
+            state["MaxConcurrency"] = draw(st.one_of(st.integers(0, 50), st.just("{% 2 %}")))
+    else:
+        state.update(draw(_jsonpath_io(result_fields=True)))
+        state.pop("Parameters", None)
+        if draw(st.booleans()):
+            state["ItemsPath"] = draw(reference_paths(roots=("$",)))
+        if draw(st.booleans()):
+            state["Parameters" if key == "Iterator" else "ItemSelector"] = {"v.$": "$$.Map.Item.Value"}
+        if draw(st.booleans()):
+            state["ResultSelector"] = draw(payload_templates())
+        if draw(st.booleans()):
+            state["MaxConcurrencyPath"] = draw(reference_paths(roots=("$",)))
+    if draw(st.booleans()):
+        state["ToleratedFailureCount"] = draw(st.integers(0, 5))
+    if draw(st.booleans()):
+        state["ToleratedFailurePercentage"] = draw(st.one_of(st.integers(0, 100), st.floats(0, 100)))
+    state.update(draw(error_handlers(jsonata=jsonata)))
+    return state
+
+
+@st.composite
+def parallel_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
+    """A Parallel state with one to three branches, in either language, with Retry/Catch."""
+    branches = [{"StartAt": f"B{index}", "States": {f"B{index}": {"Type": "Pass", "End": True}}}
+                for index in range(draw(st.integers(1, 3)))]
+    state: dict[str, Any] = {"Type": "Parallel", "Branches": branches, **draw(_transition())}
+    if jsonata:
+        state["QueryLanguage"] = "JSONata"
+        if draw(st.booleans()):
+            state["Arguments"] = draw(jsonata_payloads())
+        if draw(st.booleans()):
+            state["Output"] = draw(st.sampled_from(["{% $states.result %}", "{% $states.input %}"]))
+    else:
+        state.update(draw(_jsonpath_io(result_fields=True)))
+        if draw(st.booleans()):
+            state["ResultSelector"] = draw(payload_templates())
+    state.update(draw(error_handlers(jsonata=jsonata)))
+    return state
+
+
+@st.composite
+def map_parallel_mocks(draw: st.DrawFn, state: dict[str, Any]) -> dict[str, Any]:
+    """A mock a Map or Parallel accepts: an error, or an array (one item per branch for Parallel)."""
+    if draw(st.integers(0, 3)) == 0:
+        return {"errorOutput": {"error": draw(error_names()), "cause": draw(st.text(max_size=10))}}
+    if state["Type"] == "Parallel":
+        size = len(state["Branches"])
+        return {"result": json.dumps(draw(st.lists(_cached_json_values(max_leaves=3), min_size=size, max_size=size)))}
+    return {"result": json.dumps(draw(st.lists(_cached_json_values(max_leaves=3), max_size=5)))}
+
+
+@st.composite
+def threshold_cases(draw: st.DrawFn) -> tuple[int | None, float | None, int, int]:
+    """(ToleratedFailureCount or None, ToleratedFailurePercentage or None, failures, iterations),
+    failures never above the iterations (that is a request error, V13)."""
+    iterations = draw(st.integers(0, 40))
+    failures = draw(st.integers(0, iterations))
+    count = draw(st.none() | st.integers(0, 45))
+    percentage = draw(st.none() | st.integers(0, 100).map(float) | st.floats(0, 100, allow_nan=False))
+    return count, percentage, failures, iterations

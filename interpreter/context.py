@@ -49,6 +49,8 @@ def default_context(
 ) -> JSON:
     """The context object AWS generates when the request carries none.
 
+    A state inside a Map's ItemProcessor also gets ``Map.Item`` (index 0, its input as the value).
+
     ``State.RetryCount`` is ``stateConfiguration.retrierRetryCount``: the test stands for that
     attempt of the state, so ``$$.State.RetryCount`` reads what the execution would read then
     (recorded: 0 without a configuration; that it follows the configured count is our reading,
@@ -60,7 +62,7 @@ def default_context(
     state: dict[str, JSON] = {"Name": "StateName", "EnteredTime": started}
     if loaded.state_type in _STATES_WITH_RETRY_COUNT:
         state["RetryCount"] = retry_count
-    return {
+    context: dict[str, JSON] = {
         "Execution": {
             "Id": f"arn:aws:states:{region}:{account}:express:{machine_name}:{execution_name}",
             "Input": input,
@@ -74,6 +76,12 @@ def default_context(
         },
         "State": state,
     }
+    if loaded.in_map_iteration:
+        # A state inside a Map's processor runs as one iteration: AWS documents that TestState
+        # fills in $$.Map.Item for it (spec 6.7). Which iteration is not documented: the first,
+        # whose value is the state's own input [INFER].
+        context["Map"] = {"Item": {"Index": 0, "Value": input}}
+    return context
 
 
 def _uuid(world: World) -> str:

@@ -16,6 +16,8 @@ from typing import Any
 
 from interpreter.choice import compile_choice_rule
 from interpreter.errors import DefinitionError, ExpressionError, StateNotFound
+from interpreter.item_batcher import compile_item_batcher
+from interpreter.item_reader import compile_item_reader
 from interpreter.jsonpath import compile_path, compile_reference_path
 from interpreter.jsontypes import ABSENT, JSON, is_integer, loads
 from interpreter.model import (
@@ -33,6 +35,8 @@ from interpreter.model import (
     TaskState,
     WaitState,
 )
+from interpreter.numeric_fields import compile_number_field
+from interpreter.result_writer import compile_result_writer
 from interpreter.schema import validate_machine, validate_single_state
 from interpreter.templates import Constant, Template, compile_jsonata_template, compile_payload, compile_reference
 
@@ -48,6 +52,7 @@ class Machine:
 
     states: Mapping[str, State]
     single_state: bool
+    in_map_iteration: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,8 @@ class LoadedState:
 
     state: State
     state_name: str
+    in_map_iteration: bool = False
+    """The state sits inside a Map's ItemProcessor/Iterator: its context has ``Map.Item``."""
 
     @property
     def state_type(self) -> str:
@@ -86,7 +93,7 @@ def load_definition(text: str, state_name: str | None) -> LoadedState:
     state = machine.states.get(name)
     if state is None:
         raise StateNotFound("State not found in definition")
-    return LoadedState(state=state, state_name=name)
+    return LoadedState(state=state, state_name=name, in_map_iteration=name in machine.in_map_iteration)
 
 
 @functools.lru_cache(maxsize=DEFINITION_CACHE_SIZE)
@@ -107,25 +114,48 @@ def load_machine(text: str, *, single_state: bool) -> Machine:
         machine_language = QueryLanguage(document.get("QueryLanguage", QueryLanguage.JSONPATH))
         states = document["States"]
     compiled: dict[str, State] = {}
-    _compile_scope(states, "/States", machine_language, compiled)
-    return Machine(states=compiled, single_state=single_state)
+    in_map: set[str] = set()
+    _compile_scope(states, "/States", machine_language, compiled, in_map, inside_map=False)
+    return Machine(states=compiled, single_state=single_state, in_map_iteration=frozenset(in_map))
 
 
 def _compile_scope(
-    states: Mapping[str, JSON], pointer: str, language: QueryLanguage, out: dict[str, State]
+    states: Mapping[str, JSON], pointer: str, language: QueryLanguage, out: dict[str, State],
+    in_map: set[str], *, inside_map: bool,
 ) -> None:
+    """Compile every state of one (sub-)machine and, depth first, of the machines nested in it;
+    `in_map` collects the names that sit inside a Map's processor."""
     for name, declaration in states.items():
         state_pointer = f"{pointer}/{name}"
         state = _compile_state(name, declaration, language, state_pointer)
-        out.setdefault(name, state)
-        if state.type == "Parallel":
-            for index, branch in enumerate(declaration.get("Branches", ())):
-                _compile_scope(branch["States"], f"{state_pointer}/Branches[{index}]/States", language, out)
-        elif state.type == "Map":
-            key = "ItemProcessor" if "ItemProcessor" in declaration else "Iterator"
-            processor = declaration.get(key)
-            if isinstance(processor, dict):
-                _compile_scope(processor["States"], f"{state_pointer}/{key}/States", language, out)
+        if name not in out:
+            out[name] = state
+            if inside_map:
+                in_map.add(name)
+        for sub_pointer, sub_states in _sub_machines(declaration, state_pointer):
+            _compile_scope(sub_states, sub_pointer, language, out, in_map,
+                           inside_map=inside_map or state.type == "Map")
+
+
+def _sub_machines(declaration: Mapping[str, JSON], pointer: str) -> list[tuple[str, Mapping[str, JSON]]]:
+    """(pointer of its States, States) of each machine nested directly in a Parallel or Map."""
+    if declaration["Type"] == "Parallel":
+        return [(f"{pointer}/Branches[{index}]/States", branch["States"])
+                for index, branch in enumerate(declaration["Branches"])]
+    if declaration["Type"] == "Map":
+        key = "ItemProcessor" if "ItemProcessor" in declaration else "Iterator"
+        return [(f"{pointer}/{key}/States", declaration[key]["States"])]
+    return []
+
+
+def _nested_names(declaration: Mapping[str, JSON], pointer: str) -> frozenset[str]:
+    """The names of every state nested in a Parallel's branches or a Map's processor."""
+    names: set[str] = set()
+    for sub_pointer, sub_states in _sub_machines(declaration, pointer):
+        for name, child in sub_states.items():
+            names.add(name)
+            names.update(_nested_names(child, f"{sub_pointer}/{name}"))
+    return frozenset(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,12 +312,50 @@ def _credentials(fields: _Fields) -> Template | None:
 
 
 def _map(fields: _Fields, common: dict[str, Any]) -> State:
-    return MapState(**common, raw=fields.declaration)
+    """Map: ``Parameters`` is the legacy name of ``ItemSelector`` (ASL: "Parameters ... replaced by
+    ItemSelector"), so it shapes each item, not the Map's input."""
+    declaration = fields.declaration
+    jsonata = fields.language is QueryLanguage.JSONATA
+    selector_field = "ItemSelector" if "ItemSelector" in declaration else "Parameters"
+    common["parameters"] = None
+    numbers = {"pointer": fields.pointer, "jsonata": jsonata}
+    reader = fields.get("ItemReader")
+    batcher = fields.get("ItemBatcher")
+    writer = fields.get("ResultWriter")
+    return MapState(
+        **common,
+        items_path=_optional_path(fields, "ItemsPath"),
+        items=_optional_jsonata(fields, "Items"),
+        item_selector=_selector(fields, selector_field),
+        item_reader=None if reader is ABSENT
+        else compile_item_reader(reader, pointer=fields.at("ItemReader"), jsonata=jsonata),
+        item_batcher=None if batcher is ABSENT
+        else compile_item_batcher(batcher, pointer=fields.at("ItemBatcher"), jsonata=jsonata),
+        result_writer=None if writer is ABSENT
+        else compile_result_writer(writer, pointer=fields.at("ResultWriter"), jsonata=jsonata),
+        max_concurrency=compile_number_field(declaration, "MaxConcurrency", **numbers),
+        tolerated_failure_count=compile_number_field(declaration, "ToleratedFailureCount", **numbers),
+        # ASL: "ToleratedFailurePercentage ... a number from 0 to 100" (fractions allowed).
+        tolerated_failure_percentage=compile_number_field(
+            declaration, "ToleratedFailurePercentage", integer=False, maximum=100, **numbers
+        ),
+        children=_nested_names(declaration, fields.pointer),
+    )
+
+
+def _selector(fields: _Fields, field: str) -> Template | None:
+    """``ItemSelector``: a payload template (JSONPath) or a JSONata template."""
+    value = fields.get(field)
+    if value is ABSENT:
+        return None
+    if fields.language is QueryLanguage.JSONATA:
+        return compile_jsonata_template(value, field=field, pointer=fields.at(field))
+    return compile_payload(value, pointer=fields.at(field))
 
 
 def _parallel(fields: _Fields, common: dict[str, Any]) -> State:
-    return ParallelState(**common, branch_count=len(fields.declaration.get("Branches", ())),
-                         raw=fields.declaration)
+    return ParallelState(**common, branch_count=len(fields.declaration["Branches"]),
+                         children=_nested_names(fields.declaration, fields.pointer))
 
 
 _STATE_COMPILERS: Mapping[str, Callable[[_Fields, dict[str, Any]], State]] = {

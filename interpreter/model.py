@@ -10,12 +10,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interpreter.choice import ChoiceRule
 from interpreter.jsonpath import Path, ReferencePath
 from interpreter.jsontypes import ABSENT, JSON
 from interpreter.templates import Template
+
+if TYPE_CHECKING:  # annotations only: those modules compile their objects, the model just holds them
+    from interpreter.item_batcher import ItemBatcher
+    from interpreter.item_reader import ItemReader
+    from interpreter.numeric_fields import NumberField
+    from interpreter.result_writer import ResultWriter
 
 
 class QueryLanguage(StrEnum):
@@ -147,21 +153,47 @@ class TaskState(State):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MapState(State):
-    """Map: kept as its validated declaration until the Map issue compiles its fields."""
+    """Map (inline or distributed): the input-side fields, compiled; its processor's states are
+    compiled by the loader as states of their own (selectable by ``stateName``).
 
-    raw: Mapping[str, JSON] | None = None
+    Attributes:
+        items_path: JSONPath ``ItemsPath`` (ABSENT: "$").
+        items: JSONata ``Items`` (None: ``$states.input``).
+        item_selector: ``ItemSelector``, or the legacy ``Parameters`` of an ``Iterator`` Map.
+        item_reader / item_batcher: the Distributed Map's reader and batcher (None when absent).
+        result_writer: the compiled ``ResultWriter`` (its mocked result is then an object).
+        max_concurrency / tolerated_failure_count / tolerated_failure_percentage: literal,
+            JSONata or ``*Path`` (None when absent).
+        children: the names of every state inside the processor, nested ones included.
+    """
+
+    items_path: Path | Any = ABSENT
+    items: Template | None = None
+    item_selector: Template | None = None
+    item_reader: ItemReader | None = None
+    item_batcher: ItemBatcher | None = None
+    result_writer: ResultWriter | None = None
+    max_concurrency: NumberField | None = None
+    tolerated_failure_count: NumberField | None = None
+    tolerated_failure_percentage: NumberField | None = None
+    children: frozenset[str] = frozenset()
 
     @property
     def has_result_writer(self) -> bool:
-        return self.raw is not None and "ResultWriter" in self.raw
+        return self.result_writer is not None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParallelState(State):
-    """Parallel: kept as its validated declaration until the Parallel issue compiles its fields."""
+    """Parallel: its branches' states are compiled by the loader as states of their own.
+
+    Attributes:
+        branch_count: the number of ``Branches`` (the mocked result has one item per branch).
+        children: the names of every state inside the branches, nested ones included.
+    """
 
     branch_count: int = 0
-    raw: Mapping[str, JSON] | None = None
+    children: frozenset[str] = frozenset()
 
 
 STATE_CLASSES: Mapping[str, type[State]] = {

@@ -8,8 +8,9 @@ The data flow follows the ASL processing order:
   before the state: assignments take effect after it).
 
 Each step records its value in the inspection data under AWS's member name, so DEBUG/TRACE answers
-are a by-product of the run, not a second pass. Runtime failures are raised as `StatesError` deep
-inside and become a `TestResult` value here, after the state's Retry and Catch have had their say
+are a by-product of the run, not a second pass (the shared steps: `interpreter.dataflow`; Map and
+Parallel: `interpreter.map_state`). Runtime failures are raised as `StatesError` deep inside and
+become a `TestResult` value here, after the state's Retry and Catch have had their say
 (`interpreter.recovery`): RETRIABLE, CAUGHT_ERROR or FAILED. Nothing else escapes but `ASLError`
 subclasses.
 """
@@ -23,16 +24,37 @@ from types import MappingProxyType
 from typing import Any
 
 from interpreter.choice import NO_CHOICE_MATCHED_CAUSE
+from interpreter.dataflow import (
+    MAX_PAYLOAD_BYTES,
+    Done,
+    Failed,
+    Mock,
+    MockError,
+    StateConfiguration,
+    Trace,
+    UnsupportedState,
+    Work,
+    after_input_path,
+    after_parameters,
+    apply_result_path,
+    assigned,
+    encode_output,
+    jsonata_tail,
+    jsonpath_tail,
+    mocked_result,
+    select,
+    within_quota,
+)
 from interpreter.errors import ASLError, ErrorName, StatesError
-from interpreter.jsonpath import Path, PathMissing, set_at
-from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, utf8_size
+from interpreter.jsontypes import ABSENT, JSON, dumps
 from interpreter.loader import LoadedState
+from interpreter.map_state import run_map, run_parallel
 from interpreter.model import (
+    STATE_CLASSES,
     Catcher,
     ChoiceState,
     FailState,
     MapState,
-    STATE_CLASSES,
     ParallelState,
     PassState,
     State,
@@ -45,8 +67,8 @@ from interpreter.scope import Scope, World
 from interpreter.templates import Template
 from interpreter.waiting import check_task_durations, check_wait
 
-MAX_PAYLOAD_BYTES = 262_144
-"""AWS quota: maximum input or output size for a task, state or execution (UTF-8 bytes)."""
+__all__ = ["MAX_PAYLOAD_BYTES", "Mock", "MockError", "StateConfiguration", "Status", "TestResult",
+           "UnsupportedState", "run_state", "error_output"]
 
 
 class Status(StrEnum):
@@ -56,33 +78,6 @@ class Status(StrEnum):
     FAILED = "FAILED"
     RETRIABLE = "RETRIABLE"
     CAUGHT_ERROR = "CAUGHT_ERROR"
-
-
-@dataclass(frozen=True, slots=True)
-class MockError:
-    """``mock.errorOutput``: the error the integration is made to raise."""
-
-    error: str
-    cause: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Mock:
-    """``mock``: the integration's result (a decoded JSON value) or its error."""
-
-    result: JSON = ABSENT
-    error: MockError | None = None
-    field_validation_mode: str = "STRICT"
-
-
-@dataclass(frozen=True, slots=True)
-class StateConfiguration:
-    """``stateConfiguration``: the simulated circumstances of the test."""
-
-    retrier_retry_count: int = 0
-    error_caused_by_state: str | None = None
-    map_iteration_failure_count: int | None = None
-    map_item_reader_data: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,73 +100,6 @@ class TestResult:
     output_text: str | None = None
 
 
-class UnsupportedState(ASLError):
-    """A state this version of the interpreter cannot evaluate yet (Map, Parallel, un-mocked Task)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Done:
-    """A state's successful end: its output, successor and the variables after it."""
-
-    output: JSON
-    next_state: str | None
-    variables: Mapping[str, JSON]
-
-
-@dataclass(frozen=True, slots=True)
-class _Failed:
-    """A Fail state's end (error and cause may each be absent)."""
-
-    error: str | None
-    cause: str | None
-
-
-class _Trace:
-    """The inspection record of one run; local to `run_state`, never shared."""
-
-    __slots__ = ("entries",)
-
-    def __init__(self) -> None:
-        self.entries: dict[str, JSON] = {}
-
-    def record(self, key: str, value: JSON) -> JSON:
-        self.entries[key] = value
-        return value
-
-
-def _within_quota(state: State, value: JSON) -> JSON:
-    """`value`, once AWS's payload quota is checked on it without encoding it.
-
-    For values a template built (Parameters, ResultSelector, Arguments, Output, Assign): a
-    template can hold one object many times (``{"a.$": "$", "b.$": "$", ...}``), so its text can
-    be thousands of times what the request carried (`encoded_size` measures each object once).
-    AWS fails a state whose input after Parameters, result or output exceeds the quota with
-    States.DataLimitExceeded. Everything else a state produces is made of pieces so checked, or
-    of the request's own bounded members, and is checked on its text (`_output_text`).
-    """
-    if encoded_size(value, MAX_PAYLOAD_BYTES, {}) > MAX_PAYLOAD_BYTES:
-        raise _data_limit_exceeded(state.name)
-    return value
-
-
-def _output_text(state: State, output: JSON) -> str:
-    """The output as JSON text, once the payload quota is checked on it."""
-    text = dumps(output)
-    if utf8_size(text) > MAX_PAYLOAD_BYTES:
-        raise _data_limit_exceeded(state.name)
-    return text
-
-
-def _data_limit_exceeded(state_name: str) -> StatesError:
-    """AWS's failure for a payload over the quota, in its recorded wording (recorded for a
-    result; used for every payload of the state, AWS's wording for the others is not known)."""
-    return StatesError(
-        ErrorName.DATA_LIMIT_EXCEEDED,
-        f"The state/task '{state_name}' returned a result with a size exceeding the maximum number of"
-        " bytes service limit.",
-    )
-
-
 def run_state(
     loaded: LoadedState,
     *,
@@ -190,22 +118,22 @@ def run_state(
     state = loaded.state
     handler = _HANDLERS[type(state)]  # complete: checked at import
     scope = Scope(current=input, context=context, variables=variables, state_input=input, world=world)
-    trace = _Trace()
+    trace = Trace()
     trace.record("input", input)
     output_text: str | None = None
     try:
-        outcome = handler(state, scope, trace, mock)
-        if isinstance(outcome, _Done):
-            output_text = _output_text(state, outcome.output)
+        outcome = handler(state, scope, trace, Work(mock, config))
+        if isinstance(outcome, Done):
+            output_text = encode_output(state, outcome.output)
     except StatesError as error:
         return _recover(state, scope, trace, error, config.retrier_retry_count)
-    if isinstance(outcome, _Failed):
+    if isinstance(outcome, Failed):
         return _result(trace, Status.FAILED, variables, error=outcome.error, cause=outcome.cause)
     return _result(trace, Status.SUCCEEDED, outcome.variables, output=outcome.output,
                    next_state=outcome.next_state, output_text=output_text)
 
 
-def _result(trace: _Trace, status: Status, variables: Mapping[str, JSON], *, error: str | None = None,
+def _result(trace: Trace, status: Status, variables: Mapping[str, JSON], *, error: str | None = None,
             cause: str | None = None, output: JSON = ABSENT, next_state: str | None = None,
             output_text: str | None = None) -> TestResult:
     """The run's answer, with the variables as they stand after it in the inspection data."""
@@ -216,7 +144,7 @@ def _result(trace: _Trace, status: Status, variables: Mapping[str, JSON], *, err
                       inspection=MappingProxyType(trace.entries), output_text=output_text)
 
 
-def _recover(state: State, scope: Scope, trace: _Trace, error: StatesError, retry_count: int) -> TestResult:
+def _recover(state: State, scope: Scope, trace: Trace, error: StatesError, retry_count: int) -> TestResult:
     """The answer for an error the state raised: its Retry and Catch decide (spec 6.2).
 
     RETRIABLE and FAILED carry the error and no output; CAUGHT_ERROR carries the error, the
@@ -232,7 +160,7 @@ def _recover(state: State, scope: Scope, trace: _Trace, error: StatesError, retr
     catcher = state.catch[decision.catch_index]
     try:
         caught = _catch(state, catcher, scope, error)
-        output_text = _output_text(state, caught.output)
+        output_text = encode_output(state, caught.output)
     except StatesError as failure:
         # The catcher's own ResultPath/Output/Assign failed: the execution fails with that error.
         return _result(trace, Status.FAILED, scope.variables, error=failure.error, cause=failure.cause)
@@ -249,7 +177,7 @@ def error_output(error: StatesError) -> dict[str, JSON]:
     return value
 
 
-def _catch(state: State, catcher: Catcher, scope: Scope, error: StatesError) -> _Done:
+def _catch(state: State, catcher: Catcher, scope: Scope, error: StatesError) -> Done:
     """A catcher's output and variables.
 
     JSONPath: ``ResultPath`` (default ``$``) places the error output into the state's raw input;
@@ -260,133 +188,47 @@ def _catch(state: State, catcher: Catcher, scope: Scope, error: StatesError) -> 
     value = error_output(error)
     inner = scope.with_error_output(value)
     if state.is_jsonata:
-        output = value if catcher.output is None else _within_quota(state, catcher.output.render(inner))
+        output = value if catcher.output is None else within_quota(state, catcher.output.render(inner))
     else:
-        output = _apply_result_path(catcher.result_path, scope.state_input, value)
-    return _Done(output, catcher.next, _assigned(state.name, inner, catcher.assign))
-
-
-# --- shared JSONPath steps ---------------------------------------------------------------------
-
-
-def _select(path: Path | None | Any, value: JSON, scope: Scope) -> JSON:
-    """InputPath/OutputPath: "$" when absent, {} for null, else the selection."""
-    if path is ABSENT:
-        return value
-    if path is None:
-        return {}
-    try:
-        return path.resolve(scope.with_current(value))
-    except PathMissing as missing:
-        raise StatesError(ErrorName.RUNTIME, missing.invalid_path_cause()) from None
-
-
-def _apply_result_path(result_path: Any, raw_input: JSON, result: JSON) -> JSON:
-    """ResultPath: "$" (default, ABSENT) replaces, null discards the result, a path merges it in."""
-    if result_path is ABSENT:
-        return result
-    if result_path is None:
-        return raw_input
-    return set_at(raw_input, result_path, result)
-
-
-def _assigned(state_name: str, scope: Scope, *assigns: Template | None) -> Mapping[str, JSON]:
-    """The workflow variables after the state's ``Assign`` blocks, rendered in `scope`.
-
-    Every block sees the variables as they were before the state (AWS: assignments take effect
-    after it); a later block's value wins for a name both assign. What one state assigns is
-    held to the payload quota too (AWS caps assigned variables at 256 KiB; the error is not
-    recorded, States.DataLimitExceeded is our reading [INFER]).
-    """
-    values: dict[str, JSON] = {}
-    for assign in assigns:
-        if assign is None:
-            continue
-        rendered = assign.render(scope)
-        if not isinstance(rendered, dict):
-            raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, "The field 'Assign' must evaluate to an object")
-        values.update(rendered)
-    if not values:
-        return scope.variables
-    if encoded_size(values, MAX_PAYLOAD_BYTES, {}) > MAX_PAYLOAD_BYTES:  # see _within_quota
-        raise StatesError(
-            ErrorName.DATA_LIMIT_EXCEEDED,
-            f"The variables assigned by the state/task '{state_name}' have a size exceeding the maximum"
-            " number of bytes service limit.",
-        )
-    return {**scope.variables, **values}
-
-
-def _jsonpath_tail(state: State, scope: Scope, trace: _Trace, result: JSON, next_state: str | None) -> _Done:
-    """ResultSelector -> Assign -> ResultPath -> OutputPath, recording each step."""
-    if state.result_selector is not None:
-        result = _within_quota(state, state.result_selector.render(scope.with_current(result)))
-    trace.record("afterResultSelector", result)
-    variables = _assigned(state.name, scope.with_current(result), state.assign)
-    output = trace.record("afterResultPath", _apply_result_path(state.result_path, scope.state_input, result))
-    output = _select(state.output_path, output, scope)
-    return _Done(output, next_state, variables)
-
-
-def _jsonata_tail(state: State, scope: Scope, default_output: JSON, next_state: str | None,
-                  output: Template | None = None, rule_assign: Template | None = None) -> _Done:
-    """Output and Assign, both evaluated with the variables as they were before the state.
-
-    `output` replaces the state's Output (a Choice rule's own); `rule_assign` is assigned on top
-    of the state's Assign.
-    """
-    output_template = state.output if output is None else output
-    value = default_output if output_template is None else _within_quota(state, output_template.render(scope))
-    variables = _assigned(state.name, scope, state.assign, rule_assign)
-    return _Done(value, next_state, variables)
-
-
-def _after_input_path(state: State, scope: Scope, trace: _Trace) -> JSON:
-    """InputPath (JSONPath), recorded."""
-    return trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
-
-
-def _after_parameters(state: State, scope: Scope, trace: _Trace, value: JSON) -> JSON:
-    """Parameters (JSONPath) applied to the input after InputPath, recorded."""
-    if state.parameters is not None:
-        value = _within_quota(state, state.parameters.render(scope.with_current(value)))
-    return trace.record("afterParameters", value)
+        output = apply_result_path(catcher.result_path, scope.state_input, value)
+    return Done(output, catcher.next, assigned(state.name, inner, catcher.assign))
 
 
 # --- state handlers ----------------------------------------------------------------------------
 
-_Outcome = _Done | _Failed
-_Handler = Callable[[Any, Scope, _Trace, Mock | None], _Outcome]
+_Outcome = Done | Failed
+_Handler = Callable[[Any, Scope, Trace, Work], _Outcome]
 
 
-def _run_pass(state: PassState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+def _run_pass(state: PassState, scope: Scope, trace: Trace, work: Work) -> _Outcome:
     if state.is_jsonata:
-        return _jsonata_tail(state, scope, scope.state_input, state.next)
+        return jsonata_tail(state, scope, scope.state_input, state.next)
     if state.result is not ABSENT:
         # Recorded: a Pass with Result reports input, result, afterResultSelector and
         # afterResultPath only; its InputPath/Parameters do not contribute to the result.
         result = trace.record("result", state.result)
     else:
-        result = _after_parameters(state, scope, trace, _after_input_path(state, scope, trace))
-    return _jsonpath_tail(state, scope, trace, result, state.next)
+        result = after_parameters(state, scope, trace, after_input_path(state, scope, trace))
+    return jsonpath_tail(state, scope, trace, result, state.next)
 
 
-def _run_task(state: TaskState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+def _run_task(state: TaskState, scope: Scope, trace: Trace, work: Work) -> _Outcome:
     """The call's arguments, timeouts and credentials are evaluated as AWS evaluates them before
     calling; the mock then stands in for the call (its result, or its error)."""
+    mock = work.mock
     if mock is None:
         raise UnsupportedState("A Task state can only be tested with a mock on this offline server")
     if state.is_jsonata:
-        arguments = scope.state_input if state.arguments is None else _within_quota(state, state.arguments.render(scope))
+        arguments = scope.state_input if state.arguments is None else within_quota(state, state.arguments.render(scope))
         trace.record("afterArguments", arguments)
         _prepare_call(state, scope)
-        result = trace.record("result", _mocked_result(mock))
-        return _jsonata_tail(state, scope.with_result(result), result, state.next)
-    after_input_path = _after_input_path(state, scope, trace)
-    _after_parameters(state, scope, trace, after_input_path)
-    _prepare_call(state, scope.with_current(after_input_path))
-    result = trace.record("result", _mocked_result(mock))
-    return _jsonpath_tail(state, scope, trace, result, state.next)
+        result = trace.record("result", mocked_result(mock))
+        return jsonata_tail(state, scope.with_result(result), result, state.next)
+    effective = after_input_path(state, scope, trace)
+    after_parameters(state, scope, trace, effective)
+    _prepare_call(state, scope.with_current(effective))
+    result = trace.record("result", mocked_result(mock))
+    return jsonpath_tail(state, scope, trace, result, state.next)
 
 
 def _prepare_call(state: TaskState, scope: Scope) -> None:
@@ -406,24 +248,18 @@ def _prepare_call(state: TaskState, scope: Scope) -> None:
         )
 
 
-def _mocked_result(mock: Mock) -> JSON:
-    if mock.error is not None:
-        raise StatesError(mock.error.error, mock.error.cause)
-    return mock.result
-
-
-def _run_choice(state: ChoiceState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+def _run_choice(state: ChoiceState, scope: Scope, trace: Trace, work: Work) -> _Outcome:
     if state.is_jsonata:
         matched = _match(state, scope)
         output, assign = _rule_fields(state, matched)
-        return _jsonata_tail(state, scope, scope.state_input, _next_of(state, matched, scope), output, assign)
-    effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
+        return jsonata_tail(state, scope, scope.state_input, _next_of(state, matched, scope), output, assign)
+    effective = trace.record("afterInputPath", select(state.input_path, scope.state_input, scope))
     inner = scope.with_current(effective)
     matched = _match(state, inner)
     _, rule_assign = _rule_fields(state, matched)
-    variables = _assigned(state.name, inner, state.assign, rule_assign)
-    output = _select(state.output_path, effective, scope)
-    return _Done(output, _next_of(state, matched, inner), variables)
+    variables = assigned(state.name, inner, state.assign, rule_assign)
+    output = select(state.output_path, effective, scope)
+    return Done(output, _next_of(state, matched, inner), variables)
 
 
 def _match(state: ChoiceState, scope: Scope) -> int | None:
@@ -459,31 +295,31 @@ def _rule_fields(state: ChoiceState, matched: int | None) -> tuple[Template | No
     return state.rule_outputs[matched], state.rule_assigns[matched]
 
 
-def _run_wait(state: WaitState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+def _run_wait(state: WaitState, scope: Scope, trace: Trace, work: Work) -> _Outcome:
     # TestState never sleeps: the wait is validated and its input passed on.
     if state.is_jsonata:
         check_wait(state, scope)
-        return _jsonata_tail(state, scope, scope.state_input, state.next)
-    effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
+        return jsonata_tail(state, scope, scope.state_input, state.next)
+    effective = trace.record("afterInputPath", select(state.input_path, scope.state_input, scope))
     check_wait(state, scope.with_current(effective))
-    variables = _assigned(state.name, scope.with_current(effective), state.assign)
-    return _Done(_select(state.output_path, effective, scope), state.next, variables)
+    variables = assigned(state.name, scope.with_current(effective), state.assign)
+    return Done(select(state.output_path, effective, scope), state.next, variables)
 
 
-def _run_succeed(state: SucceedState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+def _run_succeed(state: SucceedState, scope: Scope, trace: Trace, work: Work) -> _Outcome:
     if state.is_jsonata:
-        return _jsonata_tail(state, scope, scope.state_input, None)
-    effective = trace.record("afterInputPath", _select(state.input_path, scope.state_input, scope))
-    return _Done(_select(state.output_path, effective, scope), None, scope.variables)
+        return jsonata_tail(state, scope, scope.state_input, None)
+    effective = trace.record("afterInputPath", select(state.input_path, scope.state_input, scope))
+    return Done(select(state.output_path, effective, scope), None, scope.variables)
 
 
-def _run_fail(state: FailState, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
+def _run_fail(state: FailState, scope: Scope, trace: Trace, work: Work) -> _Outcome:
     if not state.is_jsonata:
         # Recorded: a JSONPath Fail state reports afterInputPath (a Fail has no InputPath).
         trace.record("afterInputPath", scope.state_input)
     error = _fail_text(state.error if state.error_path is None else state.error_path, scope, "Error")
     cause = _fail_text(state.cause if state.cause_path is None else state.cause_path, scope, "Cause")
-    return _Failed(error, cause)
+    return Failed(error, cause)
 
 
 def _fail_text(template: Template | None, scope: Scope, field: str) -> str | None:
@@ -496,10 +332,6 @@ def _fail_text(template: Template | None, scope: Scope, field: str) -> str | Non
     raise StatesError(ErrorName.RUNTIME, f"The value of the field '{field}' must be a string, but was: {dumps(value)}")
 
 
-def _run_unsupported(state: State, scope: Scope, trace: _Trace, mock: Mock | None) -> _Outcome:
-    raise UnsupportedState(f"State type '{state.type}' cannot be tested by this server yet")
-
-
 _HANDLERS: Mapping[type, _Handler] = {
     PassState: _run_pass,
     TaskState: _run_task,
@@ -507,7 +339,7 @@ _HANDLERS: Mapping[type, _Handler] = {
     WaitState: _run_wait,
     SucceedState: _run_succeed,
     FailState: _run_fail,
-    MapState: _run_unsupported,
-    ParallelState: _run_unsupported,
+    MapState: run_map,
+    ParallelState: run_parallel,
 }
 assert set(_HANDLERS) == set(STATE_CLASSES.values()), "every state type needs a handler"

@@ -61,6 +61,10 @@ class Scope:
         """The same scope inside a Catcher: ``$states.errorOutput`` bound, ``$`` too."""
         return replace(self, current=value, error_output=value)
 
+    def with_context(self, context: JSON) -> Scope:
+        """The same scope with another context object (a Map item's, with ``Map.Item``)."""
+        return replace(self, context=context)
+
     def with_variables(self, variables: Mapping[str, JSON]) -> Scope:
         """The same scope with another set of workflow variables."""
         return replace(self, variables=variables)

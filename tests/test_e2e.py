@@ -238,3 +238,71 @@ def test_cli_mocked_result_flows_through_the_task(aws_cli: Callable[..., Any]) -
     assert json.loads(inspection["afterParameters"]) == {"FunctionName": "f"}
     assert json.loads(inspection["result"]) == {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": "ok"}
     assert json.loads(inspection["afterResultSelector"]) == {"body": "ok"}
+
+
+# A Distributed Map over a CSV file (mapItemReaderData stands in for S3), in batches of two, with
+# a tolerated-failure threshold whose breach is caught.
+DISTRIBUTED_MAP = json.dumps({
+    "StartAt": "Ship",
+    "States": {
+        "Ship": {
+            "Type": "Map",
+            "ItemReader": {
+                "Resource": "arn:aws:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                "Parameters": {"Bucket.$": "$.bucket", "Key": "orders.csv"},
+            },
+            "ItemSelector": {"order.$": "$$.Map.Item.Value", "position.$": "$$.Map.Item.Index"},
+            "ItemBatcher": {"MaxItemsPerBatch": 2, "BatchInput": {"bucket.$": "$.bucket"}},
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                "StartAt": "ShipBatch",
+                "States": {"ShipBatch": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                                         "Parameters": {"FunctionName": "ship", "Payload.$": "$"}, "End": True}},
+            },
+            "MaxConcurrency": 10,
+            "ToleratedFailurePercentage": 25,
+            "ResultPath": "$.shipped",
+            "Catch": [{"ErrorEquals": ["States.ExceedToleratedFailureThreshold"], "ResultPath": "$.failure",
+                       "Next": "Alert"}],
+            "Next": "Done",
+        },
+        "Alert": {"Type": "Fail"},
+        "Done": {"Type": "Succeed"},
+    },
+})
+ORDERS_CSV = "id,item\n1,apple\n2,pear\n3,\"fig, dried\"\n"
+
+
+@pytest.mark.parametrize(("failures", "status"), [(0, "SUCCEEDED"), (1, "CAUGHT_ERROR")])
+def test_cli_distributed_map_with_item_reader_batcher_and_tolerated_failures(
+    aws_cli: Callable[..., Any], failures: int, status: str
+) -> None:
+    answer = aws_cli(
+        definition=DISTRIBUTED_MAP,
+        stateName="Ship",
+        input='{"bucket": "orders"}',
+        inspectionLevel="DEBUG",
+        mock={"result": '[{"shipped": 2}, {"shipped": 1}]'},
+        stateConfiguration={"mapItemReaderData": ORDERS_CSV, "mapIterationFailureCount": failures},
+    )
+    assert not isinstance(answer, CliError), answer
+    assert answer["status"] == status
+    inspection = answer["inspectionData"]
+    orders = [{"id": "1", "item": "apple"}, {"id": "2", "item": "pear"}, {"id": "3", "item": "fig, dried"}]
+    selected = [{"order": order, "position": index} for index, order in enumerate(orders)]
+    assert json.loads(inspection["afterItemSelector"]) == selected
+    assert json.loads(inspection["afterItemBatcher"]) == [
+        {"BatchInput": {"bucket": "orders"}, "Items": selected[:2]},
+        {"BatchInput": {"bucket": "orders"}, "Items": selected[2:]},
+    ]
+    assert (inspection["maxConcurrency"], inspection["toleratedFailurePercentage"]) == (10, 25.0)
+    if failures == 0:
+        assert answer["nextState"] == "Done"
+        assert json.loads(answer["output"]) == {"bucket": "orders", "shipped": [{"shipped": 2}, {"shipped": 1}]}
+    else:  # 1 of 2 batches failed: 50% > 25%
+        assert (answer["error"], answer["nextState"]) == ("States.ExceedToleratedFailureThreshold", "Alert")
+        assert inspection["errorDetails"] == {"catchIndex": 0}
+        assert json.loads(answer["output"]) == {"bucket": "orders", "failure": {
+            "Error": "States.ExceedToleratedFailureThreshold",
+            "Cause": "The specified tolerated failure threshold was exceeded"}}

@@ -11,15 +11,17 @@ Order (spec 5.3, plus where the unrecorded checks sit):
  2. ``roleArn`` shape -> InvalidArn                 [INFER: position and wording]
  3. definition -> InvalidDefinition (V17); ``stateName`` lookup -> V14
  4. ``mapIterationFailureCount`` without mock (V12); ``context`` without mock [INFER]
- 5. Map/Parallel without mock (V5); mock on Pass/Fail/Succeed (V2-V4) or Choice/Wait (5.2)
+ 5. Map/Parallel without mock (V5); mock on Pass/Fail/Succeed (V2-V4) or Choice/Wait (5.2);
+    then ``stateConfiguration`` members that do not fit the state [INFER: wording and position]
  6. with a mock: revealSecrets (V7), both fields (V6), no field [INFER], result JSON (V8),
     Map/Parallel result shape (V9-V11), a Task's result against its API's output shape per
     ``fieldValidationMode`` (V15, mock_validation.py)
  7. ``input`` JSON -> InvalidExecutionInput; ``variables`` JSON object [INFER: position]
  8. ``context`` JSON and content (V16)
  9. Task without mock: no roleArn (V1); otherwise this offline server cannot call AWS
-10. the core: V13 (iteration count) comes back as an error from it, and so does a state type
-    the core cannot run yet (``UnsupportedState``)
+10. the core: V13 (iteration count: the Map's items must be evaluated first) comes back as an
+    error from it, and so does an ItemReader Map without ``mapItemReaderData`` (this server
+    cannot read its source)
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from interpreter import (
     run_state,
     validate_context,
 )
-from interpreter.model import TaskState
+from interpreter.model import MapState, ParallelState, TaskState
 from teststate.budget import run_state_within_budget
 from teststate.errors import (
     ApiError,
@@ -82,6 +84,7 @@ MSG_FAILURE_COUNT_WITHOUT_MOCK: Final = (
     "TestState does not support MapIterationFailureCount when a mock is not specified."
 )
 MSG_STATE_NOT_FOUND: Final = "State not found in definition"
+
 CONTEXT_PREFIX: Final = "Invalid Context object provided: "
 
 # Not recorded: our wording, modelled on the recorded messages of the same family [INFER].
@@ -89,6 +92,16 @@ MSG_CONTEXT_WITHOUT_MOCK: Final = "TestState does not support Context when a moc
 MSG_EMPTY_MOCK: Final = "A test mock should have one of the following fields: [result, errorOutput]."
 MSG_CONTEXT_NOT_JSON: Final = CONTEXT_PREFIX + "Context object must be valid JSON"
 MSG_VARIABLES_NOT_OBJECT: Final = "Variables must be a valid JSON object"
+MSG_FAILURE_COUNT_NOT_MAP: Final = "TestState only supports MapIterationFailureCount for Map states."
+MSG_READER_DATA_NOT_READER: Final = (
+    "TestState only supports MapItemReaderData for Map states with an ItemReader."
+)
+MSG_CAUSED_BY_NOT_MAP_OR_PARALLEL: Final = (
+    "TestState only supports ErrorCausedByState for Map and Parallel states."
+)
+MSG_CAUSED_BY_UNKNOWN: Final = (
+    "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state."
+)
 MSG_EMPTY_INPUT: Final = "Invalid State Machine Execution Input: 'Invalid execution input.'"
 # AWS would make the call with the role; this server is offline and can only use a mock.
 MSG_OFFLINE_TASK: Final = (
@@ -126,6 +139,7 @@ def test_state(req: TestStateRequest, *, region: str, world: World | None = None
     loaded = _load(req.definition, req.state_name)
     _check_configuration(req)
     _check_state_type(req, loaded.state_type)
+    _check_state_configuration(req, loaded)
     mock = _build_mock(req, loaded)
     state_input = decode_input(req.input)
     variables = decode_variables(req.variables)
@@ -217,6 +231,32 @@ def _check_state_type(req: TestStateRequest, state_type: str) -> None:
     elif state_type not in MOCKABLE_TYPES:
         # Recorded for Pass, Fail and Succeed; Choice and Wait get the same wording (spec 5.2).
         raise ValidationException(MSG_STATE_TYPE_WITH_MOCK.format(state_type=state_type))
+
+
+def _check_state_configuration(req: TestStateRequest, loaded: LoadedState) -> None:
+    """The Map/Parallel members of ``stateConfiguration`` only make sense for the state they
+    describe. AWS's wording for these is not recorded: ours, in the family of V12 [INFER].
+
+    ``errorCausedByState`` names "the state from which an error originates when an error is
+    mocked for a Map or Parallel state" (API reference): it must be one of the states inside the
+    tested state's processor or branches, nested ones included.
+    """
+    config = req.state_configuration
+    if config is None:
+        return
+    state = loaded.state
+    if config.map_iteration_failure_count is not None and not isinstance(state, MapState):
+        raise ValidationException(MSG_FAILURE_COUNT_NOT_MAP)
+    if config.map_item_reader_data is not None and (
+        not isinstance(state, MapState) or state.item_reader is None
+    ):
+        raise ValidationException(MSG_READER_DATA_NOT_READER)
+    caused_by = config.error_caused_by_state
+    if caused_by is not None:
+        if not isinstance(state, (MapState, ParallelState)):
+            raise ValidationException(MSG_CAUSED_BY_NOT_MAP_OR_PARALLEL)
+        if caused_by not in state.children:
+            raise ValidationException(MSG_CAUSED_BY_UNKNOWN)
 
 
 def _build_mock(req: TestStateRequest, loaded: LoadedState) -> Mock | None:

@@ -2,9 +2,8 @@
 
 Every request goes through the real `teststate.operations.test_state` with the real interpreter
 core and real ASL definitions: nothing in the request path is replaced. The core loads every state
-type but cannot execute Map and Parallel yet; where a request passes every rule of the service
-and only execution is left, a Map/Parallel test asserts the ValidationException the server
-answers for that today. The end-to-end tests at the bottom go through boto3 and the aws CLI.
+type; Map and Parallel run with their mock standing in for the iterations and branches. The
+end-to-end tests at the bottom go through boto3 and the aws CLI.
 """
 
 from __future__ import annotations
@@ -109,8 +108,6 @@ MACHINE = _definition({
 # A Pass whose output is the context object it saw.
 PASS_CONTEXT = _definition({"Type": "Pass", "Parameters": {"context.$": "$$"}, "End": True})
 
-MSG_MAP_NOT_RUNNABLE = "State type 'Map' cannot be tested by this server yet"
-MSG_PARALLEL_NOT_RUNNABLE = "State type 'Parallel' cannot be tested by this server yet"
 MSG_V5 = ("TestState API does not support Map or Parallel states. "
           "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
 
@@ -201,8 +198,7 @@ def test_state_name_selects_the_state_to_test() -> None:
 def test_state_name_may_select_a_state_inside_a_branch() -> None:
     machine = _definition({"StartAt": "Fork", "States": {"Fork": json.loads(PARALLEL)}})
     assert _answer(machine, stateName="Right", input="[2]") == {"status": "SUCCEEDED", "output": "[2]"}
-    error = _fails(machine, stateName="Fork", mock={"result": "[1, 2]"})
-    assert (type(error), error.message) == (ValidationException, MSG_PARALLEL_NOT_RUNNABLE)
+    assert _answer(machine, stateName="Fork", mock={"result": "[1, 2]"}) == {"status": "SUCCEEDED", "output": "[1,2]"}
 
 
 @pytest.mark.parametrize(
@@ -246,26 +242,74 @@ def test_v16_context_error_gets_the_prefix(definition: str, context: str, messag
 
 
 @pytest.mark.parametrize(
-    ("definition", "members", "message"),
+    ("definition", "members", "answer"),
     [
-        (MAP, {"mock": {"result": "[1, 1, 1]"}}, MSG_MAP_NOT_RUNNABLE),
-        (MAP_WITH_RESULT_WRITER, {"mock": {"result": '{"MapRunArn": "x"}'}}, MSG_MAP_NOT_RUNNABLE),
-        (MAP, {"mock": {"errorOutput": {"error": "E"}}, "stateConfiguration": {"mapIterationFailureCount": 1}},
-         MSG_MAP_NOT_RUNNABLE),
-        (MAP, {"mock": {"result": "[]"}, "context": '{"Execution": {"Id": "x"}}', "inspectionLevel": "TRACE"},
-         MSG_MAP_NOT_RUNNABLE),
-        (PARALLEL, {"mock": {"result": "[1, 2]"}, "roleArn": ROLE}, MSG_PARALLEL_NOT_RUNNABLE),
-        (PARALLEL, {"mock": {"errorOutput": {"error": "E", "cause": "C"}}}, MSG_PARALLEL_NOT_RUNNABLE),
+        (MAP, {"mock": {"result": "[1, 1, 1]"}, "input": "[7, 8, 9]"}, {"status": "SUCCEEDED", "output": "[1,1,1]"}),
+        (MAP_WITH_RESULT_WRITER,
+         {"mock": {"result": '{"MapRunArn": "x"}'}, "stateConfiguration": {"mapItemReaderData": "[1]"}},
+         {"status": "SUCCEEDED", "output": '{"MapRunArn":"x"}'}),
+        (MAP, {"mock": {"errorOutput": {"error": "E"}}, "stateConfiguration": {"mapIterationFailureCount": 1},
+               "input": "[1]"},
+         {"status": "FAILED", "error": "E"}),
+        (MAP, {"mock": {"result": "[]"}, "input": "[]", "context": '{"Execution": {"Id": "x"}}',
+               "inspectionLevel": "TRACE"},
+         {"status": "SUCCEEDED", "output": "[]", "inspectionData": {
+             "input": "[]", "afterInputPath": "[]", "afterItemsPath": "[]", "maxConcurrency": 0,
+             "afterResultSelector": "[]", "afterResultPath": "[]"}}),
+        (PARALLEL, {"mock": {"result": "[1, 2]"}, "roleArn": ROLE}, {"status": "SUCCEEDED", "output": "[1,2]"}),
+        (PARALLEL, {"mock": {"errorOutput": {"error": "E", "cause": "C"}}},
+         {"status": "FAILED", "error": "E", "cause": "C"}),
     ],
     ids=["map", "map-result-writer", "map-error-with-failure-count", "map-with-context", "parallel",
          "parallel-error"],
 )
-def test_map_and_parallel_that_pass_every_request_rule_are_refused_clearly(
-    definition: str, members: dict[str, Any], message: str
-) -> None:
-    """The core loads Map and Parallel but cannot run them yet (interpreter.UnsupportedState)."""
+def test_map_and_parallel_run_with_their_mock(definition: str, members: dict[str, Any],
+                                              answer: dict[str, Any]) -> None:
+    assert _answer(definition, **members) == answer
+
+
+CONFIGURATION_RULES = [
+    # stateConfiguration members that do not fit the tested state [INFER: AWS's wording unknown]
+    ("failure-count-on-task", TASK, {"mock": {"result": "{}"}, "stateConfiguration": {"mapIterationFailureCount": 0}},
+     "TestState only supports MapIterationFailureCount for Map states."),
+    ("failure-count-on-parallel", PARALLEL,
+     {"mock": {"result": "[1, 2]"}, "stateConfiguration": {"mapIterationFailureCount": 1}},
+     "TestState only supports MapIterationFailureCount for Map states."),
+    ("reader-data-on-task", TASK, {"mock": {"result": "{}"}, "stateConfiguration": {"mapItemReaderData": "[]"}},
+     "TestState only supports MapItemReaderData for Map states with an ItemReader."),
+    ("reader-data-on-map-without-reader", MAP,
+     {"mock": {"result": "[]"}, "input": "[]", "stateConfiguration": {"mapItemReaderData": "[]"}},
+     "TestState only supports MapItemReaderData for Map states with an ItemReader."),
+    ("caused-by-on-task", TASK, {"mock": {"errorOutput": {"error": "E"}},
+                                 "stateConfiguration": {"errorCausedByState": "Item"}},
+     "TestState only supports ErrorCausedByState for Map and Parallel states."),
+    ("caused-by-unknown-state", MAP, {"mock": {"errorOutput": {"error": "E"}}, "input": "[]",
+                                      "stateConfiguration": {"errorCausedByState": "Nowhere"}},
+     "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state."),
+    ("caused-by-outside-the-branches", PARALLEL, {"mock": {"errorOutput": {"error": "E"}},
+                                                  "stateConfiguration": {"errorCausedByState": "StateName"}},
+     "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state."),
+    ("V13", MAP, {"mock": {"result": "[1, 1, 1]"}, "input": "[1, 1, 1]",
+                  "stateConfiguration": {"mapIterationFailureCount": 4}},
+     "Map iteration failure count must be less than or equal to the number of Map iterations"),
+    ("reader-without-data", MAP_WITH_RESULT_WRITER, {"mock": {"result": "{}"}},
+     "This offline TestState server cannot read the ItemReader's source: specify "
+     "stateConfiguration.mapItemReaderData"),
+]
+
+
+@pytest.mark.parametrize(("definition", "members", "message"), [rule[1:] for rule in CONFIGURATION_RULES],
+                         ids=[rule[0] for rule in CONFIGURATION_RULES])
+def test_state_configuration_must_fit_the_state(definition: str, members: dict[str, Any], message: str) -> None:
     error = _fails(definition, **members)
     assert (type(error), error.message, error.status) == (ValidationException, message, 400)
+
+
+@pytest.mark.parametrize("caused_by", ["Left", "Right"])
+def test_error_caused_by_state_names_a_state_of_a_branch(caused_by: str) -> None:
+    answer = _answer(PARALLEL, mock={"errorOutput": {"error": "States.BranchFailed", "cause": "boom"}},
+                     stateConfiguration={"errorCausedByState": caused_by})
+    assert answer == {"status": "FAILED", "error": "States.BranchFailed", "cause": "boom"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,8 +525,7 @@ def test_decoded_members_reach_the_core() -> None:
         mock={"result": '{"Payload": 1.5}', "fieldValidationMode": "PRESENT"},
         context='{"Execution": {"Id": "x"}}',
         inspectionLevel="DEBUG",
-        stateConfiguration={"retrierRetryCount": 4, "errorCausedByState": "Child",
-                            "mapIterationFailureCount": 2, "mapItemReaderData": "[1, 2]"},
+        stateConfiguration={"retrierRetryCount": 4},
     )
     assert answer == {
         "status": "SUCCEEDED",
@@ -802,13 +845,17 @@ def test_recorded_validation_error_through_boto3(sfn: Any) -> None:
 
 
 @pytest.mark.e2e
-def test_map_execution_is_refused_clearly_through_boto3(sfn: Any) -> None:
+def test_map_iteration_count_error_through_boto3(sfn: Any) -> None:
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError) as caught:
-        sfn.test_state(definition=MAP, mock={"result": "[1, 2]"})
+        sfn.test_state(definition=MAP, input="[1, 2]", mock={"result": "[1, 2]"},
+                       stateConfiguration={"mapIterationFailureCount": 3})
     error = caught.value.response
-    assert error["Error"] == {"Code": "ValidationException", "Message": MSG_MAP_NOT_RUNNABLE}
+    assert error["Error"] == {
+        "Code": "ValidationException",
+        "Message": "Map iteration failure count must be less than or equal to the number of Map iterations",
+    }
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
