@@ -10,7 +10,7 @@ TESTSTATE_PORT    ?= 8083
 TESTSTATE_WORKERS ?= 2
 export TESTSTATE_HOST TESTSTATE_PORT TESTSTATE_WORKERS
 
-.PHONY: install serve test soak fuzz
+.PHONY: install serve test soak fuzz bench
 
 install: $(STAMP)
 
@@ -42,3 +42,10 @@ soak: $(STAMP)
 FUZZ_ARGS ?=
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest fuzz $(FUZZ_ARGS)
+
+# Bench: in-process and HTTP figures against a trivial-app floor on the same gunicorn settings
+# (bench/), printed as a table; kept out of `make test` (numbers, not assertions). BENCH_ARGS goes
+# to `python -m bench` as is (e.g. BENCH_ARGS='--json bench.json', '--scenarios pass', '--quick').
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)

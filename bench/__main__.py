@@ -1,0 +1,303 @@
+"""``python -m bench`` (``make bench``): in-process and HTTP figures, with ratios to a floor.
+
+    python -m bench [--quick] [--duration S] [--warmup S] [--scenarios SUBSTR] [--clients 1,8]
+                    [--workers N] [--json FILE|-]
+
+1. In-process: the core and the operation per scenario (definition loaded), and the cold load of
+   the 20-state definition (`bench.inprocess`).
+2. Starts the floor (`bench.floor`) and the real server (``python -m teststate.cli serve``, the
+   console script's code path) on free loopback ports, with the same settings and workers.
+3. For each client count: the floor, then every scenario, with the load generator
+   (`bench.loadgen`). Each scenario's answer is checked once first: one that is not HTTP 200
+   with the expected ``status`` becomes an ERROR row (with the answer's message) and is not timed.
+4. Prints the table (to stderr when the JSON goes to stdout) and writes ``--json``.
+
+Exit status 0 whatever the figures (targets are reported, never asserted); 2 when a server did not
+start. Both servers are stopped in ``finally``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Final
+
+from bench.floor import FLOOR_BODY
+from bench.inprocess import ColdLoad, InProcessRow, cold_load, run_inprocess
+from bench.loadgen import LoadSummary, exchange_once, run_load
+from bench.report import HttpRow, check_targets, render_table, to_json
+from bench.scenarios import COLD_LOAD_DEFINITION, Scenario, all_scenarios, http_request
+from teststate.server import free_loopback_port, is_healthy, worker_pids
+from teststate.settings import Settings
+
+REPO: Final = Path(__file__).resolve().parent.parent
+HOST: Final = "127.0.0.1"
+START_TIMEOUT_SECONDS: Final = 60.0
+STOP_TIMEOUT_SECONDS: Final = 30.0
+
+
+# --------------------------------------------------------------------------------------------
+# Servers
+# --------------------------------------------------------------------------------------------
+class ServerDidNotStart(Exception):
+    """A server did not come up; the message holds its log."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunningServer:
+    """A server this run started: its port and its gunicorn master's pid."""
+
+    name: str
+    port: int
+    pid: int
+
+
+@contextmanager
+def _server(name: str, argv: list[str], port: int, workers: int) -> Iterator[RunningServer]:
+    """Start `argv` (a gunicorn master listening on `port`), wait until it and its workers are up,
+    and stop it on exit: SIGTERM, then SIGKILL if it does not finish in time."""
+    log: IO[bytes] = tempfile.TemporaryFile()
+    process = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        url = f"http://{HOST}:{port}"
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not is_healthy(url) or len(worker_pids(process.pid)) < workers:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise ServerDidNotStart(f"the {name} did not start on {url}:\n{log.read().decode(errors='replace')}")
+            time.sleep(0.05)
+        yield RunningServer(name, port, process.pid)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        log.close()
+
+
+def _rss_kib(pid: int) -> int | None:
+    """VmRSS of `pid` in KiB (Linux), or None."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _worker_rss(master: int) -> dict[str, int | None]:
+    try:
+        return {str(pid): _rss_kib(pid) for pid in worker_pids(master)}
+    except OSError:
+        return {}
+
+
+# --------------------------------------------------------------------------------------------
+# HTTP part
+# --------------------------------------------------------------------------------------------
+def _probe(port: int, scenario: Scenario) -> str | None:
+    """None when the server answers `scenario` with HTTP 200 and its expected status; otherwise
+    the answer, as the ERROR row shows it."""
+    try:
+        answer = exchange_once(HOST, port, http_request(scenario.body(), HOST, port))
+    except OSError as err:
+        return f"{type(err).__name__}: {err}"
+    try:
+        payload = json.loads(answer.body)
+    except ValueError:
+        return f"HTTP {answer.status}: not JSON: {answer.body[:200]!r}"
+    if answer.status != 200:
+        kind = str(payload.get("__type", "?")).rpartition("#")[2]
+        return f"HTTP {answer.status} {kind}: {payload.get('message')}"
+    if payload.get("status") != scenario.expected_status:
+        detail = " ".join(str(payload[key]) for key in ("error", "cause") if key in payload)
+        return f"status {payload.get('status')}, expected {scenario.expected_status}" + (f": {detail}" if detail else "")
+    return None
+
+
+def _floor_probe(port: int, request: bytes) -> None:
+    answer = exchange_once(HOST, port, request)
+    if answer.status != 200 or answer.body != FLOOR_BODY:
+        raise ServerDidNotStart(f"the floor answered HTTP {answer.status}: {answer.body[:200]!r}")
+
+
+def run_http(scenarios: tuple[Scenario, ...], *, floor_port: int, real_port: int, clients: list[int],
+             duration: float, warmup: float, progress: IO[str]) -> dict[int, tuple[LoadSummary, list[HttpRow]]]:
+    """The floor and every scenario at each client count."""
+    problems = {scenario.name: _probe(real_port, scenario) for scenario in scenarios}
+    # The floor ignores what it is sent; it gets a typical small TestState request.
+    floor_request = http_request(all_scenarios("pass-jsonpath")[0].body(), HOST, floor_port)
+    _floor_probe(floor_port, floor_request)
+    results: dict[int, tuple[LoadSummary, list[HttpRow]]] = {}
+    for count in clients:
+        print(f"bench: HTTP at {count} client(s): floor", file=progress, flush=True)
+        floor = run_load(HOST, floor_port, floor_request, clients=count, duration=duration, warmup=warmup)
+        rows = []
+        for scenario in scenarios:
+            problem = problems[scenario.name]
+            if problem is not None:
+                rows.append(HttpRow(scenario, None, error=problem))
+                continue
+            print(f"bench: HTTP at {count} client(s): {scenario.name}", file=progress, flush=True)
+            request = http_request(scenario.body(), HOST, real_port)
+            rows.append(HttpRow(scenario, run_load(HOST, real_port, request, clients=count, duration=duration,
+                                                   warmup=warmup)))
+        results[count] = (floor, rows)
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Machine facts
+# --------------------------------------------------------------------------------------------
+def _git_commit() -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _facts(workers: int, settings: Settings) -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str | None:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return None
+
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "gunicorn": installed("gunicorn"),
+        "flask": installed("flask"),
+        "git_commit": _git_commit(),
+        "server_workers": workers,
+        "log_level": settings.log_level,
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+def _client_counts(text: str) -> list[int]:
+    try:
+        counts = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--clients takes numbers separated by commas, got {text!r}") from None
+    if not counts or any(count < 1 for count in counts):
+        raise argparse.ArgumentTypeError("--clients needs at least one count, each at least 1")
+    return counts
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m bench``."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny counts and durations (the smoke test): checks the harness, not the figures")
+    parser.add_argument("--duration", type=float, default=None, help="seconds per HTTP measurement (default 2)")
+    parser.add_argument("--warmup", type=float, default=None, help="seconds of warm-up per measurement (default 0.3)")
+    parser.add_argument("--samples", type=int, default=None, help="in-process samples per figure (default 40)")
+    parser.add_argument("--cold-runs", type=int, default=None, help="cold loads measured (default 30)")
+    parser.add_argument("--scenarios", default=None, metavar="SUBSTR", help="only scenarios whose name contains this")
+    parser.add_argument("--clients", type=_client_counts, default=[1, 8], help="client counts (default 1,8)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers of both servers (default TESTSTATE_WORKERS or 2)")
+    parser.add_argument("--no-http", action="store_true", help="in-process figures only")
+    parser.add_argument("--json", default=None, metavar="FILE", help="write the figures as JSON to FILE (- = stdout)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark; see the module docstring."""
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env(os.environ)
+    workers = args.workers if args.workers is not None else settings.workers
+    duration = args.duration if args.duration is not None else (0.15 if args.quick else 2.0)
+    warmup = args.warmup if args.warmup is not None else (0.05 if args.quick else 0.3)
+    samples = args.samples if args.samples is not None else (3 if args.quick else 40)
+    cold_runs = args.cold_runs if args.cold_runs is not None else (3 if args.quick else 30)
+    out = sys.stderr if args.json == "-" else sys.stdout
+    scenarios = all_scenarios(args.scenarios)
+    if not scenarios:
+        print(f"bench: no scenario name contains {args.scenarios!r}", file=sys.stderr)
+        return 2
+
+    print(f"bench: in-process, {len(scenarios)} scenarios", file=out, flush=True)
+    inprocess: list[InProcessRow] = run_inprocess(scenarios, samples=samples)
+    cold: ColdLoad = cold_load(COLD_LOAD_DEFINITION, "Enrich", runs=cold_runs)
+
+    http: dict[int, tuple[LoadSummary, list[HttpRow]]] = {}
+    memory: dict[str, Any] = {}
+    if not args.no_http:
+        floor_port, real_port = free_loopback_port(), free_loopback_port()
+        try:
+            with ExitStack() as servers:
+                print(f"bench: starting the floor and the server ({workers} workers each)", file=out, flush=True)
+                servers.enter_context(_server(
+                    "floor", [sys.executable, "-m", "bench.floor", "--host", HOST, "--port", str(floor_port),
+                              "--workers", str(workers)], floor_port, workers))
+                real = servers.enter_context(_server(
+                    "server", [sys.executable, "-m", "teststate.cli", "serve", "--host", HOST, "--port",
+                               str(real_port), "--workers", str(workers)], real_port, workers))
+                memory["server_worker_rss_kib_start"] = _worker_rss(real.pid)
+                http = run_http(scenarios, floor_port=floor_port, real_port=real_port, clients=args.clients,
+                                duration=duration, warmup=warmup, progress=out)
+                memory["server_worker_rss_kib_end"] = _worker_rss(real.pid)
+        except ServerDidNotStart as err:
+            print(f"bench: {err}", file=sys.stderr)
+            return 2
+
+    facts = _facts(workers, settings)
+    targets = check_targets(inprocess, cold, http)
+    notes = []
+    if memory:
+        start, end = memory["server_worker_rss_kib_start"], memory["server_worker_rss_kib_end"]
+
+        def shown(sample: dict[str, Any]) -> str:
+            return ", ".join(f"pid {pid} {rss}" for pid, rss in sample.items()) or "-"
+
+        recycled = " (workers were recycled: TESTSTATE_MAX_REQUESTS)" if set(start) != set(end) else ""
+        notes.append(f"server worker RSS KiB: start {shown(start)}; end {shown(end)}{recycled}")
+    print(render_table(facts=facts, inprocess=inprocess, cold=cold, http=http, targets=targets, notes=notes),
+          file=out, flush=True)
+    if args.json is not None:
+        document = to_json(
+            facts=facts,
+            settings={"quick": args.quick, "duration_s": duration, "warmup_s": warmup, "samples": samples,
+                      "cold_runs": cold_runs, "clients": args.clients, "scenario_filter": args.scenarios},
+            scenarios=scenarios, inprocess=inprocess, cold=cold, http=http, targets=targets,
+            extra={"memory": memory},
+        )
+        text = json.dumps(document, indent=2)
+        if args.json == "-":
+            sys.stdout.write(text + "\n")
+            sys.stdout.flush()
+        else:
+            Path(args.json).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
