@@ -610,6 +610,10 @@ def _check_map(state: Mapping[str, JSON], pointer: str, lang: Lang, machine: Lan
     _check_sub_machine(processor, processor_pointer, _PROCESSOR_FIELDS, machine, depth)
     if "ProcessorConfig" in processor:
         _check_processor_config(processor["ProcessorConfig"], _ptr(processor_pointer, "ProcessorConfig"))
+    if "Label" in state and not _LABEL.fullmatch(state["Label"]):
+        # [DOC] "Label": up to 40 characters, none of whitespace, < > { } [ ], ? *,
+        # " # % \ ^ | ~ ` $ & , ; : /, or control characters (wording not recorded).
+        raise _fail("Value is not a valid Map Run label", _ptr(pointer, "Label"))
     # Distributed-only fields are accepted in an INLINE Map too: no AWS rule found against it.
     if "ItemReader" in state:
         _check_item_reader(state["ItemReader"], _ptr(pointer, "ItemReader"), lang)
@@ -662,6 +666,7 @@ _WRITER_ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "Transformation": WRITER_TRANSFORMATIONS,
 }
 _S3_ARN: Final = "arn:aws:states:::s3:"
+_LABEL: Final = re.compile(r'[^\s<>{}\[\]?*"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,40}')
 _BAD_POINTER_ESCAPE: Final = re.compile(r"~(?![01])")
 
 

@@ -529,3 +529,21 @@ def test_asl_like_json_gives_none_or_definition_error(doc: Any, state: Any) -> N
             validate(value)
         except DefinitionError as error:
             assert error.code and isinstance(error.detail, str) and isinstance(error.pointer, str)
+
+
+@pytest.mark.parametrize(
+    ("label", "valid"),
+    [("orders-2024_batch", True), ("x" * 40, True), ("é", True), ("", False), ("x" * 41, False),
+     ("has space", False), ("a/b", False), ("a$b", False), ("tab\there", False), ("[x]", False)],
+)
+def test_map_label_follows_aws_rules(label: str, valid: bool) -> None:
+    """[DOC] a Map Run label: 1-40 characters, no whitespace, brackets, wildcards, listed specials
+    or control characters."""
+    state = {"Type": "Map", "Label": label, "End": True,
+             "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}}}
+    if valid:
+        validate_single_state(state)
+    else:
+        with pytest.raises(DefinitionError) as raised:
+            validate_single_state(state)
+        assert raised.value.pointer == "/States/StateName/Label"
