@@ -34,15 +34,18 @@ def test_batches_keep_every_item_in_order_within_the_limits(
     batcher = compile_item_batcher(declaration, pointer="/States/M/ItemBatcher", jsonata=jsonata)
     scope = _scope(current)
     max_items, max_bytes = batcher.limits(scope)
+    measured = data.draw(st.booleans())  # the caller may pass the items' sizes, or not
+    sizes = [utf8_size(dumps(item)) for item in items] if measured else None
     try:
-        batches = batcher.batch(items, scope)
+        batches, size = batcher.batch(items, scope, sizes)
     except StatesError as error:
         assert error.error == ErrorName.RUNTIME
         shell = {"BatchInput": batcher.batch_input.render(scope)} if batcher.batch_input else {}
         assert any(utf8_size(dumps({**shell, "Items": [item]})) > max_bytes for item in items)
         return
-    # Never loses or reorders items.
+    # Never loses or reorders items; reports the exact size of what it made.
     assert [item for batch in batches for item in batch["Items"]] == items
+    assert size == utf8_size(dumps(batches))
     assert all(batch["Items"] for batch in batches)
     for batch in batches:
         # Respects both limits, measured on the batch exactly as the child receives it.
@@ -59,7 +62,7 @@ def test_batches_keep_every_item_in_order_within_the_limits(
 @given(items=map_items(max_size=20), size=st.integers(min_value=1, max_value=6))
 def test_a_count_limit_alone_makes_full_batches_but_the_last(items: list[Any], size: int) -> None:
     batcher = compile_item_batcher({"MaxItemsPerBatch": size}, pointer="/States/M/ItemBatcher", jsonata=False)
-    batches = batcher.batch(items, _scope({}))
+    batches, _ = batcher.batch(items, _scope({}))
     assert [len(batch["Items"]) for batch in batches[:-1]] == [size] * (len(batches) - 1)
     assert len(batches) == -(-len(items) // size)
 

@@ -17,7 +17,7 @@ from interpreter.jsonpath import Path, PathMissing, set_at
 from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, utf8_size
 from interpreter.model import State
 from interpreter.scope import Scope
-from interpreter.templates import Template
+from interpreter.templates import UNBOUNDED_FANOUT, Template
 
 MAX_PAYLOAD_BYTES = 262_144
 """AWS quota: maximum input or output size for a task, state or execution (UTF-8 bytes)."""
@@ -93,19 +93,55 @@ class Trace:
         return value
 
 
-def within_quota(state: State, value: JSON) -> JSON:
-    """`value`, once AWS's payload quota is checked on it without encoding it.
+SMALL_FANOUT = 8
+"""Templates that can copy at most this many values are measured by encoding them: their text is
+bounded (documents of at most 256 KiB, intrinsic results within the intrinsic limits), and the C
+encoder is several times faster than walking the value."""
 
-    For values a template built (Parameters, ResultSelector, Arguments, Output, Assign): a
-    template can hold one object many times (``{"a.$": "$", "b.$": "$", ...}``), so its text can
-    be thousands of times what the request carried (`encoded_size` measures each object once).
-    AWS fails a state whose input after Parameters, result or output exceeds the quota with
+
+def within_quota(state: State, value: JSON, fanout: int = UNBOUNDED_FANOUT) -> JSON:
+    """`value`, once AWS's payload quota is checked on it.
+
+    For values a template built (Parameters, ResultSelector, Arguments, Output, Assign, a Map's
+    selected items): a template can hold one object many times (``{"a.$": "$", "b.$": "$",
+    ...}``), so its text can be thousands of times what the request carried. Such values are
+    measured without encoding them (`encoded_size` measures each object once); a value of a
+    template with a small `fanout` cannot be amplified so and is simply encoded. AWS fails a state
+    whose input after Parameters, result or output exceeds the quota with
     States.DataLimitExceeded. Everything else a state produces is made of pieces so checked, or
     of the request's own bounded members, and is checked on its text (`encode_output`).
     """
-    if encoded_size(value, MAX_PAYLOAD_BYTES, {}) > MAX_PAYLOAD_BYTES:
+    if fanout <= SMALL_FANOUT:
+        size = utf8_size(dumps(value))
+    else:
+        size = encoded_size(value, MAX_PAYLOAD_BYTES, {})
+    if size > MAX_PAYLOAD_BYTES:
         raise data_limit_exceeded(state.name)
     return value
+
+
+def sizes_within_quota(state: State, values: list[JSON], fanout: int) -> list[int]:
+    """Each value's UTF-8 JSON size, once the list of them is held to the payload quota.
+
+    The values were each built by one template of this `fanout` (a Map's ItemSelector per item):
+    measured one by one (see `within_quota`), stopping as soon as the list is over the quota, so
+    no more text than the quota and one value is ever built.
+    """
+    sizes: list[int] = []
+    total = 1 + len(values)  # the brackets and the commas between the values
+    memo: dict[int, tuple[int, JSON]] = {}
+    for value in values:
+        size = utf8_size(dumps(value)) if fanout <= SMALL_FANOUT else encoded_size(value, MAX_PAYLOAD_BYTES, memo)
+        total += size
+        if total > MAX_PAYLOAD_BYTES:
+            raise data_limit_exceeded(state.name)
+        sizes.append(size)
+    return sizes
+
+
+def render_within_quota(state: State, template: Template, scope: Scope) -> JSON:
+    """`template` rendered in `scope`, held to the payload quota (`within_quota`)."""
+    return within_quota(state, template.render(scope), template.fanout)
 
 
 def encode_output(state: State, output: JSON) -> str:
@@ -180,7 +216,7 @@ def assigned(state_name: str, scope: Scope, *assigns: Template | None) -> Mappin
 def jsonpath_tail(state: State, scope: Scope, trace: Trace, result: JSON, next_state: str | None) -> Done:
     """ResultSelector -> Assign -> ResultPath -> OutputPath, recording each step."""
     if state.result_selector is not None:
-        result = within_quota(state, state.result_selector.render(scope.with_current(result)))
+        result = render_within_quota(state, state.result_selector, scope.with_current(result))
     trace.record("afterResultSelector", result)
     variables = assigned(state.name, scope.with_current(result), state.assign)
     output = trace.record("afterResultPath", apply_result_path(state.result_path, scope.state_input, result))
@@ -196,7 +232,7 @@ def jsonata_tail(state: State, scope: Scope, default_output: JSON, next_state: s
     of the state's Assign.
     """
     output_template = state.output if output is None else output
-    value = default_output if output_template is None else within_quota(state, output_template.render(scope))
+    value = default_output if output_template is None else render_within_quota(state, output_template, scope)
     variables = assigned(state.name, scope, state.assign, rule_assign)
     return Done(value, next_state, variables)
 
@@ -209,7 +245,7 @@ def after_input_path(state: State, scope: Scope, trace: Trace) -> JSON:
 def after_parameters(state: State, scope: Scope, trace: Trace, value: JSON) -> JSON:
     """Parameters (JSONPath) applied to the input after InputPath, recorded."""
     if state.parameters is not None:
-        value = within_quota(state, state.parameters.render(scope.with_current(value)))
+        value = render_within_quota(state, state.parameters, scope.with_current(value))
     return trace.record("afterParameters", value)
 
 

@@ -154,27 +154,37 @@ class _PathArg:
 
 @dataclass(frozen=True, slots=True)
 class _Call:
+    """A call, with what its evaluation needs looked up once at compile time: the implementation,
+    each argument's (kind, check), and the literal template of a ``States.Format`` call."""
+
     name: str
     args: tuple[_Node, ...]
+    impl: Impl
+    checks: tuple[tuple[Kind, Callable[[JSON], bool]], ...]
+    format_parts: tuple[str, ...] | None = None
 
     def evaluate(self, scope: Scope, field: str | None) -> JSON:
-        impl, signature = _FUNCTIONS[self.name]
-        values = tuple(arg.evaluate(scope, field) for arg in self.args)
-        for position, value in enumerate(values):
-            kind = signature.kind_at(position)
-            if not _KIND_CHECKS[kind](value):
+        values = tuple([arg.evaluate(scope, field) for arg in self.args])
+        for position, (kind, check) in enumerate(self.checks):
+            if not check(values[position]):
                 raise _failure(
                     f"Invalid arguments in {self.name}: argument {position + 1} must be "
-                    f"{_article(kind)}, got {type_name(value)}"
+                    f"{_article(kind)}, got {type_name(values[position])}"
                 )
-        if self.name == "States.Format":
-            first = self.args[0]
-            if isinstance(first, _Literal) and first.format_parts is not None:
-                return _format(self.name, first.format_parts, values[1:], scope)
-        return impl(values, scope)
+        if self.format_parts is not None:
+            return _format(self.name, self.format_parts, values[1:], scope)
+        return self.impl(values, scope)
 
 
 _Node: TypeAlias = _Literal | _PathArg | _Call
+
+
+def _count_paths(node: _Node) -> int:
+    if isinstance(node, _PathArg):
+        return 1
+    if isinstance(node, _Call):
+        return sum(_count_paths(arg) for arg in node.args)
+    return 0
 
 
 def _article(kind: Kind) -> str:
@@ -189,6 +199,11 @@ class Intrinsic:
 
     text: str
     _root: _Call
+
+    @property
+    def path_arguments(self) -> int:
+        """How many path arguments the call (nested calls included) reads."""
+        return _count_paths(self._root)
 
     def evaluate(self, scope: Scope, field: str | None = None) -> JSON:
         """Run the call.
@@ -375,7 +390,15 @@ def _check_call(parser: _Parser, name: str, args: tuple[_Node, ...]) -> _Call:
         deep = args[2]
         if isinstance(deep, _Literal) and deep.value is not False:
             raise parser.error("States.JsonMerge supports only shallow merging (false)")
-    return _Call(name, args)
+    impl, _ = _FUNCTIONS[name]
+    kinds = [signature.kind_at(position) for position in range(len(args))]
+    first = args[0] if args else None
+    format_parts = (
+        first.format_parts
+        if name == "States.Format" and isinstance(first, _Literal) and first.format_parts is not None
+        else None
+    )
+    return _Call(name, args, impl, tuple((kind, _KIND_CHECKS[kind]) for kind in kinds), format_parts)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -327,6 +327,8 @@ class Path:
             PathMissing: a definite path matched nothing.
             StatesError: States.Runtime, the variable is not defined.
         """
+        if self._engine is None:
+            return self._walk(self._document(scope))
         return self.resolve_in(self._document(scope), scope.world.limits.jsonpath)
 
     def resolve_in(self, document: JSON, limits: JsonPathLimits | None = None) -> JSON:
@@ -367,7 +369,21 @@ class Path:
         return variables[name]
 
     def _walk(self, document: JSON) -> JSON:
-        """Follow a definite path, failing with Jayway's wording (recorded where noted)."""
+        """Follow a definite path; where it cannot be followed, `_walk_failing` says why."""
+        value = document
+        for step in self._steps:
+            if type(step) is str:
+                if type(value) is not dict or step not in value:
+                    return self._walk_failing(document)
+                value = value[step]
+            elif type(value) is list and -len(value) <= step < len(value):
+                value = value[step]  # Jayway counts a negative index from the end, as Python does
+            else:
+                return self._walk_failing(document)
+        return value
+
+    def _walk_failing(self, document: JSON) -> JSON:
+        """Follow a definite path step by step, failing with Jayway's wording (recorded where noted)."""
         steps = self._steps
         value = document
         last = len(steps) - 1

@@ -42,8 +42,8 @@ from interpreter.dataflow import (
     jsonata_tail,
     jsonpath_tail,
     mocked_result,
+    render_within_quota,
     select,
-    within_quota,
 )
 from interpreter.errors import ASLError, ErrorName, StatesError
 from interpreter.jsontypes import ABSENT, JSON, dumps
@@ -188,7 +188,7 @@ def _catch(state: State, catcher: Catcher, scope: Scope, error: StatesError) -> 
     value = error_output(error)
     inner = scope.with_error_output(value)
     if state.is_jsonata:
-        output = value if catcher.output is None else within_quota(state, catcher.output.render(inner))
+        output = value if catcher.output is None else render_within_quota(state, catcher.output, inner)
     else:
         output = apply_result_path(catcher.result_path, scope.state_input, value)
     return Done(output, catcher.next, assigned(state.name, inner, catcher.assign))
@@ -219,7 +219,7 @@ def _run_task(state: TaskState, scope: Scope, trace: Trace, work: Work) -> _Outc
     if mock is None:
         raise UnsupportedState("A Task state can only be tested with a mock on this offline server")
     if state.is_jsonata:
-        arguments = scope.state_input if state.arguments is None else within_quota(state, state.arguments.render(scope))
+        arguments = scope.state_input if state.arguments is None else render_within_quota(state, state.arguments, scope)
         trace.record("afterArguments", arguments)
         _prepare_call(state, scope)
         result = trace.record("result", mocked_result(mock))

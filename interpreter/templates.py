@@ -25,8 +25,21 @@ from interpreter.jsontypes import JSON
 from interpreter.scope import Scope
 
 
+UNBOUNDED_FANOUT = 1 << 30
+"""The fan-out of a template whose value can hold any number of copies of what it reads (JSONata)."""
+
+
 class Template(Protocol):
-    """A compiled template: renders to a fresh JSON value."""
+    """A compiled template: renders to a fresh JSON value.
+
+    `fanout` bounds how many values read from the state's documents (input, context, variables)
+    or made by an intrinsic the rendered value can hold: its text is at most that many times the
+    largest of them, plus the template's constants. The payload quota check uses it to encode
+    small fan-outs directly (`interpreter.dataflow.render_within_quota`).
+    """
+
+    @property
+    def fanout(self) -> int: ...
 
     def render(self, scope: Scope) -> JSON: ...
 
@@ -36,6 +49,7 @@ class Constant:
     """A value with nothing to evaluate."""
 
     value: JSON
+    fanout: int = 0
 
     def render(self, scope: Scope) -> JSON:
         return self.value
@@ -46,6 +60,7 @@ class ObjectTemplate:
     """An object whose members are templates."""
 
     members: tuple[tuple[str, Template], ...]
+    fanout: int = 0  # the members' total (set by _fold_object)
 
     def render(self, scope: Scope) -> JSON:
         return {key: member.render(scope) for key, member in self.members}
@@ -56,6 +71,7 @@ class ArrayTemplate:
     """An array whose elements are templates."""
 
     elements: tuple[Template, ...]
+    fanout: int = 0  # the elements' total (set by _fold_array)
 
     def render(self, scope: Scope) -> JSON:
         return [element.render(scope) for element in self.elements]
@@ -71,6 +87,7 @@ class PathTemplate:
 
     path: Path
     field: str
+    fanout: int = 1
 
     def render(self, scope: Scope) -> JSON:
         try:
@@ -85,6 +102,7 @@ class IntrinsicTemplate:
 
     call: Intrinsic
     field: str
+    fanout: int = 1  # its own result (bounded by the intrinsic limits) + each path argument it may copy
 
     def render(self, scope: Scope) -> JSON:
         return self.call.evaluate(scope, self.field)
@@ -96,6 +114,7 @@ class JsonataTemplate:
 
     expression: JsonataExpression
     field: str
+    fanout: int = UNBOUNDED_FANOUT  # an expression can repeat what it reads any number of times
 
     def render(self, scope: Scope) -> JSON:
         return evaluate_field(self.expression, scope, self.field)
@@ -105,7 +124,8 @@ def compile_reference(text: str, *, field: str, pointer: str) -> Template:
     """Compile the value of a ``.$`` key: a path or an intrinsic function call."""
     try:
         if is_intrinsic(text):
-            return IntrinsicTemplate(compile_intrinsic(text), field)
+            call = compile_intrinsic(text)
+            return IntrinsicTemplate(call, field, 1 + call.path_arguments)
         if text.startswith("$"):
             return PathTemplate(compile_path(text), field)
     except ExpressionError as error:
@@ -185,10 +205,10 @@ def compile_jsonata_template(value: JSON, *, field: str, pointer: str) -> Templa
 def _fold_object(members: list[tuple[str, Template]]) -> Template:
     if all(isinstance(member, Constant) for _, member in members):
         return Constant({key: member.value for key, member in members})  # type: ignore[attr-defined]
-    return ObjectTemplate(tuple(members))
+    return ObjectTemplate(tuple(members), min(UNBOUNDED_FANOUT, sum(member.fanout for _, member in members)))
 
 
 def _fold_array(elements: list[Template]) -> Template:
     if all(isinstance(element, Constant) for element in elements):
         return Constant([element.value for element in elements])  # type: ignore[attr-defined]
-    return ArrayTemplate(tuple(elements))
+    return ArrayTemplate(tuple(elements), min(UNBOUNDED_FANOUT, sum(element.fanout for element in elements)))
