@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from interpreter.errors import ErrorName, StatesError
-from interpreter.jsontypes import JSON, encoded_size
+from interpreter.jsontypes import JSON, dumps, encoded_size, utf8_size
 from interpreter.numeric_fields import NumberField, compile_number_field
 from interpreter.scope import Scope
 from interpreter.templates import Template, compile_jsonata_template, compile_payload
@@ -58,7 +58,7 @@ class ItemBatcher:
         size = MAX_BATCH_BYTES if self.max_bytes is None else int(self.max_bytes.evaluate(scope))
         return items, size
 
-    def batch(self, items: list[JSON], scope: Scope) -> list[JSON]:
+    def batch(self, items: list[JSON], scope: Scope, sizes: list[int] | None = None) -> tuple[list[JSON], int]:
         """Group `items`, in order, into AWS's batch objects.
 
         Greedy: each batch takes items until the next one would break a limit. The byte limit
@@ -67,12 +67,14 @@ class ItemBatcher:
         not say what is counted; counting all of it keeps every child input within the limit].
 
         Arguments:
-            items: the Map's items (after the ItemReader / ItemsPath and ItemSelector).
+            items: the Map's items (after the ItemReader / ItemsPath and ItemSelector), already
+                held to the payload quota by the caller, so their text is bounded.
             scope: the Map's effective input, for BatchInput and the ``*Path`` limits.
+            sizes: each item's UTF-8 JSON size when the caller measured them already.
 
         Returns:
-            ``[{"BatchInput": ..., "Items": [...]}, ...]`` (``BatchInput`` only when declared);
-            no batch for no items.
+            ``[{"BatchInput": ..., "Items": [...]}, ...]`` (``BatchInput`` only when declared;
+            no batch for no items), and the UTF-8 size of that list's JSON text.
 
         Raises:
             StatesError: the limits or BatchInput failed to evaluate (see `limits`), or an item
@@ -83,15 +85,22 @@ class ItemBatcher:
         max_items, max_bytes = self.limits(scope)
         shell: dict[str, JSON] = {} if self.batch_input is None else {"BatchInput": self.batch_input.render(scope)}
         if not items:
-            return []
-        memo: dict[int, tuple[int, JSON]] = {}
+            return [], 2
         # {"BatchInput":...,"Items":[]}: every item then adds its size, and a comma after the first.
-        empty_size = encoded_size({**shell, "Items": []}, max_bytes, memo)
-        batches: list[JSON] = []
+        empty_size = encoded_size({**shell, "Items": []}, max_bytes, {})
+        if sizes is None:
+            whole = utf8_size(dumps(items))
+            if empty_size + whole - 2 <= max_bytes:
+                # Even all the items in one batch fit the byte limit: only the count cuts.
+                step = max_items or len(items)
+                batches: list[JSON] = [{**shell, "Items": items[start:start + step]}
+                                       for start in range(0, len(items), step)]
+                return batches, len(batches) * empty_size + whole
+            sizes = [utf8_size(dumps(item)) for item in items]
+        batches = []
         current: list[JSON] = []
         size = empty_size
-        for index, item in enumerate(items):
-            item_size = encoded_size(item, max_bytes, memo)
+        for index, (item, item_size) in enumerate(zip(items, sizes)):
             full = max_items is not None and len(current) >= max_items
             if current and (full or size + 1 + item_size > max_bytes):
                 batches.append({**shell, "Items": current})
@@ -101,7 +110,8 @@ class ItemBatcher:
             size += item_size + (1 if current else 0)
             current.append(item)
         batches.append({**shell, "Items": current})
-        return batches
+        # The list's text: brackets, commas, each batch's shell, every item and the commas between them.
+        return batches, 1 + len(batches) * empty_size + sum(sizes) + len(items)
 
 
 def _oversized_cause(index: int, size: int, limit: int) -> str:

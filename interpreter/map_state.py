@@ -27,15 +27,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from interpreter.dataflow import (
+    MAX_PAYLOAD_BYTES,
     Done,
     Trace,
     UnsupportedState,
     Work,
     jsonata_tail,
     jsonpath_tail,
+    data_limit_exceeded,
     mocked_result,
+    render_within_quota,
     select,
-    within_quota,
+    sizes_within_quota,
 )
 from interpreter.errors import ASLError, ErrorName, StatesError
 from interpreter.jsonpath import PathMissing
@@ -126,7 +129,9 @@ def _items(state: MapState, scope: Scope, trace: Trace, work: Work) -> list[JSON
             trace.record("afterItemsPointer", items)
         return items
     if state.is_jsonata:
-        items = scope.state_input if state.items is None else state.items.render(scope)
+        # Items an expression builds are a payload like any other (held to the quota): after
+        # this, every item list is bounded, which the batcher relies on.
+        items = scope.state_input if state.items is None else render_within_quota(state, state.items, scope)
         if not isinstance(items, list):
             # wording not recorded [INFER], in the family of the JSONata field errors.
             raise StatesError(
@@ -166,17 +171,21 @@ def _tolerance(state: MapState, scope: Scope, trace: Trace) -> Tolerance:
 def _iteration_inputs(state: MapState, scope: Scope, trace: Trace, items: list[JSON]) -> list[JSON]:
     """Each iteration's input: the items after ItemSelector, then grouped by ItemBatcher.
 
-    Each value is held to the payload quota, as AWS holds each inspection member (256 KiB).
+    Each list is held to the payload quota, as AWS holds each inspection member (256 KiB).
     """
     selected = items
+    sizes: list[int] | None = None
     if state.item_selector is not None:
         selector = state.item_selector
         selected = [selector.render(_item_scope(scope, index, item)) for index, item in enumerate(items)]
-        trace.record("afterItemSelector", within_quota(state, selected))
+        sizes = sizes_within_quota(state, selected, selector.fanout)
+        trace.record("afterItemSelector", selected)
     if state.item_batcher is None:
         return selected
-    batches = state.item_batcher.batch(selected, scope)
-    return trace.record("afterItemBatcher", within_quota(state, batches))
+    batches, size = state.item_batcher.batch(selected, scope, sizes)
+    if size > MAX_PAYLOAD_BYTES:
+        raise data_limit_exceeded(state.name)
+    return trace.record("afterItemBatcher", batches)
 
 
 def _item_scope(scope: Scope, index: int, item: JSON) -> Scope:
@@ -199,11 +208,11 @@ def run_parallel(state: ParallelState, scope: Scope, trace: Trace, work: Work) -
         raise UnsupportedState("A Parallel state can only be tested with a mock")  # V5 comes first
     if state.is_jsonata:
         if state.arguments is not None:
-            within_quota(state, state.arguments.render(scope))
+            render_within_quota(state, state.arguments, scope)
         result = mocked_result(mock)
         return jsonata_tail(state, scope.with_result(result), result, state.next)
     effective = select(state.input_path, scope.state_input, scope)
     if state.parameters is not None:
-        within_quota(state, state.parameters.render(scope.with_current(effective)))
+        render_within_quota(state, state.parameters, scope.with_current(effective))
     result = mocked_result(mock)
     return jsonpath_tail(state, scope, trace, result, state.next)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from interpreter.errors import DefinitionError, ErrorName, StatesError
+from interpreter.jsontypes import dumps, utf8_size
 from interpreter.item_batcher import MAX_BATCH_BYTES, compile_item_batcher
 from interpreter.result_writer import compile_result_writer
 from interpreter.scope import Scope
@@ -21,7 +22,9 @@ def _scope(current: Any = None) -> Scope:
 
 
 def _batch(declaration: dict[str, Any], items: list[Any], *, jsonata: bool = False, scope: Scope | None = None) -> list[Any]:
-    return compile_item_batcher(declaration, pointer=POINTER, jsonata=jsonata).batch(items, scope or _scope())
+    batches, size = compile_item_batcher(declaration, pointer=POINTER, jsonata=jsonata).batch(items, scope or _scope())
+    assert size == utf8_size(dumps(batches))
+    return batches
 
 
 def _size(value: Any) -> int:
