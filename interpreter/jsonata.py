@@ -36,6 +36,7 @@ from jsonata.jexception import JException
 from interpreter.errors import ErrorName, ExpressionError, StatesError
 from interpreter.jsonata_base import DEFAULT_LIMITS, FunctionError
 from interpreter.jsonata_bounds import GUARD_BINDING, RESERVED_NAMES, BoundedJsonata, Guard
+from interpreter.jsonata_fast import BAIL, FastProgram, compile_fast
 from interpreter.jsonata_functions import FUNCTION_FACTORIES
 from interpreter.jsonata_regex import compile_regex
 from interpreter.jsonata_values import js_stringify, to_json, to_jsonata
@@ -126,6 +127,8 @@ class JsonataExpression:
     source: str
     names: frozenset[str]
     _compiled: Jsonata = field(repr=False, compare=False)
+    # The fast form (`interpreter.jsonata_fast`) when the expression is in its subset.
+    _fast: FastProgram | None = field(default=None, repr=False, compare=False)
 
     def evaluate(self, scope: Scope, limits: JsonataLimits | None = None) -> JSON:
         """The expression's value as plain JSON, or ABSENT when it is undefined.
@@ -166,7 +169,7 @@ def compile_jsonata(text: str) -> JsonataExpression:
         raise ExpressionError("The JSONata expression could not be parsed")
     # Null and undefined must stay distinct on the way out (see `interpreter.jsonata_values.to_json`).
     compiled.set_output_convert_nulls(False)
-    return JsonataExpression(text, source, frozenset(_VARIABLE_NAME.findall(source)), compiled)
+    return JsonataExpression(text, source, frozenset(_VARIABLE_NAME.findall(source)), compiled, compile_fast(compiled.ast))
 
 
 def evaluate_field(expr: JsonataExpression, scope: Scope, field: str, limits: JsonataLimits | None = None) -> JSON:
@@ -207,6 +210,12 @@ def _run(expr: JsonataExpression, scope: Scope, limits: JsonataLimits) -> JSON:
         if reserved:
             name = min(reserved)
             raise FunctionError(f"The variable name ${name} is reserved by this implementation")
+        if expr._fast is not None:
+            # Most expressions: answered without the library; anything unusual, including
+            # every error, is evaluated again by the library below (`interpreter.jsonata_fast`).
+            value = expr._fast.run(scope, limits)
+            if value is not BAIL:
+                return value
         guard = Guard(limits)
         bindings = _bindings(expr.names, scope, limits)
         bindings["__evaluate_entry"] = guard.enter
