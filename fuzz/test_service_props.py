@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 from hypothesis import given, note
 
+from fuzz.conftest import counted
 from fuzz.strategies import request_bodies
 from teststate import create_app
 
@@ -24,7 +25,7 @@ KNOWN_ERROR_TYPES = {
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[FlaskClient]:
-    yield create_app().test_client()
+    yield counted(create_app()).test_client()
 
 
 @given(body=request_bodies())

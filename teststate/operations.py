@@ -51,7 +51,7 @@ from interpreter import (
     validate_context,
 )
 from interpreter.model import MapState, ParallelState, TaskState
-from teststate.budget import run_state_within_budget
+from teststate.budget import configured_budget_seconds, run_within
 from teststate.errors import (
     ApiError,
     InvalidArn,
@@ -121,13 +121,17 @@ INSPECTING_LEVELS: Final = frozenset({"DEBUG", "TRACE"})
 # --------------------------------------------------------------------------------------------
 # The operation
 # --------------------------------------------------------------------------------------------
-def test_state(req: TestStateRequest, *, region: str, world: World | None = None) -> dict[str, Any]:
+def test_state(
+    req: TestStateRequest, *, region: str, world: World | None = None, budget_seconds: float | None = None
+) -> dict[str, Any]:
     """Answer one TestState request.
 
     Arguments:
         req: the validated request (schemas.py).
         region: the region for generated ARNs (from the SigV4 credential scope).
         world: clock and random source; a fresh one per call by default.
+        budget_seconds: wall clock for the state (teststate/budget.py); by default the app's
+            setting inside an app context, else the environment's.
 
     Returns:
         The ``TestStateOutput`` members, ready to be sent as JSON.
@@ -148,7 +152,8 @@ def test_state(req: TestStateRequest, *, region: str, world: World | None = None
     _check_task_can_run(req, loaded)
     try:
         # The service's wall-clock budget (teststate/budget.py): States.Timeout when it runs out.
-        result = run_state_within_budget(
+        result = run_within(
+            budget_seconds if budget_seconds is not None else configured_budget_seconds(),
             run_state,
             loaded,
             input=state_input,

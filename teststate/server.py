@@ -162,9 +162,12 @@ class TestStateServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
+        from teststate.mock_validation import preload_service_models
         from teststate.wsgi import app
 
         _install_single_write_response()
+        # With preload_app this runs once, in the master: the workers inherit the loaded models.
+        preload_service_models()
         return app
 
 
