@@ -225,8 +225,35 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers of both servers (default TESTSTATE_WORKERS or 2)")
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
+    parser.add_argument("--memory", type=int, default=None, metavar="N",
+                        help="instead of the figures: N distinct definitions against the real server "
+                             "(no recycling), worker RSS every N/20 requests (bench.memory)")
     parser.add_argument("--json", default=None, metavar="FILE", help="write the figures as JSON to FILE (- = stdout)")
     return parser
+
+
+def _memory_main(requests: int, workers: int) -> int:
+    """``--memory N``: the memory run (bench.memory) against a server of our own."""
+    from bench.memory import run_memory
+
+    port = free_loopback_port()
+    argv = [sys.executable, "-m", "teststate.cli", "serve", "--host", HOST, "--port", str(port),
+            "--workers", str(workers)]
+    saved = os.environ.get("TESTSTATE_MAX_REQUESTS")
+    os.environ["TESTSTATE_MAX_REQUESTS"] = "0"  # no recycling: it would hide any growth
+    try:
+        with _server("server", argv, port, workers) as real:
+            run = run_memory(port, lambda: worker_pids(real.pid), requests=requests, every=max(1, requests // 20))
+    except ServerDidNotStart as err:
+        print(f"bench: {err}", file=sys.stderr)
+        return 2
+    finally:
+        if saved is None:
+            os.environ.pop("TESTSTATE_MAX_REQUESTS", None)
+        else:
+            os.environ["TESTSTATE_MAX_REQUESTS"] = saved
+    print(run.report(), flush=True)
+    return 0 if run.errors == 0 else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env(os.environ)
     workers = args.workers if args.workers is not None else settings.workers
+    if args.memory is not None:
+        return _memory_main(args.memory, workers)
     duration = args.duration if args.duration is not None else (0.15 if args.quick else 2.0)
     warmup = args.warmup if args.warmup is not None else (0.05 if args.quick else 0.3)
     samples = args.samples if args.samples is not None else (3 if args.quick else 40)
