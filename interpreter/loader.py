@@ -53,6 +53,7 @@ class Machine:
     states: Mapping[str, State]
     single_state: bool
     in_map_iteration: frozenset[str] = frozenset()
+    reads_context: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,9 @@ class LoadedState:
     state_name: str
     in_map_iteration: bool = False
     """The state sits inside a Map's ItemProcessor/Iterator: its context has ``Map.Item``."""
+    reads_context: bool = True
+    """Some string of the definition mentions ``$$`` or ``$states``: without either, no
+    expression can read the context object, and a caller may skip generating it."""
 
     @property
     def state_type(self) -> str:
@@ -93,7 +97,8 @@ def load_definition(text: str, state_name: str | None) -> LoadedState:
     state = machine.states.get(name)
     if state is None:
         raise StateNotFound("State not found in definition")
-    return LoadedState(state=state, state_name=name, in_map_iteration=name in machine.in_map_iteration)
+    return LoadedState(state=state, state_name=name, in_map_iteration=name in machine.in_map_iteration,
+                       reads_context=machine.reads_context)
 
 
 @functools.lru_cache(maxsize=DEFINITION_CACHE_SIZE)
@@ -116,7 +121,8 @@ def load_machine(text: str, *, single_state: bool) -> Machine:
     compiled: dict[str, State] = {}
     in_map: set[str] = set()
     _compile_scope(states, "/States", machine_language, compiled, in_map, inside_map=False)
-    return Machine(states=compiled, single_state=single_state, in_map_iteration=frozenset(in_map))
+    return Machine(states=compiled, single_state=single_state, in_map_iteration=frozenset(in_map),
+                   reads_context=_mentions_context(document))
 
 
 def _compile_scope(
@@ -135,6 +141,18 @@ def _compile_scope(
         for sub_pointer, sub_states in _sub_machines(declaration, state_pointer):
             _compile_scope(sub_states, sub_pointer, language, out, in_map,
                            inside_map=inside_map or state.type == "Map")
+
+
+def _mentions_context(value: JSON) -> bool:
+    """Whether any string in the (decoded) definition contains ``$$`` (JSONPath's context root)
+    or ``$states`` (JSONata's, through ``$states.context``): the only ways to read the context."""
+    if isinstance(value, str):
+        return "$$" in value or "$states" in value
+    if isinstance(value, dict):
+        return any(_mentions_context(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions_context(item) for item in value)
+    return False
 
 
 def _sub_machines(declaration: Mapping[str, JSON], pointer: str) -> list[tuple[str, Mapping[str, JSON]]]:

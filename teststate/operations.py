@@ -343,8 +343,13 @@ def decode_variables(text: str | None) -> Mapping[str, JSON]:
 def _build_context(
     req: TestStateRequest, loaded: LoadedState, state_input: JSON, *, region: str, account: str, world: World
 ) -> JSON:
-    """The caller's context (validated, V16), which replaces the generated one entirely."""
+    """The caller's context (validated, V16), which replaces the generated one entirely.
+
+    The generated one (two UUIDs, timestamps) is only made when the definition can read it.
+    """
     if req.context is None:
+        if not loaded.reads_context:
+            return {}
         return default_context(
             loaded=loaded, input=state_input, role_arn=req.role_arn, region=region,
             account=account, world=world, retry_count=state_configuration(req).retrier_retry_count,

@@ -436,3 +436,21 @@ def test_jsonata_fields_of_an_inheriting_state_are_compiled_as_jsonata() -> None
     assert state.output is not None
     rendered = state.output.render(Scope(current={"x": 4}, context={}, variables={}, state_input={"x": 4}))
     assert rendered == {"v": 4, "w": "$.x"}
+
+
+@pytest.mark.parametrize(
+    ("state", "reads"),
+    [
+        ({"Type": "Pass", "Parameters": {"a.$": "$.x"}, "End": True}, False),
+        ({"Type": "Pass", "Parameters": {"a.$": "$$.Execution.Id"}, "End": True}, True),
+        ({"Type": "Pass", "Parameters": {"a.$": "States.Format('{}', $$.State.Name)"}, "End": True}, True),
+        ({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input %}", "End": True}, True),
+        ({"Type": "Map", "ItemSelector": {"i.$": "$$.Map.Item.Index"}, "End": True,
+          "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}, True),
+    ],
+)
+def test_whether_a_definition_can_read_the_context(state: dict[str, Any], reads: bool) -> None:
+    assert load_definition(json.dumps(state), None).reads_context is reads
+    # The decoded strings count, not the text: "\u0024\u0024" is "$$".
+    escaped = json.dumps(state).replace("$$", "\\u0024\\u0024")
+    assert load_definition(escaped, None).reads_context is reads
