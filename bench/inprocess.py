@@ -17,6 +17,8 @@ milliseconds; the median and p90 of the per-call times of the samples are report
 
 from __future__ import annotations
 
+import os
+
 import statistics
 import sys
 import time
@@ -140,11 +142,15 @@ def _operation_call(scenario: Scenario, limits: Any) -> Callable[[], Any]:
     from teststate.errors import ApiError
     from teststate.operations import test_state
     from teststate.schemas import load_test_state_request
+    from teststate.settings import Settings
 
     body: Mapping[str, Any] = scenario.request
+    # As a worker runs it: the budget is read from the settings once, not per call.
+    budget = Settings.from_env(os.environ).request_budget_seconds
 
     def call() -> Any:
-        return test_state(load_test_state_request(body), region="us-east-1", world=World(limits=limits))
+        return test_state(load_test_state_request(body), region="us-east-1", world=World(limits=limits),
+                          budget_seconds=budget)
 
     try:
         status = call().get("status")
@@ -157,7 +163,6 @@ def _operation_call(scenario: Scenario, limits: Any) -> Callable[[], Any]:
 
 def run_inprocess(scenarios: tuple[Scenario, ...], *, samples: int) -> list[InProcessRow]:
     """Time the core and the operation of every scenario (definitions loaded before timing)."""
-    import os
 
     from teststate import create_app
     from teststate.settings import Settings
