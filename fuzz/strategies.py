@@ -1138,3 +1138,26 @@ def threshold_cases(draw: st.DrawFn) -> tuple[int | None, float | None, int, int
     count = draw(st.none() | st.integers(0, 45))
     percentage = draw(st.none() | st.integers(0, 100).map(float) | st.floats(0, 100, allow_nan=False))
     return count, percentage, failures, iterations
+
+
+# Fields of a flat JSONPath ItemSelector: what it may read per item, from the input, or nothing.
+_SELECTOR_FIELDS = (
+    "$$.Map.Item.Value", "$$.Map.Item.Index", "$$.Map.Item.Value.a", "$$.Map.Item.Value[0]",
+    "$$.Map.Item.Value.a.b", "$$.Map.Item", "$$", "$$.Execution.Id", "$.shared", "$.missing", "$var",
+    "$$.Map.Item.Value.*", "States.Format('{}', $$.Map.Item.Index)",
+)
+
+
+@st.composite
+def flat_item_selectors(draw: st.DrawFn) -> dict[str, Any]:
+    """A JSONPath ItemSelector object: paths (some item-dependent, some not, some that miss),
+    intrinsics and constants, sometimes a nested object."""
+    selector: dict[str, Any] = {}
+    for index in range(draw(st.integers(0, 5))):
+        if draw(st.integers(0, 4)) == 0:
+            selector[f"c{index}"] = draw(scalars)
+        else:
+            selector[f"f{index}.$"] = draw(st.sampled_from(_SELECTOR_FIELDS))
+    if draw(st.integers(0, 6)) == 0:
+        selector["nested"] = {"v.$": "$$.Map.Item.Value"}
+    return selector

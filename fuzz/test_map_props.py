@@ -1,4 +1,5 @@
-"""Properties of Map: the tolerated-failure decision and ItemSelector over any items (issue 4).
+"""Properties of Map: the tolerated-failure decision, ItemSelector over any items (issue 4), and
+the fast ItemSelector (issue 6) against the general evaluation.
 
 Batching has its own properties (fuzz/test_batching_props.py).
 """
@@ -13,8 +14,12 @@ from typing import Any
 
 from hypothesis import given, note
 
-from fuzz.strategies import json_values, map_items, threshold_cases
-from interpreter import Mock, StateConfiguration, Status, World, load_definition, run_state
+from fuzz.strategies import flat_item_selectors, json_values, map_items, threshold_cases
+from interpreter import Mock, StateConfiguration, StatesError, Status, World, load_definition, run_state
+from interpreter.item_selector import compile_fast_selector
+from interpreter.jsontypes import json_size
+from interpreter.scope import Scope
+from interpreter.templates import compile_payload
 
 _NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 _PROCESSOR = {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}
@@ -67,3 +72,30 @@ def test_without_selector_or_batcher_the_items_are_the_iterations(items: list[An
     result = _run(definition, {"items": items, "extra": extra}, failures=len(items))
     assert result.inspection["afterItemsPath"] == items
     assert result.status is Status.SUCCEEDED  # failures == iterations is allowed (V13), no tolerance declared
+
+
+@given(selector=flat_item_selectors(), items=map_items(max_size=6), shared=json_values(max_leaves=3))
+def test_the_fast_item_selector_answers_as_the_general_one(selector: dict[str, Any], items: list[Any],
+                                                           shared: Any) -> None:
+    """`interpreter.item_selector` either declines or gives exactly what evaluating the template
+    per item, with Map.Item in each item's context, gives."""
+    template = compile_payload(selector, pointer="/States/M/ItemSelector")
+    fast = compile_fast_selector(template)
+    if fast is None:
+        return
+    context = {"Execution": {"Id": "x"}}
+    scope = Scope(current={"shared": shared}, context=context, variables={"var": [1]},
+                  state_input={"shared": shared})
+    try:
+        general: Any = [
+            template.render(scope.with_context({**context, "Map": {"Item": {"Index": index, "Value": item}}}))
+            for index, item in enumerate(items)
+        ]
+    except StatesError as error:
+        general = error
+    selection = fast.select(items, scope)
+    if isinstance(general, StatesError):
+        assert selection is None  # the general evaluation then reports the error
+    elif selection is not None:
+        assert selection.values == general
+        assert json_size(selection.values) <= selection.size_bound(json_size(items))

@@ -14,7 +14,7 @@ from typing import Any
 
 from interpreter.errors import ASLError, ErrorName, StatesError
 from interpreter.jsonpath import Path, PathMissing, set_at
-from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, utf8_size
+from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, json_size, utf8_size
 from interpreter.model import State
 from interpreter.scope import Scope
 from interpreter.templates import UNBOUNDED_FANOUT, Template
@@ -112,7 +112,7 @@ def within_quota(state: State, value: JSON, fanout: int = UNBOUNDED_FANOUT) -> J
     of the request's own bounded members, and is checked on its text (`encode_output`).
     """
     if fanout <= SMALL_FANOUT:
-        size = utf8_size(dumps(value))
+        size = json_size(value)
     else:
         size = encoded_size(value, MAX_PAYLOAD_BYTES, {})
     if size > MAX_PAYLOAD_BYTES:
@@ -131,7 +131,7 @@ def sizes_within_quota(state: State, values: list[JSON], fanout: int) -> list[in
     total = 1 + len(values)  # the brackets and the commas between the values
     memo: dict[int, tuple[int, JSON]] = {}
     for value in values:
-        size = utf8_size(dumps(value)) if fanout <= SMALL_FANOUT else encoded_size(value, MAX_PAYLOAD_BYTES, memo)
+        size = json_size(value) if fanout <= SMALL_FANOUT else encoded_size(value, MAX_PAYLOAD_BYTES, memo)
         total += size
         if total > MAX_PAYLOAD_BYTES:
             raise data_limit_exceeded(state.name)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from interpreter.errors import ErrorName, StatesError
-from interpreter.jsontypes import JSON, dumps, encoded_size, utf8_size
+from interpreter.jsontypes import JSON, encoded_size, json_size
 from interpreter.numeric_fields import NumberField, compile_number_field
 from interpreter.scope import Scope
 from interpreter.templates import Template, compile_jsonata_template, compile_payload
@@ -89,14 +89,14 @@ class ItemBatcher:
         # {"BatchInput":...,"Items":[]}: every item then adds its size, and a comma after the first.
         empty_size = encoded_size({**shell, "Items": []}, max_bytes, {})
         if sizes is None:
-            whole = utf8_size(dumps(items))
+            whole = json_size(items)
             if empty_size + whole - 2 <= max_bytes:
                 # Even all the items in one batch fit the byte limit: only the count cuts.
                 step = max_items or len(items)
                 batches: list[JSON] = [{**shell, "Items": items[start:start + step]}
                                        for start in range(0, len(items), step)]
                 return batches, len(batches) * empty_size + whole
-            sizes = [utf8_size(dumps(item)) for item in items]
+            sizes = [json_size(item) for item in items]
         batches = []
         current: list[JSON] = []
         size = empty_size

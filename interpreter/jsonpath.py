@@ -318,6 +318,11 @@ class Path:
     # True when the engine tree holds a descent or a regex filter, which run under a budget.
     _costly: bool = field(default=False, repr=False, compare=False)
 
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """A definite path's steps below its root: names and indexes (empty for the root)."""
+        return self._steps
+
     def resolve(self, scope: Scope) -> JSON:
         """Evaluate against the scope.
 

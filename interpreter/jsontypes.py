@@ -218,6 +218,12 @@ def dumps(value: JSON) -> str:
     return data.decode("utf-8") if data is not None else _ENCODER.encode(value)
 
 
+def json_size(value: JSON) -> int:
+    """``utf8_size(dumps(value))``, without decoding the fast encoder's bytes into a str first."""
+    data = _fast_dumps(value)
+    return len(data) if data is not None else utf8_size(_ENCODER.encode(value))
+
+
 def dumps_utf8(value: JSON) -> bytes:
     """``dumps(value)`` as UTF-8 bytes (an answer's body). A lone surrogate, which JSON escapes can
     carry but UTF-8 cannot, makes every non-ASCII character escaped instead: the same JSON."""

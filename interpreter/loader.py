@@ -18,6 +18,7 @@ from interpreter.choice import compile_choice_rule
 from interpreter.errors import DefinitionError, ExpressionError, StateNotFound
 from interpreter.item_batcher import compile_item_batcher
 from interpreter.item_reader import compile_item_reader
+from interpreter.item_selector import compile_fast_selector
 from interpreter.jsonpath import compile_path, compile_reference_path
 from interpreter.jsontypes import ABSENT, JSON, is_integer, loads
 from interpreter.model import (
@@ -340,11 +341,13 @@ def _map(fields: _Fields, common: dict[str, Any]) -> State:
     reader = fields.get("ItemReader")
     batcher = fields.get("ItemBatcher")
     writer = fields.get("ResultWriter")
+    selector = _selector(fields, selector_field)
     return MapState(
         **common,
         items_path=_optional_path(fields, "ItemsPath"),
         items=_optional_jsonata(fields, "Items"),
-        item_selector=_selector(fields, selector_field),
+        item_selector=selector,
+        fast_selector=None if selector is None or jsonata else compile_fast_selector(selector),
         item_reader=None if reader is ABSENT
         else compile_item_reader(reader, pointer=fields.at("ItemReader"), jsonata=jsonata),
         item_batcher=None if batcher is ABSENT

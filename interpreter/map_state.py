@@ -42,12 +42,15 @@ from interpreter.dataflow import (
 )
 from interpreter.errors import ASLError, ErrorName, StatesError
 from interpreter.jsonpath import PathMissing
-from interpreter.jsontypes import ABSENT, JSON, dumps
+from interpreter.jsontypes import ABSENT, JSON, dumps, json_size
 from interpreter.model import MapState, ParallelState
 from interpreter.scope import Scope
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 """AWS's cause for States.ExceedToleratedFailureThreshold (recorded)."""
+
+FAST_TEXT_BOUND = 8 * 1024 * 1024
+"""Selected items whose JSON text cannot exceed this are measured by encoding them at once."""
 
 MSG_FAILURE_COUNT_OVER_ITERATIONS = (
     "Map iteration failure count must be less than or equal to the number of Map iterations"
@@ -177,8 +180,18 @@ def _iteration_inputs(state: MapState, scope: Scope, trace: Trace, items: list[J
     sizes: list[int] | None = None
     if state.item_selector is not None:
         selector = state.item_selector
-        selected = [selector.render(_item_scope(scope, index, item)) for index, item in enumerate(items)]
-        sizes = sizes_within_quota(state, selected, selector.fanout)
+        fast = state.fast_selector.select(items, scope) if state.fast_selector is not None else None
+        if fast is not None and fast.size_bound(json_size(items)) <= FAST_TEXT_BOUND:
+            # Small by construction: measured in one piece, each item's size left to the batcher.
+            selected = fast.values
+            if json_size(selected) > MAX_PAYLOAD_BYTES:
+                raise data_limit_exceeded(state.name)
+        else:
+            selected = (
+                fast.values if fast is not None
+                else [selector.render(_item_scope(scope, index, item)) for index, item in enumerate(items)]
+            )
+            sizes = sizes_within_quota(state, selected, selector.fanout)
         trace.record("afterItemSelector", selected)
     if state.item_batcher is None:
         return selected

@@ -20,6 +20,7 @@ from interpreter.templates import Template
 if TYPE_CHECKING:  # annotations only: those modules compile their objects, the model just holds them
     from interpreter.item_batcher import ItemBatcher
     from interpreter.item_reader import ItemReader
+    from interpreter.item_selector import FastSelector
     from interpreter.numeric_fields import NumberField
     from interpreter.result_writer import ResultWriter
 
@@ -160,6 +161,7 @@ class MapState(State):
         items_path: JSONPath ``ItemsPath`` (ABSENT: "$").
         items: JSONata ``Items`` (None: ``$states.input``).
         item_selector: ``ItemSelector``, or the legacy ``Parameters`` of an ``Iterator`` Map.
+        fast_selector: its per-item shortcut, when it has one (`interpreter.item_selector`).
         item_reader / item_batcher: the Distributed Map's reader and batcher (None when absent).
         result_writer: the compiled ``ResultWriter`` (its mocked result is then an object).
         max_concurrency / tolerated_failure_count / tolerated_failure_percentage: literal,
@@ -170,6 +172,7 @@ class MapState(State):
     items_path: Path | Any = ABSENT
     items: Template | None = None
     item_selector: Template | None = None
+    fast_selector: FastSelector | None = None
     item_reader: ItemReader | None = None
     item_batcher: ItemBatcher | None = None
     result_writer: ResultWriter | None = None
