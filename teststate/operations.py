@@ -445,8 +445,14 @@ if set(INSPECTION_ENCODERS) != _MODEL_INSPECTION_MEMBERS:  # checked at import, 
     raise RuntimeError("every InspectionData member needs exactly one encoder")
 
 
-def encode_inspection(inspection: Mapping[str, JSON]) -> dict[str, Any]:
-    """``inspectionData`` on the wire; keys the model does not know are not sent."""
+def encode_inspection(inspection: Mapping[str, JSON], texts: dict[int, str] | None = None) -> dict[str, Any]:
+    """``inspectionData`` on the wire; keys the model does not know are not sent.
+
+    `texts` holds JSON texts already made for container values, by identity: many members are the
+    very same value (``input`` and ``afterInputPath`` without an InputPath, ``afterResultPath`` and
+    the output without an OutputPath), and each is encoded once.
+    """
+    texts = {} if texts is None else texts
     encoded: dict[str, Any] = {}
     for key, value in inspection.items():
         encoder = INSPECTION_ENCODERS.get(key)
@@ -454,15 +460,25 @@ def encode_inspection(inspection: Mapping[str, JSON]) -> dict[str, Any]:
             continue
         if key == "variables" and value == {}:
             continue  # omitted when there are no variables [AWS-REC]
-        encoded[key] = encoder(value)
+        if encoder is _json_text and isinstance(value, (dict, list)):
+            text = texts.get(id(value))
+            if text is None:
+                text = texts[id(value)] = dumps(value)
+            encoded[key] = text
+        else:
+            encoded[key] = encoder(value)
     return encoded
 
 
 def encode_result(result: TestResult, inspection_level: str) -> dict[str, Any]:
     """``TestStateOutput``: members without a value are left out, never sent as null."""
     answer: dict[str, Any] = {"status": str(result.status)}
+    texts: dict[int, str] = {}  # the inspection data's texts by identity (values are alive: no reuse)
     if result.output is not ABSENT:
-        answer["output"] = result.output_text if result.output_text is not None else dumps(result.output)
+        output_text = result.output_text if result.output_text is not None else dumps(result.output)
+        answer["output"] = output_text
+        if isinstance(result.output, (dict, list)):
+            texts[id(result.output)] = output_text
     if result.error is not None:
         answer["error"] = str(result.error)  # the core may use `ErrorName` (a StrEnum)
     if result.cause is not None:
@@ -470,5 +486,5 @@ def encode_result(result: TestResult, inspection_level: str) -> dict[str, Any]:
     if result.next_state is not None:
         answer["nextState"] = result.next_state
     if inspection_level in INSPECTING_LEVELS:
-        answer["inspectionData"] = encode_inspection(result.inspection)
+        answer["inspectionData"] = encode_inspection(result.inspection, texts)
     return answer
