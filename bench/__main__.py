@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from bench.inprocess import ColdLoad, InProcessRow, cold_load, run_inprocess
 from bench.loadgen import LoadSummary, exchange_once, run_load
 from bench.report import HttpRow, check_targets, render_table, to_json
 from bench.scenarios import COLD_LOAD_DEFINITION, Scenario, all_scenarios, http_request
-from teststate.server import free_loopback_port, is_healthy, worker_pids
+from teststate.server import free_loopback_port, is_healthy, rss_kib, stop_process, worker_pids
 from teststate.settings import Settings
 
 REPO: Final = Path(__file__).resolve().parent.parent
@@ -81,30 +80,13 @@ def _server(name: str, argv: list[str], port: int, workers: int) -> Iterator[Run
             time.sleep(0.05)
         yield RunningServer(name, port, process.pid)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=STOP_TIMEOUT_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, STOP_TIMEOUT_SECONDS)
         log.close()
-
-
-def _rss_kib(pid: int) -> int | None:
-    """VmRSS of `pid` in KiB (Linux), or None."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def _worker_rss(master: int) -> dict[str, int | None]:
     try:
-        return {str(pid): _rss_kib(pid) for pid in worker_pids(master)}
+        return {str(pid): rss_kib(pid) for pid in worker_pids(master)}
     except OSError:
         return {}
 

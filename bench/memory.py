@@ -17,25 +17,15 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 from bench.loadgen import _Client
 from bench.scenarios import http_request
+from teststate.server import rss_kib
 
 __all__ = ["MemoryRun", "distinct_request", "run_memory"]
 
 HOST: Final = "127.0.0.1"
-
-
-def _rss_kib(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def distinct_request(index: int) -> dict[str, Any]:
@@ -85,7 +75,7 @@ def run_memory(port: int, workers: Callable[[], list[int]], *, requests: int, ev
     """Send `requests` distinct definitions to the server on `port`, one at a time, sampling the
     RSS of `workers()` every `every` requests."""
     client = _Client(HOST, port)
-    samples = [(0, {str(pid): _rss_kib(pid) for pid in workers()})]
+    samples = [(0, {str(pid): rss_kib(pid) for pid in workers()})]
     errors = 0
     started = time.monotonic()
     try:
@@ -98,7 +88,7 @@ def run_memory(port: int, workers: Callable[[], list[int]], *, requests: int, ev
                 client.close()
                 errors += 1
             if index % every == 0 or index == requests:
-                samples.append((index, {str(pid): _rss_kib(pid) for pid in workers()}))
+                samples.append((index, {str(pid): rss_kib(pid) for pid in workers()}))
     finally:
         client.close()
     return MemoryRun(requests, time.monotonic() - started, errors, samples)

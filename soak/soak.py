@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from teststate.server import free_loopback_port, is_healthy, worker_pids
+from teststate.server import free_loopback_port, is_healthy, rss_kib, worker_pids
 
 REPO: Final = Path(__file__).resolve().parent.parent
 TARGET: Final = "AWSStepFunctions.TestState"
@@ -195,17 +195,6 @@ def _client(host: str, port: int, kinds: list[Kind], deadline: float, seed: int,
 # --------------------------------------------------------------------------------------------
 # The server and its workers
 # --------------------------------------------------------------------------------------------
-
-
-def rss_kib(pid: int) -> int | None:
-    """Resident set size of `pid` in KiB (VmRSS), or None if it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
 
 
 def _memory(master: int) -> dict[int, int | None]:

@@ -13,7 +13,9 @@ Lifecycle (all gunicorn's own mechanisms, configured here):
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -209,3 +211,27 @@ def worker_pids(master: int) -> list[int]:
             if int(stat.rpartition(")")[2].split()[1]) == master:
                 pids.append(int(entry.name))
     return sorted(pids)
+
+
+def rss_kib(pid: int) -> int | None:
+    """Resident set size of `pid` in KiB (VmRSS, Linux), or None if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Stop a server started as a child process: SIGTERM (gunicorn's graceful stop), then SIGKILL
+    if it has not exited within `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
