@@ -10,9 +10,10 @@ and Parallel ``Branches`` are compiled too, so any of them can be selected by na
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from interpreter.choice import compile_choice_rule
 from interpreter.errors import DefinitionError, ExpressionError, StateNotFound
@@ -144,11 +145,17 @@ def _compile_scope(
                            inside_map=inside_map or state.type == "Map")
 
 
+# ``$states`` followed by anything but ``.input``, ``.result`` or ``.errorOutput``: the context
+# (``$states.context``), or ``$states`` itself, which holds it.
+_STATES_BEYOND_DATA: Final = re.compile(r"\$states(?!\.(?:input|result|errorOutput)(?![\w$]))")
+
+
 def _mentions_context(value: JSON) -> bool:
-    """Whether any string in the (decoded) definition contains ``$$`` (JSONPath's context root)
-    or ``$states`` (JSONata's, through ``$states.context``): the only ways to read the context."""
+    """Whether any string in the (decoded) definition can read the context: ``$$`` (JSONPath's
+    context root), or JSONata's ``$states`` other than ``$states.input``/``.result``/
+    ``.errorOutput``. A string that cannot be told apart so counts as reading it."""
     if isinstance(value, str):
-        return "$$" in value or "$states" in value
+        return "$$" in value or ("$states" in value and _STATES_BEYOND_DATA.search(value) is not None)
     if isinstance(value, dict):
         return any(_mentions_context(item) for item in value.values())
     if isinstance(value, list):
