@@ -448,9 +448,32 @@ def _numeric(lhs: Node, rhs: Node, operator: str) -> Node:
             raise _BAIL_NOW  # T2001/T2002
         if left is UNDEFINED or right is UNDEFINED:
             return UNDEFINED
-        return _checked(Jsonata.evaluate_numeric_expression(None, left, right, operator), env.limits)  # type: ignore[arg-type]
+        if arithmetic is None:
+            return _checked(Jsonata.evaluate_numeric_expression(None, left, right, operator), env.limits)  # type: ignore[arg-type]
+        # The library's evaluate_numeric_expression for + - * /, inlined: both sides as floats,
+        # then Utils.convert_number (an integral result becomes an int). A result it would
+        # refuse or turn undefined (division by zero, infinity, NaN) is the library's to report.
+        result = arithmetic(float(left), float(right))
+        if not math.isfinite(result):
+            raise _BAIL_NOW
+        return _checked(int(result) if int(result) == result else result, env.limits)
 
+    arithmetic = _ARITHMETIC.get(operator)
     return numeric
+
+
+def _divide(left: float, right: float) -> float:
+    if right == 0:
+        raise _BAIL_NOW  # the library raises (ZeroDivisionError): its words, not ours
+    return left / right
+
+
+_ARITHMETIC: Final[Mapping[str, Callable[[float, float], float]]] = {
+    "+": lambda left, right: left + right,
+    "-": lambda left, right: left - right,
+    "*": lambda left, right: left * right,
+    "/": _divide,
+}
 
 
 def _equality(lhs: Node, rhs: Node, operator: str) -> Node:
