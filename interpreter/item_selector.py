@@ -61,44 +61,44 @@ class FastSelector:
         item_fields = sum(1 for _, kind, _ in self.fields if kind == _ITEM)
         if not items:
             return Selection([], item_fields, 0)
-        shared: dict[str, JSON] = {}
+        # Every key in the template's order, constants and shared values already in place: each
+        # item's dict is a copy of it with its own fields assigned (assignment keeps the order).
+        base: dict[str, JSON] = {}
         # Braces, and per field its key, colon, comma and value (an index has at most 20 digits).
         per_item = 2
         try:
             for key, kind, data in self.fields:
                 per_item += json_size(key) + 2
                 if kind == _SHARED:
-                    shared[key] = data.render(scope)
-                    per_item += json_size(shared[key])
+                    base[key] = data.render(scope)
+                    per_item += json_size(base[key])
                 elif kind == _CONSTANT:
+                    base[key] = data
                     per_item += json_size(data)
-                elif kind == _INDEX:
-                    per_item += 20
+                else:
+                    base[key] = None
+                    per_item += 20 if kind == _INDEX else 0
         except ASLError:
             return None
+        index_keys = [key for key, kind, _ in self.fields if kind == _INDEX]
+        item_reads = [(key, data) for key, kind, data in self.fields if kind == _ITEM]
         out: list[JSON] = []
-        fields = self.fields
         for index, item in enumerate(items):
-            selected: dict[str, JSON] = {}
-            for key, kind, data in fields:
-                if kind == _ITEM:
-                    value = item
-                    for step in data:
-                        if type(step) is str:
-                            if type(value) is not dict or step not in value:
-                                return None
-                            value = value[step]
-                        elif type(value) is list and -len(value) <= step < len(value):
-                            value = value[step]
-                        else:
+            selected = base.copy()
+            for key in index_keys:
+                selected[key] = index
+            for key, steps in item_reads:
+                value = item
+                for step in steps:
+                    if type(step) is str:
+                        if type(value) is not dict or step not in value:
                             return None
-                    selected[key] = value
-                elif kind == _INDEX:
-                    selected[key] = index
-                elif kind == _SHARED:
-                    selected[key] = shared[key]
-                else:
-                    selected[key] = data
+                        value = value[step]
+                    elif type(value) is list and -len(value) <= step < len(value):
+                        value = value[step]
+                    else:
+                        return None
+                selected[key] = value
             out.append(selected)
         return Selection(out, item_fields, per_item)
 

@@ -206,8 +206,9 @@ def _fast_dumps(value: JSON) -> bytes | None:
         data = orjson.dumps(value, option=_ORJSON_OPTIONS)
     except orjson.JSONEncodeError:
         return None
-    # Substring tests first (~0.1 us); the pattern only when an "e-" is there at all.
-    if b"null" in data or b"0.0000" in data or (b"e-" in data and _ONE_DIGIT_EXPONENT.search(data) is not None):
+    # Three scans of the text (measured: a regex with a literal prefix finds "e-<digit>" faster
+    # than `in` finds "e-" in text full of "e"s; one alternation regex is ten times slower).
+    if b"null" in data or b"0.0000" in data or _ONE_DIGIT_EXPONENT.search(data) is not None:
         return None
     return data
 
