@@ -63,22 +63,8 @@ class NumberField:
     def _from_path(self, path: Path, scope: Scope) -> int | float:
         field = f"{self.name}Path"
         value = resolve_path(field, path, scope)
-        if not (is_integer(value) if self.integer else is_number(value)):
-            # Recorded for SecondsPath: "... cannot be parsed as a long value: $.x == 1.5".
-            kind = "long" if self.integer else "double"
-            raise StatesError(
-                ErrorName.RUNTIME, f"The {field} parameter cannot be parsed as a {kind} value: {path.text} == {dumps(value)}"
-            )
-        if value < self.minimum:
-            # Recorded for SecondsPath: "... references a negative value: $.x == -1"; other minimums
-            # are not recorded [INFER].
-            word = "a negative value" if self.minimum == 0 else f"a value less than {_number(self.minimum)}"
-            raise StatesError(ErrorName.RUNTIME, f"The {field} parameter references {word}: {path.text} == {dumps(value)}")
-        if self.maximum is not None and value > self.maximum:
-            raise StatesError(  # wording not recorded [INFER]
-                ErrorName.RUNTIME,
-                f"The {field} parameter references a value greater than {_number(self.maximum)}: {path.text} == {dumps(value)}",
-            )
+        check_path_number(value, field, path.text, integer=self.integer, minimum=self.minimum,
+                          maximum=self.maximum)
         return self._normal(value)
 
     def _accepts(self, value: JSON) -> bool:
@@ -99,6 +85,31 @@ class NumberField:
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def check_path_number(value: JSON, field: str, path: str, *, integer: bool = True, minimum: float = 0,
+                      maximum: float | None = None) -> None:
+    """Check the value a ``*Path`` field selected, with AWS's causes.
+
+    Raises:
+        StatesError: States.Runtime: not a number of the kind (recorded for SecondsPath: "... cannot
+            be parsed as a long value: $.x == 1.5"), below `minimum` (recorded: "... references a
+            negative value: $.x == -1"; other minimums not recorded [INFER]) or above `maximum`
+            (wording not recorded [INFER]).
+    """
+    if not (is_integer(value) if integer else is_number(value)):
+        kind = "long" if integer else "double"
+        raise StatesError(
+            ErrorName.RUNTIME, f"The {field} parameter cannot be parsed as a {kind} value: {path} == {dumps(value)}"
+        )
+    if value < minimum:
+        word = "a negative value" if minimum == 0 else f"a value less than {_number(minimum)}"
+        raise StatesError(ErrorName.RUNTIME, f"The {field} parameter references {word}: {path} == {dumps(value)}")
+    if maximum is not None and value > maximum:
+        raise StatesError(
+            ErrorName.RUNTIME,
+            f"The {field} parameter references a value greater than {_number(maximum)}: {path} == {dumps(value)}",
+        )
 
 
 def resolve_path(field: str, path: Path, scope: Scope) -> JSON:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from interpreter.errors import ErrorName, StatesError
 from interpreter.jsontypes import JSON, dumps, is_integer
 from interpreter.model import TaskState, WaitState
-from interpreter.numeric_fields import resolve_path
+from interpreter.numeric_fields import check_path_number, resolve_path
 from interpreter.templates import Template
 from interpreter.scope import Scope
 from interpreter.timestamps import parse_timestamp
@@ -27,7 +27,7 @@ def check_wait(state: WaitState, scope: Scope) -> None:
     seconds, timestamp = state.seconds, state.timestamp
     seconds_path, timestamp_path = state.seconds_path, state.timestamp_path
     if seconds_path is not None:
-        _check_seconds(resolve_path("SecondsPath", seconds_path, scope), "SecondsPath", seconds_path.text)
+        check_path_number(resolve_path("SecondsPath", seconds_path, scope), "SecondsPath", seconds_path.text)
     elif timestamp_path is not None:
         _check_timestamp(resolve_path("TimestampPath", timestamp_path, scope), "TimestampPath", timestamp_path.text)
     elif seconds is not None and not isinstance(seconds, int):
@@ -60,7 +60,7 @@ def check_task_durations(state: TaskState, scope: Scope) -> None:
     ):
         if path is not None:
             value = resolve_path(f"{field}Path", path, scope)
-            _check_seconds(value, f"{field}Path", path.text)
+            check_path_number(value, f"{field}Path", path.text)
             if value == 0:  # wording not recorded
                 raise StatesError(
                     ErrorName.RUNTIME,
@@ -79,19 +79,6 @@ def _jsonata_seconds(template: Template, scope: Scope, field: str, *, minimum: i
             ErrorName.QUERY_EVALUATION_ERROR,
             f"The JSONata expression specified for the field '{field}' must evaluate to a {kind}"
             f" integer, but returned: {dumps(value)}",
-        )
-
-
-def _check_seconds(value: JSON, field: str, path: str) -> None:
-    # Recorded: "... cannot be parsed as a long value: $.input.waitSeconds == 1.5" and
-    # "... references a negative value: $.input.waitSeconds == -1".
-    if not is_integer(value):
-        raise StatesError(
-            ErrorName.RUNTIME, f"The {field} parameter cannot be parsed as a long value: {path} == {dumps(value)}"
-        )
-    if value < 0:
-        raise StatesError(
-            ErrorName.RUNTIME, f"The {field} parameter references a negative value: {path} == {dumps(value)}"
         )
 
 
