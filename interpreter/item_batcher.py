@@ -23,7 +23,7 @@ from interpreter.errors import ErrorName, StatesError
 from interpreter.jsontypes import JSON, encoded_size, json_size
 from interpreter.numeric_fields import NumberField, compile_number_field
 from interpreter.scope import Scope
-from interpreter.templates import Template, compile_jsonata_template, compile_payload
+from interpreter.templates import Template, compile_template
 
 __all__ = ["ItemBatcher", "compile_item_batcher", "MAX_BATCH_BYTES"]
 
@@ -135,12 +135,8 @@ def compile_item_batcher(declaration: Mapping[str, JSON], *, pointer: str, jsona
     """
     batch_input: Template | None = None
     if "BatchInput" in declaration:
-        value = declaration["BatchInput"]
-        batch_input = (
-            compile_jsonata_template(value, field="BatchInput", pointer=f"{pointer}/BatchInput")
-            if jsonata
-            else compile_payload(value, pointer=f"{pointer}/BatchInput")
-        )
+        batch_input = compile_template(declaration["BatchInput"], field="BatchInput",
+                                       pointer=f"{pointer}/BatchInput", jsonata=jsonata)
     return ItemBatcher(
         batch_input=batch_input,
         max_items=compile_number_field(declaration, "MaxItemsPerBatch", pointer=pointer, jsonata=jsonata, minimum=1),

@@ -32,7 +32,7 @@ from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, loads, utf8_size
 from interpreter.numeric_fields import NumberField, compile_number_field, resolve_path
 from interpreter.scope import Scope
-from interpreter.templates import Template, compile_jsonata_template, compile_payload
+from interpreter.templates import Template, compile_arguments
 from interpreter.timestamps import parse_timestamp
 
 __all__ = [
@@ -418,11 +418,7 @@ def compile_item_reader(declaration: Mapping[str, JSON], *, pointer: str, jsonat
     match = _RESOURCE_RE.fullmatch(resource)
     if match is None or match.group(1) not in ACTIONS:  # the schema refuses it first
         raise DefinitionError("Value is not a valid resource ARN", f"{pointer}/Resource")
-    arguments: Template | None = None
-    if "Parameters" in declaration:
-        arguments = compile_payload(declaration["Parameters"], pointer=f"{pointer}/Parameters")
-    elif "Arguments" in declaration:
-        arguments = compile_jsonata_template(declaration["Arguments"], field="Arguments", pointer=f"{pointer}/Arguments")
+    arguments = compile_arguments(declaration, pointer=pointer)
     config: Mapping[str, JSON] = declaration.get("ReaderConfig", {})
     config_pointer = f"{pointer}/ReaderConfig"
     max_items: NumberField | None = None

@@ -40,7 +40,14 @@ from interpreter.model import (
 from interpreter.numeric_fields import compile_number_field
 from interpreter.result_writer import compile_result_writer
 from interpreter.schema import validate_machine, validate_single_state
-from interpreter.templates import Constant, Template, compile_jsonata_template, compile_payload, compile_reference
+from interpreter.templates import (
+    Constant,
+    Template,
+    compile_jsonata_template,
+    compile_payload,
+    compile_reference,
+    compile_template,
+)
 
 SINGLE_STATE_NAME = "StateName"
 """The name AWS gives the state of a single-state definition (recorded in schema pointers)."""
@@ -313,7 +320,7 @@ def _task(fields: _Fields, common: dict[str, Any]) -> State:
         timeout_seconds_path=_path_or_none(fields, "TimeoutSecondsPath"),
         heartbeat_seconds=_duration(fields, "HeartbeatSeconds"),
         heartbeat_seconds_path=_path_or_none(fields, "HeartbeatSecondsPath"),
-        credentials=_credentials(fields),
+        credentials=_by_language(fields, "Credentials"),
     )
 
 
@@ -327,16 +334,6 @@ def _duration(fields: _Fields, field: str) -> int | Template | None:
     return int(value)  # the schema accepts an integral number such as 5.0
 
 
-def _credentials(fields: _Fields) -> Template | None:
-    """``Credentials``: a payload template (``RoleArn.$`` in JSONPath) or a JSONata template."""
-    value = fields.get("Credentials")
-    if value is ABSENT:
-        return None
-    if fields.language is QueryLanguage.JSONATA:
-        return compile_jsonata_template(value, field="Credentials", pointer=fields.at("Credentials"))
-    return compile_payload(value, pointer=fields.at("Credentials"))
-
-
 def _map(fields: _Fields, common: dict[str, Any]) -> State:
     """Map: ``Parameters`` is the legacy name of ``ItemSelector`` (ASL: "Parameters ... replaced by
     ItemSelector"), so it shapes each item, not the Map's input."""
@@ -348,7 +345,7 @@ def _map(fields: _Fields, common: dict[str, Any]) -> State:
     reader = fields.get("ItemReader")
     batcher = fields.get("ItemBatcher")
     writer = fields.get("ResultWriter")
-    selector = _selector(fields, selector_field)
+    selector = _by_language(fields, selector_field)
     return MapState(
         **common,
         items_path=_optional_path(fields, "ItemsPath"),
@@ -371,14 +368,13 @@ def _map(fields: _Fields, common: dict[str, Any]) -> State:
     )
 
 
-def _selector(fields: _Fields, field: str) -> Template | None:
-    """``ItemSelector``: a payload template (JSONPath) or a JSONata template."""
+def _by_language(fields: _Fields, field: str) -> Template | None:
+    """A field compiled by the state's language (ItemSelector, Credentials): a payload template
+    (``x.$`` in JSONPath) or a JSONata template."""
     value = fields.get(field)
     if value is ABSENT:
         return None
-    if fields.language is QueryLanguage.JSONATA:
-        return compile_jsonata_template(value, field=field, pointer=fields.at(field))
-    return compile_payload(value, pointer=fields.at(field))
+    return compile_template(value, field=field, pointer=fields.at(field), jsonata=fields.language is QueryLanguage.JSONATA)
 
 
 def _parallel(fields: _Fields, common: dict[str, Any]) -> State:
@@ -443,9 +439,7 @@ def _assign(fields: _Fields, field: str, pointer: str, owner: Mapping[str, JSON]
     value = (fields.declaration if owner is None else owner).get(field, ABSENT)
     if value is ABSENT:
         return None
-    if fields.language is QueryLanguage.JSONATA:
-        return compile_jsonata_template(value, field=field, pointer=pointer)
-    return compile_payload(value, pointer=pointer)
+    return compile_template(value, field=field, pointer=pointer, jsonata=fields.language is QueryLanguage.JSONATA)
 
 
 def _retrier(item: Mapping[str, JSON]) -> Retrier:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from interpreter.jsontypes import JSON
-from interpreter.templates import Template, compile_jsonata_template, compile_payload
+from interpreter.templates import Template, compile_arguments
 
 __all__ = ["ResultWriter", "compile_result_writer", "OUTPUT_TYPES", "WRITER_TRANSFORMATIONS"]
 
@@ -50,11 +50,7 @@ def compile_result_writer(declaration: Mapping[str, JSON], *, pointer: str, json
     Raises:
         DefinitionError: a path, template or expression that does not compile.
     """
-    arguments: Template | None = None
-    if "Parameters" in declaration:
-        arguments = compile_payload(declaration["Parameters"], pointer=f"{pointer}/Parameters")
-    elif "Arguments" in declaration:
-        arguments = compile_jsonata_template(declaration["Arguments"], field="Arguments", pointer=f"{pointer}/Arguments")
+    arguments = compile_arguments(declaration, pointer=pointer)
     config: Mapping[str, JSON] = declaration.get("WriterConfig", {})
     return ResultWriter(
         resource=declaration.get("Resource"),

@@ -14,6 +14,7 @@ static payload costs nothing and returns the same (immutable) value every time.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -200,6 +201,23 @@ def compile_jsonata_template(value: JSON, *, field: str, pointer: str) -> Templa
         ]
         return _fold_array(elements)
     return Constant(value)
+
+
+def compile_template(value: JSON, *, field: str, pointer: str, jsonata: bool) -> Template:
+    """A field that is a payload template in a JSONPath state and a JSONata template in a
+    JSONata state (Assign, ItemSelector, BatchInput, Credentials, ...)."""
+    if jsonata:
+        return compile_jsonata_template(value, field=field, pointer=pointer)
+    return compile_payload(value, pointer=pointer)
+
+
+def compile_arguments(owner: Mapping[str, JSON], *, pointer: str) -> Template | None:
+    """``Parameters`` (JSONPath) or ``Arguments`` (JSONata) of `owner` (an ItemReader or a
+    ResultWriter; the schema lets only the state's own language through), None when neither."""
+    for field, jsonata in (("Parameters", False), ("Arguments", True)):
+        if field in owner:
+            return compile_template(owner[field], field=field, pointer=f"{pointer}/{field}", jsonata=jsonata)
+    return None
 
 
 def _fold_object(members: list[tuple[str, Template]]) -> Template:
