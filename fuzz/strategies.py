@@ -353,15 +353,22 @@ TASK_RESOURCES = (
 
 
 @st.composite
+def _jsonata_arguments_output(draw: st.DrawFn) -> dict[str, Any]:
+    """A JSONata Task's or Parallel's optional Arguments and Output."""
+    fields: dict[str, Any] = {"QueryLanguage": "JSONata"}
+    if draw(st.booleans()):
+        fields["Arguments"] = draw(jsonata_payloads())
+    if draw(st.booleans()):
+        fields["Output"] = draw(st.sampled_from(["{% $states.result %}", "{% $states.input %}"]))
+    return fields
+
+
+@st.composite
 def task_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
     """A Task state in either language, with data flow fields, timeouts and Retry/Catch."""
     state: dict[str, Any] = {"Type": "Task", "Resource": draw(st.sampled_from(TASK_RESOURCES)), **draw(_transition())}
     if jsonata:
-        state["QueryLanguage"] = "JSONata"
-        if draw(st.booleans()):
-            state["Arguments"] = draw(jsonata_payloads())
-        if draw(st.booleans()):
-            state["Output"] = draw(st.sampled_from(["{% $states.result %}", "{% $states.input %}"]))
+        state.update(draw(_jsonata_arguments_output()))
         if draw(st.booleans()):
             state["TimeoutSeconds"] = draw(st.one_of(st.integers(1, 100), st.just("{% 5 %}")))
     else:
@@ -1105,11 +1112,7 @@ def parallel_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]
                 for index in range(draw(st.integers(1, 3)))]
     state: dict[str, Any] = {"Type": "Parallel", "Branches": branches, **draw(_transition())}
     if jsonata:
-        state["QueryLanguage"] = "JSONata"
-        if draw(st.booleans()):
-            state["Arguments"] = draw(jsonata_payloads())
-        if draw(st.booleans()):
-            state["Output"] = draw(st.sampled_from(["{% $states.result %}", "{% $states.input %}"]))
+        state.update(draw(_jsonata_arguments_output()))
     else:
         state.update(draw(_jsonpath_io(result_fields=True)))
         if draw(st.booleans()):
