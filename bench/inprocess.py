@@ -4,7 +4,7 @@ the cold load of a definition with every compile cache cleared.
 - core: `interpreter.run_state` with everything the operation would hand it already built (loaded
   state, decoded input and variables, context object, mock, state configuration, World), so the
   figure is the evaluation alone.
-- operation: `teststate.operations.test_state` on the parsed request body (what the Flask view
+- operation: `teststate.operations.test_state.test_state` on the parsed request body (what the Flask view
   calls after decoding the JSON): request schema, request rules, context, the core under the
   request budget, and the answer's encoding; inside an app context, as a worker runs it.
 - cold load: `interpreter.load_definition` after clearing every ``functools.lru_cache`` of the
@@ -95,11 +95,11 @@ class ScenarioFailed(Exception):
 
 
 def _core_call(scenario: Scenario) -> Callable[[], Any]:
-    """`run_state` with every argument prepared as `teststate.operations.test_state` prepares it."""
+    """`run_state` with every argument prepared as `teststate.operations.test_state.test_state` prepares it."""
     from interpreter import ASLError, Mock, MockError, World, default_context, load_definition, loads, run_state
     from teststate.errors import ApiError
-    from teststate.operations import DEFAULT_ACCOUNT, decode_input, decode_variables, state_configuration
-    from teststate.schemas import load_test_state_request
+    from teststate.operations.test_state import DEFAULT_ACCOUNT, decode_input, decode_variables, state_configuration
+    from teststate.validation.request import load_test_state_request
 
     try:
         request = load_test_state_request(scenario.request)
@@ -140,8 +140,8 @@ def _operation_call(scenario: Scenario, limits: Any) -> Callable[[], Any]:
     """`test_state` on the parsed body, with a fresh World per call as the server makes one."""
     from interpreter import World
     from teststate.errors import ApiError
-    from teststate.operations import test_state
-    from teststate.schemas import load_test_state_request
+    from teststate.operations.test_state import test_state
+    from teststate.validation.request import load_test_state_request
     from teststate.settings import Settings
 
     body: Mapping[str, Any] = scenario.request

@@ -56,7 +56,7 @@ def request_settings() -> settings:
 
 REQUESTS: Counter[str] = Counter()
 """Requests made by the fuzz suite, by how they were answered: ``http`` (the real server),
-``flask`` (the Flask app in this process), ``operation`` (`teststate.operations.test_state`
+``flask`` (the Flask app in this process), ``operation`` (`teststate.operations.test_state.test_state`
 called directly); ``generated`` counts examples of the request-level properties (each one TestState
 request, however many times it is sent); ``5xx`` the server errors seen."""
 

@@ -524,7 +524,7 @@ def awkward_json_requests(draw: st.DrawFn) -> bytes:
     return json.dumps(request).encode()
 
 
-# --- mock results against API output shapes (teststate.mock_validation) ---------------------------
+# --- mock results against API output shapes (teststate.validation.mock_result) ---------------------------
 
 # Characters whose UTF-16 length is 1 (no surrogates, nothing above the BMP): generated strings
 # then meet length bounds exactly as AWS counts them.
@@ -536,7 +536,7 @@ _ANY_PRESENT = json_values(max_leaves=4).filter(lambda value: value is not None)
 
 def validated_resources() -> st.SearchStrategy[str]:
     """Task resources of the optimized integrations whose results are validated."""
-    from teststate.mock_validation import OPTIMIZED
+    from teststate.validation.mock_result import OPTIMIZED
 
     return st.sampled_from(sorted(OPTIMIZED)).map(lambda rest: f"arn:aws:states:::{rest}")
 
@@ -552,9 +552,9 @@ def _number_for(node: Any) -> st.SearchStrategy[Any]:
 
 @st.composite
 def shape_values(draw: st.DrawFn, node: Any, depth: int = 0) -> Any:
-    """A value `node` (a `teststate.mock_validation.Node`) accepts: required members always,
+    """A value `node` (a `teststate.validation.mock_result.Node`) accepts: required members always,
     optional ones sometimes, enums, length and value bounds respected."""
-    from teststate.mock_validation import compiled
+    from teststate.validation.mock_result import compiled
 
     kind = node.kind
     shallow = depth >= _SHAPE_DEPTH
@@ -593,7 +593,7 @@ def shape_values(draw: st.DrawFn, node: Any, depth: int = 0) -> Any:
 @st.composite
 def valid_mock_results(draw: st.DrawFn) -> tuple[str, Any]:
     """``(resource, result)``: a mapped integration and a result that fits its output shape."""
-    from teststate.mock_validation import output_shape, resolve_resource, root_node
+    from teststate.validation.mock_result import output_shape, resolve_resource, root_node
 
     resource = draw(validated_resources())
     target = resolve_resource(resource)

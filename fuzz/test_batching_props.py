@@ -1,4 +1,4 @@
-"""Properties of Distributed Map batching (interpreter.item_batcher) and reading (item_reader).
+"""Properties of Distributed Map batching (interpreter.map.batcher) and reading (item_reader).
 
 Batches never lose or reorder items, every batch respects MaxItemsPerBatch and
 MaxInputBytesPerBatch, and BatchInput is in every batch. An item that cannot fit in a batch on its
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from fuzz.strategies import batcher_inputs, item_batchers, map_items
 from interpreter.errors import ASLError, ErrorName, StatesError
-from interpreter.item_batcher import compile_item_batcher
-from interpreter.item_reader import compile_item_reader
+from interpreter.map.batcher import compile_item_batcher
+from interpreter.map.reader import compile_item_reader
 from interpreter.jsontypes import dumps, utf8_size
 from interpreter.scope import Scope
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from fuzz.strategies import json_values, machines, mutated, reachable_machines, state_definitions
 from interpreter import ASLError, Mock, MockError, StateConfiguration, UnsupportedState, World, load_definition, run_state
-from interpreter.loader import LoadedState
-from interpreter.map_state import IterationCountError
+from interpreter.definition.loader import LoadedState
+from interpreter.map.state import IterationCountError
 
 _NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 

@@ -16,10 +16,10 @@ from hypothesis import given, note
 
 from fuzz.strategies import flat_item_selectors, json_values, map_items, threshold_cases
 from interpreter import Mock, StateConfiguration, StatesError, Status, World, load_definition, run_state
-from interpreter.item_selector import compile_fast_selector
+from interpreter.map.selector import compile_fast_selector
 from interpreter.jsontypes import json_size
 from interpreter.scope import Scope
-from interpreter.templates import compile_payload
+from interpreter.fields.templates import compile_payload
 
 _NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 _PROCESSOR = {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}
@@ -77,7 +77,7 @@ def test_without_selector_or_batcher_the_items_are_the_iterations(items: list[An
 @given(selector=flat_item_selectors(), items=map_items(max_size=6), shared=json_values(max_leaves=3))
 def test_the_fast_item_selector_answers_as_the_general_one(selector: dict[str, Any], items: list[Any],
                                                            shared: Any) -> None:
-    """`interpreter.item_selector` either declines or gives exactly what evaluating the template
+    """`interpreter.map.selector` either declines or gives exactly what evaluating the template
     per item, with Map.Item in each item's context, gives."""
     template = compile_payload(selector, pointer="/States/M/ItemSelector")
     fast = compile_fast_selector(template)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from fuzz.strategies import json_values, valid_mock_results, validated_resources
 from teststate.errors import ValidationException
-from teststate.mock_validation import (
+from teststate.validation.mock_result import (
     PREFIX,
     Node,
     compiled,

@@ -4,7 +4,7 @@ Requests come from `fuzz.strategies.any_requests`: half `teststate_requests` (ev
 both query languages, mutated definitions, machines, mocks, context, stateConfiguration, odd
 members; mostly refused by a request rule) and half `runnable_requests` (valid by construction,
 so the state runs: SUCCEEDED, FAILED, CAUGHT_ERROR and RETRIABLE answers). They are
-answered by `teststate.operations.test_state`, the entry point the HTTP view calls, after the same
+answered by `teststate.operations.test_state.test_state`, the entry point the HTTP view calls, after the same
 decoding (`protocol.read_json_body`, `schemas.load_test_state_request`). An answer is compared as
 ``(HTTP status, payload)``: a 200 with the TestStateOutput members, or the error envelope.
 
@@ -42,9 +42,9 @@ from fuzz.conftest import request_settings
 from fuzz import strategies
 from interpreter import ABSENT, ASLError, World, load_definition
 from teststate.errors import ApiError
-from teststate.operations import test_state as answer_test_state
+from teststate.operations.test_state import test_state as answer_test_state
 from teststate.protocol import DEFAULT_REGION, read_json_body
-from teststate.schemas import load_test_state_request
+from teststate.validation.request import load_test_state_request
 
 _NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 # Beyond the server's 10 s per-request budget: an answer slower than this is a hang.

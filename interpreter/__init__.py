@@ -8,8 +8,8 @@ variables, injected clock/random source and optional mock. No I/O, no sleeping, 
 from interpreter.context import ContextError, default_context, validate_context
 from interpreter.errors import ASLError, DefinitionError, ErrorName, ExpressionError, StateNotFound, StatesError
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
-from interpreter.loader import LoadedState, load_definition
-from interpreter.run import (
+from interpreter.definition.loader import LoadedState, load_definition
+from interpreter.states.run import (
     Mock,
     MockError,
     StateConfiguration,

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 from interpreter.errors import ASLError
 from interpreter.jsontypes import JSON, is_integer
-from interpreter.loader import LoadedState
+from interpreter.definition.loader import LoadedState
 from interpreter.scope import World
 
 DEFAULT_ACCOUNT = "123456789012"

@@ -65,7 +65,7 @@ def test_the_quick_bench_reports_every_scenario_and_the_floor() -> None:
     for row in inprocess["rows"]:  # timed, or an ERROR row that says why
         assert (row["error"] is None) == (row["core"] is not None) == (row["operation"] is not None), row
     assert inprocess["cold_load"]["runs"] > 0
-    assert "interpreter.loader.load_machine" in inprocess["cold_load"]["caches_cleared"]
+    assert "interpreter.definition.loader.load_machine" in inprocess["cold_load"]["caches_cleared"]
 
     assert set(report["http"]) == {"1", "8"}
     for clients, block in report["http"].items():

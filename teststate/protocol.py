@@ -29,9 +29,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 from interpreter import World
 from interpreter.jsontypes import MAX_JSON_DEPTH, dumps_utf8, loads_utf8
 from interpreter.limits import Limits
-from teststate import operations
+from teststate.operations import test_state as operations
 from teststate.errors import ApiError, SerializationException, UnknownOperationException
-from teststate.schemas import load_test_state_request
+from teststate.validation.request import load_test_state_request
 
 CONTENT_TYPE: Final = "application/x-amz-json-1.0"
 DEFAULT_REGION: Final = "us-east-1"

@@ -164,7 +164,7 @@ class TestStateServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        from teststate.mock_validation import preload_service_models
+        from teststate.validation.mock_result import preload_service_models
         from teststate.wsgi import app
 
         _install_single_write_response()

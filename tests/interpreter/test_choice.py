@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.corpus import DERIVED
-from interpreter.choice import (
+from interpreter.states.choice import (
     MAX_NESTING,
     NO_CHOICE_MATCHED_CAUSE,
     OPERATORS,

@@ -12,7 +12,7 @@ import pytest
 
 from interpreter import ContextError, Status, World, default_context, load_definition, run_state, validate_context
 from interpreter.context import DEFAULT_ACCOUNT, DEFAULT_REGION, iso_timestamp
-from interpreter.loader import LoadedState
+from interpreter.definition.loader import LoadedState
 
 NOW = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=timezone.utc)
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"

@@ -1,4 +1,4 @@
-"""Tests for interpreter.intrinsics: the States.* intrinsic functions of JSONPath states."""
+"""Tests for interpreter.intrinsics.parser: the States.* intrinsic functions of JSONPath states."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.corpus import DERIVED
 from interpreter.errors import ASLError, ExpressionError, StatesError
-from interpreter.intrinsics import compile_intrinsic, is_intrinsic
+from interpreter.intrinsics.parser import compile_intrinsic, is_intrinsic
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope, World
 
@@ -411,7 +411,7 @@ def test_evaluate_raises_only_asl_errors(text: str, document: JSON, variable: JS
 
 def test_json_merge_orders_keys_as_a_java_hash_map() -> None:
     # Inferred from the recorded merge ({a,b,d} + {a,c,d} -> a, b, c, d): java.util.HashMap order.
-    from interpreter.intrinsics import _java_string_hash
+    from interpreter.intrinsics.parser import _java_string_hash
 
     assert _java_string_hash("hello") == 99162322  # Java: "hello".hashCode()
     assert _java_string_hash("") == 0

@@ -9,8 +9,8 @@ import pytest
 
 from interpreter.errors import DefinitionError, ErrorName, StatesError
 from interpreter.jsontypes import dumps, utf8_size
-from interpreter.item_batcher import MAX_BATCH_BYTES, compile_item_batcher
-from interpreter.result_writer import compile_result_writer
+from interpreter.map.batcher import MAX_BATCH_BYTES, compile_item_batcher
+from interpreter.map.writer import compile_result_writer
 from interpreter.scope import Scope
 
 POINTER = "/States/StateName/ItemBatcher"

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from interpreter.errors import ASLError, DefinitionError, ErrorName, StatesError
-from interpreter.item_reader import (
+from interpreter.map.reader import (
     ItemReaderDataMissing,
     ItemReaderDataUnsupported,
     compile_item_reader,
     parse_json_pointer,
 )
-from interpreter.schema import validate_single_state
+from interpreter.schema.validate import validate_single_state
 from interpreter.scope import Scope
 
 POINTER = "/States/StateName/ItemReader"
@@ -384,7 +384,7 @@ def test_bad_max_items_path_is_a_definition_error() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Schema (interpreter/schema.py checks the three objects' fields)
+# Schema (interpreter/schema/validate.py checks the three objects' fields)
 
 MAP = {
     "Type": "Map",

@@ -1,4 +1,4 @@
-"""Tests for interpreter.jsonata: templates, bindings, AWS functions, errors and bounds."""
+"""Tests for interpreter.jsonata.expression: templates, bindings, AWS functions, errors and bounds."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interpreter.errors import ASLError, ExpressionError, StatesError
-from interpreter.jsonata import (
+from interpreter.jsonata.expression import (
     DEFAULT_LIMITS,
     JsonataEvaluationError,
     JsonataExpression,

@@ -1,6 +1,6 @@
-"""Tests for interpreter.jsonata_fast: the fast path answers exactly as the library, or not at all.
+"""Tests for interpreter.jsonata.fast: the fast path answers exactly as the library, or not at all.
 
-The reference is the library path of `interpreter.jsonata` (the same expression compiled without
+The reference is the library path of `interpreter.jsonata.expression` (the same expression compiled without
 its fast form). Every fast answer must equal the library's value with the same JSON types; where
 the library fails, the fast path must bail.
 """
@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interpreter.errors import StatesError
-from interpreter.jsonata import JsonataExpression, compile_jsonata
-from interpreter.jsonata_base import DEFAULT_LIMITS
-from interpreter.jsonata_fast import BAIL
+from interpreter.jsonata.expression import JsonataExpression, compile_jsonata
+from interpreter.jsonata.base import DEFAULT_LIMITS
+from interpreter.jsonata.fast import BAIL
 from interpreter.jsontypes import ABSENT
 from interpreter.limits import JsonataLimits
 from interpreter.scope import Scope, World

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from interpreter import ABSENT, DefinitionError, StateNotFound, load_definition
-from interpreter.loader import SINGLE_STATE_NAME, LoadedState, load_machine
-from interpreter.model import (
+from interpreter.definition.loader import SINGLE_STATE_NAME, LoadedState, load_machine
+from interpreter.definition.model import (
     ChoiceState,
     FailState,
     MapState,
@@ -407,7 +407,7 @@ def test_query_language_is_inherited_and_overridable(
 
 
 def test_nested_states_inherit_the_machine_language_not_the_enclosing_state() -> None:
-    # interpreter.schema [MEASURED]: branch and processor states inherit the whole machine's language.
+    # interpreter.schema.validate [MEASURED]: branch and processor states inherit the whole machine's language.
     definition = _machine(
         {
             "M": {

@@ -21,8 +21,8 @@ from interpreter import (
     load_definition,
     run_state,
 )
-from interpreter.map_state import MSG_FAILURE_COUNT_OVER_ITERATIONS, THRESHOLD_CAUSE, IterationCountError, Tolerance
-from interpreter.run import MAX_PAYLOAD_BYTES
+from interpreter.map.state import MSG_FAILURE_COUNT_OVER_ITERATIONS, THRESHOLD_CAUSE, IterationCountError, Tolerance
+from interpreter.states.run import MAX_PAYLOAD_BYTES
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 PROCESSOR = {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from interpreter import Mock, MockError, StateConfiguration, Status, TestResult, World, load_definition, run_state
-from interpreter.model import Catcher, Retrier
-from interpreter.recovery import MAX_REPORTED_SECONDS, Decision, backoff_seconds, decide, error_matches
+from interpreter.definition.model import Catcher, Retrier
+from interpreter.states.recovery import MAX_REPORTED_SECONDS, Decision, backoff_seconds, decide, error_matches
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 LAMBDA = "arn:aws:states:::lambda:invoke"

@@ -21,7 +21,7 @@ from interpreter import (
     load_definition,
     run_state,
 )
-from interpreter.run import MAX_PAYLOAD_BYTES
+from interpreter.states.run import MAX_PAYLOAD_BYTES
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 LAMBDA = "arn:aws:states:::lambda:invoke"

@@ -1,4 +1,4 @@
-"""Tests for interpreter/schema.py: AWS's definition-validation messages, first problem only."""
+"""Tests for interpreter/schema/validate.py: AWS's definition-validation messages, first problem only."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.corpus import CONFORMANCE
-from interpreter import schema as schema_module
+from interpreter.schema import validate as schema_module
 from interpreter.errors import DefinitionError
-from interpreter.schema import validate_machine, validate_single_state
+from interpreter.schema.validate import validate_machine, validate_single_state
 
 # ------------------------------------------------------------------------------------------
 # Helpers

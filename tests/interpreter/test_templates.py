@@ -13,7 +13,7 @@ import pytest
 from interpreter import DefinitionError, Status, World, load_definition, run_state
 from interpreter.errors import StatesError
 from interpreter.scope import Scope
-from interpreter.templates import (
+from interpreter.fields.templates import (
     ArrayTemplate,
     Constant,
     ObjectTemplate,

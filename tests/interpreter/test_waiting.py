@@ -12,9 +12,9 @@ import pytest
 
 from interpreter import ABSENT, ErrorName, Status, World, load_definition, run_state
 from interpreter.errors import StatesError
-from interpreter.model import WaitState
+from interpreter.definition.model import WaitState
 from interpreter.scope import Scope
-from interpreter.waiting import check_wait
+from interpreter.states.waiting import check_wait
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
 

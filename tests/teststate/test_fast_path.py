@@ -3,7 +3,7 @@
 - ``POST /`` is answered straight from WSGI (teststate._ApiFastPath) instead of through Flask's
   view: same status line, headers (but the request id), body and access line;
 - a valid request body is built by plain checks compiled from the marshmallow schemas
-  (teststate.schemas._compile), which accept exactly what the schemas accept;
+  (teststate.validation.request._compile), which accept exactly what the schemas accept;
 - the access line is written without a LogRecord, in the logging format it replaces.
 """
 
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from teststate import _ApiFastPath, create_app
-from teststate.schemas import _INVALID, _LOAD_VALID_TEST_STATE_INPUT, _TEST_STATE_INPUT
+from teststate.validation.request import _INVALID, _LOAD_VALID_TEST_STATE_INPUT, _TEST_STATE_INPUT
 
 TARGET = "AWSStepFunctions.TestState"
 PASS = json.dumps({"Type": "Pass", "Parameters": {"a.$": "$.a"}, "End": True})

@@ -15,9 +15,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from interpreter.jsontypes import JSON, loads
-from teststate import operations
+from teststate.operations import test_state as operations
 from teststate.errors import ValidationException
-from teststate.mock_validation import (
+from teststate.validation.mock_result import (
     MODES,
     OPTIMIZED,
     PREFIX,
@@ -31,7 +31,7 @@ from teststate.mock_validation import (
     sfn_key,
     validate_mock_result,
 )
-from teststate.schemas import load_test_state_request
+from teststate.validation.request import load_test_state_request
 from tests.conftest import CliError
 
 SFN = "arn:aws:states:::states:startExecution"

@@ -1,6 +1,6 @@
 """The TestState operation: spec 5 rules in the order of 5.3, AWS's messages, the answer's encoding.
 
-Every request goes through the real `teststate.operations.test_state` with the real interpreter
+Every request goes through the real `teststate.operations.test_state.test_state` with the real interpreter
 core and real ASL definitions: nothing in the request path is replaced. The core loads every state
 type; Map and Parallel run with their mock standing in for the iterations and branches. The
 end-to-end tests at the bottom go through boto3 and the aws CLI.
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from interpreter import ABSENT, StateConfiguration, Status, TestResult, World
-from teststate import operations
+from teststate.operations import test_state as operations
 from teststate.errors import (
     ApiError,
     InvalidArn,
@@ -27,7 +27,7 @@ from teststate.errors import (
     InvalidExecutionInput,
     ValidationException,
 )
-from teststate.schemas import TestStateRequest, load_test_state_request
+from teststate.validation.request import TestStateRequest, load_test_state_request
 
 ROLE = "arn:aws:iam::123456789012:role/TestStateRole"
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from teststate.errors import ApiError, ModelValidationException, SerializationException
-from teststate.schemas import (
+from teststate.validation.request import (
     MockErrorOutputRequest,
     MockRequest,
     StateConfigurationRequest,

@@ -1,0 +1,166 @@
+"""Counts and percentages a state may give as a literal, a JSONata expression or a ``*Path`` field.
+
+Map's MaxConcurrency(Path), ToleratedFailureCount(Path) and ToleratedFailurePercentage(Path), an
+ItemBatcher's MaxItemsPerBatch(Path) and MaxInputBytesPerBatch(Path) and an ItemReader's
+MaxItems(Path) all follow one rule: the literal (or, in a JSONata state, a ``{% %}`` expression)
+or the path into the effective input, evaluated when the state runs. Compiled once into a
+`NumberField`; `NumberField.evaluate` applies AWS's checks with the causes AWS records for the
+Wait state's SecondsPath (the one family of such causes on record).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.jsonpath.paths import Path, PathMissing, compile_path
+from interpreter.jsontypes import JSON, dumps, is_integer, is_number
+from interpreter.scope import Scope
+from interpreter.fields.templates import Template, compile_jsonata_template
+
+
+@dataclass(frozen=True, slots=True)
+class NumberField:
+    """One numeric field, compiled: exactly one of `literal`, `template` and `path` is set.
+
+    Attributes:
+        name: the literal field's name (``MaxConcurrency``); the path field is ``name + "Path"``.
+        integer: whether the value must be an integer (counts) or may be fractional (percentages).
+        minimum / maximum: the range AWS accepts (inclusive; no maximum when None).
+    """
+
+    name: str
+    literal: int | float | None = None
+    template: Template | None = None
+    path: Path | None = None
+    integer: bool = True
+    minimum: float = 0
+    maximum: float | None = None
+
+    def evaluate(self, scope: Scope) -> int | float:
+        """The field's value for this run.
+
+        Raises:
+            StatesError: States.Runtime when the path selects nothing or a value out of range
+                (causes of the recorded SecondsPath family), States.QueryEvaluationError when the
+                JSONata expression yields something other than a number in range [INFER wording].
+        """
+        if self.literal is not None:
+            return self.literal
+        if self.path is not None:
+            return self._from_path(self.path, scope)
+        assert self.template is not None
+        value = self.template.render(scope)
+        if not self._accepts(value):
+            raise StatesError(
+                ErrorName.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression specified for the field '{self.name}' must evaluate to {self._kind()},"
+                f" but returned: {dumps(value)}",
+            )
+        return self._normal(value)
+
+    def _from_path(self, path: Path, scope: Scope) -> int | float:
+        field = f"{self.name}Path"
+        value = resolve_path(field, path, scope)
+        check_path_number(value, field, path.text, integer=self.integer, minimum=self.minimum,
+                          maximum=self.maximum)
+        return self._normal(value)
+
+    def _accepts(self, value: JSON) -> bool:
+        if not (is_integer(value) if self.integer else is_number(value)):
+            return False
+        return value >= self.minimum and (self.maximum is None or value <= self.maximum)
+
+    def _kind(self) -> str:
+        kind = "an integer" if self.integer else "a number"
+        if self.maximum is None:
+            return f"{kind} of at least {_number(self.minimum)}"
+        return f"{kind} from {_number(self.minimum)} to {_number(self.maximum)}"
+
+    def _normal(self, value: JSON) -> int | float:
+        """An integer field as `int` (5.0 is 5), a percentage as `float`."""
+        return int(value) if self.integer else float(value)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def check_path_number(value: JSON, field: str, path: str, *, integer: bool = True, minimum: float = 0,
+                      maximum: float | None = None) -> None:
+    """Check the value a ``*Path`` field selected, with AWS's causes.
+
+    Raises:
+        StatesError: States.Runtime: not a number of the kind (recorded for SecondsPath: "... cannot
+            be parsed as a long value: $.x == 1.5"), below `minimum` (recorded: "... references a
+            negative value: $.x == -1"; other minimums not recorded [INFER]) or above `maximum`
+            (wording not recorded [INFER]).
+    """
+    if not (is_integer(value) if integer else is_number(value)):
+        kind = "long" if integer else "double"
+        raise StatesError(
+            ErrorName.RUNTIME, f"The {field} parameter cannot be parsed as a {kind} value: {path} == {dumps(value)}"
+        )
+    if value < minimum:
+        word = "a negative value" if minimum == 0 else f"a value less than {_number(minimum)}"
+        raise StatesError(ErrorName.RUNTIME, f"The {field} parameter references {word}: {path} == {dumps(value)}")
+    if maximum is not None and value > maximum:
+        raise StatesError(
+            ErrorName.RUNTIME,
+            f"The {field} parameter references a value greater than {_number(maximum)}: {path} == {dumps(value)}",
+        )
+
+
+def resolve_path(field: str, path: Path, scope: Scope) -> JSON:
+    """A ``*Path`` field's value, or AWS's cause when the path selects nothing.
+
+    Recorded: "The SecondsPath parameter does not reference an input value: $.input.waitSeconds".
+    """
+    try:
+        return path.resolve(scope)
+    except PathMissing:
+        raise StatesError(
+            ErrorName.RUNTIME, f"The {field} parameter does not reference an input value: {path.text}"
+        ) from None
+
+
+def compile_number_field(
+    owner: Mapping[str, JSON],
+    name: str,
+    *,
+    pointer: str,
+    jsonata: bool,
+    integer: bool = True,
+    minimum: float = 0,
+    maximum: float | None = None,
+) -> NumberField | None:
+    """Compile ``owner[name]`` or ``owner[name + "Path"]``; None when the owner has neither.
+
+    The schema has already checked the literal's type and range and that at most one of the two
+    fields is present; a string literal is a JSONata template (`jsonata`: the owner's state is a
+    JSONata state; the schema allows ``{% %}`` only there).
+    """
+    common = {"name": name, "integer": integer, "minimum": minimum, "maximum": maximum}
+    if name in owner:
+        value = owner[name]
+        if isinstance(value, str):
+            if not jsonata:  # the schema refuses this first; kept so no string is ever taken as a number
+                raise DefinitionError("Value must be an integer", f"{pointer}/{name}")  # wording not recorded
+            template = compile_jsonata_template(value, field=name, pointer=f"{pointer}/{name}")
+            return NumberField(template=template, **common)
+        assert is_number(value)
+        return NumberField(literal=int(value) if integer else float(value), **common)
+    path_name = f"{name}Path"
+    if path_name in owner:
+        text = owner[path_name]
+        if not isinstance(text, str):
+            raise DefinitionError("Value must be a string", f"{pointer}/{path_name}")  # wording not recorded
+        try:
+            path = compile_path(text)
+        except ExpressionError as error:
+            raise DefinitionError(
+                f"The value '{text}' is not a valid JSONPath ({error.detail})", f"{pointer}/{path_name}"
+            ) from None
+        return NumberField(path=path, **common)
+    return None

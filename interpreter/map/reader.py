@@ -1,0 +1,473 @@
+"""A Distributed Map's ItemReader: compiled once, then "read" from the text TestState is given.
+
+TestState never reads S3. ``stateConfiguration.mapItemReaderData`` is "The data read by ItemReader
+in Distributed Map states as found in its original source" (API reference), so `ItemReader.read`
+does everything AWS does around the fetch: it evaluates ``Parameters`` / ``Arguments`` against the
+Map's effective input (a path that misses fails the state as in any template), resolves
+``MaxItems(Path)``, and parses the text as an object of the declared ``InputType`` would be parsed.
+
+Evidence, marked at each rule:
+  [DOC]  AWS developer guide, "ItemReader (Map)" (input-output-itemreader).
+  [LS]   LocalStack's reader, whose tests are validated against AWS
+         (tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py: CSV headers first
+         row / given / duplicate / extra fields / typed headers, MaxItems -1, 0, 1.5, 1e8, 1e8+1,
+         JSON file that is not a list): a hint for AWS behaviour, not proof.
+  [MEASURED] floci-io/floci#3460 (listObjectsV2 items measured against AWS).
+  [INFER] our choice where nothing was found.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import timezone
+from itertools import islice
+from typing import Final
+
+from interpreter.errors import ASLError, DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.jsonpath.paths import Path, compile_path
+from interpreter.jsontypes import JSON, dumps, is_integer, loads, utf8_size
+from interpreter.fields.numbers import NumberField, compile_number_field, resolve_path
+from interpreter.scope import Scope
+from interpreter.fields.templates import Template, compile_arguments
+from interpreter.timestamps import parse_timestamp
+
+__all__ = [
+    "ItemReader",
+    "ItemReaderDataMissing",
+    "ItemReaderDataUnsupported",
+    "compile_item_reader",
+    "INPUT_TYPES",
+    "CSV_DELIMITERS",
+    "MAX_ITEMS_LIMIT",
+]
+
+INPUT_TYPES: Final = ("CSV", "JSON", "JSONL", "MANIFEST", "PARQUET")  # [DOC]
+CSV_HEADER_LOCATIONS: Final = ("FIRST_ROW", "GIVEN")  # [DOC]
+CSV_DELIMITERS: Final[Mapping[str, str]] = {  # [DOC] CSVDelimiter, COMMA by default
+    "COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t",
+}
+MANIFEST_TYPES: Final = ("ATHENA_DATA", "S3_INVENTORY")  # [DOC]
+TRANSFORMATIONS: Final = ("NONE", "LOAD_AND_FLATTEN")  # [DOC] listObjectsV2 only
+ACTIONS: Final = ("getObject", "listObjectsV2")  # [DOC] the two S3 actions ItemReader calls
+MAX_ITEMS_LIMIT: Final = 100_000_000
+"""[DOC] "You can specify a limit of up to 100,000,000 after which the Distributed Map stops
+reading items"; [LS] MaxItems 0 means no limit and a larger MaxItemsPath value is clipped."""
+MAX_CSV_HEADER_BYTES: Final = 10 * 1024  # [DOC] "Step Functions supports CSV headers of up to 10 KiB"
+
+_RESOURCE_RE: Final = re.compile(r"arn:aws[a-z-]*:states:::s3:(\w+)")
+
+_ItemsParser = Callable[["ItemReader", str, "int | None"], "list[JSON]"]
+
+
+class ItemReaderDataMissing(ASLError):
+    """A Map with an ItemReader was tested without ``stateConfiguration.mapItemReaderData``.
+
+    A request problem, not a state failure: the service answers 400 ValidationException.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This offline TestState server cannot read the ItemReader's source: specify "
+            "stateConfiguration.mapItemReaderData"
+        )
+
+
+class ItemReaderDataUnsupported(ASLError):
+    """The declared source cannot be given as text (PARQUET is binary): a 400, not a state failure."""
+
+
+def _failed(cause: str) -> StatesError:
+    # [DOC] ASL error names: States.ItemReaderFailed, "the ItemReader ... could not read".
+    return StatesError(ErrorName.ITEM_READER_FAILED, cause)
+
+
+# --------------------------------------------------------------------------------------------
+# The compiled reader
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CsvConfig:
+    """How CSV text becomes items: header location, given headers, delimiter character."""
+
+    header_location: str = "FIRST_ROW"
+    headers: tuple[str, ...] = ()
+    delimiter: str = ","
+
+
+@dataclass(frozen=True, slots=True)
+class ItemReader:
+    """One ItemReader declaration, compiled.
+
+    Attributes:
+        resource: the ARN as written.
+        action: ``getObject`` or ``listObjectsV2``.
+        arguments: the compiled ``Parameters`` (JSONPath) or ``Arguments`` (JSONata), or None.
+        input_type: ``ReaderConfig.InputType`` (None for a plain listObjectsV2 listing).
+        csv: CSV settings (CSV and MANIFEST inputs).
+        items_pointer: ``ReaderConfig.ItemsPointer`` as RFC 6901 reference tokens, or None.
+        manifest_type: ``ReaderConfig.ManifestType`` (MANIFEST inputs).
+        transformation: ``ReaderConfig.Transformation`` (listObjectsV2).
+        max_items: ``MaxItems`` as a literal or JSONata expression.
+        max_items_path: ``MaxItemsPath``.
+    """
+
+    resource: str
+    action: str
+    arguments: Template | None = None
+    input_type: str | None = None
+    csv: CsvConfig = CsvConfig()
+    items_pointer: tuple[str, ...] | None = None
+    manifest_type: str | None = None
+    transformation: str | None = None
+    max_items: NumberField | None = None
+    max_items_path: Path | None = None
+
+    def evaluate_arguments(self, scope: Scope) -> JSON:
+        """What AWS would send to S3: Parameters/Arguments rendered against the effective input.
+
+        Raises:
+            StatesError: a path or expression failed (the template's own causes).
+        """
+        return None if self.arguments is None else self.arguments.render(scope)
+
+    def read(self, data: str | None, scope: Scope) -> list[JSON]:
+        """The items AWS would read from a source holding `data`.
+
+        Arguments:
+            data: ``stateConfiguration.mapItemReaderData``, or None when the request had none.
+            scope: the Map's effective input (after InputPath) and the run's context.
+
+        Raises:
+            ItemReaderDataMissing: `data` is None (checked first: a request problem).
+            ItemReaderDataUnsupported: the input type cannot come as text (PARQUET).
+            StatesError: Parameters/Arguments or MaxItems(Path) failed to evaluate
+                (States.Runtime / States.QueryEvaluationError), or the data cannot be read as
+                the declared type (States.ItemReaderFailed).
+        """
+        if data is None:
+            raise ItemReaderDataMissing()
+        self.evaluate_arguments(scope)  # evaluated for its failures: nothing is fetched
+        limit = self._limit(scope)
+        if self.action == "listObjectsV2" and self.transformation != "LOAD_AND_FLATTEN":
+            return _list_objects(data, limit)
+        # getObject reads one object; listObjectsV2 with LOAD_AND_FLATTEN reads every listed
+        # object and flattens their items [DOC]: the data stands for that content [INFER].
+        return _PARSERS[self.input_type or "JSON"](self, data, limit)
+
+    def _limit(self, scope: Scope) -> int | None:
+        """MaxItems for this run: None for no limit ([LS] 0 means no limit), at most 1e8."""
+        if self.max_items is not None:
+            value = int(self.max_items.evaluate(scope))
+        elif self.max_items_path is not None:
+            value = _max_items_from_path(self.max_items_path, scope)
+        else:
+            return None
+        return None if value == 0 else min(value, MAX_ITEMS_LIMIT)
+
+
+def _max_items_from_path(path: Path, scope: Scope) -> int:
+    """MaxItemsPath's value: a non-negative integer, else States.ItemReaderFailed [LS causes]."""
+    value = resolve_path("MaxItemsPath", path, scope)
+    if not is_integer(value):
+        shown = value if isinstance(value, str) else dumps(value)
+        raise _failed(f"The MaxItemsPath field refers to value '{shown}' which is not a valid integer: {path.text}")
+    if value < 0:
+        raise _failed("field MaxItems must be positive")
+    return int(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Parsers, one per InputType (a table checked at import)
+# --------------------------------------------------------------------------------------------
+
+
+def _parse_json(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
+    """A JSON file: an array of items, or the array ItemsPointer selects inside it [DOC]."""
+    document = _load(data, "JSON")
+    if reader.items_pointer is not None:
+        document = _follow_pointer(document, reader.items_pointer)
+    if not isinstance(document, list):
+        # [LS] AWS-validated: a JSON file holding an object fails the Map with this cause.
+        raise _failed("Attempting to map over non-iterable node.")
+    return document if limit is None else document[:limit]
+
+
+def _parse_jsonl(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
+    """JSON Lines: one JSON value per line [DOC]; blank lines are skipped [INFER].
+
+    Lines are split on LF only (a CR before it is dropped): U+2028 and friends may appear raw
+    inside JSON strings, so ``str.splitlines`` would cut values apart.
+    """
+    items: list[JSON] = []
+    for number, line in enumerate(data.split("\n"), start=1):
+        if limit is not None and len(items) >= limit:
+            break
+        if not line.strip():
+            continue
+        items.append(_load(line, f"JSONL (line {number})"))
+    return items
+
+
+def _parse_csv(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
+    """Delimited text: each row becomes an object of header -> string value [DOC].
+
+    Rules [LS, from tests validated against AWS]: every value stays a string (``1``, ``true``,
+    ``{}`` included); a row shorter than the header gives "" for the missing columns; extra
+    columns are ignored; duplicate headers fail the Map with "CSV headers cannot contain
+    duplicates."; an empty header name is a key like any other. Quoting follows RFC 4180
+    (delimiters, line breaks and doubled quotes inside quoted fields); a quoted field left open
+    at the end of the data fails [INFER]. Empty lines are skipped and a leading byte-order mark
+    is dropped [INFER].
+    """
+    rows = _csv_rows(data, reader.csv.delimiter)
+    if reader.csv.header_location == "GIVEN":
+        headers: tuple[str, ...] = reader.csv.headers
+    else:
+        first = next(rows, None)
+        if first is None:
+            return []
+        headers = tuple(first)
+        size = sum(utf8_size(name) for name in headers) + len(headers) - 1
+        if size > MAX_CSV_HEADER_BYTES:
+            raise _failed(f"The CSV header is {size} bytes, more than the {MAX_CSV_HEADER_BYTES} bytes supported.")  # [INFER]
+    if len(set(headers)) < len(headers):
+        raise _failed("CSV headers cannot contain duplicates.")  # [LS]
+    order = _java_hash_order(headers)
+    return [
+        {headers[i]: row[i] if i < len(row) else "" for i in order}
+        for row in islice(rows, limit)
+    ]
+
+
+def _parse_manifest(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
+    """An S3 Inventory or Athena manifest [DOC]: AWS reads the manifest, then the CSV data files
+    it lists, and makes one item per data row.
+
+    The text given stands for those data rows [INFER]: CSV under the ReaderConfig's CSV settings.
+    S3 Inventory data files have no header row (their columns are the manifest's ``fileSchema``,
+    e.g. ``Bucket, Key, Size``), so the caller either declares them with ``CSVHeaderLocation:
+    GIVEN`` + ``CSVHeaders`` or writes the fileSchema as the first row (the default, FIRST_ROW).
+    """
+    return _parse_csv(reader, data, limit)
+
+
+def _parse_parquet(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
+    raise ItemReaderDataUnsupported(
+        "This offline TestState server cannot read PARQUET data: stateConfiguration.mapItemReaderData"
+        " is text, and Parquet is a binary format"
+    )
+
+
+_PARSERS: Final[Mapping[str, _ItemsParser]] = {
+    "JSON": _parse_json,
+    "JSONL": _parse_jsonl,
+    "CSV": _parse_csv,
+    "MANIFEST": _parse_manifest,
+    "PARQUET": _parse_parquet,
+}
+assert set(_PARSERS) == set(INPUT_TYPES)
+
+
+def _load(text: str, what: str) -> JSON:
+    try:
+        return loads(text)
+    except ValueError as error:
+        raise _failed(f"The ItemReader data is not valid {what}: {error}") from None  # [INFER]
+
+
+def _csv_rows(data: str, delimiter: str) -> Iterator[list[str]]:
+    """Non-empty CSV records, lazily (MaxItems stops the parse early)."""
+    if data.startswith("\ufeff"):
+        data = data[1:]
+    records = csv.reader(io.StringIO(data, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for record in records:
+            if record:
+                yield record
+    except csv.Error as error:
+        # Also Python's per-field limit (131,072 characters), which we do not raise: changing it
+        # is process-wide state.
+        raise _failed(f"The ItemReader data is not valid CSV (record {records.line_num}): {error}") from None
+
+
+def _java_hash_order(headers: tuple[str, ...]) -> list[int]:
+    """Column indexes in the order AWS writes a CSV item's keys.
+
+    AWS builds each item as a Java ``HashMap``: its keys come out by hash bucket, not in header
+    order. [LS] orders them to match AWS's recorded output (headers ``0,True,{}`` come out as
+    ``0``, ``{}``, ``True``); this computes the HashMap order itself: String.hashCode over UTF-16
+    code units, the ``h ^ (h >>> 16)`` spread, the table grown from 16 slots while more than 3/4
+    full, and insertion order within a bucket [INFER: bins holding 8+ keys become trees in Java,
+    not modelled].
+    """
+    capacity = 16
+    while len(headers) > capacity * 3 // 4:
+        capacity *= 2
+    slots = [(_spread(_java_hash(name)) & (capacity - 1), index) for index, name in enumerate(headers)]
+    return [index for _, index in sorted(slots)]
+
+
+def _java_hash(text: str) -> int:
+    value = 0
+    for unit in _utf16_units(text):
+        value = (31 * value + unit) & 0xFFFFFFFF
+    return value
+
+
+def _utf16_units(text: str) -> Iterator[int]:
+    for char in text:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            yield 0xD800 + (code >> 10)
+            yield 0xDC00 + (code & 0x3FF)
+        else:
+            yield code
+
+
+def _spread(hash_value: int) -> int:
+    return hash_value ^ (hash_value >> 16)
+
+
+def _follow_pointer(document: JSON, tokens: tuple[str, ...]) -> JSON:
+    """RFC 6901 evaluation; a pointer that selects nothing fails the read [INFER wording]."""
+    value = document
+    for token in tokens:
+        if isinstance(value, dict) and token in value:
+            value = value[token]
+        elif isinstance(value, list) and token.isdigit() and (token == "0" or not token.startswith("0")) and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            pointer = "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
+            raise _failed(f"The ItemsPointer '{pointer}' does not select a value in the ItemReader data")
+    return value
+
+
+def _list_objects(data: str, limit: int | None) -> list[JSON]:
+    """A listObjectsV2 listing: one item per object, shaped as AWS passes them [DOC][MEASURED].
+
+    Accepted text [INFER]: a ListObjectsV2 response object (its ``Contents``; a response without
+    ``Contents`` lists nothing, as S3 omits it when empty) or a bare array of its entries. Each
+    item is ``{"Etag", "Key", "LastModified", "Size", "StorageClass"}`` in that order (S3's
+    ``ETag`` is renamed ``Etag`` and keeps its quotes); ``LastModified`` becomes epoch seconds
+    (the docs' example shows ``1668699881``), an integer when whole [INFER].
+    """
+    document = _load(data, "JSON")
+    if isinstance(document, dict):
+        document = document.get("Contents", [])
+    if not isinstance(document, list):
+        raise _failed("The ItemReader data for s3:listObjectsV2 must be a ListObjectsV2 response or an array of its Contents")
+    items: list[JSON] = []
+    for index, entry in enumerate(document if limit is None else document[:limit]):
+        if not isinstance(entry, dict):
+            raise _failed(f"The s3:listObjectsV2 entry at index {index} is not an object")
+        item: dict[str, JSON] = {}
+        for name, sources in _LISTING_FIELDS:
+            for source in sources:
+                if source in entry:
+                    item[name] = entry[source]
+                    break
+        if "LastModified" in item:
+            item["LastModified"] = _epoch_seconds(item["LastModified"])
+        items.append(item)
+    return items
+
+
+_LISTING_FIELDS: Final = (
+    ("Etag", ("ETag", "Etag")),
+    ("Key", ("Key",)),
+    ("LastModified", ("LastModified",)),
+    ("Size", ("Size",)),
+    ("StorageClass", ("StorageClass",)),
+)
+
+
+def _epoch_seconds(value: JSON) -> JSON:
+    """An RFC 3339 timestamp as epoch seconds; numbers (already epoch) and other text unchanged."""
+    if not isinstance(value, str):
+        return value
+    instant = parse_timestamp(value)
+    if instant is None:
+        return value
+    seconds = instant.astimezone(timezone.utc).timestamp()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+# --------------------------------------------------------------------------------------------
+# Compile
+# --------------------------------------------------------------------------------------------
+
+
+def compile_item_reader(declaration: Mapping[str, JSON], *, pointer: str, jsonata: bool) -> ItemReader:
+    """Compile an ItemReader the schema (`interpreter.schema.validate`) has already accepted.
+
+    Arguments:
+        declaration: the ``ItemReader`` object.
+        pointer: its JSON pointer (``/States/Map/ItemReader``).
+        jsonata: whether the Map is a JSONata state (Arguments and ``{% %}`` values).
+
+    Raises:
+        DefinitionError: a path, template or expression that does not compile.
+    """
+    resource = declaration["Resource"]
+    match = _RESOURCE_RE.fullmatch(resource)
+    if match is None or match.group(1) not in ACTIONS:  # the schema refuses it first
+        raise DefinitionError("Value is not a valid resource ARN", f"{pointer}/Resource")
+    arguments = compile_arguments(declaration, pointer=pointer)
+    config: Mapping[str, JSON] = declaration.get("ReaderConfig", {})
+    config_pointer = f"{pointer}/ReaderConfig"
+    max_items: NumberField | None = None
+    max_items_path: Path | None = None
+    if "MaxItemsPath" in config:
+        max_items_path = _compile_path(config["MaxItemsPath"], f"{config_pointer}/MaxItemsPath")
+    else:
+        max_items = compile_number_field(config, "MaxItems", pointer=config_pointer, jsonata=jsonata, minimum=0)
+    items_pointer = None
+    if "ItemsPointer" in config:
+        items_pointer = parse_json_pointer(config["ItemsPointer"], f"{config_pointer}/ItemsPointer")
+    return ItemReader(
+        resource=resource,
+        action=match.group(1),
+        arguments=arguments,
+        input_type=config.get("InputType"),
+        csv=CsvConfig(
+            header_location=config.get("CSVHeaderLocation", "FIRST_ROW"),
+            headers=tuple(config.get("CSVHeaders", ())),
+            delimiter=CSV_DELIMITERS[config.get("CSVDelimiter", "COMMA")],
+        ),
+        items_pointer=items_pointer,
+        manifest_type=config.get("ManifestType"),
+        transformation=config.get("Transformation"),
+        max_items=max_items,
+        max_items_path=max_items_path,
+    )
+
+
+def _compile_path(text: JSON, pointer: str) -> Path:
+    if not isinstance(text, str):
+        raise DefinitionError("Expected value of type [STRING]", pointer)
+    try:
+        return compile_path(text)
+    except ExpressionError as error:
+        raise DefinitionError(f"The value '{text}' is not a valid JSONPath ({error.detail})", pointer) from None
+
+
+def parse_json_pointer(text: JSON, pointer: str) -> tuple[str, ...]:
+    """RFC 6901 reference tokens of a JSON Pointer (``""`` is the whole document).
+
+    Raises:
+        DefinitionError: not a string, or a non-empty pointer not starting with ``/`` or with a
+            ``~`` not followed by 0 or 1 (wording not recorded).
+    """
+    if not isinstance(text, str):
+        raise DefinitionError("Expected value of type [STRING]", pointer)
+    if text == "":
+        return ()
+    if not text.startswith("/") or re.search(r"~(?![01])", text):
+        raise DefinitionError(f"The value '{text}' is not a valid JSON Pointer", pointer)
+    return tuple(token.replace("~1", "/").replace("~0", "~") for token in text[1:].split("/"))

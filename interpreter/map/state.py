@@ -1,0 +1,231 @@
+"""Map and Parallel under TestState: the input side runs for real, the mock stands in for the
+iterations or branches (spec 6.7, 6.8).
+
+Map, in AWS's order of processing (developer guide, "Map state input and output fields":
+ItemReader, ItemsPath/Items, ItemSelector, ItemBatcher, ResultWriter):
+
+1. InputPath (JSONPath), recorded as ``afterInputPath``;
+2. the items: the ItemReader's data (``stateConfiguration.mapItemReaderData`` stands in for its
+   source) or ``ItemsPath`` (JSONPath, ``afterItemsPath``) or ``Items`` (JSONata);
+3. MaxConcurrency (always reported, 0 when absent) and ToleratedFailureCount/Percentage
+   (reported when declared) [AWS-REC]; they come after the items, because a failing ItemsPath
+   reports neither (recorded); that they come before ItemSelector is our reading [INFER];
+4. ItemSelector per item, with ``Map.Item.Index``/``Value`` in the context (``afterItemSelector``),
+   then ItemBatcher (``afterItemBatcher``);
+5. the mock: its error is the state's error; otherwise ``mapIterationFailureCount`` is held
+   against the tolerated-failure threshold, and the mocked result goes through ResultSelector/
+   ResultPath/OutputPath or Output/Assign.
+
+Parallel applies InputPath/Parameters or Arguments (AWS reports neither, recorded) and then the
+mock. Nothing here runs a child state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from interpreter.states.dataflow import (
+    MAX_PAYLOAD_BYTES,
+    Done,
+    Trace,
+    UnsupportedState,
+    Work,
+    jsonata_tail,
+    jsonpath_tail,
+    data_limit_exceeded,
+    mocked_result,
+    render_within_quota,
+    select,
+    sizes_within_quota,
+)
+from interpreter.errors import ASLError, ErrorName, StatesError
+from interpreter.jsonpath.paths import PathMissing
+from interpreter.jsontypes import ABSENT, JSON, dumps, json_size
+from interpreter.definition.model import MapState, ParallelState
+from interpreter.scope import Scope
+
+THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+"""AWS's cause for States.ExceedToleratedFailureThreshold (recorded)."""
+
+FAST_TEXT_BOUND = 8 * 1024 * 1024
+"""Selected items whose JSON text cannot exceed this are measured by encoding them at once."""
+
+MSG_FAILURE_COUNT_OVER_ITERATIONS = (
+    "Map iteration failure count must be less than or equal to the number of Map iterations"
+)
+"""AWS's message (recorded, V13) when ``mapIterationFailureCount`` exceeds the iterations."""
+
+
+class IterationCountError(ASLError):
+    """``mapIterationFailureCount`` is larger than the number of iterations the Map would run:
+    a request error (400 ValidationException, V13), not a state failure."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    """A Map's evaluated tolerated-failure threshold (None: that field is not declared)."""
+
+    count: int | None = None
+    percentage: float | None = None
+
+    @property
+    def declared(self) -> bool:
+        return self.count is not None or self.percentage is not None
+
+    def exceeded_by(self, failures: int, iterations: int) -> bool:
+        """Whether `failures` of `iterations` breach the threshold.
+
+        ASL: the Map Run fails when more than ToleratedFailureCount iterations fail, or when the
+        failed share exceeds ToleratedFailurePercentage; with both, when either is exceeded.
+        The share is compared exactly, ``failures * 100 > percentage * iterations`` in rational
+        arithmetic, so no rounding moves the boundary (spec open question 6.7: AWS's rounding is
+        not recorded; exactly 1 of 3 failing breaches 33.3 and not 33.4 [INFER]).
+        """
+        if self.count is not None and failures > self.count:
+            return True
+        if self.percentage is None or iterations == 0:
+            return False
+        return failures * 100 > Fraction(self.percentage) * iterations
+
+
+# --- Map ---------------------------------------------------------------------------------------
+
+
+def run_map(state: MapState, scope: Scope, trace: Trace, work: Work) -> Done:
+    mock = work.mock
+    if mock is None:
+        raise UnsupportedState("A Map state can only be tested with a mock")  # V5 comes first
+    if state.is_jsonata:
+        effective = scope.state_input
+        inner = scope
+    else:
+        effective = trace.record("afterInputPath", select(state.input_path, scope.state_input, scope))
+        inner = scope.with_current(effective)
+    items = _items(state, inner, trace, work)
+    max_concurrency = state.max_concurrency.evaluate(inner) if state.max_concurrency is not None else 0
+    trace.record("maxConcurrency", max_concurrency)
+    tolerance = _tolerance(state, inner, trace)
+    iterations = _iteration_inputs(state, inner, trace, items)
+    failures = work.config.map_iteration_failure_count
+    if failures is not None and failures > len(iterations):
+        raise IterationCountError(MSG_FAILURE_COUNT_OVER_ITERATIONS)
+    # A mocked error is the Map's own failure, whatever mapIterationFailureCount says (recorded:
+    # counts 0 and 2 with a tolerance of 2 both fail with the mocked error).
+    result = mocked_result(mock)
+    # The threshold is only evaluated when the Map declares one (recorded: no tolerance, no
+    # Retry/Catch, 2 failures -> SUCCEEDED). Declared but unhandled, a breach fails the state,
+    # as it fails the Map Run [INFER, spec 6.7].
+    if failures and tolerance.declared and tolerance.exceeded_by(failures, len(iterations)):
+        raise StatesError(ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
+    if state.is_jsonata:
+        return jsonata_tail(state, scope.with_result(result), result, state.next)
+    return jsonpath_tail(state, scope, trace, result, state.next)
+
+
+def _items(state: MapState, scope: Scope, trace: Trace, work: Work) -> list[JSON]:
+    """The items the Map iterates over, from its ItemReader, ItemsPath or Items."""
+    if state.item_reader is not None:
+        items = state.item_reader.read(work.config.map_item_reader_data, scope)
+        if state.item_reader.items_pointer is not None:
+            trace.record("afterItemsPointer", items)
+        return items
+    if state.is_jsonata:
+        # Items an expression builds are a payload like any other (held to the quota): after
+        # this, every item list is bounded, which the batcher relies on.
+        items = scope.state_input if state.items is None else render_within_quota(state, state.items, scope)
+        if not isinstance(items, list):
+            # wording not recorded [INFER], in the family of the JSONata field errors.
+            raise StatesError(
+                ErrorName.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression specified for the field 'Items' must evaluate to a JSON array,"
+                f" but returned: {dumps(items)}",
+            )
+        return items
+    path = state.items_path
+    if path is ABSENT:
+        items = scope.current
+        text = "$"
+    else:
+        try:
+            items = path.resolve(scope)
+        except PathMissing as missing:
+            raise StatesError(ErrorName.RUNTIME, missing.invalid_path_cause()) from None
+        # Recorded: ItemsPath "$$.Execution.Input" is named "$.Execution.Input" in the cause.
+        text = path.text[1:] if path.text.startswith("$$") else path.text
+    if not isinstance(items, list):
+        # Recorded: 'Reference path "$.Execution.Input" must point to array.'
+        raise StatesError(ErrorName.RUNTIME, f'Reference path "{text}" must point to array.')
+    return trace.record("afterItemsPath", items)
+
+
+def _tolerance(state: MapState, scope: Scope, trace: Trace) -> Tolerance:
+    count = percentage = None
+    if state.tolerated_failure_count is not None:
+        count = int(trace.record("toleratedFailureCount", state.tolerated_failure_count.evaluate(scope)))
+    if state.tolerated_failure_percentage is not None:
+        percentage = float(
+            trace.record("toleratedFailurePercentage", state.tolerated_failure_percentage.evaluate(scope))
+        )
+    return Tolerance(count, percentage)
+
+
+def _iteration_inputs(state: MapState, scope: Scope, trace: Trace, items: list[JSON]) -> list[JSON]:
+    """Each iteration's input: the items after ItemSelector, then grouped by ItemBatcher.
+
+    Each list is held to the payload quota, as AWS holds each inspection member (256 KiB).
+    """
+    selected = items
+    sizes: list[int] | None = None
+    if state.item_selector is not None:
+        selector = state.item_selector
+        fast = state.fast_selector.select(items, scope) if state.fast_selector is not None else None
+        if fast is not None and fast.size_bound(json_size(items)) <= FAST_TEXT_BOUND:
+            # Small by construction: measured in one piece, each item's size left to the batcher.
+            selected = fast.values
+            if json_size(selected) > MAX_PAYLOAD_BYTES:
+                raise data_limit_exceeded(state.name)
+        else:
+            selected = (
+                fast.values if fast is not None
+                else [selector.render(_item_scope(scope, index, item)) for index, item in enumerate(items)]
+            )
+            sizes = sizes_within_quota(state, selected, selector.fanout)
+        trace.record("afterItemSelector", selected)
+    if state.item_batcher is None:
+        return selected
+    batches, size = state.item_batcher.batch(selected, scope, sizes)
+    if size > MAX_PAYLOAD_BYTES:
+        raise data_limit_exceeded(state.name)
+    return trace.record("afterItemBatcher", batches)
+
+
+def _item_scope(scope: Scope, index: int, item: JSON) -> Scope:
+    """The scope of one item's ItemSelector: ``$$.Map.Item.Index``/``Value`` (JSONata:
+    ``$states.context.Map.Item...``) in the context; ``$`` stays the Map's effective input."""
+    context = scope.context
+    base: Mapping[str, JSON] = context if isinstance(context, dict) else {}
+    return scope.with_context({**base, "Map": {"Item": {"Index": index, "Value": item}}})
+
+
+# --- Parallel ----------------------------------------------------------------------------------
+
+
+def run_parallel(state: ParallelState, scope: Scope, trace: Trace, work: Work) -> Done:
+    """Parallel: InputPath/Parameters or Arguments are evaluated (a failing path fails the state)
+    but, as recorded, not reported; the mocked result (one value per branch) then flows through
+    the tail."""
+    mock = work.mock
+    if mock is None:
+        raise UnsupportedState("A Parallel state can only be tested with a mock")  # V5 comes first
+    if state.is_jsonata:
+        if state.arguments is not None:
+            render_within_quota(state, state.arguments, scope)
+        result = mocked_result(mock)
+        return jsonata_tail(state, scope.with_result(result), result, state.next)
+    effective = select(state.input_path, scope.state_input, scope)
+    if state.parameters is not None:
+        render_within_quota(state, state.parameters, scope.with_current(effective))
+    result = mocked_result(mock)
+    return jsonpath_tail(state, scope, trace, result, state.next)

@@ -1,0 +1,670 @@
+"""Choice state rules for both query languages, compiled once into small immutable trees.
+
+JSONPath rules test a ``Variable`` with exactly one comparison operator, or combine nested rules
+with ``And``/``Or``/``Not``; JSONata rules carry a ``Condition`` expression. `compile_choice_rule`
+validates one element of ``Choices`` (or a nested operand) and returns a `ChoiceRule` whose
+``matches(scope)`` evaluates it; `choose` walks the rules in order and picks the next state.
+
+AWS behaviours encoded here (evidence in the comments next to each):
+- a value of the wrong type never matches (NumericEquals on a string is simply false);
+- a ``Variable`` or ``*Path`` operand that selects nothing fails the state with States.Runtime,
+  except for ``IsPresent``, which exists to test exactly that;
+- timestamps are the strict RFC 3339 profile of the ASL spec (`interpreter.timestamps`), compared
+  as instants;
+- ``StringMatches`` is a ``*`` glob with ``\\*`` and ``\\\\`` escapes, matched in linear time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Final, Protocol
+
+from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.jsonata.expression import JsonataExpression, compile_jsonata, evaluate_field, is_jsonata_template
+from interpreter.jsonpath.paths import Path, PathMissing, compile_path
+from interpreter.jsontypes import ABSENT, JSON, is_number, type_name
+from interpreter.scope import Scope
+from interpreter.timestamps import Instant, parse_instant, parse_timestamp
+
+__all__ = [
+    "ChoiceRule",
+    "GlobPattern",
+    "NO_CHOICE_MATCHED_CAUSE",
+    "MAX_NESTING",
+    "OPERATORS",
+    "choose",
+    "compile_choice_rule",
+    "compile_glob",
+]
+
+# ---------------------------------------------------------------------------------------------
+# StringMatches
+
+
+@dataclass(frozen=True, slots=True)
+class GlobPattern:
+    """A compiled ``StringMatches`` pattern: the literal pieces between its ``*`` wildcards.
+
+    ``a*b*c`` is ``("a", "b", "c")``; a pattern without a wildcard is a single piece that must
+    equal the whole text.
+    """
+
+    pieces: tuple[str, ...]
+
+    def matches(self, text: str) -> bool:
+        """Whether `text` matches, in time linear in ``len(text) + len(pattern)`` (each piece is
+        searched for once, in a window that only moves forward; `str.find` is linear).
+
+        The first piece must be a prefix and the last a suffix (not overlapping it); the pieces in
+        between are found left to right, each at its leftmost position after the previous one.
+        Taking the leftmost occurrence is always safe (it leaves the most text for the rest), so
+        no backtracking is ever needed, unlike a regex or the textbook two-pointer glob loop.
+        """
+        pieces = self.pieces
+        if len(pieces) == 1:
+            return text == pieces[0]
+        first, last = pieces[0], pieces[-1]
+        if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+            return False
+        position, end = len(first), len(text) - len(last)
+        for piece in pieces[1:-1]:
+            found = text.find(piece, position, end)
+            if found < 0:
+                return False
+            position = found + len(piece)
+        return True
+
+
+@lru_cache(maxsize=256)
+def compile_glob(pattern: str) -> GlobPattern:
+    """Compile a ``StringMatches`` pattern.
+
+    ASL spec: ``*`` matches zero or more characters; ``\\*`` is a literal star and ``\\\\`` a
+    literal backslash. A backslash before any other character stands for that character, and a
+    trailing lone backslash for itself (AWS's handling of these is not recorded; this is the
+    lenient reading).
+    """
+    pieces: list[str] = []
+    current: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            current.append(pattern[index + 1])
+            index += 2
+            continue
+        if char == "*":
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    pieces.append("".join(current))
+    return GlobPattern(tuple(pieces))
+
+
+# ---------------------------------------------------------------------------------------------
+# Operators: one table {name: (operand kind, comparator)}; the *Path forms are derived from it.
+
+
+class OperandKind(Enum):
+    """What the literal operand of an operator must be (its ``*Path`` form takes a path instead)."""
+
+    STRING = "string"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    TIMESTAMP = "timestamp"
+    PATTERN = "pattern"  # StringMatches: a string, compiled to a GlobPattern
+    TYPE_TEST = "type test"  # Is*: a boolean saying whether the test should hold
+    PATH = "path"  # every *Path form: a reference path resolved at run time
+
+
+Comparator = Callable[[JSON, JSON], bool]
+
+
+def _utf16(text: str) -> bytes:
+    # AWS compares strings as Java does (String.compareTo: UTF-16 code units), which orders
+    # characters outside the BMP differently from Python's code point order; big-endian UTF-16
+    # bytes compare exactly like the code units.
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def _string_order(test: Callable[[bytes, bytes], bool]) -> Comparator:
+    def compare(value: JSON, operand: JSON) -> bool:
+        # Type mismatch is simply false (AWS, recorded: StringEquals on null/0/[]/{}/true).
+        return isinstance(value, str) and isinstance(operand, str) and test(_utf16(value), _utf16(operand))
+
+    return compare
+
+
+def _numeric_order(test: Callable[[float, float], bool]) -> Comparator:
+    def compare(value: JSON, operand: JSON) -> bool:
+        # Booleans are not numbers and strings are never converted (AWS, recorded: NumericEquals
+        # on true, "" and "1" is false); 1 and 1.0 are equal (recorded: NumericEquals 1.0 vs 1).
+        return is_number(value) and is_number(operand) and test(value, operand)
+
+    return compare
+
+
+def _timestamp_order(test: Callable[[Instant, Instant], bool]) -> Comparator:
+    def compare(value: JSON, operand: JSON) -> bool:
+        # A value that is not a timestamp string never matches (AWS, recorded: TimestampEquals on
+        # null, numbers, "", "2023-02-24 12:15:56.832957", arrays, objects, booleans).
+        if not isinstance(value, str) or not isinstance(operand, str):
+            return False
+        left, right = parse_instant(value), parse_instant(operand)
+        return left is not None and right is not None and test(left, right)
+
+    return compare
+
+
+def _boolean_equals(value: JSON, operand: JSON) -> bool:
+    return isinstance(value, bool) and isinstance(operand, bool) and value is operand
+
+
+def _string_matches(value: JSON, operand: JSON) -> bool:
+    return isinstance(value, str) and isinstance(operand, GlobPattern) and operand.matches(value)
+
+
+def _type_test(predicate: Callable[[JSON], bool]) -> Comparator:
+    def compare(value: JSON, expected: JSON) -> bool:
+        return predicate(value) is expected
+
+    return compare
+
+
+def _eq(a: object, b: object) -> bool:
+    return a == b
+
+
+def _lt(a: object, b: object) -> bool:
+    return a < b  # type: ignore[operator]
+
+
+def _gt(a: object, b: object) -> bool:
+    return a > b  # type: ignore[operator]
+
+
+def _le(a: object, b: object) -> bool:
+    return a <= b  # type: ignore[operator]
+
+
+def _ge(a: object, b: object) -> bool:
+    return a >= b  # type: ignore[operator]
+
+
+_ORDERINGS: Final = {
+    "Equals": _eq,
+    "LessThan": _lt,
+    "GreaterThan": _gt,
+    "LessThanEquals": _le,
+    "GreaterThanEquals": _ge,
+}
+
+_LITERAL_OPERATORS: dict[str, tuple[OperandKind, Comparator]] = {}
+for _suffix, _test in _ORDERINGS.items():
+    _LITERAL_OPERATORS[f"String{_suffix}"] = (OperandKind.STRING, _string_order(_test))
+    _LITERAL_OPERATORS[f"Numeric{_suffix}"] = (OperandKind.NUMBER, _numeric_order(_test))
+    _LITERAL_OPERATORS[f"Timestamp{_suffix}"] = (OperandKind.TIMESTAMP, _timestamp_order(_test))
+_LITERAL_OPERATORS["BooleanEquals"] = (OperandKind.BOOLEAN, _boolean_equals)
+
+OPERATORS: Final[dict[str, tuple[OperandKind, Comparator]]] = {
+    **_LITERAL_OPERATORS,
+    # ASL: appending "Path" to a comparison operator compares with a value selected from the
+    # input (or the context object, or a variable) instead of a literal.
+    **{f"{name}Path": (OperandKind.PATH, compare) for name, (_, compare) in _LITERAL_OPERATORS.items()},
+    "StringMatches": (OperandKind.PATTERN, _string_matches),
+    "IsNull": (OperandKind.TYPE_TEST, _type_test(lambda value: value is None)),
+    "IsNumeric": (OperandKind.TYPE_TEST, _type_test(is_number)),
+    "IsString": (OperandKind.TYPE_TEST, _type_test(lambda value: isinstance(value, str))),
+    "IsBoolean": (OperandKind.TYPE_TEST, _type_test(lambda value: isinstance(value, bool))),
+    "IsTimestamp": (
+        OperandKind.TYPE_TEST,
+        _type_test(lambda value: isinstance(value, str) and parse_timestamp(value) is not None),
+    ),
+    # IsPresent is decided before any comparator runs (a missing value is not an error for it).
+    "IsPresent": (OperandKind.TYPE_TEST, _type_test(lambda value: value is not ABSENT)),
+}
+
+# The ASL operator list (Choice Rules, "Data-test expression"): 16 comparisons (String, Numeric and
+# Timestamp with five orderings each, BooleanEquals), each with its *Path form, StringMatches and
+# the six type tests: 39 names. Checked at import so the table cannot drift.
+if len(OPERATORS) != 16 * 2 + 1 + 6 or {kind for kind, _ in OPERATORS.values()} != set(OperandKind):
+    raise AssertionError(f"Choice operator table is inconsistent: {sorted(OPERATORS)}")
+
+_LOGICAL: Final = ("And", "Or", "Not")
+
+# ---------------------------------------------------------------------------------------------
+# Compiled conditions
+
+
+class Condition(Protocol):
+    """A compiled test: True when it holds for the scope."""
+
+    def test(self, scope: Scope) -> bool: ...
+
+
+def _missing_path(text: str) -> StatesError:
+    # Not in our recorded corpus; public Step Functions conformance suites and emulators agree on
+    # States.Runtime with this cause, for the Variable and for a *Path operand alike (e.g. cause
+    # contains "Invalid path '$.right'" and "condition path references an invalid value.").
+    return StatesError(
+        ErrorName.RUNTIME,
+        f"Invalid path '{text}': The choice state's condition path references an invalid value.",
+    )
+
+
+def _lookup(path: Path, scope: Scope) -> JSON:
+    """The value `path` selects, or ABSENT when it selects nothing.
+
+    A reference to a workflow variable that was never assigned selects nothing too: for a Choice
+    rule it is the same "invalid value" as a missing input field (and IsPresent is false).
+    """
+    if path.root == "variable" and path.variable not in scope.variables:
+        return ABSENT
+    try:
+        return path.resolve(scope)
+    except PathMissing:
+        return ABSENT
+
+
+def _resolve(path: Path, scope: Scope) -> JSON:
+    value = _lookup(path, scope)
+    if value is ABSENT:
+        raise _missing_path(path.text)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """``Variable`` + one operator with a literal operand (compiled where useful)."""
+
+    variable: Path
+    operator: str
+    compare: Comparator
+    operand: JSON
+
+    def test(self, scope: Scope) -> bool:
+        return self.compare(_resolve(self.variable, scope), self.operand)
+
+
+@dataclass(frozen=True, slots=True)
+class PathComparison:
+    """``Variable`` + a ``*Path`` operator: both sides are selected at run time."""
+
+    variable: Path
+    operator: str
+    compare: Comparator
+    operand: Path
+
+    def test(self, scope: Scope) -> bool:
+        value = _resolve(self.variable, scope)
+        return self.compare(value, _resolve(self.operand, scope))
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """``IsPresent``: the only test for which a Variable that selects nothing is not an error."""
+
+    variable: Path
+    expected: bool
+
+    def test(self, scope: Scope) -> bool:
+        return (_lookup(self.variable, scope) is not ABSENT) is self.expected
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    """``And``: true when every operand is; stops at the first false one (later operands, even
+    ones that would fail, are not evaluated)."""
+
+    operands: tuple[Condition, ...]
+
+    def test(self, scope: Scope) -> bool:
+        return all(operand.test(scope) for operand in self.operands)
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """``Or``: true when some operand is; stops at the first true one."""
+
+    operands: tuple[Condition, ...]
+
+    def test(self, scope: Scope) -> bool:
+        return any(operand.test(scope) for operand in self.operands)
+
+
+@dataclass(frozen=True, slots=True)
+class Negation:
+    """``Not``."""
+
+    operand: Condition
+
+    def test(self, scope: Scope) -> bool:
+        return not self.operand.test(scope)
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """A JSONata ``Condition`` given as a JSON boolean rather than an expression."""
+
+    value: bool
+
+    def test(self, scope: Scope) -> bool:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class JsonataCondition:
+    """A JSONata ``Condition``: ``{% expr %}`` that must evaluate to a boolean.
+
+    `field` is how AWS names the rule in causes: ``Choices[1]/Condition`` (observed by
+    floci-io/floci#2689 against Step Functions: "The JSONata expression '$states.input.missing'
+    specified for the field 'Choices[1]/Condition' returned nothing (undefined).").
+    """
+
+    expression: JsonataExpression
+    field: str
+
+    def test(self, scope: Scope) -> bool:
+        # Undefined results and evaluation errors: States.QueryEvaluationError naming the field.
+        value = evaluate_field(self.expression, scope, self.field)
+        if not isinstance(value, bool):
+            # AWS's wording for a non-boolean Condition is not recorded; this follows the shape of
+            # its other JSONata field causes.
+            raise StatesError(
+                ErrorName.QUERY_EVALUATION_ERROR,
+                f"The JSONata expression '{self.expression.source}' specified for the field "
+                f"'{self.field}' returned an unexpected data type. Expected a boolean but got "
+                f"{type_name(value)}.",
+            )
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceRule:
+    """One compiled element of ``Choices`` (or a nested And/Or/Not operand).
+
+    Attributes:
+        condition: the compiled test.
+        next: the state to go to when the rule matches (None for nested operands).
+        assign / output: the rule's raw ``Assign`` / ``Output`` JSON, ABSENT when not given; the
+            loader compiles them (they belong to the rule, named ``Choices[i]/Output`` by AWS).
+    """
+
+    condition: Condition
+    next: str | None
+    assign: JSON = ABSENT
+    output: JSON = ABSENT
+
+    def matches(self, scope: Scope) -> bool:
+        """Whether the rule holds. Raises StatesError on runtime failures (missing path, JSONata)."""
+        return self.condition.test(scope)
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing
+
+# AWS wording (floci-io/floci: "AWS wording, verified against us-east-1"; the developer guide says
+# the state machine fails because it cannot transition out of the state).
+NO_CHOICE_MATCHED_CAUSE: Final = (
+    "Failed to transition out of the state. The state does not point to a next state."
+)
+
+
+def choose(rules: tuple[ChoiceRule, ...], default: str | None, scope: Scope) -> str:
+    """The ``Next`` of the first rule that matches, else ``Default``.
+
+    Rules are evaluated in order and evaluation stops at the first match, so a later rule that
+    would fail is never evaluated (AWS, observed by floci-io/floci#2689).
+
+    Raises:
+        StatesError: a rule failed at run time, or nothing matched and there is no Default
+            (States.NoChoiceMatched, ASL spec "Choice State").
+    """
+    for rule in rules:
+        if rule.matches(scope):
+            if rule.next is None:  # a nested operand (top_level=False) was passed as a rule
+                raise StatesError(ErrorName.RUNTIME, "The matching Choice rule has no 'Next'")
+            return rule.next
+    if default is None:
+        raise StatesError(ErrorName.NO_CHOICE_MATCHED, NO_CHOICE_MATCHED_CAUSE)
+    return default
+
+
+# ---------------------------------------------------------------------------------------------
+# Compiling and validating
+
+
+_JSONPATH_RULE_FIELDS: Final = frozenset({"Variable", "Next", "Comment", "Assign", *_LOGICAL, *OPERATORS})
+_JSONATA_RULE_FIELDS: Final = frozenset({"Condition", "Next", "Comment", "Assign", "Output"})
+_JSONATA_ONLY: Final = frozenset({"Condition", "Output"})
+_JSONPATH_ONLY: Final = frozenset({"Variable", *_LOGICAL, *OPERATORS})
+
+
+def _at(pointer: str, field: str) -> str:
+    # AWS's locations are not RFC 6901: names are not escaped, indexes are bracketed
+    # (".../Choices[0]/Next", recorded by third parties; see interpreter.schema.validate).
+    return f"{pointer}/{field}"
+
+
+def _field_label(pointer: str) -> str:
+    """``/States/S/Choices[2]`` -> ``Choices[2]``: how AWS names a rule in runtime causes."""
+    return pointer.rsplit("/", 1)[-1] or "Choices"
+
+
+# Ours, not AWS's (its limit is not recorded): And/Or/Not nesting deeper than this is refused so
+# that compiling and evaluating stay far from Python's recursion limit on any input.
+MAX_NESTING: Final = 100
+
+
+def compile_choice_rule(
+    rule: JSON, *, query_language: str, pointer: str, top_level: bool = True
+) -> ChoiceRule:
+    """Validate and compile one Choice rule.
+
+    Args:
+        rule: one element of ``Choices`` (top_level=True: must have ``Next``) or a nested
+            And/Or/Not operand (must not have ``Next``).
+        query_language: ``"JSONPath"`` or ``"JSONata"`` (the state's effective language).
+        pointer: JSON pointer of `rule` in the definition, e.g. ``/States/S/Choices[0]``.
+
+    Raises:
+        DefinitionError: the rule is not valid ASL; its pointer names the offending field.
+    """
+    return _compile(rule, jsonata=query_language == "JSONata", pointer=pointer, top_level=top_level, depth=0)
+
+
+def _compile(rule: JSON, *, jsonata: bool, pointer: str, top_level: bool, depth: int) -> ChoiceRule:
+    if not isinstance(rule, dict):
+        # wording not recorded
+        raise DefinitionError(f"Expected an object but got {type_name(rule)}", pointer)
+    if depth > MAX_NESTING:
+        raise DefinitionError(f"Choice rules may be nested at most {MAX_NESTING} levels deep", pointer)
+    _check_fields(rule, jsonata=jsonata, pointer=pointer, top_level=top_level)
+    next_state = _next(rule, pointer=pointer, top_level=top_level)
+    if jsonata:
+        condition: Condition = _jsonata_condition(rule, pointer=pointer)
+    else:
+        condition = _jsonpath_condition(rule, pointer=pointer, depth=depth)
+    return ChoiceRule(
+        condition=condition,
+        next=next_state,
+        assign=rule.get("Assign", ABSENT),
+        output=rule.get("Output", ABSENT),
+    )
+
+
+def _check_fields(rule: dict[str, JSON], *, jsonata: bool, pointer: str, top_level: bool) -> None:
+    allowed = _JSONATA_RULE_FIELDS if jsonata else _JSONPATH_RULE_FIELDS
+    for name in rule:
+        if name in allowed:
+            if not top_level and name in ("Next", "Assign", "Output"):
+                # Nested operands of And/Or/Not carry no transition (ASL: "Next" only at the top
+                # level of a Choice Rule). AWS's "Field '<name>' is not supported" at the object
+                # that holds it (floci-io/floci#2735, recorded for state fields).
+                raise DefinitionError(f"Field '{name}' is not supported", pointer)
+            continue
+        if jsonata and name in _JSONPATH_ONLY:
+            # By analogy with AWS's recorded "The QueryLanguage is set to 'JSONata', but field
+            # 'MaxItemsPerBatchPath' is only supported for the 'JSONPath' QueryLanguage".
+            raise DefinitionError(
+                f"The QueryLanguage is set to 'JSONata', but field '{name}' is only supported for the "
+                "'JSONPath' QueryLanguage",
+                pointer,
+            )
+        if not jsonata and name in _JSONATA_ONLY:
+            raise DefinitionError(
+                f"The QueryLanguage is set to 'JSONPath', but field '{name}' is only supported for the "
+                "'JSONata' QueryLanguage",
+                pointer,
+            )
+        raise DefinitionError(f"Field '{name}' is not supported", pointer)
+
+
+def _next(rule: dict[str, JSON], *, pointer: str, top_level: bool) -> str | None:
+    if not top_level:
+        return None
+    if "Next" not in rule:
+        # AWS, recorded (aws-cloudformation/cfn-lint#4077): "These fields are required: [Next]
+        # at /States/<state>/Choices/<i>".
+        raise DefinitionError("These fields are required: [Next]", pointer)
+    next_state = rule["Next"]
+    if not isinstance(next_state, str) or not next_state:
+        # wording not recorded
+        raise DefinitionError("The field 'Next' should be a non-empty string", _at(pointer, "Next"))
+    return next_state
+
+
+def _jsonata_condition(rule: dict[str, JSON], *, pointer: str) -> Condition:
+    if "Condition" not in rule:
+        raise DefinitionError("These fields are required: [Condition]", pointer)
+    value = rule["Condition"]
+    at = _at(pointer, "Condition")
+    if isinstance(value, bool):
+        return Constant(value)
+    if not isinstance(value, str) or not is_jsonata_template(value):
+        # wording not recorded
+        raise DefinitionError(
+            "The field 'Condition' should be a boolean or a JSONata expression enclosed in '{%' and '%}'", at
+        )
+    try:
+        expression = compile_jsonata(value)
+    except ExpressionError as error:
+        raise DefinitionError(error.detail, at) from None
+    return JsonataCondition(expression, f"{_field_label(pointer)}/Condition")
+
+
+def _jsonpath_condition(rule: dict[str, JSON], *, pointer: str, depth: int) -> Condition:
+    logical = [name for name in _LOGICAL if name in rule]
+    operators = [name for name in rule if name in OPERATORS]
+    found = logical + operators
+    if len(found) > 1:
+        # By analogy with AWS's recorded "There should only be one of the following fields:
+        # [MaxItems, MaxItemsPath]" (floci-io/floci#3733).
+        raise DefinitionError(
+            f"There should only be one of the following fields: [{', '.join(found)}]", pointer
+        )
+    if not found:
+        # wording not recorded
+        raise DefinitionError(
+            "A Choice Rule must have exactly one comparison operator or one of [And, Or, Not]", pointer
+        )
+    if logical:
+        if "Variable" in rule:
+            raise DefinitionError("Field 'Variable' is not supported", pointer)
+        return _logical(rule, logical[0], pointer=pointer, depth=depth)
+    return _comparison(rule, operators[0], pointer=pointer)
+
+
+def _logical(rule: dict[str, JSON], name: str, *, pointer: str, depth: int) -> Condition:
+    value = rule[name]
+    at = _at(pointer, name)
+    if name == "Not":
+        if not isinstance(value, dict):
+            raise DefinitionError("The field 'Not' should be an object", at)  # wording not recorded
+        operand = _compile(value, jsonata=False, pointer=at, top_level=False, depth=depth + 1)
+        return Negation(operand.condition)
+    if not isinstance(value, list):
+        raise DefinitionError(f"The field '{name}' should be an array", at)  # wording not recorded
+    if not value:
+        # AWS, recorded for TestState: "Value cannot be empty at /States/StateName/Branches".
+        raise DefinitionError("Value cannot be empty", at)
+    operands = tuple(
+        _compile(item, jsonata=False, pointer=f"{at}[{index}]", top_level=False, depth=depth + 1).condition
+        for index, item in enumerate(value)
+    )
+    return AllOf(operands) if name == "And" else AnyOf(operands)
+
+
+def _reference_path(value: JSON, *, at: str) -> Path:
+    """Compile a ``Variable`` or ``*Path`` operand.
+
+    ASL: "The values of Variable and Path fields in a comparison must be valid Reference Paths",
+    i.e. paths naming a single value, rooted at ``$``, ``$$`` (context) or ``$name`` (variable).
+    """
+    if not isinstance(value, str):
+        # wording not recorded
+        raise DefinitionError(
+            f"Value is not a Reference Path: expected a string but got {type_name(value)}", at
+        )
+    if not value.startswith("$"):
+        # AWS, recorded (aws-cloudformation/cfn-lint#4076): "Value is not a Reference Path:
+        # Reference path didn't start with '$'".
+        raise DefinitionError("Value is not a Reference Path: Reference path didn't start with '$'", at)
+    try:
+        path = compile_path(value)
+    except ExpressionError as error:
+        # AWS, recorded (Stedi-Public-Archive/ts2asl#912): "Value is not a Reference Path: '[' must
+        # be followed by ' or '[' at .../Choices[0]/Variable" (the detail is the parser's).
+        raise DefinitionError(f"Value is not a Reference Path: {error.detail}", at) from None
+    if not path.definite:
+        # wording not recorded
+        raise DefinitionError(
+            f"Value is not a Reference Path: '{value}' may select more than one value", at
+        )
+    return path
+
+
+def _comparison(rule: dict[str, JSON], operator: str, *, pointer: str) -> Condition:
+    if "Variable" not in rule:
+        raise DefinitionError("These fields are required: [Variable]", pointer)
+    variable = _reference_path(rule["Variable"], at=_at(pointer, "Variable"))
+    kind, compare = OPERATORS[operator]
+    operand = rule[operator]
+    at = _at(pointer, operator)
+    if kind is OperandKind.PATH:
+        return PathComparison(variable, operator, compare, _reference_path(operand, at=at))
+    operand = _literal_operand(kind, operator, operand, at=at)
+    if operator == "IsPresent":
+        return Presence(variable, operand)
+    return Comparison(variable, operator, compare, operand)
+
+
+# wording not recorded for any of these; the shape follows AWS's "The field 'Type' should have
+# one of these values: [...]".
+_OPERAND_CHECKS: Final[dict[OperandKind, tuple[Callable[[JSON], bool], str]]] = {
+    OperandKind.STRING: (lambda value: isinstance(value, str), "a string"),
+    OperandKind.NUMBER: (is_number, "a number"),
+    OperandKind.BOOLEAN: (lambda value: isinstance(value, bool), "a boolean"),
+    OperandKind.TYPE_TEST: (lambda value: isinstance(value, bool), "a boolean"),
+    OperandKind.TIMESTAMP: (
+        lambda value: isinstance(value, str) and parse_timestamp(value) is not None,
+        "a timestamp (e.g. 2016-03-14T01:59:00Z)",
+    ),
+    OperandKind.PATTERN: (lambda value: isinstance(value, str), "a string"),
+}
+if set(_OPERAND_CHECKS) != set(OperandKind) - {OperandKind.PATH}:
+    raise AssertionError("every literal operand kind needs a check")
+
+
+def _literal_operand(kind: OperandKind, operator: str, operand: JSON, *, at: str) -> JSON:
+    accepts, expected = _OPERAND_CHECKS[kind]
+    if not accepts(operand):
+        raise DefinitionError(f"The field '{operator}' should be {expected}", at)
+    if kind is OperandKind.PATTERN:
+        return compile_glob(operand)
+    return operand

@@ -1,0 +1,490 @@
+"""The TestState operation: request rules in AWS's order, the core call, the answer's encoding.
+
+`test_state` applies the semantic rules of spec 5 in the order of spec 5.3, each with AWS's
+recorded message (5.1) or, where AWS's wording is unknown, our own (marked [INFER] with the
+choice made). Then it runs the state with the interpreter core and encodes the `TestResult` as a
+``TestStateOutput``: JSON values become compact JSON text, absent members are left out, and
+``inspectionData`` is only sent at DEBUG and TRACE.
+
+Order (spec 5.3, plus where the unrecorded checks sit):
+ 1. model constraints                              (schemas.py, before we get here)
+ 2. ``roleArn`` shape -> InvalidArn                 [INFER: position and wording]
+ 3. definition -> InvalidDefinition (V17); ``stateName`` lookup -> V14
+ 4. ``mapIterationFailureCount`` without mock (V12); ``context`` without mock [INFER]
+ 5. Map/Parallel without mock (V5); mock on Pass/Fail/Succeed (V2-V4) or Choice/Wait (5.2);
+    then ``stateConfiguration`` members that do not fit the state [INFER: wording and position]
+ 6. with a mock: revealSecrets (V7), both fields (V6), no field [INFER], result JSON (V8),
+    Map/Parallel result shape (V9-V11), a Task's result against its API's output shape per
+    ``fieldValidationMode`` (V15, mock_validation.py)
+ 7. ``input`` JSON -> InvalidExecutionInput; ``variables`` JSON object [INFER: position]
+ 8. ``context`` JSON and content (V16)
+ 9. Task without mock: no roleArn (V1); otherwise this offline server cannot call AWS
+10. the core: V13 (iteration count: the Map's items must be evaluated first) comes back as an
+    error from it, and so does an ItemReader Map without ``mapItemReaderData`` (this server
+    cannot read its source)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from interpreter import (
+    ABSENT,
+    JSON,
+    ASLError,
+    DefinitionError,
+    LoadedState,
+    Mock,
+    MockError,
+    StateConfiguration,
+    StateNotFound,
+    StatesError,
+    TestResult,
+    World,
+    default_context,
+    dumps,
+    load_definition,
+    loads,
+    run_state,
+    validate_context,
+)
+from interpreter.definition.model import MapState, ParallelState, TaskState
+from teststate.budget import configured_budget_seconds, run_within
+from teststate.errors import (
+    ApiError,
+    InvalidArn,
+    InvalidDefinition,
+    InvalidExecutionInput,
+    ValidationException,
+)
+from teststate.validation.mock_result import validate_mock_result
+from teststate.validation.request import TestStateRequest
+
+DEFAULT_ACCOUNT: Final = "123456789012"
+_ACCOUNT_ID: Final = re.compile(r"\d{12}")
+
+# Spec 5.1, verbatim (note the trailing periods on some, not on others).
+MSG_NO_ROLE: Final = "RoleArn must be specified when testing a Task state"
+MSG_STATE_TYPE_WITH_MOCK: Final = "State type '{state_type}' is not supported when a mock is specified"
+MSG_MAP_PARALLEL_WITHOUT_MOCK: Final = (
+    "TestState API does not support Map or Parallel states. "
+    "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"
+)
+MSG_BOTH_MOCK_FIELDS: Final = "A test mock should have only one of the following fields: [result, errorOutput]."
+MSG_REVEAL_SECRETS_WITH_MOCK: Final = "TestState does not support RevealSecrets when a mock is specified."
+MSG_MOCK_NOT_JSON: Final = "Mocked result must be valid JSON"
+MSG_MOCK_NOT_ARRAY: Final = "Mocked result must be an array."
+MSG_MOCK_NOT_OBJECT: Final = "Mocked result must be a JSON object."
+MSG_MOCK_BRANCH_COUNT: Final = (
+    "Mocked result must contain the same number of items as number of Parallel branches."
+)
+MSG_FAILURE_COUNT_WITHOUT_MOCK: Final = (
+    "TestState does not support MapIterationFailureCount when a mock is not specified."
+)
+MSG_STATE_NOT_FOUND: Final = "State not found in definition"
+
+CONTEXT_PREFIX: Final = "Invalid Context object provided: "
+
+# Not recorded: our wording, modelled on the recorded messages of the same family [INFER].
+MSG_CONTEXT_WITHOUT_MOCK: Final = "TestState does not support Context when a mock is not specified."
+MSG_EMPTY_MOCK: Final = "A test mock should have one of the following fields: [result, errorOutput]."
+MSG_CONTEXT_NOT_JSON: Final = CONTEXT_PREFIX + "Context object must be valid JSON"
+MSG_VARIABLES_NOT_OBJECT: Final = "Variables must be a valid JSON object"
+MSG_FAILURE_COUNT_NOT_MAP: Final = "TestState only supports MapIterationFailureCount for Map states."
+MSG_READER_DATA_NOT_READER: Final = (
+    "TestState only supports MapItemReaderData for Map states with an ItemReader."
+)
+MSG_CAUSED_BY_NOT_MAP_OR_PARALLEL: Final = (
+    "TestState only supports ErrorCausedByState for Map and Parallel states."
+)
+MSG_CAUSED_BY_UNKNOWN: Final = (
+    "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state."
+)
+MSG_EMPTY_INPUT: Final = "Invalid State Machine Execution Input: 'Invalid execution input.'"
+# AWS would make the call with the role; this server is offline and can only use a mock.
+MSG_OFFLINE_TASK: Final = (
+    "This offline TestState server cannot call AWS services: specify a mock "
+    "(mock.result or mock.errorOutput) to test a Task state"
+)
+# AWS documents that Activity, .sync and .waitForTaskToken Tasks need a mock (wording unknown).
+MSG_CALLBACK_TASK: Final = (
+    "TestState only supports Activity tasks and '.sync' or '.waitForTaskToken' service "
+    "integration patterns when a mock is specified"
+)
+
+MOCKABLE_TYPES: Final = frozenset({"Task", "Map", "Parallel"})
+INSPECTING_LEVELS: Final = frozenset({"DEBUG", "TRACE"})
+
+
+# --------------------------------------------------------------------------------------------
+# The operation
+# --------------------------------------------------------------------------------------------
+def test_state(
+    req: TestStateRequest, *, region: str, world: World | None = None, budget_seconds: float | None = None
+) -> dict[str, Any]:
+    """Answer one TestState request.
+
+    Arguments:
+        req: the validated request (schemas.py).
+        region: the region for generated ARNs (from the SigV4 credential scope).
+        world: clock and random source; a fresh one per call by default.
+        budget_seconds: wall clock for the state (teststate/budget.py); by default the app's
+            setting inside an app context, else the environment's.
+
+    Returns:
+        The ``TestStateOutput`` members, ready to be sent as JSON.
+
+    Raises:
+        ApiError: any request problem, with AWS's code and message.
+    """
+    account = account_from_role_arn(req.role_arn)
+    loaded = _load(req.definition, req.state_name)
+    _check_configuration(req)
+    _check_state_type(req, loaded.state_type)
+    _check_state_configuration(req, loaded)
+    mock = _build_mock(req, loaded)
+    state_input = decode_input(req.input)
+    variables = decode_variables(req.variables)
+    world = world if world is not None else World()
+    context = _build_context(req, loaded, state_input, region=region, account=account, world=world)
+    _check_task_can_run(req, loaded)
+    try:
+        # The service's wall-clock budget (teststate/budget.py): States.Timeout when it runs out.
+        result = run_within(
+            budget_seconds if budget_seconds is not None else configured_budget_seconds(),
+            run_state,
+            loaded,
+            input=state_input,
+            context=context,
+            variables=variables,
+            world=world,
+            mock=mock,
+            config=state_configuration(req),
+        )
+    except StatesError:
+        raise  # a runtime failure must come back as a TestResult: a core bug, let it surface
+    except ASLError as err:
+        raise _api_error(err) from None
+    return encode_result(result, req.inspection_level)
+
+
+# pytest would collect a module-level function named test_*: tell it this is not a test.
+test_state.__test__ = False  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------------------------
+# Steps
+# --------------------------------------------------------------------------------------------
+def account_from_role_arn(role_arn: str | None) -> str:
+    """The account for generated ARNs: the role's, else ``123456789012``.
+
+    Raises:
+        InvalidArn: ``roleArn`` is not an ARN. ``Invalid ARN prefix`` is AWS's wording for other
+            SFN operations (spec 5.2); the second message, for ``arn:`` with too few parts, is
+            ours [INFER].
+    """
+    if role_arn is None:
+        return DEFAULT_ACCOUNT
+    if not role_arn.startswith("arn:"):
+        raise InvalidArn(f"Invalid Arn: 'Invalid ARN prefix: {role_arn}'")
+    parts = role_arn.split(":", 5)
+    if len(parts) < 6 or not parts[5]:
+        raise InvalidArn(f"Invalid Arn: 'Resource name not found in ARN: {role_arn}'")
+    account = parts[4]
+    return account if _ACCOUNT_ID.fullmatch(account) else DEFAULT_ACCOUNT
+
+
+def _load(definition: str, state_name: str | None) -> LoadedState:
+    try:
+        return load_definition(definition, state_name)
+    except ASLError as err:
+        raise _api_error(err) from None
+
+
+def _api_error(err: ASLError) -> ApiError:
+    """The one translation of core errors into API errors.
+
+    `DefinitionError` -> InvalidDefinition (V17); `StateNotFound` -> V14; any other request-level
+    error of the core (context V16, iteration count V13, mock schema V15, and `UnsupportedState`
+    for a state type the core cannot run yet) carries the complete message as its text ->
+    ValidationException.
+    """
+    if isinstance(err, StateNotFound):
+        return ValidationException(MSG_STATE_NOT_FOUND)
+    if isinstance(err, DefinitionError):
+        return InvalidDefinition(f"Invalid State Machine Definition: '{err.message}'")
+    return ValidationException(str(err))
+
+
+def _check_configuration(req: TestStateRequest) -> None:
+    if req.mock is not None:
+        return
+    config = req.state_configuration
+    if config is not None and config.map_iteration_failure_count is not None:
+        raise ValidationException(MSG_FAILURE_COUNT_WITHOUT_MOCK)
+    if req.context is not None:
+        # The model: "This field may only be specified if a mock is specified in the same request."
+        raise ValidationException(MSG_CONTEXT_WITHOUT_MOCK)
+
+
+def _check_state_type(req: TestStateRequest, state_type: str) -> None:
+    if req.mock is None:
+        if state_type in ("Map", "Parallel"):
+            raise InvalidDefinition(MSG_MAP_PARALLEL_WITHOUT_MOCK)
+    elif state_type not in MOCKABLE_TYPES:
+        # Recorded for Pass, Fail and Succeed; Choice and Wait get the same wording (spec 5.2).
+        raise ValidationException(MSG_STATE_TYPE_WITH_MOCK.format(state_type=state_type))
+
+
+def _check_state_configuration(req: TestStateRequest, loaded: LoadedState) -> None:
+    """The Map/Parallel members of ``stateConfiguration`` only make sense for the state they
+    describe. AWS's wording for these is not recorded: ours, in the family of V12 [INFER].
+
+    ``errorCausedByState`` names "the state from which an error originates when an error is
+    mocked for a Map or Parallel state" (API reference): it must be one of the states inside the
+    tested state's processor or branches, nested ones included.
+    """
+    config = req.state_configuration
+    if config is None:
+        return
+    state = loaded.state
+    if config.map_iteration_failure_count is not None and not isinstance(state, MapState):
+        raise ValidationException(MSG_FAILURE_COUNT_NOT_MAP)
+    if config.map_item_reader_data is not None and (
+        not isinstance(state, MapState) or state.item_reader is None
+    ):
+        raise ValidationException(MSG_READER_DATA_NOT_READER)
+    caused_by = config.error_caused_by_state
+    if caused_by is not None:
+        if not isinstance(state, (MapState, ParallelState)):
+            raise ValidationException(MSG_CAUSED_BY_NOT_MAP_OR_PARALLEL)
+        if caused_by not in state.children:
+            raise ValidationException(MSG_CAUSED_BY_UNKNOWN)
+
+
+def _build_mock(req: TestStateRequest, loaded: LoadedState) -> Mock | None:
+    """The core's `Mock`, after the mock rules V7, V6, V8, V9-V11, V15 (in that order)."""
+    mock = req.mock
+    if mock is None:
+        return None
+    if req.reveal_secrets:
+        raise ValidationException(MSG_REVEAL_SECRETS_WITH_MOCK)
+    if mock.result is not None and mock.error_output is not None:
+        raise ValidationException(MSG_BOTH_MOCK_FIELDS)
+    if mock.error_output is not None:
+        error = MockError(error=mock.error_output.error, cause=mock.error_output.cause)
+        return Mock(error=error, field_validation_mode=mock.field_validation_mode)
+    if mock.result is None:
+        raise ValidationException(MSG_EMPTY_MOCK)
+    try:
+        # Checked whatever fieldValidationMode says, NONE included (spec 5.1 V8).
+        result = loads(mock.result)
+    except ValueError:
+        raise ValidationException(MSG_MOCK_NOT_JSON) from None
+    _check_result_shape(result, loaded)
+    if isinstance(loaded.state, TaskState):
+        # V15: the Task's result against its API's output shape (spec 6.4).
+        validate_mock_result(loaded.state.resource, result, mock.field_validation_mode)
+    return Mock(result=result, field_validation_mode=mock.field_validation_mode)
+
+
+def _check_result_shape(result: JSON, loaded: LoadedState) -> None:
+    """V9-V11: a Map's result is an array (an object with a ResultWriter); a Parallel's is an
+    array with one item per branch."""
+    if loaded.state_type == "Map":
+        if loaded.has_result_writer:
+            if not isinstance(result, dict):
+                raise ValidationException(MSG_MOCK_NOT_OBJECT)
+        elif not isinstance(result, list):
+            raise ValidationException(MSG_MOCK_NOT_ARRAY)
+    elif loaded.state_type == "Parallel":
+        if not isinstance(result, list):
+            raise ValidationException(MSG_MOCK_NOT_ARRAY)
+        if len(result) != loaded.branch_count:
+            raise ValidationException(MSG_MOCK_BRANCH_COUNT)
+
+
+def decode_input(text: str | None) -> JSON:
+    """The state input: ``{}`` when not given (spec 3).
+
+    Raises:
+        InvalidExecutionInput: not JSON. Wording of StartExecution (spec 5.2), with Python's parser
+            message where AWS shows Jackson's.
+    """
+    if text is None:
+        return {}
+    if not text.strip():
+        raise InvalidExecutionInput(MSG_EMPTY_INPUT)
+    try:
+        return loads(text)
+    except ValueError as err:
+        raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{err}'") from None
+
+
+def decode_variables(text: str | None) -> Mapping[str, JSON]:
+    """The workflow variables: a JSON object literal (spec 3), none when not given.
+
+    Raises:
+        ValidationException: not a JSON object (wording not recorded [INFER]).
+    """
+    if text is None:
+        return {}
+    try:
+        variables = loads(text)
+    except ValueError:
+        raise ValidationException(MSG_VARIABLES_NOT_OBJECT) from None
+    if not isinstance(variables, dict):
+        raise ValidationException(MSG_VARIABLES_NOT_OBJECT)
+    return variables
+
+
+def _build_context(
+    req: TestStateRequest, loaded: LoadedState, state_input: JSON, *, region: str, account: str, world: World
+) -> JSON:
+    """The caller's context (validated, V16), which replaces the generated one entirely.
+
+    The generated one (two UUIDs, timestamps) is only made when the definition can read it.
+    """
+    if req.context is None:
+        if not loaded.reads_context:
+            return {}
+        return default_context(
+            loaded=loaded, input=state_input, role_arn=req.role_arn, region=region,
+            account=account, world=world, retry_count=state_configuration(req).retrier_retry_count,
+        )
+    try:
+        context = loads(req.context)
+    except ValueError:
+        raise ValidationException(MSG_CONTEXT_NOT_JSON) from None
+    try:
+        validate_context(context, loaded)
+    except ASLError as err:
+        raise ValidationException(CONTEXT_PREFIX + str(err)) from None
+    return context
+
+
+def _check_task_can_run(req: TestStateRequest, loaded: LoadedState) -> None:
+    """A Task without a mock: AWS needs a role (V1) and would then call the service for real."""
+    if loaded.state_type != "Task" or req.mock is not None:
+        return
+    if req.role_arn is None:
+        raise ValidationException(MSG_NO_ROLE)
+    if loaded.callback_pattern:
+        raise ValidationException(MSG_CALLBACK_TASK)
+    raise ValidationException(MSG_OFFLINE_TASK)
+
+
+def state_configuration(req: TestStateRequest) -> StateConfiguration:
+    """The core's `StateConfiguration` for the request's ``stateConfiguration`` (defaults if none)."""
+    config = req.state_configuration
+    if config is None:
+        return StateConfiguration()
+    return StateConfiguration(
+        retrier_retry_count=config.retrier_retry_count if config.retrier_retry_count is not None else 0,
+        error_caused_by_state=config.error_caused_by_state,
+        map_iteration_failure_count=config.map_iteration_failure_count,
+        map_item_reader_data=config.map_item_reader_data,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding the answer
+# --------------------------------------------------------------------------------------------
+def _json_text(value: JSON) -> str:
+    return dumps(value)
+
+
+def _integer(value: JSON) -> int:
+    return int(value)
+
+
+def _float(value: JSON) -> float:
+    # AWS writes toleratedFailurePercentage as a float literal (1.0) [AWS-REC].
+    return float(value)
+
+
+def _error_details(value: JSON) -> dict[str, int]:
+    return {str(key): int(number) for key, number in value.items()}
+
+
+def _http_record(value: JSON) -> dict[str, str]:
+    # InspectionDataRequest/Response: every member is a string (statusCode "200" too).
+    return {str(key): str(member) for key, member in value.items()}
+
+
+# InspectionData members (botocore model) -> wire encoding.
+INSPECTION_ENCODERS: Final[Mapping[str, Callable[[JSON], Any]]] = {
+    "input": _json_text,
+    "afterArguments": _json_text,
+    "afterInputPath": _json_text,
+    "afterParameters": _json_text,
+    "result": _json_text,
+    "afterResultSelector": _json_text,
+    "afterResultPath": _json_text,
+    "request": _http_record,
+    "response": _http_record,
+    "variables": _json_text,
+    "errorDetails": _error_details,
+    "afterItemsPath": _json_text,
+    "afterItemSelector": _json_text,
+    "afterItemBatcher": _json_text,
+    "afterItemsPointer": _json_text,
+    "toleratedFailureCount": _integer,
+    "toleratedFailurePercentage": _float,
+    "maxConcurrency": _integer,
+}
+_MODEL_INSPECTION_MEMBERS: Final = frozenset({
+    "input", "afterArguments", "afterInputPath", "afterParameters", "result", "afterResultSelector",
+    "afterResultPath", "request", "response", "variables", "errorDetails", "afterItemsPath",
+    "afterItemSelector", "afterItemBatcher", "afterItemsPointer", "toleratedFailureCount",
+    "toleratedFailurePercentage", "maxConcurrency",
+})
+if set(INSPECTION_ENCODERS) != _MODEL_INSPECTION_MEMBERS:  # checked at import, like every table
+    raise RuntimeError("every InspectionData member needs exactly one encoder")
+
+
+def encode_inspection(inspection: Mapping[str, JSON], texts: dict[int, str] | None = None) -> dict[str, Any]:
+    """``inspectionData`` on the wire; keys the model does not know are not sent.
+
+    `texts` holds JSON texts already made for container values, by identity: many members are the
+    very same value (``input`` and ``afterInputPath`` without an InputPath, ``afterResultPath`` and
+    the output without an OutputPath), and each is encoded once.
+    """
+    texts = {} if texts is None else texts
+    encoded: dict[str, Any] = {}
+    for key, value in inspection.items():
+        encoder = INSPECTION_ENCODERS.get(key)
+        if encoder is None or value is ABSENT or value is None:
+            continue
+        if key == "variables" and value == {}:
+            continue  # omitted when there are no variables [AWS-REC]
+        if encoder is _json_text and isinstance(value, (dict, list)):
+            text = texts.get(id(value))
+            if text is None:
+                text = texts[id(value)] = dumps(value)
+            encoded[key] = text
+        else:
+            encoded[key] = encoder(value)
+    return encoded
+
+
+def encode_result(result: TestResult, inspection_level: str) -> dict[str, Any]:
+    """``TestStateOutput``: members without a value are left out, never sent as null."""
+    answer: dict[str, Any] = {"status": str(result.status)}
+    texts: dict[int, str] = {}  # the inspection data's texts by identity (values are alive: no reuse)
+    if result.output is not ABSENT:
+        output_text = result.output_text if result.output_text is not None else dumps(result.output)
+        answer["output"] = output_text
+        if isinstance(result.output, (dict, list)):
+            texts[id(result.output)] = output_text
+    if result.error is not None:
+        answer["error"] = str(result.error)  # the core may use `ErrorName` (a StrEnum)
+    if result.cause is not None:
+        answer["cause"] = result.cause
+    if result.next_state is not None:
+        answer["nextState"] = result.next_state
+    if inspection_level in INSPECTING_LEVELS:
+        answer["inspectionData"] = encode_inspection(result.inspection, texts)
+    return answer
