@@ -1,8 +1,7 @@
 """The ratchet: every conformance case, replayed against the live server.
 
-Cases come from ``<shared>/conformance/aws`` (TestState calls recorded against AWS) and
-``<shared>/conformance/derived`` (requests derived from recorded executions); ``<shared>`` is
-``$TESTSTATE_SHARED`` or ``<repo>/../shared``. The comparison is the corpus's own
+Cases come from the repository's copy of the corpus (`tests.corpus`): ``aws`` (TestState calls
+recorded against AWS) and ``derived`` (requests derived from recorded executions). The comparison is the corpus's own
 (``replay.py``: placeholders, JSON-text members compared parsed), imported from its file.
 
 One test per case, id ``<corpus>/<module>/<case>``. A case listed in ``known_failures.txt`` is
@@ -26,13 +25,11 @@ CORPORA = ("aws", "derived")
 KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures.txt")
 
 
-def _load_replay() -> ModuleType | None:
+def _load_replay() -> ModuleType:
     path = CONFORMANCE / "replay.py"
-    if not path.is_file():
-        return None
     spec = importlib.util.spec_from_file_location("conformance_replay", path)
     if spec is None or spec.loader is None:
-        return None
+        raise RuntimeError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -52,28 +49,21 @@ def _load_known_failures(path: Path) -> dict[str, str]:
 
 REPLAY = _load_replay()
 CASES: dict[str, dict[str, Any]] = {}
-if REPLAY is not None:
-    for corpus in CORPORA:
-        root = CONFORMANCE / corpus
-        if root.is_dir():
-            for name, case in REPLAY.load_cases(root):
-                CASES[f"{corpus}/{name}"] = case
+for corpus in CORPORA:
+    for name, case in REPLAY.load_cases(CONFORMANCE / corpus):
+        CASES[f"{corpus}/{name}"] = case
 KNOWN_FAILURES = _load_known_failures(KNOWN_FAILURES_FILE)
-
-pytestmark = pytest.mark.skipif(REPLAY is None, reason=f"no conformance corpus at {CONFORMANCE}")
 
 
 @pytest.fixture(scope="module")
 def conformance_client(server: str) -> Any:
     """The corpus's own boto3 client (no host prefix, no retries) for the live server."""
-    assert REPLAY is not None
     return REPLAY.make_client(server, 60.0)
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("case_id", sorted(CASES), ids=sorted(CASES))
 def test_case(conformance_client: Any, case_id: str) -> None:
-    assert REPLAY is not None
     case = CASES[case_id]
     reason = REPLAY.skip_reason(case, False)
     if reason:

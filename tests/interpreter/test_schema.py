@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.corpus import CONFORMANCE
+from tests.corpus import TESTSTATE_CORPORA
 from interpreter.schema import validate as schema_module
 from interpreter.errors import DefinitionError
 from interpreter.schema.validate import validate_machine, validate_single_state
@@ -137,15 +137,9 @@ def test_single_state_allows_dangling_next() -> None:
 # ------------------------------------------------------------------------------------------
 
 
-def _corpus_root() -> Path | None:
-    return CONFORMANCE if any(CONFORMANCE.glob("*/*/*.json")) else None
+CASES = sorted(path for root in TESTSTATE_CORPORA for path in root.glob("*/*.json"))
 
 
-CORPUS = _corpus_root()
-CASES = sorted(CORPUS.glob("*/*/*.json")) if CORPUS else []
-
-
-@pytest.mark.skipif(CORPUS is None, reason="conformance corpus not found")
 @pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.parent.name}/{p.parent.name}/{p.stem}" for p in CASES])
 def test_conformance_definitions(path: Path) -> None:
     case = json.loads(path.read_text(encoding="utf-8"))
@@ -161,8 +155,6 @@ def test_conformance_definitions(path: Path) -> None:
 
 
 def test_conformance_corpus_has_the_recorded_schema_errors() -> None:
-    if CORPUS is None:
-        pytest.skip("conformance corpus not found")
     schema_errors = [
         p.stem
         for p in CASES
