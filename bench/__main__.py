@@ -38,7 +38,7 @@ from bench.inprocess import ColdLoad, InProcessRow, cold_load, run_inprocess
 from bench.loadgen import LoadSummary, exchange_once, run_load
 from bench.report import HttpRow, check_targets, render_table, to_json
 from bench.scenarios import COLD_LOAD_DEFINITION, Scenario, all_scenarios, http_request
-from teststate.server import free_loopback_port, is_healthy, rss_kib, stop_process, worker_pids
+from teststate.testing import free_loopback_port, is_healthy, rss_kib, stop_process, worker_pids
 from teststate.settings import Settings
 
 REPO: Final = Path(__file__).resolve().parent.parent

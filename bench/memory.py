@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from bench.loadgen import _Client
 from bench.scenarios import http_request
-from teststate.server import rss_kib
+from teststate.testing import rss_kib
 
 __all__ = ["MemoryRun", "distinct_request", "run_memory"]
 

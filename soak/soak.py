@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from teststate.server import free_loopback_port, is_healthy, rss_kib, worker_pids
+from teststate.testing import free_loopback_port, is_healthy, rss_kib, worker_pids
 
 REPO: Final = Path(__file__).resolve().parent.parent
 TARGET: Final = "AWSStepFunctions.TestState"

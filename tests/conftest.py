@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from teststate.server import free_loopback_port, is_healthy, stop_process
+from teststate.testing import free_loopback_port, is_healthy, stop_process
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

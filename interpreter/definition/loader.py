@@ -2,7 +2,7 @@
 
 TestState takes either one state object (no ``stateName``; AWS wraps it in a machine whose only
 state is named ``StateName``, so pointers read ``/States/StateName/...``) or a whole machine plus
-``stateName``. Either way the whole definition is validated (`interpreter.schema.validate`) and every
+``stateName``. Either way the whole definition is validated (`interpreter.schema`) and every
 state's expressions are compiled here, once; states nested in Map ``ItemProcessor``/``Iterator``
 and Parallel ``Branches`` are compiled too, so any of them can be selected by name.
 """
@@ -20,7 +20,7 @@ from interpreter.errors import DefinitionError, ExpressionError, StateNotFound
 from interpreter.map.batcher import compile_item_batcher
 from interpreter.map.reader import compile_item_reader
 from interpreter.map.selector import compile_fast_selector
-from interpreter.jsonpath.paths import compile_path, compile_reference_path
+from interpreter.jsonpath import compile_path, compile_reference_path
 from interpreter.jsontypes import ABSENT, JSON, is_integer, loads
 from interpreter.definition.model import (
     STATE_CLASSES,
@@ -39,7 +39,7 @@ from interpreter.definition.model import (
 )
 from interpreter.fields.numbers import compile_number_field
 from interpreter.map.writer import compile_result_writer
-from interpreter.schema.validate import validate_machine, validate_single_state
+from interpreter.schema import validate_machine, validate_single_state
 from interpreter.fields.templates import (
     Constant,
     Template,

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from interpreter.states.choice import ChoiceRule
-from interpreter.jsonpath.paths import Path, ReferencePath
+from interpreter.jsonpath import Path, ReferencePath
 from interpreter.jsontypes import ABSENT, JSON
 from interpreter.fields.templates import Template
 

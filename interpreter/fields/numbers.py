@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
-from interpreter.jsonpath.paths import Path, PathMissing, compile_path
+from interpreter.jsonpath import Path, PathMissing, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, is_number
 from interpreter.scope import Scope
 from interpreter.fields.templates import Template, compile_jsonata_template

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
-from interpreter.intrinsics.parser import Intrinsic, compile_intrinsic, is_intrinsic
+from interpreter.intrinsics import Intrinsic, compile_intrinsic, is_intrinsic
 from interpreter.jsonata.expression import JsonataExpression, compile_jsonata, evaluate_field, is_jsonata_template
-from interpreter.jsonpath.paths import Path, PathMissing, compile_path
+from interpreter.jsonpath import Path, PathMissing, compile_path
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope
 

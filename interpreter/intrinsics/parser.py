@@ -37,7 +37,7 @@ from enum import Enum
 from typing import Final, TypeAlias
 
 from interpreter.errors import ErrorName, ExpressionError, StatesError
-from interpreter.jsonpath.paths import Path, PathMissing, compile_path
+from interpreter.jsonpath import Path, PathMissing, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, is_number, loads, type_name
 from interpreter.scope import Scope
 

@@ -28,7 +28,7 @@ from itertools import islice
 from typing import Final
 
 from interpreter.errors import ASLError, DefinitionError, ErrorName, ExpressionError, StatesError
-from interpreter.jsonpath.paths import Path, compile_path
+from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, loads, utf8_size
 from interpreter.fields.numbers import NumberField, compile_number_field, resolve_path
 from interpreter.scope import Scope
@@ -404,7 +404,7 @@ def _epoch_seconds(value: JSON) -> JSON:
 
 
 def compile_item_reader(declaration: Mapping[str, JSON], *, pointer: str, jsonata: bool) -> ItemReader:
-    """Compile an ItemReader the schema (`interpreter.schema.validate`) has already accepted.
+    """Compile an ItemReader the schema (`interpreter.schema`) has already accepted.
 
     Arguments:
         declaration: the ``ItemReader`` object.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from interpreter.errors import ASLError
-from interpreter.jsonpath.paths import Path
+from interpreter.jsonpath import Path
 from interpreter.jsontypes import JSON, json_size
 from interpreter.scope import Scope
 from interpreter.fields.templates import Constant, ObjectTemplate, PathTemplate, Template

@@ -41,7 +41,7 @@ from interpreter.states.dataflow import (
     sizes_within_quota,
 )
 from interpreter.errors import ASLError, ErrorName, StatesError
-from interpreter.jsonpath.paths import PathMissing
+from interpreter.jsonpath import PathMissing
 from interpreter.jsontypes import ABSENT, JSON, dumps, json_size
 from interpreter.definition.model import MapState, ParallelState
 from interpreter.scope import Scope

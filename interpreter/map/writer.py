@@ -2,7 +2,7 @@
 
 Nothing is written: with a ResultWriter the Map's mocked result must be an object (the service
 checks that, AWS-REC "Mocked result must be a JSON object."). The declaration is still validated
-(`interpreter.schema.validate`) and its ``Parameters`` / ``Arguments`` compiled, so a bad path or
+(`interpreter.schema`) and its ``Parameters`` / ``Arguments`` compiled, so a bad path or
 expression is a definition error as in AWS. They are not rendered: the mock stands in for the
 Map Run, its write included.
 

@@ -24,7 +24,7 @@ from typing import Final, Protocol
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
 from interpreter.jsonata.expression import JsonataExpression, compile_jsonata, evaluate_field, is_jsonata_template
-from interpreter.jsonpath.paths import Path, PathMissing, compile_path
+from interpreter.jsonpath import Path, PathMissing, compile_path
 from interpreter.jsontypes import ABSENT, JSON, is_number, type_name
 from interpreter.scope import Scope
 from interpreter.timestamps import Instant, parse_instant, parse_timestamp
@@ -447,7 +447,7 @@ _JSONPATH_ONLY: Final = frozenset({"Variable", *_LOGICAL, *OPERATORS})
 
 def _at(pointer: str, field: str) -> str:
     # AWS's locations are not RFC 6901: names are not escaped, indexes are bracketed
-    # (".../Choices[0]/Next", recorded by third parties; see interpreter.schema.validate).
+    # (".../Choices[0]/Next", recorded by third parties; see interpreter.schema).
     return f"{pointer}/{field}"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from interpreter.errors import ASLError, ErrorName, StatesError
-from interpreter.jsonpath.paths import Path, PathMissing, set_at
+from interpreter.jsonpath import Path, PathMissing, set_at
 from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, json_size, utf8_size
 from interpreter.definition.model import State
 from interpreter.scope import Scope

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from interpreter.errors import ExpressionError, StatesError
-from interpreter.intrinsics.parser import compile_intrinsic
+from interpreter.intrinsics import compile_intrinsic
 from interpreter.jsonata.expression import compile_jsonata, evaluate_field
-from interpreter.jsonpath.paths import compile_path
+from interpreter.jsonpath import compile_path
 from interpreter.limits import IntrinsicLimits, JsonataLimits, JsonPathLimits, Limits
 from interpreter.regexes import MAX_REGEX_PROGRAM, compile_user_regex
 from interpreter.scope import Scope, World

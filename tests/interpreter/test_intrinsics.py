@@ -1,4 +1,4 @@
-"""Tests for interpreter.intrinsics.parser: the States.* intrinsic functions of JSONPath states."""
+"""Tests for interpreter.intrinsics: the States.* intrinsic functions of JSONPath states."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.corpus import DERIVED
 from interpreter.errors import ASLError, ExpressionError, StatesError
-from interpreter.intrinsics.parser import compile_intrinsic, is_intrinsic
+from interpreter.intrinsics import compile_intrinsic, is_intrinsic
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope, World
 

@@ -14,7 +14,7 @@ from interpreter.map.reader import (
     compile_item_reader,
     parse_json_pointer,
 )
-from interpreter.schema.validate import validate_single_state
+from interpreter.schema import validate_single_state
 from interpreter.scope import Scope
 
 POINTER = "/States/StateName/ItemReader"

@@ -1,4 +1,4 @@
-"""Tests for interpreter.jsonpath.paths: Jayway-style JSONPath as AWS Step Functions evaluates it."""
+"""Tests for interpreter.jsonpath: Jayway-style JSONPath as AWS Step Functions evaluates it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tests.corpus import DERIVED
 from interpreter.errors import ASLError, ExpressionError, StatesError
-from interpreter.jsonpath.paths import (
+from interpreter.jsonpath import (
     PathMissing,
     ReferencePath,
     compile_path,

@@ -407,7 +407,7 @@ def test_query_language_is_inherited_and_overridable(
 
 
 def test_nested_states_inherit_the_machine_language_not_the_enclosing_state() -> None:
-    # interpreter.schema.validate [MEASURED]: branch and processor states inherit the whole machine's language.
+    # interpreter.schema [MEASURED]: branch and processor states inherit the whole machine's language.
     definition = _machine(
         {
             "M": {

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.corpus import TESTSTATE_CORPORA
 from interpreter.schema import validate as schema_module
 from interpreter.errors import DefinitionError
-from interpreter.schema.validate import validate_machine, validate_single_state
+from interpreter.schema import validate_machine, validate_single_state
 
 # ------------------------------------------------------------------------------------------
 # Helpers

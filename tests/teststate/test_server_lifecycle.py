@@ -28,7 +28,8 @@ from typing import IO, Any
 import pytest
 
 from teststate import create_app
-from teststate.server import TestStateServer, free_loopback_port, gunicorn_options, is_healthy, worker_pids
+from teststate.server import TestStateServer, gunicorn_options
+from teststate.testing import free_loopback_port, is_healthy, worker_pids
 from teststate.settings import ENV_NAMES, Settings, SettingsError
 
 REPO = Path(__file__).resolve().parents[2]
