@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -38,8 +38,8 @@ from bench.inprocess import ColdLoad, InProcessRow, cold_load, run_inprocess
 from bench.loadgen import LoadSummary, exchange_once, run_load
 from bench.report import HttpRow, check_targets, render_table, to_json
 from bench.scenarios import COLD_LOAD_DEFINITION, Scenario, all_scenarios, http_request
-from teststate.testing import free_loopback_port, is_healthy, rss_kib, stop_process, worker_pids
 from teststate.settings import Settings
+from teststate.testing import free_loopback_port, is_healthy, rss_kib, stop_process, worker_pids
 
 REPO: Final = Path(__file__).resolve().parent.parent
 HOST: Final = "127.0.0.1"
@@ -68,15 +68,18 @@ def _server(name: str, argv: list[str], port: int, workers: int) -> Iterator[Run
     """Start `argv` (a gunicorn master listening on `port`), wait until it and its workers are up,
     and stop it on exit: SIGTERM, then SIGKILL if it does not finish in time."""
     log: IO[bytes] = tempfile.TemporaryFile()
-    process = subprocess.Popen(argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     try:
         url = f"http://{HOST}:{port}"
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not is_healthy(url) or len(worker_pids(process.pid)) < workers:
             if process.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
-                raise ServerDidNotStart(f"the {name} did not start on {url}:\n{log.read().decode(errors='replace')}")
+                raise ServerDidNotStart(
+                    f"the {name} did not start on {url}:\n{log.read().decode(errors='replace')}"
+                )
             time.sleep(0.05)
         yield RunningServer(name, port, process.pid)
     finally:
@@ -110,7 +113,9 @@ def _probe(port: int, scenario: Scenario) -> str | None:
         return f"HTTP {answer.status} {kind}: {payload.get('message')}"
     if payload.get("status") != scenario.expected_status:
         detail = " ".join(str(payload[key]) for key in ("error", "cause") if key in payload)
-        return f"status {payload.get('status')}, expected {scenario.expected_status}" + (f": {detail}" if detail else "")
+        return f"status {payload.get('status')}, expected {scenario.expected_status}" + (
+            f": {detail}" if detail else ""
+        )
     return None
 
 
@@ -120,8 +125,16 @@ def _floor_probe(port: int, request: bytes) -> None:
         raise ServerDidNotStart(f"the floor answered HTTP {answer.status}: {answer.body[:200]!r}")
 
 
-def run_http(scenarios: tuple[Scenario, ...], *, floor_port: int, real_port: int, clients: list[int],
-             duration: float, warmup: float, progress: IO[str]) -> dict[int, tuple[LoadSummary, list[HttpRow]]]:
+def run_http(
+    scenarios: tuple[Scenario, ...],
+    *,
+    floor_port: int,
+    real_port: int,
+    clients: list[int],
+    duration: float,
+    warmup: float,
+    progress: IO[str],
+) -> dict[int, tuple[LoadSummary, list[HttpRow]]]:
     """The floor and every scenario at each client count."""
     problems = {scenario.name: _probe(real_port, scenario) for scenario in scenarios}
     # The floor ignores what it is sent; it gets a typical small TestState request.
@@ -139,8 +152,12 @@ def run_http(scenarios: tuple[Scenario, ...], *, floor_port: int, real_port: int
                 continue
             print(f"bench: HTTP at {count} client(s): {scenario.name}", file=progress, flush=True)
             request = http_request(scenario.body(), HOST, real_port)
-            rows.append(HttpRow(scenario, run_load(HOST, real_port, request, clients=count, duration=duration,
-                                                   warmup=warmup)))
+            rows.append(
+                HttpRow(
+                    scenario,
+                    run_load(HOST, real_port, request, clients=count, duration=duration, warmup=warmup),
+                )
+            )
         results[count] = (floor, rows)
     return results
 
@@ -150,8 +167,9 @@ def run_http(scenarios: tuple[Scenario, ...], *, floor_port: int, real_port: int
 # --------------------------------------------------------------------------------------------
 def _git_commit() -> str | None:
     try:
-        done = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              timeout=10, check=False)
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
@@ -176,7 +194,7 @@ def _facts(workers: int, settings: Settings) -> dict[str, Any]:
         "git_commit": _git_commit(),
         "server_workers": workers,
         "log_level": settings.log_level,
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 
@@ -187,7 +205,9 @@ def _client_counts(text: str) -> list[int]:
     try:
         counts = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--clients takes numbers separated by commas, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"--clients takes numbers separated by commas, got {text!r}"
+        ) from None
     if not counts or any(count < 1 for count in counts):
         raise argparse.ArgumentTypeError("--clients needs at least one count, each at least 1")
     return counts
@@ -196,21 +216,43 @@ def _client_counts(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m bench``."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny counts and durations (the smoke test): checks the harness, not the figures")
-    parser.add_argument("--duration", type=float, default=None, help="seconds per HTTP measurement (default 2)")
-    parser.add_argument("--warmup", type=float, default=None, help="seconds of warm-up per measurement (default 0.3)")
-    parser.add_argument("--samples", type=int, default=None, help="in-process samples per figure (default 40)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny counts and durations (the smoke test): checks the harness, not the figures",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=None, help="seconds per HTTP measurement (default 2)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=None, help="seconds of warm-up per measurement (default 0.3)"
+    )
+    parser.add_argument(
+        "--samples", type=int, default=None, help="in-process samples per figure (default 40)"
+    )
     parser.add_argument("--cold-runs", type=int, default=None, help="cold loads measured (default 30)")
-    parser.add_argument("--scenarios", default=None, metavar="SUBSTR", help="only scenarios whose name contains this")
+    parser.add_argument(
+        "--scenarios", default=None, metavar="SUBSTR", help="only scenarios whose name contains this"
+    )
     parser.add_argument("--clients", type=_client_counts, default=[1, 8], help="client counts (default 1,8)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="gunicorn workers of both servers (default TESTSTATE_WORKERS or 2)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers of both servers (default TESTSTATE_WORKERS or 2)",
+    )
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
-    parser.add_argument("--memory", type=int, default=None, metavar="N",
-                        help="instead of the figures: N distinct definitions against the real server "
-                             "(no recycling), worker RSS every N/20 requests (bench.memory)")
-    parser.add_argument("--json", default=None, metavar="FILE", help="write the figures as JSON to FILE (- = stdout)")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=None,
+        metavar="N",
+        help="instead of the figures: N distinct definitions against the real server "
+        "(no recycling), worker RSS every N/20 requests (bench.memory)",
+    )
+    parser.add_argument(
+        "--json", default=None, metavar="FILE", help="write the figures as JSON to FILE (- = stdout)"
+    )
     return parser
 
 
@@ -219,13 +261,25 @@ def _memory_main(requests: int, workers: int) -> int:
     from bench.memory import run_memory
 
     port = free_loopback_port()
-    argv = [sys.executable, "-m", "teststate.cli", "serve", "--host", HOST, "--port", str(port),
-            "--workers", str(workers)]
+    argv = [
+        sys.executable,
+        "-m",
+        "teststate.cli",
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     saved = os.environ.get("TESTSTATE_MAX_REQUESTS")
     os.environ["TESTSTATE_MAX_REQUESTS"] = "0"  # no recycling: it would hide any growth
     try:
         with _server("server", argv, port, workers) as real:
-            run = run_memory(port, lambda: worker_pids(real.pid), requests=requests, every=max(1, requests // 20))
+            run = run_memory(
+                port, lambda: worker_pids(real.pid), requests=requests, every=max(1, requests // 20)
+            )
     except ServerDidNotStart as err:
         print(f"bench: {err}", file=sys.stderr)
         return 2
@@ -265,16 +319,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor_port, real_port = free_loopback_port(), free_loopback_port()
         try:
             with ExitStack() as servers:
-                print(f"bench: starting the floor and the server ({workers} workers each)", file=out, flush=True)
-                servers.enter_context(_server(
-                    "floor", [sys.executable, "-m", "bench.floor", "--host", HOST, "--port", str(floor_port),
-                              "--workers", str(workers)], floor_port, workers))
-                real = servers.enter_context(_server(
-                    "server", [sys.executable, "-m", "teststate.cli", "serve", "--host", HOST, "--port",
-                               str(real_port), "--workers", str(workers)], real_port, workers))
+                print(
+                    f"bench: starting the floor and the server ({workers} workers each)", file=out, flush=True
+                )
+                servers.enter_context(
+                    _server(
+                        "floor",
+                        [
+                            sys.executable,
+                            "-m",
+                            "bench.floor",
+                            "--host",
+                            HOST,
+                            "--port",
+                            str(floor_port),
+                            "--workers",
+                            str(workers),
+                        ],
+                        floor_port,
+                        workers,
+                    )
+                )
+                real = servers.enter_context(
+                    _server(
+                        "server",
+                        [
+                            sys.executable,
+                            "-m",
+                            "teststate.cli",
+                            "serve",
+                            "--host",
+                            HOST,
+                            "--port",
+                            str(real_port),
+                            "--workers",
+                            str(workers),
+                        ],
+                        real_port,
+                        workers,
+                    )
+                )
                 memory["server_worker_rss_kib_start"] = _worker_rss(real.pid)
-                http = run_http(scenarios, floor_port=floor_port, real_port=real_port, clients=args.clients,
-                                duration=duration, warmup=warmup, progress=out)
+                http = run_http(
+                    scenarios,
+                    floor_port=floor_port,
+                    real_port=real_port,
+                    clients=args.clients,
+                    duration=duration,
+                    warmup=warmup,
+                    progress=out,
+                )
                 memory["server_worker_rss_kib_end"] = _worker_rss(real.pid)
         except ServerDidNotStart as err:
             print(f"bench: {err}", file=sys.stderr)
@@ -291,14 +385,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         recycled = " (workers were recycled: TESTSTATE_MAX_REQUESTS)" if set(start) != set(end) else ""
         notes.append(f"server worker RSS KiB: start {shown(start)}; end {shown(end)}{recycled}")
-    print(render_table(facts=facts, inprocess=inprocess, cold=cold, http=http, targets=targets, notes=notes),
-          file=out, flush=True)
+    print(
+        render_table(facts=facts, inprocess=inprocess, cold=cold, http=http, targets=targets, notes=notes),
+        file=out,
+        flush=True,
+    )
     if args.json is not None:
         document = to_json(
             facts=facts,
-            settings={"quick": args.quick, "duration_s": duration, "warmup_s": warmup, "samples": samples,
-                      "cold_runs": cold_runs, "clients": args.clients, "scenario_filter": args.scenarios},
-            scenarios=scenarios, inprocess=inprocess, cold=cold, http=http, targets=targets,
+            settings={
+                "quick": args.quick,
+                "duration_s": duration,
+                "warmup_s": warmup,
+                "samples": samples,
+                "cold_runs": cold_runs,
+                "clients": args.clients,
+                "scenario_filter": args.scenarios,
+            },
+            scenarios=scenarios,
+            inprocess=inprocess,
+            cold=cold,
+            http=http,
+            targets=targets,
             extra={"memory": memory},
         )
         text = json.dumps(document, indent=2)

@@ -33,11 +33,14 @@ def floor_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> It
     length = environ.get("CONTENT_LENGTH")
     if stream is not None and length:
         stream.read(int(length))
-    start_response("200 OK", [
-        ("Content-Type", CONTENT_TYPE),
-        ("Content-Length", str(len(FLOOR_BODY))),
-        ("x-amzn-RequestId", str(uuid.uuid4())),
-    ])
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", CONTENT_TYPE),
+            ("Content-Length", str(len(FLOOR_BODY))),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+        ],
+    )
     return [FLOOR_BODY]
 
 
@@ -59,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=settings.workers)
     args = parser.parse_args(argv)
-    FloorServer(gunicorn_options(host=args.host, port=args.port, workers=args.workers, settings=settings)).run()
+    FloorServer(
+        gunicorn_options(host=args.host, port=args.port, workers=args.workers, settings=settings)
+    ).run()
     return 0
 
 

@@ -18,7 +18,6 @@ milliseconds; the median and p90 of the per-call times of the samples are report
 from __future__ import annotations
 
 import os
-
 import statistics
 import sys
 import time
@@ -28,7 +27,15 @@ from typing import Any
 
 from bench.scenarios import Scenario
 
-__all__ = ["ColdLoad", "InProcessRow", "Timing", "clear_compile_caches", "cold_load", "run_inprocess", "time_call"]
+__all__ = [
+    "ColdLoad",
+    "InProcessRow",
+    "Timing",
+    "clear_compile_caches",
+    "cold_load",
+    "run_inprocess",
+    "time_call",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +90,12 @@ def time_call(fn: Callable[[], Any], *, samples: int, sample_seconds: float = 0.
             fn()
         per_call.append((time.perf_counter() - started) / number * 1e6)
     per_call.sort()
-    return Timing(median_us=statistics.median(per_call), p90_us=_percentile(per_call, 0.9),
-                  samples=samples, number=number)
+    return Timing(
+        median_us=statistics.median(per_call),
+        p90_us=_percentile(per_call, 0.9),
+        samples=samples,
+        number=number,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,9 +107,23 @@ class ScenarioFailed(Exception):
 
 def _core_call(scenario: Scenario) -> Callable[[], Any]:
     """`run_state` with every argument prepared as `teststate.operations.test_state.test_state` prepares it."""
-    from interpreter import ASLError, Mock, MockError, World, default_context, load_definition, loads, run_state
+    from interpreter import (
+        ASLError,
+        Mock,
+        MockError,
+        World,
+        default_context,
+        load_definition,
+        loads,
+        run_state,
+    )
     from teststate.errors import ApiError
-    from teststate.operations.test_state import DEFAULT_ACCOUNT, decode_input, decode_variables, state_configuration
+    from teststate.operations.test_state import (
+        DEFAULT_ACCOUNT,
+        decode_input,
+        decode_variables,
+        state_configuration,
+    )
     from teststate.validation.request import load_test_state_request
 
     try:
@@ -114,18 +139,34 @@ def _core_call(scenario: Scenario) -> Callable[[], Any]:
             error = MockError(error=request.mock.error_output.error, cause=request.mock.error_output.cause)
             mock = Mock(error=error, field_validation_mode=request.mock.field_validation_mode)
         else:
-            mock = Mock(result=loads(request.mock.result or "null"),
-                        field_validation_mode=request.mock.field_validation_mode)
+            mock = Mock(
+                result=loads(request.mock.result or "null"),
+                field_validation_mode=request.mock.field_validation_mode,
+            )
     state_input = decode_input(request.input)
     variables = decode_variables(request.variables)
     config = state_configuration(request)
     world = World()
-    context = default_context(loaded=loaded, input=state_input, role_arn=None, region="us-east-1",
-                              account=DEFAULT_ACCOUNT, world=world, retry_count=config.retrier_retry_count)
+    context = default_context(
+        loaded=loaded,
+        input=state_input,
+        role_arn=None,
+        region="us-east-1",
+        account=DEFAULT_ACCOUNT,
+        world=world,
+        retry_count=config.retrier_retry_count,
+    )
 
     def call() -> Any:
-        return run_state(loaded, input=state_input, context=context, variables=variables, world=world,
-                         mock=mock, config=config)
+        return run_state(
+            loaded,
+            input=state_input,
+            context=context,
+            variables=variables,
+            world=world,
+            mock=mock,
+            config=config,
+        )
 
     try:
         status = str(call().status)
@@ -141,16 +182,20 @@ def _operation_call(scenario: Scenario, limits: Any) -> Callable[[], Any]:
     from interpreter import World
     from teststate.errors import ApiError
     from teststate.operations.test_state import test_state
-    from teststate.validation.request import load_test_state_request
     from teststate.settings import Settings
+    from teststate.validation.request import load_test_state_request
 
     body: Mapping[str, Any] = scenario.request
     # As a worker runs it: the budget is read from the settings once, not per call.
     budget = Settings.from_env(os.environ).request_budget_seconds
 
     def call() -> Any:
-        return test_state(load_test_state_request(body), region="us-east-1", world=World(limits=limits),
-                          budget_seconds=budget)
+        return test_state(
+            load_test_state_request(body),
+            region="us-east-1",
+            world=World(limits=limits),
+            budget_seconds=budget,
+        )
 
     try:
         status = call().get("status")
@@ -194,7 +239,11 @@ def clear_compile_caches() -> tuple[str, ...]:
             continue
         for attribute, value in vars(module).items():
             clear = getattr(value, "cache_clear", None)
-            if callable(clear) and hasattr(value, "cache_info") and getattr(value, "__module__", None) == module_name:
+            if (
+                callable(clear)
+                and hasattr(value, "cache_info")
+                and getattr(value, "__module__", None) == module_name
+            ):
                 clear()
                 cleared.append(f"{module_name}.{attribute}")
     return tuple(cleared)
@@ -213,5 +262,6 @@ def cold_load(text: str, state_name: str | None, *, runs: int) -> ColdLoad:
         load_definition(text, state_name)
         times.append((time.perf_counter() - started) * 1e3)
     times.sort()
-    return ColdLoad(median_ms=statistics.median(times), p90_ms=_percentile(times, 0.9), runs=runs,
-                    caches_cleared=cleared)
+    return ColdLoad(
+        median_ms=statistics.median(times), p90_ms=_percentile(times, 0.9), runs=runs, caches_cleared=cleared
+    )

@@ -91,7 +91,7 @@ class _Client:
                 length = int(value)
             elif name == "connection":
                 close = value.strip().lower() == "close"
-        body = data[end + 4:]
+        body = data[end + 4 :]
         while len(body) < length:
             chunk = sock.recv(max(RECV_BYTES, length - len(body)))
             if not chunk:
@@ -127,8 +127,16 @@ class _ClientReport:
     error_sample: str | None
 
 
-def _client_main(host: str, port: int, request: bytes, warmup: float, duration: float, max_requests: int | None,
-                 barrier: Any, pipe: Pipe) -> None:
+def _client_main(
+    host: str,
+    port: int,
+    request: bytes,
+    warmup: float,
+    duration: float,
+    max_requests: int | None,
+    barrier: Any,
+    pipe: Pipe,
+) -> None:
     """A client process: warm up, wait for the others, run, report through `pipe`."""
     client = _Client(host, port)
     errors, sample = 0, None
@@ -166,7 +174,7 @@ def _client_main(host: str, port: int, request: bytes, warmup: float, duration: 
                 latencies.append(latency)
         ended = time.monotonic()
         pipe.send(_ClientReport(started, ended, latencies.tobytes(), errors, sample))
-    except BaseException as err:  # noqa: BLE001 - whatever happened, the parent must hear of it
+    except BaseException as err:
         pipe.send(_ClientReport(0.0, 0.0, b"", errors + 1, f"client crashed: {type(err).__name__}: {err}"))
     finally:
         client.close()
@@ -201,16 +209,27 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def run_load(host: str, port: int, request: bytes, *, clients: int, duration: float, warmup: float,
-             max_requests: int | None = None) -> LoadSummary:
+def run_load(
+    host: str,
+    port: int,
+    request: bytes,
+    *,
+    clients: int,
+    duration: float,
+    warmup: float,
+    max_requests: int | None = None,
+) -> LoadSummary:
     """Drive `clients` processes sending `request` for `duration` seconds after `warmup`."""
     context = _context()
     barrier = context.Barrier(clients + 1)
     pipes, processes = [], []
     for _ in range(clients):
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_client_main, daemon=True,
-                                  args=(host, port, request, warmup, duration, max_requests, barrier, sender))
+        process = context.Process(
+            target=_client_main,
+            daemon=True,
+            args=(host, port, request, warmup, duration, max_requests, barrier, sender),
+        )
         process.start()
         sender.close()
         pipes.append(receiver)
@@ -219,7 +238,7 @@ def run_load(host: str, port: int, request: bytes, *, clients: int, duration: fl
     try:
         try:
             barrier.wait(warmup + SOCKET_TIMEOUT_SECONDS)
-        except Exception:  # noqa: BLE001 - a client that died before the barrier: its report says why
+        except Exception:
             pass
         for receiver in pipes:
             if receiver.poll(duration + RESULT_TIMEOUT_SECONDS):
@@ -246,9 +265,14 @@ def run_load(host: str, port: int, request: bytes, *, clients: int, duration: fl
     errors = sum(report.errors for report in reports)
     sample = next((report.error_sample for report in reports if report.error_sample), None)
     return LoadSummary(
-        clients=clients, requests=len(latencies), errors=errors, seconds=seconds,
+        clients=clients,
+        requests=len(latencies),
+        errors=errors,
+        seconds=seconds,
         rps=len(latencies) / seconds if seconds > 0 else 0.0,
-        p50_ms=_percentile(latencies, 0.50), p90_ms=_percentile(latencies, 0.90),
-        p99_ms=_percentile(latencies, 0.99), max_ms=latencies[-1] / 1e6 if latencies else 0.0,
+        p50_ms=_percentile(latencies, 0.50),
+        p90_ms=_percentile(latencies, 0.90),
+        p99_ms=_percentile(latencies, 0.99),
+        max_ms=latencies[-1] / 1e6 if latencies else 0.0,
         error_sample=sample,
     )

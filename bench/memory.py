@@ -32,16 +32,31 @@ def distinct_request(index: int) -> dict[str, Any]:
     """A TestState request whose definition (and its expressions) no earlier index used."""
     kind = index % 4
     if kind == 0:
-        state: dict[str, Any] = {"Type": "Pass", "Parameters": {f"k{index}.$": "$.a", "sum.$": f"States.MathAdd($.a, {index})"},
-                                 "End": True}
+        state: dict[str, Any] = {
+            "Type": "Pass",
+            "Parameters": {f"k{index}.$": "$.a", "sum.$": f"States.MathAdd($.a, {index})"},
+            "End": True,
+        }
     elif kind == 1:
-        state = {"Type": "Pass", "QueryLanguage": "JSONata", "Output": f"{{% $states.input.a + {index} %}}", "End": True}
+        state = {
+            "Type": "Pass",
+            "QueryLanguage": "JSONata",
+            "Output": f"{{% $states.input.a + {index} %}}",
+            "End": True,
+        }
     elif kind == 2:
-        state = {"Type": "Choice", "Choices": [{"Variable": "$.a", "NumericGreaterThan": index, "Next": "X"}],
-                 "Default": "Y"}
+        state = {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.a", "NumericGreaterThan": index, "Next": "X"}],
+            "Default": "Y",
+        }
     else:
-        state = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
-                 "ResultSelector": {f"r{index}.$": "$.Payload"}}
+        state = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "End": True,
+            "ResultSelector": {f"r{index}.$": "$.Payload"},
+        }
     request: dict[str, Any] = {"definition": json.dumps(state), "input": json.dumps({"a": index})}
     if kind == 3:
         request["mock"] = {"result": json.dumps({"StatusCode": 200, "Payload": {"n": index}})}
@@ -59,10 +74,14 @@ class MemoryRun:
 
     def report(self) -> str:
         """The samples as a table, and the growth over the second half of the run."""
-        lines = [f"memory: {self.requests} distinct definitions in {self.seconds:.1f} s, {self.errors} errors",
-                 "  requests  worker RSS KiB"]
+        lines = [
+            f"memory: {self.requests} distinct definitions in {self.seconds:.1f} s, {self.errors} errors",
+            "  requests  worker RSS KiB",
+        ]
         for count, rss in self.samples:
-            lines.append(f"  {count:8d}  " + ", ".join(f"pid {pid} {value}" for pid, value in sorted(rss.items())))
+            lines.append(
+                f"  {count:8d}  " + ", ".join(f"pid {pid} {value}" for pid, value in sorted(rss.items()))
+            )
         half = next((rss for count, rss in self.samples if count >= self.requests // 2), None)
         last = self.samples[-1][1] if self.samples else None
         if half and last:

@@ -65,15 +65,25 @@ def _ratio(value: float, floor: float) -> float | None:
     return value / floor if floor > 0 else None
 
 
-def check_targets(inprocess: list[InProcessRow], cold: ColdLoad | None,
-                  http: Mapping[int, tuple[LoadSummary, list[HttpRow]]]) -> list[Target]:
+def check_targets(
+    inprocess: list[InProcessRow],
+    cold: ColdLoad | None,
+    http: Mapping[int, tuple[LoadSummary, list[HttpRow]]],
+) -> list[Target]:
     """Every target that applies to the scenarios of this run, with its measured value."""
     targets: list[Target] = []
     for row in inprocess:
         limit = CORE_LIMITS_US.get(row.scenario.base)
         if limit is not None:
-            targets.append(Target("in-process core median", row.scenario.name, limit, "us",
-                                  row.core.median_us if row.core else None))
+            targets.append(
+                Target(
+                    "in-process core median",
+                    row.scenario.name,
+                    limit,
+                    "us",
+                    row.core.median_us if row.core else None,
+                )
+            )
     if cold is not None:
         targets.append(Target("cold load median", "machine-20", COLD_LOAD_LIMIT_MS, "ms", cold.median_ms))
     if TARGET_CLIENTS in http:
@@ -82,7 +92,9 @@ def check_targets(inprocess: list[InProcessRow], cold: ColdLoad | None,
             base, group = row.scenario.base, row.scenario.group
             p50 = row.summary.p50_ms if row.summary and row.summary.requests else None
             if base in HTTP_BASE_MS_LIMITS:
-                targets.append(Target("HTTP 1 client p50", row.scenario.name, HTTP_BASE_MS_LIMITS[base], "ms", p50))
+                targets.append(
+                    Target("HTTP 1 client p50", row.scenario.name, HTTP_BASE_MS_LIMITS[base], "ms", p50)
+                )
                 continue
             ratio_limit = HTTP_BASE_RATIO_LIMITS.get(base, HTTP_RATIO_LIMITS.get(group))
             if ratio_limit is not None:
@@ -104,24 +116,40 @@ def _summary_json(summary: LoadSummary, floor: LoadSummary | None) -> dict[str, 
     return data
 
 
-def to_json(*, facts: Mapping[str, Any], settings: Mapping[str, Any], scenarios: tuple[Scenario, ...],
-            inprocess: list[InProcessRow], cold: ColdLoad | None,
-            http: Mapping[int, tuple[LoadSummary, list[HttpRow]]], targets: list[Target],
-            extra: Mapping[str, Any]) -> dict[str, Any]:
+def to_json(
+    *,
+    facts: Mapping[str, Any],
+    settings: Mapping[str, Any],
+    scenarios: tuple[Scenario, ...],
+    inprocess: list[InProcessRow],
+    cold: ColdLoad | None,
+    http: Mapping[int, tuple[LoadSummary, list[HttpRow]]],
+    targets: list[Target],
+    extra: Mapping[str, Any],
+) -> dict[str, Any]:
     """Every figure of the run as plain JSON values."""
     return {
         "machine": dict(facts),
         "settings": dict(settings),
         "scenarios": [
-            {"name": s.name, "base": s.base, "group": str(s.group), "level": s.level,
-             "expected_status": s.expected_status, "request_bytes": len(s.body())}
+            {
+                "name": s.name,
+                "base": s.base,
+                "group": str(s.group),
+                "level": s.level,
+                "expected_status": s.expected_status,
+                "request_bytes": len(s.body()),
+            }
             for s in scenarios
         ],
         "inprocess": {
             "rows": [
-                {"scenario": row.scenario.name, "error": row.error,
-                 "core": asdict(row.core) if row.core else None,
-                 "operation": asdict(row.operation) if row.operation else None}
+                {
+                    "scenario": row.scenario.name,
+                    "error": row.error,
+                    "core": asdict(row.core) if row.core else None,
+                    "operation": asdict(row.operation) if row.operation else None,
+                }
                 for row in inprocess
             ],
             "cold_load": ({"definition": "machine-20", **asdict(cold)} if cold is not None else None),
@@ -130,8 +158,11 @@ def to_json(*, facts: Mapping[str, Any], settings: Mapping[str, Any], scenarios:
             str(clients): {
                 "floor": _summary_json(floor, None),
                 "rows": [
-                    {"scenario": row.scenario.name, "error": row.error,
-                     "summary": _summary_json(row.summary, floor) if row.summary else None}
+                    {
+                        "scenario": row.scenario.name,
+                        "error": row.error,
+                        "summary": _summary_json(row.summary, floor) if row.summary else None,
+                    }
                     for row in rows
                 ],
             }
@@ -149,9 +180,15 @@ def _x(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
-def render_table(*, facts: Mapping[str, Any], inprocess: list[InProcessRow], cold: ColdLoad | None,
-                 http: Mapping[int, tuple[LoadSummary, list[HttpRow]]], targets: list[Target],
-                 notes: list[str]) -> str:
+def render_table(
+    *,
+    facts: Mapping[str, Any],
+    inprocess: list[InProcessRow],
+    cold: ColdLoad | None,
+    http: Mapping[int, tuple[LoadSummary, list[HttpRow]]],
+    targets: list[Target],
+    notes: list[str],
+) -> str:
     """The run as a plain-text report."""
     lines = [
         f"bench: {facts.get('cpu_count')} CPUs, Python {facts.get('python')}, gunicorn {facts.get('gunicorn')} "
@@ -159,23 +196,34 @@ def render_table(*, facts: Mapping[str, Any], inprocess: list[InProcessRow], col
         f"commit {facts.get('git_commit') or '?'}",
     ]
     if inprocess:
-        lines += ["", "In-process, definition loaded (per call, us)",
-                  f"  {'scenario':<26} {'core p50':>9} {'core p90':>9} {'op p50':>9} {'op p90':>9}"]
+        lines += [
+            "",
+            "In-process, definition loaded (per call, us)",
+            f"  {'scenario':<26} {'core p50':>9} {'core p90':>9} {'op p50':>9} {'op p90':>9}",
+        ]
         for row in inprocess:
             if row.error is not None or row.core is None or row.operation is None:
                 lines.append(f"  {row.scenario.name:<26} ERROR {row.error}")
                 continue
-            lines.append(f"  {row.scenario.name:<26} {row.core.median_us:9.1f} {row.core.p90_us:9.1f} "
-                         f"{row.operation.median_us:9.1f} {row.operation.p90_us:9.1f}")
+            lines.append(
+                f"  {row.scenario.name:<26} {row.core.median_us:9.1f} {row.core.p90_us:9.1f} "
+                f"{row.operation.median_us:9.1f} {row.operation.p90_us:9.1f}"
+            )
     if cold is not None:
-        lines += ["", f"Cold load of machine-20 (parse, validate, compile; {len(cold.caches_cleared)} caches cleared): "
-                      f"median {cold.median_ms:.2f} ms, p90 {cold.p90_ms:.2f} ms over {cold.runs} runs"]
+        lines += [
+            "",
+            f"Cold load of machine-20 (parse, validate, compile; {len(cold.caches_cleared)} caches cleared): "
+            f"median {cold.median_ms:.2f} ms, p90 {cold.p90_ms:.2f} ms over {cold.runs} runs",
+        ]
     for clients, (floor, rows) in http.items():
-        lines += ["", f"HTTP, {clients} client{'s' if clients > 1 else ''} (ratios to the floor)",
-                  f"  {'scenario':<26} {'req/s':>8} {'x floor':>8} {'p50 ms':>8} {'x floor':>8} "
-                  f"{'p90 ms':>8} {'p99 ms':>8} {'errors':>6}",
-                  f"  {'floor':<26} {floor.rps:8.0f} {_x(1.0):>8} {floor.p50_ms:8.2f} {_x(1.0):>8} "
-                  f"{floor.p90_ms:8.2f} {floor.p99_ms:8.2f} {floor.errors:6d}"]
+        lines += [
+            "",
+            f"HTTP, {clients} client{'s' if clients > 1 else ''} (ratios to the floor)",
+            f"  {'scenario':<26} {'req/s':>8} {'x floor':>8} {'p50 ms':>8} {'x floor':>8} "
+            f"{'p90 ms':>8} {'p99 ms':>8} {'errors':>6}",
+            f"  {'floor':<26} {floor.rps:8.0f} {_x(1.0):>8} {floor.p50_ms:8.2f} {_x(1.0):>8} "
+            f"{floor.p90_ms:8.2f} {floor.p99_ms:8.2f} {floor.errors:6d}",
+        ]
         for row in rows:
             summary = row.summary
             if row.error is not None or summary is None:
@@ -185,14 +233,24 @@ def render_table(*, facts: Mapping[str, Any], inprocess: list[InProcessRow], col
                 f"  {row.scenario.name:<26} {summary.rps:8.0f} {_x(_ratio(summary.rps, floor.rps)):>8} "
                 f"{summary.p50_ms:8.2f} {_x(_ratio(summary.p50_ms, floor.p50_ms)):>8} {summary.p90_ms:8.2f} "
                 f"{summary.p99_ms:8.2f} {summary.errors:6d}"
-                + (f"  ({summary.error_sample})" if summary.error_sample else ""))
+                + (f"  ({summary.error_sample})" if summary.error_sample else "")
+            )
     if targets:
         lines += ["", "Targets (issue 6)"]
         for target in targets:
             verdict = {True: "met", False: "MISSED", None: "not measured"}[target.met]
-            value = "-" if target.value is None else (
-                f"{target.value:.2f}x" if target.unit == "x floor" else f"{target.value:.2f} {target.unit}")
-            limit = f"{target.limit:g}x floor" if target.unit == "x floor" else f"{target.limit:g} {target.unit}"
+            value = (
+                "-"
+                if target.value is None
+                else (
+                    f"{target.value:.2f}x"
+                    if target.unit == "x floor"
+                    else f"{target.value:.2f} {target.unit}"
+                )
+            )
+            limit = (
+                f"{target.limit:g}x floor" if target.unit == "x floor" else f"{target.limit:g} {target.unit}"
+            )
             lines.append(f"  {target.what:<24} {target.scenario:<26} {value:>10} (limit {limit}): {verdict}")
     lines += ["", *notes] if notes else []
     return "\n".join(lines)

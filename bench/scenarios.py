@@ -60,10 +60,17 @@ def _text(value: Any) -> str:
 # The base requests (INFO and DEBUG forms are derived from each)
 # --------------------------------------------------------------------------------------------
 _ORDER: Final = {
-    "order": {"id": "A-1001", "customer": "ada", "items": [
-        {"sku": "s-1", "price": 12.5, "qty": 2}, {"sku": "s-2", "price": 3.0, "qty": 1},
-        {"sku": "s-3", "price": 40.0, "qty": 1}]},
-    "a": 40, "b": 2,
+    "order": {
+        "id": "A-1001",
+        "customer": "ada",
+        "items": [
+            {"sku": "s-1", "price": 12.5, "qty": 2},
+            {"sku": "s-2", "price": 3.0, "qty": 1},
+            {"sku": "s-3", "price": 40.0, "qty": 1},
+        ],
+    },
+    "a": 40,
+    "b": 2,
 }
 
 
@@ -108,12 +115,19 @@ def _task_mock() -> dict[str, Any]:
         "Type": "Task",
         "Resource": "arn:aws:states:::lambda:invoke",
         "Parameters": {"FunctionName": "price-order", "Payload.$": "$.order"},
-        "ResultSelector": {"status.$": "$.StatusCode", "total.$": "$.Payload.total", "lines.$": "$.Payload.lines"},
+        "ResultSelector": {
+            "status.$": "$.StatusCode",
+            "total.$": "$.Payload.total",
+            "lines.$": "$.Payload.lines",
+        },
         "ResultPath": "$.pricing",
         "End": True,
     }
-    result = {"StatusCode": 200, "ExecutedVersion": "$LATEST",
-              "Payload": {"total": 68.0, "lines": [{"sku": "s-1", "amount": 25.0}, {"sku": "s-3", "amount": 40.0}]}}
+    result = {
+        "StatusCode": 200,
+        "ExecutedVersion": "$LATEST",
+        "Payload": {"total": 68.0, "lines": [{"sku": "s-1", "amount": 25.0}, {"sku": "s-3", "amount": 40.0}]},
+    }
     return {"definition": _text(state), "input": _text(_ORDER), "mock": {"result": _text(result)}}
 
 
@@ -125,8 +139,12 @@ def _task_retry_catch() -> dict[str, Any]:
         "Parameters": {"FunctionName": "charge", "Payload.$": "$.order"},
         "Retry": [
             {"ErrorEquals": ["States.Timeout"], "MaxAttempts": 5},
-            {"ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"],
-             "IntervalSeconds": 2, "MaxAttempts": 2, "BackoffRate": 2.0},
+            {
+                "ErrorEquals": ["Lambda.ServiceException", "Lambda.TooManyRequestsException"],
+                "IntervalSeconds": 2,
+                "MaxAttempts": 2,
+                "BackoffRate": 2.0,
+            },
         ],
         "Catch": [
             {"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"},
@@ -135,7 +153,8 @@ def _task_retry_catch() -> dict[str, Any]:
         "Next": "Done",
     }
     return {
-        "definition": _text(state), "input": _text(_ORDER),
+        "definition": _text(state),
+        "input": _text(_ORDER),
         "mock": {"errorOutput": {"error": "Lambda.ServiceException", "cause": "the service is unavailable"}},
         "stateConfiguration": {"retrierRetryCount": 2},
     }
@@ -147,19 +166,36 @@ def _choice_ten_rules() -> dict[str, Any]:
         {"Variable": "$.n", "NumericEquals": 1, "Next": "R1"},
         {"Variable": "$.s", "StringEquals": "nope", "Next": "R2"},
         {"Variable": "$.flag", "BooleanEquals": False, "Next": "R3"},
-        {"And": [{"Variable": "$.n", "NumericGreaterThan": 100}, {"Variable": "$.s", "IsString": True}],
-         "Next": "R4"},
-        {"Or": [{"Variable": "$.s", "StringMatches": "x*y"}, {"Variable": "$.n", "NumericLessThan": 0}],
-         "Next": "R5"},
+        {
+            "And": [{"Variable": "$.n", "NumericGreaterThan": 100}, {"Variable": "$.s", "IsString": True}],
+            "Next": "R4",
+        },
+        {
+            "Or": [{"Variable": "$.s", "StringMatches": "x*y"}, {"Variable": "$.n", "NumericLessThan": 0}],
+            "Next": "R5",
+        },
         {"Not": {"Variable": "$.missing", "IsPresent": False}, "Next": "R6"},
         {"Variable": "$.when", "TimestampLessThan": "2001-01-01T00:00:00Z", "Next": "R7"},
         {"Variable": "$.n", "NumericGreaterThanPath": "$.limit", "Next": "R8"},
         {"Variable": "$.tags[0]", "StringEquals": "blue", "Next": "R9"},
-        {"And": [{"Variable": "$.n", "NumericGreaterThanEquals": 42}, {"Variable": "$.s", "StringMatches": "ab*"},
-                 {"Variable": "$.when", "TimestampGreaterThan": "2020-01-01T00:00:00Z"}], "Next": "R10"},
+        {
+            "And": [
+                {"Variable": "$.n", "NumericGreaterThanEquals": 42},
+                {"Variable": "$.s", "StringMatches": "ab*"},
+                {"Variable": "$.when", "TimestampGreaterThan": "2020-01-01T00:00:00Z"},
+            ],
+            "Next": "R10",
+        },
     ]
     state = {"Type": "Choice", "Choices": rules, "Default": "Fallback"}
-    document = {"n": 42, "s": "abc", "flag": True, "when": "2024-05-01T12:00:00Z", "limit": 50, "tags": ["red"]}
+    document = {
+        "n": 42,
+        "s": "abc",
+        "flag": True,
+        "when": "2024-05-01T12:00:00Z",
+        "limit": 50,
+        "tags": ["red"],
+    }
     return {"definition": _text(state), "input": _text(document)}
 
 
@@ -168,7 +204,11 @@ def _map_inline() -> dict[str, Any]:
     state = {
         "Type": "Map",
         "ItemsPath": "$.items",
-        "ItemSelector": {"index.$": "$$.Map.Item.Index", "value.$": "$$.Map.Item.Value", "batch.$": "$.batch"},
+        "ItemSelector": {
+            "index.$": "$$.Map.Item.Index",
+            "value.$": "$$.Map.Item.Value",
+            "batch.$": "$.batch",
+        },
         "ItemProcessor": {
             "ProcessorConfig": {"Mode": "INLINE"},
             "StartAt": "Work",
@@ -203,7 +243,8 @@ def _map_distributed() -> dict[str, Any]:
     items = [{"id": i} for i in range(10_000)]  # about 100 KB of text: within the 256 KiB member limit
     batches = [{"batch": b, "processed": 100} for b in range(100)]
     return {
-        "definition": _text(state), "input": _text({"job": "j-1"}),
+        "definition": _text(state),
+        "input": _text({"job": "j-1"}),
         "mock": {"result": _text(batches)},
         "stateConfiguration": {"mapItemReaderData": _text(items)},
     }
@@ -212,52 +253,118 @@ def _map_distributed() -> dict[str, Any]:
 def machine_definition() -> dict[str, Any]:
     """A 20-state JSONPath machine of every simple state type (also the cold-load subject)."""
     states: dict[str, Any] = {
-        "Start": {"Type": "Pass", "Parameters": {"order.$": "$.order", "started.$": "$$.Execution.StartTime"},
-                  "Next": "Validate"},
-        "Validate": {"Type": "Choice", "Choices": [
-            {"Variable": "$.order.items[0]", "IsPresent": True, "Next": "Normalize"},
-            {"Variable": "$.order.id", "StringMatches": "A-*", "Next": "Reject"}], "Default": "Reject"},
-        "Normalize": {"Type": "Pass", "Parameters": {"id.$": "$.order.id", "count.$": "States.ArrayLength($.order.items)",
-                                                     "items.$": "$.order.items"}, "ResultPath": "$.normal",
-                      "Next": "Price"},
-        "Price": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                  "Parameters": {"FunctionName": "price", "Payload.$": "$.normal"},
-                  "ResultSelector": {"total.$": "$.Payload.total"}, "ResultPath": "$.price",
-                  "Retry": [{"ErrorEquals": ["Lambda.ServiceException"], "MaxAttempts": 3}],
-                  "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}], "Next": "Enrich"},
-        "Enrich": {"Type": "Pass", "Parameters": {
-            "id.$": "$.normal.id", "total.$": "$.price.total",
-            "summary.$": "States.Format('{} items, total {}', $.normal.count, $.price.total)",
-            "key.$": "States.UUID()", "hash.$": "States.Hash($.normal.id, 'SHA-256')"},
-            "ResultPath": "$.enriched", "Next": "IsLarge"},
-        "IsLarge": {"Type": "Choice", "Choices": [
-            {"Variable": "$.price.total", "NumericGreaterThan": 1000, "Next": "Review"}], "Default": "Reserve"},
-        "Review": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-                   "Parameters": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
-                                  "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.enriched"}},
-                   "ResultPath": "$.review", "Next": "Approved"},
-        "Approved": {"Type": "Choice", "Choices": [
-            {"Variable": "$.review.approved", "BooleanEquals": True, "Next": "Reserve"}], "Default": "Reject"},
-        "Reserve": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:putItem",
-                    "Parameters": {"TableName": "orders", "Item": {"id": {"S.$": "$.enriched.id"}}},
-                    "ResultPath": None, "Next": "Charge"},
-        "Charge": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                   "Parameters": {"FunctionName": "charge", "Payload.$": "$.enriched"},
-                   "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "BackoffRate": 2, "MaxAttempts": 4}],
-                   "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Refund"}],
-                   "ResultPath": "$.charge", "Next": "WaitForShipping"},
+        "Start": {
+            "Type": "Pass",
+            "Parameters": {"order.$": "$.order", "started.$": "$$.Execution.StartTime"},
+            "Next": "Validate",
+        },
+        "Validate": {
+            "Type": "Choice",
+            "Choices": [
+                {"Variable": "$.order.items[0]", "IsPresent": True, "Next": "Normalize"},
+                {"Variable": "$.order.id", "StringMatches": "A-*", "Next": "Reject"},
+            ],
+            "Default": "Reject",
+        },
+        "Normalize": {
+            "Type": "Pass",
+            "Parameters": {
+                "id.$": "$.order.id",
+                "count.$": "States.ArrayLength($.order.items)",
+                "items.$": "$.order.items",
+            },
+            "ResultPath": "$.normal",
+            "Next": "Price",
+        },
+        "Price": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "price", "Payload.$": "$.normal"},
+            "ResultSelector": {"total.$": "$.Payload.total"},
+            "ResultPath": "$.price",
+            "Retry": [{"ErrorEquals": ["Lambda.ServiceException"], "MaxAttempts": 3}],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}],
+            "Next": "Enrich",
+        },
+        "Enrich": {
+            "Type": "Pass",
+            "Parameters": {
+                "id.$": "$.normal.id",
+                "total.$": "$.price.total",
+                "summary.$": "States.Format('{} items, total {}', $.normal.count, $.price.total)",
+                "key.$": "States.UUID()",
+                "hash.$": "States.Hash($.normal.id, 'SHA-256')",
+            },
+            "ResultPath": "$.enriched",
+            "Next": "IsLarge",
+        },
+        "IsLarge": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.price.total", "NumericGreaterThan": 1000, "Next": "Review"}],
+            "Default": "Reserve",
+        },
+        "Review": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {
+                "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+                "MessageBody": {"token.$": "$$.Task.Token", "order.$": "$.enriched"},
+            },
+            "ResultPath": "$.review",
+            "Next": "Approved",
+        },
+        "Approved": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.review.approved", "BooleanEquals": True, "Next": "Reserve"}],
+            "Default": "Reject",
+        },
+        "Reserve": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::dynamodb:putItem",
+            "Parameters": {"TableName": "orders", "Item": {"id": {"S.$": "$.enriched.id"}}},
+            "ResultPath": None,
+            "Next": "Charge",
+        },
+        "Charge": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "charge", "Payload.$": "$.enriched"},
+            "Retry": [
+                {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "BackoffRate": 2, "MaxAttempts": 4}
+            ],
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Refund"}],
+            "ResultPath": "$.charge",
+            "Next": "WaitForShipping",
+        },
         "WaitForShipping": {"Type": "Wait", "Seconds": 3600, "Next": "Ship"},
-        "Ship": {"Type": "Task", "Resource": "arn:aws:states:::events:putEvents",
-                 "Parameters": {"Entries": [{"Source": "shop", "DetailType": "Shipped", "Detail.$": "$.enriched"}]},
-                 "ResultPath": "$.shipped", "Next": "Notify"},
-        "Notify": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
-                   "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t", "Message.$": "$.enriched.summary"},
-                   "ResultPath": None, "Next": "Audit"},
+        "Ship": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::events:putEvents",
+            "Parameters": {
+                "Entries": [{"Source": "shop", "DetailType": "Shipped", "Detail.$": "$.enriched"}]
+            },
+            "ResultPath": "$.shipped",
+            "Next": "Notify",
+        },
+        "Notify": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {
+                "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                "Message.$": "$.enriched.summary",
+            },
+            "ResultPath": None,
+            "Next": "Audit",
+        },
         "Audit": {"Type": "Pass", "Result": {"audited": True}, "ResultPath": "$.audit", "Next": "Cleanup"},
         "Cleanup": {"Type": "Pass", "InputPath": "$.enriched", "OutputPath": "$.id", "Next": "Done"},
         "Done": {"Type": "Succeed"},
-        "Refund": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                   "Parameters": {"FunctionName": "refund", "Payload.$": "$"}, "Next": "Failed"},
+        "Refund": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "refund", "Payload.$": "$"},
+            "Next": "Failed",
+        },
         "Reject": {"Type": "Pass", "Result": "rejected", "ResultPath": "$.outcome", "Next": "Rejected"},
         "Rejected": {"Type": "Fail", "Error": "Order.Rejected", "Cause": "the order was rejected"},
         "Failed": {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"},
@@ -304,8 +411,16 @@ def all_scenarios(name_filter: str | None = None) -> tuple[Scenario, ...]:
             name = base if level == "INFO" else f"{base}:{level.lower()}"
             if name_filter and name_filter not in name:
                 continue
-            scenarios.append(Scenario(name=name, base=base, group=group, level=level,
-                                      request={**request, "inspectionLevel": level}, expected_status=status))
+            scenarios.append(
+                Scenario(
+                    name=name,
+                    base=base,
+                    group=group,
+                    level=level,
+                    request={**request, "inspectionLevel": level},
+                    expected_status=status,
+                )
+            )
     return tuple(scenarios)
 
 

@@ -52,6 +52,7 @@ def request_settings() -> settings:
         return settings(max_examples=LONG_REQUEST_EXAMPLES)
     return settings()
 
+
 # --- request count ---------------------------------------------------------------------------------
 
 REQUESTS: Counter[str] = Counter()

@@ -46,8 +46,24 @@ def json_objects(*, max_leaves: int = 12) -> st.SearchStrategy[dict[str, Any]]:
 
 # --- expressions ---------------------------------------------------------------------------------
 
-_STEPS = st.sampled_from([".a", ".b", ".x", ".items", "[0]", "[1]", "[*]", "..name", "['a']", "[-1:]",
-                          "[?(@.n > 1)]", ".nested", ".Value", ".length()"])
+_STEPS = st.sampled_from(
+    [
+        ".a",
+        ".b",
+        ".x",
+        ".items",
+        "[0]",
+        "[1]",
+        "[*]",
+        "..name",
+        "['a']",
+        "[-1:]",
+        "[?(@.n > 1)]",
+        ".nested",
+        ".Value",
+        ".length()",
+    ]
+)
 
 
 @st.composite
@@ -63,14 +79,44 @@ def paths_or_garbage() -> st.SearchStrategy[str]:
     return st.one_of(reference_paths(), st.text(alphabet="$.[]'*?@()ab0-", max_size=10))
 
 
-_JSONATA_ATOMS = st.sampled_from([
-    "$states.input", "$states.input.a", "$states.context", "$states.input.items", "$var", "1", "'s'",
-    "true", "null", "[1, 2, 3]", "{'k': 1}", "$states.input.n", "$undefinedVar",
-])
-_JSONATA_FUNCS = st.sampled_from([
-    "$count", "$sum", "$string", "$number", "$uppercase", "$keys", "$partition", "$range", "$hash",
-    "$parse", "$uuid", "$random", "$exists", "$eval", "$not", "$merge", "$reverse",
-])
+_JSONATA_ATOMS = st.sampled_from(
+    [
+        "$states.input",
+        "$states.input.a",
+        "$states.context",
+        "$states.input.items",
+        "$var",
+        "1",
+        "'s'",
+        "true",
+        "null",
+        "[1, 2, 3]",
+        "{'k': 1}",
+        "$states.input.n",
+        "$undefinedVar",
+    ]
+)
+_JSONATA_FUNCS = st.sampled_from(
+    [
+        "$count",
+        "$sum",
+        "$string",
+        "$number",
+        "$uppercase",
+        "$keys",
+        "$partition",
+        "$range",
+        "$hash",
+        "$parse",
+        "$uuid",
+        "$random",
+        "$exists",
+        "$eval",
+        "$not",
+        "$merge",
+        "$reverse",
+    ]
+)
 
 
 @st.composite
@@ -98,23 +144,43 @@ def jsonata_templates() -> st.SearchStrategy[str]:
 
 
 _INTRINSIC_ARGS = st.one_of(
-    reference_paths(roots=("$", "$$")), st.sampled_from(["'text'", "1", "2.5", "-3", "true", "null", "'{}'",
-                                                        "'a,b'", "','", "'SHA-256'"])
+    reference_paths(roots=("$", "$$")),
+    st.sampled_from(["'text'", "1", "2.5", "-3", "true", "null", "'{}'", "'a,b'", "','", "'SHA-256'"]),
 )
-_INTRINSIC_NAMES = st.sampled_from([
-    "Format", "StringToJson", "JsonToString", "Array", "ArrayPartition", "ArrayContains", "ArrayRange",
-    "ArrayGetItem", "ArrayLength", "ArrayUnique", "Base64Encode", "Base64Decode", "Hash", "JsonMerge",
-    "MathRandom", "MathAdd", "StringSplit", "UUID", "NoSuchFunction",
-])
+_INTRINSIC_NAMES = st.sampled_from(
+    [
+        "Format",
+        "StringToJson",
+        "JsonToString",
+        "Array",
+        "ArrayPartition",
+        "ArrayContains",
+        "ArrayRange",
+        "ArrayGetItem",
+        "ArrayLength",
+        "ArrayUnique",
+        "Base64Encode",
+        "Base64Decode",
+        "Hash",
+        "JsonMerge",
+        "MathRandom",
+        "MathAdd",
+        "StringSplit",
+        "UUID",
+        "NoSuchFunction",
+    ]
+)
 
 
 @st.composite
 def intrinsic_calls(draw: st.DrawFn, *, depth: int = 2) -> str:
     """``States.X(...)`` calls with arguments of any kind (nested calls included)."""
-    args = draw(st.lists(
-        _INTRINSIC_ARGS if depth == 0 else st.one_of(_INTRINSIC_ARGS, intrinsic_calls(depth=depth - 1)),
-        max_size=3,
-    ))
+    args = draw(
+        st.lists(
+            _INTRINSIC_ARGS if depth == 0 else st.one_of(_INTRINSIC_ARGS, intrinsic_calls(depth=depth - 1)),
+            max_size=3,
+        )
+    )
     return f"States.{draw(_INTRINSIC_NAMES)}({', '.join(args)})"
 
 
@@ -174,7 +240,8 @@ def pass_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
     if draw(st.booleans()):
         state["Assign"] = (
             draw(st.dictionaries(_KEYS.filter(bool), jsonata_templates(), max_size=2))
-            if jsonata else draw(payload_templates())
+            if jsonata
+            else draw(payload_templates())
         )
     return state
 
@@ -197,15 +264,26 @@ def wait_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
     return state
 
 
-_OPERATORS = st.sampled_from([
-    ("StringEquals", st.text(max_size=4)), ("StringMatches", st.sampled_from(["*", "a*", "\\*x", "**b"])),
-    ("StringLessThan", st.text(max_size=3)), ("NumericEquals", st.integers(-3, 3)),
-    ("NumericGreaterThan", st.floats(-5, 5)), ("NumericLessThanEquals", st.integers(-3, 3)),
-    ("BooleanEquals", st.booleans()), ("TimestampLessThan", st.just("2020-01-01T00:00:00Z")),
-    ("IsPresent", st.booleans()), ("IsNull", st.booleans()), ("IsNumeric", st.booleans()),
-    ("IsString", st.booleans()), ("IsTimestamp", st.booleans()), ("IsBoolean", st.booleans()),
-    ("StringEqualsPath", reference_paths(roots=("$",))), ("NumericLessThanPath", reference_paths(roots=("$",))),
-])
+_OPERATORS = st.sampled_from(
+    [
+        ("StringEquals", st.text(max_size=4)),
+        ("StringMatches", st.sampled_from(["*", "a*", "\\*x", "**b"])),
+        ("StringLessThan", st.text(max_size=3)),
+        ("NumericEquals", st.integers(-3, 3)),
+        ("NumericGreaterThan", st.floats(-5, 5)),
+        ("NumericLessThanEquals", st.integers(-3, 3)),
+        ("BooleanEquals", st.booleans()),
+        ("TimestampLessThan", st.just("2020-01-01T00:00:00Z")),
+        ("IsPresent", st.booleans()),
+        ("IsNull", st.booleans()),
+        ("IsNumeric", st.booleans()),
+        ("IsString", st.booleans()),
+        ("IsTimestamp", st.booleans()),
+        ("IsBoolean", st.booleans()),
+        ("StringEqualsPath", reference_paths(roots=("$",))),
+        ("NumericLessThanPath", reference_paths(roots=("$",))),
+    ]
+)
 
 
 @st.composite
@@ -223,11 +301,17 @@ def comparison_rules(draw: st.DrawFn, *, depth: int = 2) -> dict[str, Any]:
 @st.composite
 def choice_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
     if jsonata:
-        rules = draw(st.lists(
-            st.builds(lambda cond, n: {"Condition": cond, "Next": n}, jsonata_templates(),
-                      st.sampled_from(["A", "B"])),
-            min_size=1, max_size=3,
-        ))
+        rules = draw(
+            st.lists(
+                st.builds(
+                    lambda cond, n: {"Condition": cond, "Next": n},
+                    jsonata_templates(),
+                    st.sampled_from(["A", "B"]),
+                ),
+                min_size=1,
+                max_size=3,
+            )
+        )
         state: dict[str, Any] = {"Type": "Choice", "QueryLanguage": "JSONata", "Choices": rules}
     else:
         rules = [
@@ -271,9 +355,18 @@ def fail_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
 # --- Retry, Catch and Task states -----------------------------------------------------------------
 
 ERROR_NAMES = (
-    "States.ALL", "States.TaskFailed", "States.Timeout", "States.HeartbeatTimeout", "States.Runtime",
-    "States.DataLimitExceeded", "States.Permissions", "States.IntrinsicFailure", "States.QueryEvaluationError",
-    "MockException", "Lambda.ServiceException", "Custom.Error",
+    "States.ALL",
+    "States.TaskFailed",
+    "States.Timeout",
+    "States.HeartbeatTimeout",
+    "States.Runtime",
+    "States.DataLimitExceeded",
+    "States.Permissions",
+    "States.IntrinsicFailure",
+    "States.QueryEvaluationError",
+    "MockException",
+    "Lambda.ServiceException",
+    "Custom.Error",
 )
 # Rates whose powers are exact in binary floating point, so a reference model can use plain floats.
 _BACKOFF_RATES = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
@@ -290,8 +383,17 @@ def _error_equals(draw: st.DrawFn, *, last: bool) -> list[str]:
     if last and draw(st.booleans()):
         return ["States.ALL"]
     names = [name for name in ERROR_NAMES if name != "States.ALL"]
-    return draw(st.lists(st.one_of(st.sampled_from(names), st.text(min_size=1, max_size=8).filter(
-        lambda text: not text.startswith("States."))), min_size=1, max_size=3, unique=True))
+    return draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(names),
+                st.text(min_size=1, max_size=8).filter(lambda text: not text.startswith("States.")),
+            ),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    )
 
 
 @st.composite
@@ -366,7 +468,11 @@ def _jsonata_arguments_output(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def task_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
     """A Task state in either language, with data flow fields, timeouts and Retry/Catch."""
-    state: dict[str, Any] = {"Type": "Task", "Resource": draw(st.sampled_from(TASK_RESOURCES)), **draw(_transition())}
+    state: dict[str, Any] = {
+        "Type": "Task",
+        "Resource": draw(st.sampled_from(TASK_RESOURCES)),
+        **draw(_transition()),
+    }
     if jsonata:
         state.update(draw(_jsonata_arguments_output()))
         if draw(st.booleans()):
@@ -402,8 +508,16 @@ def mocks(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def state_definitions(draw: st.DrawFn) -> dict[str, Any]:
     """One state of any type in either query language, valid by construction."""
-    strategies = (pass_states, wait_states, choice_states, succeed_states, fail_states, task_states,
-                  map_states, parallel_states)
+    strategies = (
+        pass_states,
+        wait_states,
+        choice_states,
+        succeed_states,
+        fail_states,
+        task_states,
+        map_states,
+        parallel_states,
+    )
     strategy = draw(st.sampled_from(strategies))
     return draw(strategy(jsonata=draw(st.booleans())))
 
@@ -418,8 +532,24 @@ def mutated(draw: st.DrawFn, definitions: st.SearchStrategy[dict[str, Any]]) -> 
     elif action == "retype" and definition:
         definition[draw(st.sampled_from(sorted(definition)))] = draw(json_values(max_leaves=3))
     else:
-        field = draw(st.sampled_from(["Retry", "Catch", "Resource", "Branches", "Next", "End", "Comment",
-                                      "QueryLanguage", "Unknown", "Seconds", "Arguments", "Output"]))
+        field = draw(
+            st.sampled_from(
+                [
+                    "Retry",
+                    "Catch",
+                    "Resource",
+                    "Branches",
+                    "Next",
+                    "End",
+                    "Comment",
+                    "QueryLanguage",
+                    "Unknown",
+                    "Seconds",
+                    "Arguments",
+                    "Output",
+                ]
+            )
+        )
         definition[field] = draw(json_values(max_leaves=3))
     return definition
 
@@ -450,8 +580,9 @@ def machines(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
 def teststate_requests(draw: st.DrawFn) -> dict[str, Any]:
     """TestState request bodies around drawn definitions, with optional members, some of them odd."""
     if draw(st.booleans()):
-        request: dict[str, Any] = {"definition": json.dumps(draw(st.one_of(state_definitions(),
-                                                                           mutated(state_definitions()))))}
+        request: dict[str, Any] = {
+            "definition": json.dumps(draw(st.one_of(state_definitions(), mutated(state_definitions()))))
+        }
     else:
         machine, name = draw(machines())
         request = {"definition": json.dumps(machine), "stateName": name}
@@ -460,27 +591,42 @@ def teststate_requests(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         request["inspectionLevel"] = draw(st.sampled_from(["INFO", "DEBUG", "TRACE", "LOUD"]))
     if draw(st.integers(0, 4)) == 0:
-        request["variables"] = json.dumps(draw(st.dictionaries(_KEYS.filter(bool), json_values(max_leaves=3))))
+        request["variables"] = json.dumps(
+            draw(st.dictionaries(_KEYS.filter(bool), json_values(max_leaves=3)))
+        )
     if '"Type": "Task"' in request["definition"] and draw(st.integers(0, 4)) > 0:
         request["mock"] = draw(mocks())
     elif '"Type": "Map"' in request["definition"] and draw(st.booleans()):
         request["mock"] = {"result": json.dumps(draw(st.lists(scalars, max_size=4)))}
     elif draw(st.integers(0, 5)) == 0:
-        request["mock"] = draw(st.fixed_dictionaries({}, optional={
-            "result": st.just('{"ok": true}'),
-            "errorOutput": st.fixed_dictionaries({"error": st.just("E")}, optional={"cause": st.just("C")}),
-            "fieldValidationMode": st.sampled_from(["STRICT", "PRESENT", "NONE"]),
-        }))
+        request["mock"] = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "result": st.just('{"ok": true}'),
+                    "errorOutput": st.fixed_dictionaries(
+                        {"error": st.just("E")}, optional={"cause": st.just("C")}
+                    ),
+                    "fieldValidationMode": st.sampled_from(["STRICT", "PRESENT", "NONE"]),
+                },
+            )
+        )
     if draw(st.integers(0, 5)) == 0:
         request["roleArn"] = draw(st.sampled_from(["arn:aws:iam::111122223333:role/R", "not-an-arn"]))
     if draw(st.integers(0, 6)) == 0:
         request["context"] = json.dumps(draw(json_values(max_leaves=4)))
     if draw(st.integers(0, 3)) == 0:
-        request["stateConfiguration"] = draw(st.fixed_dictionaries({}, optional={
-            "retrierRetryCount": st.integers(-1, 6), "mapIterationFailureCount": st.integers(-1, 4),
-            "errorCausedByState": st.sampled_from(["Item", "B0", "Nowhere", ""]),
-            "mapItemReaderData": st.sampled_from(["[1, 2]", "a,b\n1,2", "not json"]),
-        }))
+        request["stateConfiguration"] = draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "retrierRetryCount": st.integers(-1, 6),
+                    "mapIterationFailureCount": st.integers(-1, 4),
+                    "errorCausedByState": st.sampled_from(["Item", "B0", "Nowhere", ""]),
+                    "mapItemReaderData": st.sampled_from(["[1, 2]", "a,b\n1,2", "not json"]),
+                },
+            )
+        )
     return request
 
 
@@ -489,8 +635,21 @@ def request_bodies() -> st.SearchStrategy[bytes]:
     return st.one_of(
         teststate_requests().map(lambda request: json.dumps(request).encode()),
         st.dictionaries(
-            st.sampled_from(["definition", "input", "inspectionLevel", "revealSecrets", "mock", "stateName",
-                             "variables", "context", "stateConfiguration", "roleArn", "other"]),
+            st.sampled_from(
+                [
+                    "definition",
+                    "input",
+                    "inspectionLevel",
+                    "revealSecrets",
+                    "mock",
+                    "stateName",
+                    "variables",
+                    "context",
+                    "stateConfiguration",
+                    "roleArn",
+                    "other",
+                ]
+            ),
             json_values(max_leaves=4),
         ).map(lambda body: json.dumps(body).encode()),
         json_values(max_leaves=4).map(lambda value: json.dumps(value).encode()),
@@ -499,10 +658,23 @@ def request_bodies() -> st.SearchStrategy[bytes]:
     )
 
 
-_AWKWARD_JSON = st.sampled_from([
-    "1e400", "-1E+999", "123456789012345678901234567890", "-0", "0.1e-400", '"\\ud800"', '"\\udfff x"',
-    '{"a": 1, "a": 2}', "[[[[[[[[[[1]]]]]]]]]]", '"\\u0000"', "NaN", "Infinity", '{"\\ud83d": 1}',
-])
+_AWKWARD_JSON = st.sampled_from(
+    [
+        "1e400",
+        "-1E+999",
+        "123456789012345678901234567890",
+        "-0",
+        "0.1e-400",
+        '"\\ud800"',
+        '"\\udfff x"',
+        '{"a": 1, "a": 2}',
+        "[[[[[[[[[[1]]]]]]]]]]",
+        '"\\u0000"',
+        "NaN",
+        "Infinity",
+        '{"\\ud83d": 1}',
+    ]
+)
 
 
 @st.composite
@@ -519,7 +691,9 @@ def awkward_json_requests(draw: st.DrawFn) -> bytes:
     elif where == "variables":
         request["variables"] = '{"v": ' + text + "}"
     else:
-        request["definition"] = json.dumps({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True})
+        request["definition"] = json.dumps(
+            {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}
+        )
         request["mock"] = {"result": text}
     return json.dumps(request).encode()
 
@@ -563,10 +737,13 @@ def shape_values(draw: st.DrawFn, node: Any, depth: int = 0) -> Any:
         chosen = set(node.required)
         if not shallow:
             optional = sorted(set(members) - chosen)
-            chosen |= set(draw(st.lists(st.sampled_from(optional), max_size=4, unique=True))) if optional else set()
+            chosen |= (
+                set(draw(st.lists(st.sampled_from(optional), max_size=4, unique=True))) if optional else set()
+            )
         keys = [key for key in members if key in chosen]  # the model's order
         return {
-            key: draw(_ANY_PRESENT) if key in node.any_members
+            key: draw(_ANY_PRESENT)
+            if key in node.any_members
             else draw(shape_values(compiled(node.service, members[key]), depth + 1))
             for key in keys
         }
@@ -622,7 +799,7 @@ _EXACT_NUMBERS = st.one_of(
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def exact_json_values(*, max_leaves: int = 8) -> st.SearchStrategy[Any]:
     """JSON values whose numbers are doubles exactly (safe to write as a JSONata literal).
     Cached: building a recursive strategy costs more than drawing from it."""
@@ -632,8 +809,11 @@ def exact_json_values(*, max_leaves: int = 8) -> st.SearchStrategy[Any]:
         lambda children: st.one_of(
             st.lists(children, max_size=3),
             # No key ending ".$": in a JSONPath payload template that would be a path, not a constant.
-            st.dictionaries(st.one_of(_KEYS, st.text(max_size=4).filter(lambda key: not key.endswith(".$"))),
-                            children, max_size=3),
+            st.dictionaries(
+                st.one_of(_KEYS, st.text(max_size=4).filter(lambda key: not key.endswith(".$"))),
+                children,
+                max_size=3,
+            ),
         ),
         max_leaves=max_leaves,
     )
@@ -646,7 +826,10 @@ def with_value_at(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> dic
         return doc
     head, rest = path[0], path[1:]
     child = doc.get(head)
-    return {**doc, head: with_value_at(child if isinstance(child, dict) else {}, rest, value) if rest else value}
+    return {
+        **doc,
+        head: with_value_at(child if isinstance(child, dict) else {}, rest, value) if rest else value,
+    }
 
 
 def jsonata_literal(value: Any) -> str:
@@ -681,21 +864,30 @@ def pass_recipes(draw: st.DrawFn) -> PassRecipe:
     names = draw(st.lists(_KEYS, max_size=4, unique=True))
     fields = tuple(
         # A selected field needs a name: "" + ".$" would be the odd key ".$".
-        (name, tuple(draw(st.lists(_PATH_KEY, max_size=2))), None) if name and draw(st.booleans())
+        (name, tuple(draw(st.lists(_PATH_KEY, max_size=2))), None)
+        if name and draw(st.booleans())
         else (name, None, draw(exact_json_values(max_leaves=2)))
         for name in names
     )
-    result_path = draw(st.one_of(st.none(), st.tuples(), st.tuples(_PATH_KEY), st.tuples(_PATH_KEY, _PATH_KEY)))
+    result_path = draw(
+        st.one_of(st.none(), st.tuples(), st.tuples(_PATH_KEY), st.tuples(_PATH_KEY, _PATH_KEY))
+    )
     document = draw(st.dictionaries(_PATH_KEY, exact_json_values(max_leaves=2), max_size=3))
     # Shorter paths first: a longer one may then turn a shorter one's value into an object, but
     # never removes a path already placed.
     leaves = sorted({(*selection, *sub_path) for _, sub_path, _ in fields if sub_path is not None}, key=len)
     for leaf in leaves or [selection]:
         document = with_value_at(document, leaf, draw(exact_json_values(max_leaves=3)))
-    if result_path is not None and len(result_path) == 2 and not isinstance(document.get(result_path[0], {}), dict):
+    if (
+        result_path is not None
+        and len(result_path) == 2
+        and not isinstance(document.get(result_path[0], {}), dict)
+    ):
         # JSONPath cannot merge into a non-object; the law for that case is not equivalence.
-        document = {**document, result_path[0]: draw(st.dictionaries(_PATH_KEY, exact_json_values(max_leaves=2),
-                                                                     max_size=2))}
+        document = {
+            **document,
+            result_path[0]: draw(st.dictionaries(_PATH_KEY, exact_json_values(max_leaves=2), max_size=2)),
+        }
     return PassRecipe(document, selection, fields, result_path)
 
 
@@ -706,11 +898,17 @@ def _dotted(root: str, path: tuple[str, ...]) -> str:
 def render_pass_jsonpath(recipe: PassRecipe) -> dict[str, Any]:
     """The recipe as InputPath + Parameters + ResultPath."""
     parameters = {
-        (f"{name}.$" if sub_path is not None else name): (_dotted("$", sub_path) if sub_path is not None else constant)
+        (f"{name}.$" if sub_path is not None else name): (
+            _dotted("$", sub_path) if sub_path is not None else constant
+        )
         for name, sub_path, constant in recipe.fields
     }
-    state: dict[str, Any] = {"Type": "Pass", "InputPath": _dotted("$", recipe.selection), "Parameters": parameters,
-                             "End": True}
+    state: dict[str, Any] = {
+        "Type": "Pass",
+        "InputPath": _dotted("$", recipe.selection),
+        "Parameters": parameters,
+        "End": True,
+    }
     state["ResultPath"] = None if recipe.result_path is None else _dotted("$", recipe.result_path)
     return state
 
@@ -718,7 +916,8 @@ def render_pass_jsonpath(recipe: PassRecipe) -> dict[str, Any]:
 def render_pass_jsonata(recipe: PassRecipe) -> dict[str, Any]:
     """The recipe as one JSONata Output expression (``$merge`` stands for a ResultPath merge)."""
     members = ", ".join(
-        f"{jsonata_literal(name)}: " + (_dotted("$v", sub_path) if sub_path is not None else jsonata_literal(constant))
+        f"{jsonata_literal(name)}: "
+        + (_dotted("$v", sub_path) if sub_path is not None else jsonata_literal(constant))
         for name, sub_path, constant in recipe.fields
     )
     if recipe.result_path is None:
@@ -729,16 +928,23 @@ def render_pass_jsonata(recipe: PassRecipe) -> dict[str, Any]:
         placed = f"$merge([$states.input, {{{jsonata_literal(recipe.result_path[0])}: $r}}])"
     else:
         outer, inner = recipe.result_path
-        placed = (f"$merge([$states.input, {{{jsonata_literal(outer)}: $merge([$states.input.{outer}, "
-                  f"{{{jsonata_literal(inner)}: $r}}])}}])")
+        placed = (
+            f"$merge([$states.input, {{{jsonata_literal(outer)}: $merge([$states.input.{outer}, "
+            f"{{{jsonata_literal(inner)}: $r}}])}}])"
+        )
     expression = f"( $v := {_dotted('$states.input', recipe.selection)}; $r := {{{members}}}; {placed} )"
     return {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% " + expression + " %}", "End": True}
 
 
 # Choice rule trees. Each comparison reads its own typed field, so the input can give every field
 # the type its operator expects.
-NUMERIC_OPERATORS = {"NumericEquals": "=", "NumericLessThan": "<", "NumericLessThanEquals": "<=",
-                     "NumericGreaterThan": ">", "NumericGreaterThanEquals": ">="}
+NUMERIC_OPERATORS = {
+    "NumericEquals": "=",
+    "NumericLessThan": "<",
+    "NumericLessThanEquals": "<=",
+    "NumericGreaterThan": ">",
+    "NumericGreaterThanEquals": ">=",
+}
 _NUMBERS = st.sampled_from([-2, -1, 0, 1, 2, 0.5, -1.5, 1.0, 2**53])
 _STRINGS = st.sampled_from(["", "a", "b", "ab", "é", "😀", "A"])
 
@@ -772,8 +978,9 @@ def choice_rules(draw: st.DrawFn, *, depth: int = 2) -> Rule:
         return Combination(combinator, tuple(draw(choice_rules(depth=depth - 1)) for _ in range(count)))
     kind = draw(st.sampled_from(["number", "number", "string", "boolean", "present"]))
     if kind == "number":
-        return Comparison(draw(st.sampled_from(sorted(NUMERIC_OPERATORS))), f"n{draw(st.integers(0, 2))}",
-                          draw(_NUMBERS))
+        return Comparison(
+            draw(st.sampled_from(sorted(NUMERIC_OPERATORS))), f"n{draw(st.integers(0, 2))}", draw(_NUMBERS)
+        )
     if kind == "string":
         return Comparison("StringEquals", f"s{draw(st.integers(0, 2))}", draw(_STRINGS))
     if kind == "boolean":
@@ -803,8 +1010,7 @@ def choice_recipes(draw: st.DrawFn) -> ChoiceRecipe:
     States.Runtime, a JSONPath comparison of another type is false); IsPresent fields (``p*``, or
     typed ones) may be missing or hold any JSON, null included (both languages: present)."""
     rules = tuple(
-        (draw(choice_rules()), draw(st.sampled_from(["A", "B", "C"])))
-        for _ in range(draw(st.integers(1, 3)))
+        (draw(choice_rules()), draw(st.sampled_from(["A", "B", "C"]))) for _ in range(draw(st.integers(1, 3)))
     )
     values: dict[str, Any] = {}
     for field in sorted(set().union(*(_fields_of(rule) for rule, _ in rules))):
@@ -841,8 +1047,10 @@ def _jsonata_condition(rule: Rule) -> str:
 
 def render_choice_jsonpath(recipe: ChoiceRecipe) -> dict[str, Any]:
     """The rules as JSONPath Choice rules (Variable + comparison operator, And/Or/Not)."""
-    state: dict[str, Any] = {"Type": "Choice",
-                             "Choices": [{**_jsonpath_rule(rule), "Next": next_state} for rule, next_state in recipe.rules]}
+    state: dict[str, Any] = {
+        "Type": "Choice",
+        "Choices": [{**_jsonpath_rule(rule), "Next": next_state} for rule, next_state in recipe.rules],
+    }
     if recipe.default is not None:
         state["Default"] = recipe.default
     return state
@@ -850,9 +1058,14 @@ def render_choice_jsonpath(recipe: ChoiceRecipe) -> dict[str, Any]:
 
 def render_choice_jsonata(recipe: ChoiceRecipe) -> dict[str, Any]:
     """The rules as JSONata Conditions."""
-    state: dict[str, Any] = {"Type": "Choice", "QueryLanguage": "JSONata", "Choices": [
-        {"Condition": "{% " + _jsonata_condition(rule) + " %}", "Next": next_state} for rule, next_state in recipe.rules
-    ]}
+    state: dict[str, Any] = {
+        "Type": "Choice",
+        "QueryLanguage": "JSONata",
+        "Choices": [
+            {"Condition": "{% " + _jsonata_condition(rule) + " %}", "Next": next_state}
+            for rule, next_state in recipe.rules
+        ],
+    }
     if recipe.default is not None:
         state["Default"] = recipe.default
     return state
@@ -895,15 +1108,18 @@ def transition_targets(state: dict[str, Any]) -> list[str]:
 
 
 @st.composite
-def reachable_machines(draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]] | None = None
-                       ) -> tuple[dict[str, Any], str]:
+def reachable_machines(
+    draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]] | None = None
+) -> tuple[dict[str, Any], str]:
     """A machine around a drawn state where every state is reachable (AWS rejects a machine with an
     unreachable state, MISSING_TRANSITION_TARGET): the tested state and one Succeed state per
     target; the name to test is usually the drawn state."""
     state = draw(state_definitions() if states is None else states)
     targets = transition_targets(state)
-    machine: dict[str, Any] = {"StartAt": "Tested",
-                               "States": {"Tested": state, **{name: {"Type": "Succeed"} for name in targets}}}
+    machine: dict[str, Any] = {
+        "StartAt": "Tested",
+        "States": {"Tested": state, **{name: {"Type": "Succeed"} for name in targets}},
+    }
     if draw(st.booleans()):
         # JSONata at the top would turn the JSONPath states' fields into errors: the state's own
         # QueryLanguage (or JSONPath's default) decides.
@@ -912,7 +1128,9 @@ def reachable_machines(draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]
 
 
 @st.composite
-def runnable_requests(draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]] | None = None) -> dict[str, Any]:
+def runnable_requests(
+    draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """TestState requests that pass every request rule: a valid state (from `states`, default any)
     or a machine around it, an object input (so paths find something), a valid inspection level,
     and a mock (often without shape validation) exactly when the tested state is a Task, Map or
@@ -927,12 +1145,19 @@ def runnable_requests(draw: st.DrawFn, states: st.SearchStrategy[dict[str, Any]]
         state = machine["States"][name]
         request = {"definition": json.dumps(machine), "stateName": name}
     if draw(st.integers(0, 4)) > 0:
-        request["input"] = json.dumps(draw(st.one_of(_cached_json_objects(max_leaves=8), _cached_json_values(max_leaves=4))))
+        request["input"] = json.dumps(
+            draw(st.one_of(_cached_json_objects(max_leaves=8), _cached_json_values(max_leaves=4)))
+        )
     if draw(st.booleans()):
         request["inspectionLevel"] = draw(st.sampled_from(["INFO", "DEBUG", "TRACE"]))
     if draw(st.integers(0, 3)) == 0:
-        request["variables"] = json.dumps(draw(st.dictionaries(st.sampled_from(["var", "x", "a"]),
-                                                               _cached_json_values(max_leaves=3), max_size=2)))
+        request["variables"] = json.dumps(
+            draw(
+                st.dictionaries(
+                    st.sampled_from(["var", "x", "a"]), _cached_json_values(max_leaves=3), max_size=2
+                )
+            )
+        )
     if state.get("Type") in ("Map", "Parallel"):
         request["mock"] = draw(map_parallel_mocks(state))
         if draw(st.integers(0, 3)) == 0:
@@ -1070,9 +1295,15 @@ def map_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
     mapItemReaderData) and no ResultWriter (its mock is an object), so any array mock fits."""
     processor = dict(_PROCESSOR)
     if draw(st.booleans()):
-        processor["ProcessorConfig"] = draw(st.sampled_from([
-            {"Mode": "INLINE"}, {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-            {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}]))
+        processor["ProcessorConfig"] = draw(
+            st.sampled_from(
+                [
+                    {"Mode": "INLINE"},
+                    {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                ]
+            )
+        )
     key = "Iterator" if not jsonata and draw(st.integers(0, 4)) == 0 else "ItemProcessor"
     state: dict[str, Any] = {"Type": "Map", key: processor, **draw(_transition())}
     if jsonata:
@@ -1080,8 +1311,11 @@ def map_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
         if draw(st.booleans()):
             state["Items"] = draw(st.one_of(st.just("{% $states.input %}"), st.lists(scalars, max_size=4)))
         if draw(st.booleans()):
-            state["ItemSelector"] = draw(st.sampled_from([
-                "{% $states.context.Map.Item.Value %}", {"i": "{% $states.context.Map.Item.Index %}"}]))
+            state["ItemSelector"] = draw(
+                st.sampled_from(
+                    ["{% $states.context.Map.Item.Value %}", {"i": "{% $states.context.Map.Item.Index %}"}]
+                )
+            )
         if draw(st.booleans()):
             state["Output"] = draw(st.sampled_from(["{% $states.result %}", "{% $states.input %}"]))
         if draw(st.booleans()):
@@ -1108,8 +1342,10 @@ def map_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
 @st.composite
 def parallel_states(draw: st.DrawFn, *, jsonata: bool = False) -> dict[str, Any]:
     """A Parallel state with one to three branches, in either language, with Retry/Catch."""
-    branches = [{"StartAt": f"B{index}", "States": {f"B{index}": {"Type": "Pass", "End": True}}}
-                for index in range(draw(st.integers(1, 3)))]
+    branches = [
+        {"StartAt": f"B{index}", "States": {f"B{index}": {"Type": "Pass", "End": True}}}
+        for index in range(draw(st.integers(1, 3)))
+    ]
     state: dict[str, Any] = {"Type": "Parallel", "Branches": branches, **draw(_transition())}
     if jsonata:
         state.update(draw(_jsonata_arguments_output()))
@@ -1128,7 +1364,11 @@ def map_parallel_mocks(draw: st.DrawFn, state: dict[str, Any]) -> dict[str, Any]
         return {"errorOutput": {"error": draw(error_names()), "cause": draw(st.text(max_size=10))}}
     if state["Type"] == "Parallel":
         size = len(state["Branches"])
-        return {"result": json.dumps(draw(st.lists(_cached_json_values(max_leaves=3), min_size=size, max_size=size)))}
+        return {
+            "result": json.dumps(
+                draw(st.lists(_cached_json_values(max_leaves=3), min_size=size, max_size=size))
+            )
+        }
     return {"result": json.dumps(draw(st.lists(_cached_json_values(max_leaves=3), max_size=5)))}
 
 
@@ -1145,9 +1385,19 @@ def threshold_cases(draw: st.DrawFn) -> tuple[int | None, float | None, int, int
 
 # Fields of a flat JSONPath ItemSelector: what it may read per item, from the input, or nothing.
 _SELECTOR_FIELDS = (
-    "$$.Map.Item.Value", "$$.Map.Item.Index", "$$.Map.Item.Value.a", "$$.Map.Item.Value[0]",
-    "$$.Map.Item.Value.a.b", "$$.Map.Item", "$$", "$$.Execution.Id", "$.shared", "$.missing", "$var",
-    "$$.Map.Item.Value.*", "States.Format('{}', $$.Map.Item.Index)",
+    "$$.Map.Item.Value",
+    "$$.Map.Item.Index",
+    "$$.Map.Item.Value.a",
+    "$$.Map.Item.Value[0]",
+    "$$.Map.Item.Value.a.b",
+    "$$.Map.Item",
+    "$$",
+    "$$.Execution.Id",
+    "$.shared",
+    "$.missing",
+    "$var",
+    "$$.Map.Item.Value.*",
+    "States.Format('{}', $$.Map.Item.Index)",
 )
 
 

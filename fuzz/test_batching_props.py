@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from fuzz.strategies import batcher_inputs, item_batchers, map_items
 from interpreter.errors import ASLError, ErrorName, StatesError
+from interpreter.jsontypes import dumps, utf8_size
 from interpreter.map.batcher import compile_item_batcher
 from interpreter.map.reader import compile_item_reader
-from interpreter.jsontypes import dumps, utf8_size
 from interpreter.scope import Scope
 
 
@@ -74,8 +74,12 @@ def test_a_count_limit_alone_makes_full_batches_but_the_last(items: list[Any], s
 )
 def test_the_reader_returns_items_or_one_of_our_errors(input_type: str, data: str, max_items: int) -> None:
     reader = compile_item_reader(
-        {"Resource": "arn:aws:states:::s3:getObject", "ReaderConfig": {"InputType": input_type, "MaxItems": max_items}},
-        pointer="/States/M/ItemReader", jsonata=False,
+        {
+            "Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": input_type, "MaxItems": max_items},
+        },
+        pointer="/States/M/ItemReader",
+        jsonata=False,
     )
     try:
         items = reader.read(data, _scope({}))

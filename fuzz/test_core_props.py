@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 from fuzz.strategies import json_values, machines, mutated, reachable_machines, state_definitions
-from interpreter import ASLError, Mock, MockError, StateConfiguration, UnsupportedState, World, load_definition, run_state
+from interpreter import (
+    ASLError,
+    Mock,
+    MockError,
+    StateConfiguration,
+    UnsupportedState,
+    World,
+    load_definition,
+    run_state,
+)
 from interpreter.definition.loader import LoadedState
 from interpreter.map.state import IterationCountError
 
-_NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+_NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
 # Tasks run with a mock (one of each kind, in turn by the value's type, so runs stay deterministic).
-_MOCKS = (Mock(result={"Payload": {"ok": True}, "StatusCode": 200}), Mock(error=MockError("MockException", "cause")),
-          Mock(error=MockError("States.TaskFailed")))
+_MOCKS = (
+    Mock(result={"Payload": {"ok": True}, "StatusCode": 200}),
+    Mock(error=MockError("MockException", "cause")),
+    Mock(error=MockError("States.TaskFailed")),
+)
 
 
 def _mock(loaded: LoadedState, value: Any) -> Mock | None:
@@ -32,7 +44,9 @@ def _mock(loaded: LoadedState, value: Any) -> Mock | None:
     if loaded.state_type not in ("Map", "Parallel"):
         return None
     if turn % 3 == 0:
-        return Mock(error=MockError("States.ExceedToleratedFailureThreshold" if turn % 2 else "MockException"))
+        return Mock(
+            error=MockError("States.ExceedToleratedFailureThreshold" if turn % 2 else "MockException")
+        )
     if loaded.has_result_writer:
         return Mock(result={"MapRunArn": "arn"})
     return Mock(result=list(range(loaded.branch_count if loaded.branch_count is not None else turn % 4)))
@@ -52,7 +66,9 @@ def _run(loaded: LoadedState, value: Any, variables: dict[str, Any], retry_count
     )
 
 
-def _load_and_run(definition_text: str, state_name: str | None, value: Any, variables: dict[str, Any]) -> None:
+def _load_and_run(
+    definition_text: str, state_name: str | None, value: Any, variables: dict[str, Any]
+) -> None:
     note(definition_text)
     try:
         loaded = load_definition(definition_text, state_name)

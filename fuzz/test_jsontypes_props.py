@@ -13,7 +13,9 @@ from interpreter.jsontypes import dumps, encoded_size, loads, utf8_size
 # Any text, lone surrogates and control characters included (JSON escapes can carry both).
 _TEXT = st.text(st.characters(), max_size=12)
 _VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), _TEXT),
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), _TEXT
+    ),
     lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(_TEXT, children, max_size=4)),
     max_leaves=20,
 )
@@ -32,7 +34,9 @@ def test_encoded_size_is_the_size_of_the_text(value: Any) -> None:
 @given(value=_VALUES, copies=st.integers(1, 50))
 def test_encoded_size_of_shared_objects_counts_every_occurrence(value: Any, copies: int) -> None:
     shared = [value] * copies  # one object, many times: measured once, counted every time
-    assert encoded_size({"k": shared, "again": shared}, 10**9, {}) == utf8_size(dumps({"k": shared, "again": shared}))
+    assert encoded_size({"k": shared, "again": shared}, 10**9, {}) == utf8_size(
+        dumps({"k": shared, "again": shared})
+    )
 
 
 @given(value=json_values())

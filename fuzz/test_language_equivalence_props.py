@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, note
@@ -39,14 +39,19 @@ from fuzz.strategies import (
 )
 from interpreter import TestResult, World, load_definition, run_state
 
-_NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+_NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _run(definition: dict[str, Any], value: dict[str, Any]) -> TestResult:
     text = json.dumps(definition)
     note(text)
-    return run_state(load_definition(text, None), input=value, context={}, variables={},
-                     world=World(now=_NOW, rng=random.Random(5)))
+    return run_state(
+        load_definition(text, None),
+        input=value,
+        context={},
+        variables={},
+        world=World(now=_NOW, rng=random.Random(5)),
+    )
 
 
 def same_json(left: Any, right: Any) -> bool:
@@ -124,7 +129,9 @@ def test_choice_jsonpath_rules_and_jsonata_conditions_agree(recipe: ChoiceRecipe
     note(repr(recipe))
     by_path = _run(render_choice_jsonpath(recipe), recipe.input)
     by_jsonata = _run(render_choice_jsonata(recipe), recipe.input)
-    expected = next((next_state for rule, next_state in recipe.rules if _holds(rule, recipe.input)), recipe.default)
+    expected = next(
+        (next_state for rule, next_state in recipe.rules if _holds(rule, recipe.input)), recipe.default
+    )
     for result in (by_path, by_jsonata):
         if expected is None:
             assert (str(result.status), result.error) == ("FAILED", "States.NoChoiceMatched")

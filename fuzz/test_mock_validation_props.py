@@ -42,7 +42,9 @@ def _root(resource: str) -> Node:
     return root_node(target, *located)
 
 
-def _members(value: Any, node: Node, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str, Node]]:
+def _members(
+    value: Any, node: Node, path: tuple[Any, ...] = ()
+) -> Iterator[tuple[tuple[Any, ...], str, Node]]:
     """Every present structure member with a checked type: (path to it, its key, its node)."""
     if node.kind == "object" and isinstance(value, dict):
         for key, item in value.items():
@@ -75,7 +77,7 @@ def _message(resource: str, result: Any, mode: str) -> str | None:
         validate_mock_result(resource, result, mode)
     except ValidationException as err:
         assert err.message is not None and err.message.startswith(PREFIX)
-        return err.message[len(PREFIX):]
+        return err.message[len(PREFIX) :]
     return None
 
 

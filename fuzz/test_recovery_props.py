@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, note
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from fuzz.strategies import error_handlers, error_names
 from interpreter import Mock, MockError, StateConfiguration, Status, World, load_definition, run_state
 
-_NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+_NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _reference(definition: dict[str, Any], error: str, count: int) -> tuple[str, dict[str, int], str | None]:
@@ -50,11 +50,18 @@ def _reference(definition: dict[str, Any], error: str, count: int) -> tuple[str,
     data=st.data(),
     count=st.integers(0, 8),
 )
-def test_decision_equals_the_reference_model(handlers: dict[str, Any], jsonata: bool, data: st.DataObject,
-                                             count: int) -> None:
+def test_decision_equals_the_reference_model(
+    handlers: dict[str, Any], jsonata: bool, data: st.DataObject, count: int
+) -> None:
     # The error is often one the handlers name (or a wildcard's exception), so matches are common.
-    named = sorted({name for handler in handlers.get("Retry", []) + handlers.get("Catch", [])
-                    for name in handler["ErrorEquals"]} | {"States.Timeout", "States.Runtime"})
+    named = sorted(
+        {
+            name
+            for handler in handlers.get("Retry", []) + handlers.get("Catch", [])
+            for name in handler["ErrorEquals"]
+        }
+        | {"States.Timeout", "States.Runtime"}
+    )
     error = data.draw(st.one_of(error_names(), st.sampled_from(named)), label="error")
     definition = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True, **handlers}
     if jsonata:
@@ -73,7 +80,10 @@ def test_decision_equals_the_reference_model(handlers: dict[str, Any], jsonata: 
     )
     status, details, next_state = _reference(definition, error, count)
     assert (str(result.status), dict(result.inspection.get("errorDetails", {})), result.next_state) == (
-        status, details, next_state)
+        status,
+        details,
+        next_state,
+    )
     assert (result.error, result.cause) == (error, "cause")
     # Only a caught error has an output.
     assert (result.output_text is not None) is (result.status is Status.CAUGHT_ERROR)

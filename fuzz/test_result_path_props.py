@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, note
@@ -23,7 +23,7 @@ from hypothesis import given, note
 from fuzz.strategies import result_path_cases
 from interpreter import Mock, TestResult, World, load_definition, run_state
 
-_NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+_NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _text(value: Any) -> str:
@@ -34,8 +34,14 @@ def _text(value: Any) -> str:
 def _run(definition: dict[str, Any], value: dict[str, Any], mock: Mock | None) -> TestResult:
     text = json.dumps(definition)
     note(text)
-    return run_state(load_definition(text, None), input=value, context={}, variables={},
-                     world=World(now=_NOW, rng=random.Random(11)), mock=mock)
+    return run_state(
+        load_definition(text, None),
+        input=value,
+        context={},
+        variables={},
+        world=World(now=_NOW, rng=random.Random(11)),
+        mock=mock,
+    )
 
 
 def _check_laws(value: dict[str, Any], result: Any, result_path: str | None, output: Any) -> None:
@@ -58,7 +64,8 @@ def _check_laws(value: dict[str, Any], result: Any, result_path: str | None, out
     assert isinstance(before, dict) and isinstance(output[outer], dict)
     assert _text(output[outer][inner]) == _text(result)
     assert _text({key: item for key, item in output[outer].items() if key != inner}) == _text(
-        {key: item for key, item in before.items() if key != inner})
+        {key: item for key, item in before.items() if key != inner}
+    )
 
 
 @given(case=result_path_cases())
@@ -75,8 +82,12 @@ def test_pass_result_obeys_the_result_path_laws(case: tuple[dict[str, Any], Any,
 def test_task_result_obeys_the_result_path_laws(case: tuple[dict[str, Any], Any, str | None]) -> None:
     value, result, result_path = case
     before, result_before = _text(value), _text(result)
-    definition = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "ResultPath": result_path,
-                  "Next": "After"}
+    definition = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "ResultPath": result_path,
+        "Next": "After",
+    }
     answer = _run(definition, value, Mock(result=result))
     assert (str(answer.status), answer.error, answer.next_state) == ("SUCCEEDED", None, "After"), answer
     _check_laws(value, result, result_path, answer.output)

@@ -31,22 +31,22 @@ import http.client
 import json
 import random
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from fuzz.conftest import request_settings
 from fuzz import strategies
+from fuzz.conftest import request_settings
 from interpreter import ABSENT, ASLError, World, load_definition
 from teststate.errors import ApiError
 from teststate.operations.test_state import test_state as answer_test_state
 from teststate.protocol import DEFAULT_REGION, read_json_body
 from teststate.validation.request import load_test_state_request
 
-_NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+_NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 # Beyond the server's 10 s per-request budget: an answer slower than this is a hang.
 HTTP_TIMEOUT_SECONDS = 60.0
 _HEADERS = {"X-Amz-Target": "AWSStepFunctions.TestState", "Content-Type": "application/x-amz-json-1.0"}
@@ -58,7 +58,9 @@ def in_process(body: bytes, world: World, log: Counter[str]) -> Answer:
     """The answer of `test_state` for this body, as the HTTP view would compute it."""
     log["operation"] += 1
     try:
-        payload = answer_test_state(load_test_state_request(read_json_body(body)), region=DEFAULT_REGION, world=world)
+        payload = answer_test_state(
+            load_test_state_request(read_json_body(body)), region=DEFAULT_REGION, world=world
+        )
     except ApiError as err:
         envelope: dict[str, Any] = {"__type": err.type}
         if err.message is not None:
@@ -72,7 +74,9 @@ def over_http(url: str, body: bytes, log: Counter[str]) -> Answer:
     """The real server's answer for this body."""
     log["http"] += 1
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=HTTP_TIMEOUT_SECONDS)
+    connection = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1", parts.port, timeout=HTTP_TIMEOUT_SECONDS
+    )
     try:
         connection.request("POST", "/", body=body, headers=_HEADERS)
         response = connection.getresponse()
@@ -95,7 +99,9 @@ def _body(request: dict[str, Any]) -> bytes:
 
 @request_settings()
 @given(request=strategies.any_requests(), seed=st.integers(0, 2**32 - 1))
-def test_same_request_same_world_same_answer(request_log: Counter[str], request: dict[str, Any], seed: int) -> None:
+def test_same_request_same_world_same_answer(
+    request_log: Counter[str], request: dict[str, Any], seed: int
+) -> None:
     request_log["generated"] += 1
     body = _body(request)
     note(body.decode())
@@ -118,8 +124,13 @@ def _state_without_output_path(request: dict[str, Any]) -> bool:
 
 
 @request_settings()
-@given(request=st.one_of(strategies.any_requests(), strategies.result_path_requests()), seed=st.integers(0, 2**32 - 1))
-def test_info_and_debug_agree_on_the_outcome(request_log: Counter[str], request: dict[str, Any], seed: int) -> None:
+@given(
+    request=st.one_of(strategies.any_requests(), strategies.result_path_requests()),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_info_and_debug_agree_on_the_outcome(
+    request_log: Counter[str], request: dict[str, Any], seed: int
+) -> None:
     request_log["generated"] += 1
     info_body = _body({**request, "inspectionLevel": "INFO"})
     debug_body = _body({**request, "inspectionLevel": "DEBUG"})
@@ -130,18 +141,25 @@ def test_info_and_debug_agree_on_the_outcome(request_log: Counter[str], request:
     if info_status != 200:
         assert info == debug
         return
-    assert {key: info.get(key) for key in _OUTCOME_MEMBERS} == {key: debug.get(key) for key in _OUTCOME_MEMBERS}
+    assert {key: info.get(key) for key in _OUTCOME_MEMBERS} == {
+        key: debug.get(key) for key in _OUTCOME_MEMBERS
+    }
     assert "inspectionData" not in info
     inspection = debug["inspectionData"]
-    if debug["status"] == "SUCCEEDED" and "afterResultPath" in inspection and _state_without_output_path(request):
+    if (
+        debug["status"] == "SUCCEEDED"
+        and "afterResultPath" in inspection
+        and _state_without_output_path(request)
+    ):
         event("afterResultPath compared with output")
         assert inspection["afterResultPath"] == debug["output"]
 
 
 @request_settings()
 @given(request=strategies.reproducible_requests())
-def test_http_answer_equals_the_in_process_answer(server: str, request_log: Counter[str],
-                                                   request: dict[str, Any]) -> None:
+def test_http_answer_equals_the_in_process_answer(
+    server: str, request_log: Counter[str], request: dict[str, Any]
+) -> None:
     request_log["generated"] += 1
     body = _body(request)
     note(body.decode())

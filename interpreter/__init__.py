@@ -6,9 +6,17 @@ variables, injected clock/random source and optional mock. No I/O, no sleeping, 
 """
 
 from interpreter.context import ContextError, default_context, validate_context
-from interpreter.errors import ASLError, DefinitionError, ErrorName, ExpressionError, StateNotFound, StatesError
-from interpreter.jsontypes import ABSENT, JSON, dumps, loads
 from interpreter.definition.loader import LoadedState, load_definition
+from interpreter.errors import (
+    ASLError,
+    DefinitionError,
+    ErrorName,
+    ExpressionError,
+    StateNotFound,
+    StatesError,
+)
+from interpreter.jsontypes import ABSENT, JSON, dumps, loads
+from interpreter.scope import World
 from interpreter.states.run import (
     Mock,
     MockError,
@@ -18,16 +26,15 @@ from interpreter.states.run import (
     UnsupportedState,
     run_state,
 )
-from interpreter.scope import World
 
 __all__ = [
     "ABSENT",
+    "JSON",
     "ASLError",
     "ContextError",
     "DefinitionError",
     "ErrorName",
     "ExpressionError",
-    "JSON",
     "LoadedState",
     "Mock",
     "MockError",

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from interpreter.definition.loader import LoadedState
 from interpreter.errors import ASLError
 from interpreter.jsontypes import JSON, is_integer
-from interpreter.definition.loader import LoadedState
 from interpreter.scope import World
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -33,7 +33,7 @@ class ContextError(ASLError):
 
 def iso_timestamp(moment: datetime) -> str:
     """AWS's context timestamps: ISO-8601, millisecond precision, UTC ``Z``."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 

@@ -111,7 +111,9 @@ def _parse_float(token: str) -> float:
     return value
 
 
-_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int)
+_DECODER: Final = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int
+)
 # Everything but brackets and quotes, and what each bracket does to the depth.
 _NON_STRUCTURAL: Final = re.compile(r'[^\[\]{}"]+')
 _BRACKET_STEP: Final[Mapping[str, int]] = {"[": 1, "{": 1, "]": -1, "}": -1}
@@ -196,7 +198,9 @@ _ASCII_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=Tru
 # reference path), and types it alone accepts (subclasses, dataclasses, datetimes: passed through
 # to the reference encoder). Anything orjson refuses (integers beyond 64 bits, non-string keys,
 # lone surrogates, nesting over 254) is encoded, or refused, by the reference encoder.
-_ORJSON_OPTIONS: Final = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+_ORJSON_OPTIONS: Final = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+)
 _ONE_DIGIT_EXPONENT: Final = re.compile(rb"e-\d(?!\d)")
 
 
@@ -262,14 +266,24 @@ def encoded_size(value: JSON, limit: int, memo: dict[int, tuple[int, JSON]]) -> 
         if kind is list:
             for item in value:  # type: ignore[union-attr]
                 item_kind = type(item)
-                total += _SCALAR_SIZE[item_kind](item) if item_kind in _SCALAR_SIZE else encoded_size(item, limit, memo)
+                total += (
+                    _SCALAR_SIZE[item_kind](item)
+                    if item_kind in _SCALAR_SIZE
+                    else encoded_size(item, limit, memo)
+                )
                 if total > limit:
                     return limit + 1
         else:
             for key, item in value.items():  # type: ignore[union-attr]
                 item_kind = type(item)
-                total += _string_size(key) + 1 + (  # 1: the colon
-                    _SCALAR_SIZE[item_kind](item) if item_kind in _SCALAR_SIZE else encoded_size(item, limit, memo)
+                total += (
+                    _string_size(key)
+                    + 1
+                    + (  # 1: the colon
+                        _SCALAR_SIZE[item_kind](item)
+                        if item_kind in _SCALAR_SIZE
+                        else encoded_size(item, limit, memo)
+                    )
                 )
                 if total > limit:
                     return limit + 1

@@ -94,4 +94,3 @@ class Limits:
     jsonata: JsonataLimits = field(default_factory=JsonataLimits)
     intrinsics: IntrinsicLimits = field(default_factory=IntrinsicLimits)
     jsonpath: JsonPathLimits = field(default_factory=JsonPathLimits)
-

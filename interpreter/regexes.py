@@ -94,7 +94,10 @@ def program_size(pattern: str) -> int:
             atom_end = position + 1
         elif char == "\\":
             atom_end = position + 2
-            if pattern[position + 1 : position + 2] in _BRACED_ESCAPES and pattern[atom_end : atom_end + 1] == "{":
+            if (
+                pattern[position + 1 : position + 2] in _BRACED_ESCAPES
+                and pattern[atom_end : atom_end + 1] == "{"
+            ):
                 closing = pattern.find("}", atom_end)
                 atom_end = len(pattern) if closing < 0 else closing + 1
         elif char == "[":

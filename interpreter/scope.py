@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from interpreter.jsontypes import ABSENT, JSON
 from interpreter.limits import Limits
@@ -21,7 +21,7 @@ class World:
     """The outside world as the interpreter may see it: one instant, one random source, and
     the bounds on evaluation (`Limits`, README "Bounds") the caller grants this run."""
 
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # The OS's random source by default: unseeded, so nothing to initialise per run (a seeded
     # Mersenne Twister costs ~15 us to set up, more than a whole Pass state); a caller that wants
     # reproducible runs passes its own seeded ``random.Random``.
@@ -56,25 +56,60 @@ class Scope:
     # slower, and this runs for every step of every state and every Map item).
     def with_current(self, value: JSON) -> Scope:
         """The same scope with ``$`` bound to `value`."""
-        return Scope(current=value, context=self.context, variables=self.variables, state_input=self.state_input,
-                     result=self.result, error_output=self.error_output, world=self.world)
+        return Scope(
+            current=value,
+            context=self.context,
+            variables=self.variables,
+            state_input=self.state_input,
+            result=self.result,
+            error_output=self.error_output,
+            world=self.world,
+        )
 
     def with_result(self, value: JSON) -> Scope:
         """The same scope with ``$states.result`` bound (and ``$`` too, for ResultSelector)."""
-        return Scope(current=value, context=self.context, variables=self.variables, state_input=self.state_input,
-                     result=value, error_output=self.error_output, world=self.world)
+        return Scope(
+            current=value,
+            context=self.context,
+            variables=self.variables,
+            state_input=self.state_input,
+            result=value,
+            error_output=self.error_output,
+            world=self.world,
+        )
 
     def with_error_output(self, value: JSON) -> Scope:
         """The same scope inside a Catcher: ``$states.errorOutput`` bound, ``$`` too."""
-        return Scope(current=value, context=self.context, variables=self.variables, state_input=self.state_input,
-                     result=self.result, error_output=value, world=self.world)
+        return Scope(
+            current=value,
+            context=self.context,
+            variables=self.variables,
+            state_input=self.state_input,
+            result=self.result,
+            error_output=value,
+            world=self.world,
+        )
 
     def with_context(self, context: JSON) -> Scope:
         """The same scope with another context object (a Map item's, with ``Map.Item``)."""
-        return Scope(current=self.current, context=context, variables=self.variables, state_input=self.state_input,
-                     result=self.result, error_output=self.error_output, world=self.world)
+        return Scope(
+            current=self.current,
+            context=context,
+            variables=self.variables,
+            state_input=self.state_input,
+            result=self.result,
+            error_output=self.error_output,
+            world=self.world,
+        )
 
     def with_variables(self, variables: Mapping[str, JSON]) -> Scope:
         """The same scope with another set of workflow variables."""
-        return Scope(current=self.current, context=self.context, variables=variables, state_input=self.state_input,
-                     result=self.result, error_output=self.error_output, world=self.world)
+        return Scope(
+            current=self.current,
+            context=self.context,
+            variables=variables,
+            state_input=self.state_input,
+            result=self.result,
+            error_output=self.error_output,
+            world=self.world,
+        )

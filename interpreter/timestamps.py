@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
 _TIMESTAMP: Final = re.compile(
@@ -38,9 +38,15 @@ def parse_instant(text: str) -> Instant | None:
     year, month, day, hour, minute, second, fraction, offset = match.groups()
     digits = (fraction or "").ljust(9, "0")
     try:
-        zone = timezone.utc if offset == "Z" else _offset(offset)
+        zone = UTC if offset == "Z" else _offset(offset)
         moment = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second), int(digits[:6]),
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            int(digits[:6]),
             tzinfo=zone,
         )
     except ValueError:

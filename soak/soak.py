@@ -63,63 +63,199 @@ def _request(**members: Any) -> bytes:
 
 def request_mix() -> list[Kind]:
     """Valid, invalid and pathological requests, built once."""
-    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
-            "Parameters": {"FunctionName": "f", "Payload.$": "$"}}
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "End": True,
+        "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+    }
     catching = {**task, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Handler"}]}
     del catching["End"]
     catching["Next"] = "Handler"
-    choice = {"Type": "Choice", "Default": "No",
-              "Choices": [{"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Yes"},
-                          {"Variable": "$.s", "StringMatches": "a*b*c", "Next": "Match"}]}
+    choice = {
+        "Type": "Choice",
+        "Default": "No",
+        "Choices": [
+            {"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Yes"},
+            {"Variable": "$.s", "StringMatches": "a*b*c", "Next": "Match"},
+        ],
+    }
     deep = 5_000
     return [
         # valid
-        Kind("pass-jsonpath", 100, _request(
-            definition=_definition({"Type": "Pass", "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"},
-                                    "ResultPath": "$.r", "Next": "X"}),
-            input='{"a": 40, "b": 2}', inspectionLevel="DEBUG"), "200 SUCCEEDED"),
-        Kind("pass-jsonata", 100, _request(
-            definition=_definition({"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
-                                    "Output": "{% $sum($states.input.items) & '-' & $uppercase($x) %}",
-                                    "Assign": {"y": "{% $x %}"}}),
-            input='{"items": [1, 2, 3]}', variables='{"x": "abc"}', inspectionLevel="TRACE"), "200 SUCCEEDED"),
-        Kind("choice", 50, _request(definition=_definition(choice), input='{"n": 11, "s": "abc"}'),
-             "200 SUCCEEDED"),
-        Kind("task-mock", 50, _request(definition=_definition(task), input='{"k": 1}',
-                                       mock={"result": '{"StatusCode": 200, "Payload": {"ok": true}}'}),
-             "200 SUCCEEDED"),
-        Kind("task-mock-error-caught", 25, _request(
-            definition=_definition({"StartAt": "T", "States": {"T": catching, "Handler": {"Type": "Succeed"}}}),
-            stateName="T", mock={"errorOutput": {"error": "Boom", "cause": "mocked"}}), "200 CAUGHT_ERROR"),
-        Kind("wait", 10, _request(definition=_definition({"Type": "Wait", "Seconds": 3600, "End": True})),
-             "200 SUCCEEDED"),
+        Kind(
+            "pass-jsonpath",
+            100,
+            _request(
+                definition=_definition(
+                    {
+                        "Type": "Pass",
+                        "Parameters": {"sum.$": "States.MathAdd($.a, $.b)"},
+                        "ResultPath": "$.r",
+                        "Next": "X",
+                    }
+                ),
+                input='{"a": 40, "b": 2}',
+                inspectionLevel="DEBUG",
+            ),
+            "200 SUCCEEDED",
+        ),
+        Kind(
+            "pass-jsonata",
+            100,
+            _request(
+                definition=_definition(
+                    {
+                        "Type": "Pass",
+                        "QueryLanguage": "JSONata",
+                        "End": True,
+                        "Output": "{% $sum($states.input.items) & '-' & $uppercase($x) %}",
+                        "Assign": {"y": "{% $x %}"},
+                    }
+                ),
+                input='{"items": [1, 2, 3]}',
+                variables='{"x": "abc"}',
+                inspectionLevel="TRACE",
+            ),
+            "200 SUCCEEDED",
+        ),
+        Kind(
+            "choice",
+            50,
+            _request(definition=_definition(choice), input='{"n": 11, "s": "abc"}'),
+            "200 SUCCEEDED",
+        ),
+        Kind(
+            "task-mock",
+            50,
+            _request(
+                definition=_definition(task),
+                input='{"k": 1}',
+                mock={"result": '{"StatusCode": 200, "Payload": {"ok": true}}'},
+            ),
+            "200 SUCCEEDED",
+        ),
+        Kind(
+            "task-mock-error-caught",
+            25,
+            _request(
+                definition=_definition(
+                    {"StartAt": "T", "States": {"T": catching, "Handler": {"Type": "Succeed"}}}
+                ),
+                stateName="T",
+                mock={"errorOutput": {"error": "Boom", "cause": "mocked"}},
+            ),
+            "200 CAUGHT_ERROR",
+        ),
+        Kind(
+            "wait",
+            10,
+            _request(definition=_definition({"Type": "Wait", "Seconds": 3600, "End": True})),
+            "200 SUCCEEDED",
+        ),
         # invalid
         Kind("bad-json", 10, b'{"definition": ', "400 SerializationException"),
-        Kind("bad-definition", 10, _request(definition='{"Type": "Nope", "End": true}'), "400 InvalidDefinition"),
-        Kind("unknown-target", 3, _request(definition="{}"), "400 UnknownOperationException",
-             target="AWSStepFunctions.Nope"),
-        Kind("model-violation", 3, _request(definition="{}", inspectionLevel="LOUD"), "400 ValidationException"),
-        Kind("oversized-body", 2, b'{"definition": "' + b"x" * (1_536 * 1024) + b'"}',
-             "413 RequestEntityTooLargeException"),
+        Kind(
+            "bad-definition",
+            10,
+            _request(definition='{"Type": "Nope", "End": true}'),
+            "400 InvalidDefinition",
+        ),
+        Kind(
+            "unknown-target",
+            3,
+            _request(definition="{}"),
+            "400 UnknownOperationException",
+            target="AWSStepFunctions.Nope",
+        ),
+        Kind(
+            "model-violation", 3, _request(definition="{}", inspectionLevel="LOUD"), "400 ValidationException"
+        ),
+        Kind(
+            "oversized-body",
+            2,
+            b'{"definition": "' + b"x" * (1_536 * 1024) + b'"}',
+            "413 RequestEntityTooLargeException",
+        ),
         # pathological
-        Kind("deep-body", 2, b'{"definition": "x", "d": ' + b"[" * deep + b"]" * deep + b"}",
-             "400 SerializationException"),
-        Kind("deep-input", 1, _request(definition='{"Type": "Pass", "End": true}',
-                                       input="[" * 1_000 + "]" * 1_000), "200 SUCCEEDED"),
-        Kind("too-deep-input", 1, _request(definition='{"Type": "Pass", "End": true}',
-                                           input="[" * 2_000 + "]" * 2_000), "400 InvalidExecutionInput"),
-        Kind("huge-range", 2, _request(definition=_definition({
-            "Type": "Pass", "QueryLanguage": "JSONata", "End": True, "Output": "{% $sum([1..100000000]) %}"})),
-             "200 FAILED"),
-        Kind("long-strings", 2, _request(definition=_definition({
-            "Type": "Pass", "End": True, "Parameters": {"s.$": "States.Format('{}{}{}', $.s, $.s, $.s)"}}),
-            input=json.dumps({"s": "x" * 100_000})), "200 FAILED"),
-        Kind("catastrophic-regex", 1, _request(definition=_definition({
-            "Type": "Pass", "QueryLanguage": "JSONata", "End": True,
-            "Output": "{% $match('" + "a" * 28 + "!', /(a+)+$/) %}"})), "200 *"),
-        Kind("jsonata-loop", 1, _request(definition=_definition({
-            "Type": "Pass", "QueryLanguage": "JSONata", "End": True,
-            "Output": "{% ($f := function($n){$n > 0 ? $f($n-1) : 0}; $f(100000000)) %}"})), "200 FAILED"),
+        Kind(
+            "deep-body",
+            2,
+            b'{"definition": "x", "d": ' + b"[" * deep + b"]" * deep + b"}",
+            "400 SerializationException",
+        ),
+        Kind(
+            "deep-input",
+            1,
+            _request(definition='{"Type": "Pass", "End": true}', input="[" * 1_000 + "]" * 1_000),
+            "200 SUCCEEDED",
+        ),
+        Kind(
+            "too-deep-input",
+            1,
+            _request(definition='{"Type": "Pass", "End": true}', input="[" * 2_000 + "]" * 2_000),
+            "400 InvalidExecutionInput",
+        ),
+        Kind(
+            "huge-range",
+            2,
+            _request(
+                definition=_definition(
+                    {
+                        "Type": "Pass",
+                        "QueryLanguage": "JSONata",
+                        "End": True,
+                        "Output": "{% $sum([1..100000000]) %}",
+                    }
+                )
+            ),
+            "200 FAILED",
+        ),
+        Kind(
+            "long-strings",
+            2,
+            _request(
+                definition=_definition(
+                    {
+                        "Type": "Pass",
+                        "End": True,
+                        "Parameters": {"s.$": "States.Format('{}{}{}', $.s, $.s, $.s)"},
+                    }
+                ),
+                input=json.dumps({"s": "x" * 100_000}),
+            ),
+            "200 FAILED",
+        ),
+        Kind(
+            "catastrophic-regex",
+            1,
+            _request(
+                definition=_definition(
+                    {
+                        "Type": "Pass",
+                        "QueryLanguage": "JSONata",
+                        "End": True,
+                        "Output": "{% $match('" + "a" * 28 + "!', /(a+)+$/) %}",
+                    }
+                )
+            ),
+            "200 *",
+        ),
+        Kind(
+            "jsonata-loop",
+            1,
+            _request(
+                definition=_definition(
+                    {
+                        "Type": "Pass",
+                        "QueryLanguage": "JSONata",
+                        "End": True,
+                        "Output": "{% ($f := function($n){$n > 0 ? $f($n-1) : 0}; $f(100000000)) %}",
+                    }
+                )
+            ),
+            "200 FAILED",
+        ),
     ]
 
 
@@ -173,8 +309,16 @@ def _one(host: str, port: int, kind: Kind, stats: Stats) -> None:
     connection = http.client.HTTPConnection(host, port, timeout=CLIENT_TIMEOUT_SECONDS)
     started = time.perf_counter()
     try:
-        connection.request("POST", "/", body=kind.body, headers={
-            "X-Amz-Target": kind.target, "Content-Type": "application/x-amz-json-1.0", "Connection": "close"})
+        connection.request(
+            "POST",
+            "/",
+            body=kind.body,
+            headers={
+                "X-Amz-Target": kind.target,
+                "Content-Type": "application/x-amz-json-1.0",
+                "Connection": "close",
+            },
+        )
         answer = connection.getresponse()
         data = answer.read()
     except (OSError, http.client.HTTPException) as error:
@@ -211,17 +355,28 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _report(stats: Stats, seconds: float, clients: int, memory: list[tuple[str, dict[int, int | None]]],
-            log_problems: list[str], out: Callable[[str], None]) -> bool:
+def _report(
+    stats: Stats,
+    seconds: float,
+    clients: int,
+    memory: list[tuple[str, dict[int, int | None]]],
+    log_problems: list[str],
+    out: Callable[[str], None],
+) -> bool:
     served = sum(stats.outcomes.values())
     dropped = sum(stats.dropped.values())
     unexpected = sum(stats.unexpected.values())
     out(f"soak: {seconds:.0f} s, {clients} clients")
-    out(f"requests served: {served} ({served / seconds:.1f}/s), dropped connections: {dropped}, "
-        f"5xx: {stats.server_errors}, unexpected answers: {unexpected}")
+    out(
+        f"requests served: {served} ({served / seconds:.1f}/s), dropped connections: {dropped}, "
+        f"5xx: {stats.server_errors}, unexpected answers: {unexpected}"
+    )
     lat = stats.latencies_ms
-    out("latency ms: " + ", ".join(f"p{int(q * 100)} {_percentile(lat, q):.1f}" for q in (0.5, 0.9, 0.99))
-        + f", max {max(lat, default=0.0):.1f}")
+    out(
+        "latency ms: "
+        + ", ".join(f"p{int(q * 100)} {_percentile(lat, q):.1f}" for q in (0.5, 0.9, 0.99))
+        + f", max {max(lat, default=0.0):.1f}"
+    )
     out("answers by kind:")
     for outcome, count in sorted(stats.outcomes.items(), key=lambda item: -item[1]):
         out(f"  {count:8d}  {outcome}")
@@ -252,20 +407,30 @@ def main(argv: list[str] | None = None) -> int:
 
     port = free_loopback_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "TESTSTATE_WORKERS": str(args.workers),
-           "TESTSTATE_LOG_LEVEL": os.environ.get("TESTSTATE_LOG_LEVEL") or "warning",
-           "TESTSTATE_MAX_REQUESTS": os.environ.get("TESTSTATE_MAX_REQUESTS") or "0"}
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "TESTSTATE_WORKERS": str(args.workers),
+        "TESTSTATE_LOG_LEVEL": os.environ.get("TESTSTATE_LOG_LEVEL") or "warning",
+        "TESTSTATE_MAX_REQUESTS": os.environ.get("TESTSTATE_MAX_REQUESTS") or "0",
+    }
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "teststate.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 30
             while not is_healthy(url) or len(worker_pids(server.pid)) < args.workers:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    print(f"soak: the server did not start:\n{log.read().decode(errors='replace')}", file=sys.stderr)
+                    print(
+                        f"soak: the server did not start:\n{log.read().decode(errors='replace')}",
+                        file=sys.stderr,
+                    )
                     return 2
                 time.sleep(0.1)
             memory = [("start", _memory(server.pid))]
@@ -274,7 +439,9 @@ def main(argv: list[str] | None = None) -> int:
             started = time.monotonic()
             end = started + args.seconds
             threads = [
-                threading.Thread(target=_client, args=("127.0.0.1", port, kinds, end, seed, stats), daemon=True)
+                threading.Thread(
+                    target=_client, args=("127.0.0.1", port, kinds, end, seed, stats), daemon=True
+                )
                 for seed in range(args.clients)
             ]
             for thread in threads:
@@ -295,8 +462,11 @@ def main(argv: list[str] | None = None) -> int:
                 server.wait()
         log.seek(0)
         text = log.read().decode(errors="replace")
-    problems = [line for line in text.splitlines()
-                if any(marker in line for marker in ("Traceback", "InternalFailure", "WORKER TIMEOUT", "SIGKILL"))]
+    problems = [
+        line
+        for line in text.splitlines()
+        if any(marker in line for marker in ("Traceback", "InternalFailure", "WORKER TIMEOUT", "SIGKILL"))
+    ]
     if server.returncode != 0:
         problems.append(f"the server exited {server.returncode} on SIGTERM")
     ok = _report(stats, elapsed, args.clients, memory, problems, print)

@@ -58,7 +58,18 @@ def server() -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     log = tempfile.TemporaryFile(mode="w+b")
     process = subprocess.Popen(
-        [sys.executable, "-m", "teststate.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        [
+            sys.executable,
+            "-m",
+            "teststate.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -69,7 +80,9 @@ def server() -> Iterator[str]:
         while not is_healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
-                pytest.fail(f"teststate serve did not come up on {url}:\n{log.read().decode(errors='replace')}")
+                pytest.fail(
+                    f"teststate serve did not come up on {url}:\n{log.read().decode(errors='replace')}"
+                )
             time.sleep(0.1)
         yield url
     finally:
@@ -129,8 +142,17 @@ def aws_cli(server: str) -> Callable[..., dict[str, Any] | CliError]:
     }
 
     def run(**params: Any) -> dict[str, Any] | CliError:
-        argv = [str(executable), "stepfunctions", "test-state", "--endpoint-url", server,
-                "--region", "us-east-1", "--output", "json"]
+        argv = [
+            str(executable),
+            "stepfunctions",
+            "test-state",
+            "--endpoint-url",
+            server,
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+        ]
         for name, value in params.items():
             if isinstance(value, bool):
                 argv.append(_cli_option(name) if value else _cli_option(name).replace("--", "--no-", 1))

@@ -45,7 +45,11 @@ def test_scenarios_are_requests_as_boto3_sends_them() -> None:
 def _run_quick() -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--json", "-"],
-        cwd=REPO, capture_output=True, text=True, timeout=180, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     report: dict[str, Any] = json.loads(done.stdout)

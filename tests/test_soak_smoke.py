@@ -18,7 +18,11 @@ pytestmark = pytest.mark.e2e
 def test_the_soak_runs_and_passes() -> None:
     done = subprocess.run(
         [sys.executable, "soak/soak.py", "--seconds", "3", "--clients", "2"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         # A short budget keeps the pathological requests (catastrophic regex) short.
         env={**os.environ, "TESTSTATE_REQUEST_BUDGET_SECONDS": "1.5"},
     )
@@ -26,6 +30,13 @@ def test_the_soak_runs_and_passes() -> None:
     out = done.stdout
     assert "soak: PASS" in out
     assert "dropped connections: 0, 5xx: 0, unexpected answers: 0" in out
-    for section in ("requests served:", "latency ms: p50", "answers by kind:", "worker RSS (KiB):", "start:", "end:"):
+    for section in (
+        "requests served:",
+        "latency ms: p50",
+        "answers by kind:",
+        "worker RSS (KiB):",
+        "start:",
+        "end:",
+    ):
         assert section in out
     assert "200 SUCCEEDED" in out and "400 SerializationException" in out

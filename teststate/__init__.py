@@ -74,18 +74,20 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
     """
     settings = settings if settings is not None else Settings.from_env(os.environ)
     app = Flask(__name__)
-    app.config.update({
-        # Region for ARNs when the request carries no SigV4 credential scope.
-        "TESTSTATE_DEFAULT_REGION": protocol.DEFAULT_REGION,
-        # Refused from Content-Length before any of the body is read; a chunked body is read
-        # up to the limit and refused when more follows (`_request_body`).
-        "MAX_CONTENT_LENGTH": settings.max_body_bytes,
-        "TESTSTATE_MAX_JSON_DEPTH": settings.max_json_depth,
-        # The core's bounds for every run (interpreter.limits; README "Bounds").
-        "TESTSTATE_LIMITS": settings.limits,
-        BUDGET_CONFIG_KEY: settings.request_budget_seconds,
-        "TESTSTATE_LOG_LEVEL": settings.log_level,
-    })
+    app.config.update(
+        {
+            # Region for ARNs when the request carries no SigV4 credential scope.
+            "TESTSTATE_DEFAULT_REGION": protocol.DEFAULT_REGION,
+            # Refused from Content-Length before any of the body is read; a chunked body is read
+            # up to the limit and refused when more follows (`_request_body`).
+            "MAX_CONTENT_LENGTH": settings.max_body_bytes,
+            "TESTSTATE_MAX_JSON_DEPTH": settings.max_json_depth,
+            # The core's bounds for every run (interpreter.limits; README "Bounds").
+            "TESTSTATE_LIMITS": settings.limits,
+            BUDGET_CONFIG_KEY: settings.request_budget_seconds,
+            "TESTSTATE_LOG_LEVEL": settings.log_level,
+        }
+    )
     if config:
         app.config.update(config)
     _configure_access_log(LOG_LEVELS.get(str(app.config["TESTSTATE_LOG_LEVEL"]).lower(), logging.INFO))
@@ -122,8 +124,9 @@ class _ApiFastPath:
 
     __slots__ = ("flask", "max_body", "service")
 
-    def __init__(self, flask: Callable[..., Iterable[bytes]], service: protocol.ServiceConfig,
-                 max_body: int | None) -> None:
+    def __init__(
+        self, flask: Callable[..., Iterable[bytes]], service: protocol.ServiceConfig, max_body: int | None
+    ) -> None:
         self.flask = flask
         self.service = service
         self.max_body = max_body
@@ -131,8 +134,11 @@ class _ApiFastPath:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         length = environ.get("CONTENT_LENGTH")
         if (
-            environ.get("PATH_INFO") != "/" or environ.get("REQUEST_METHOD") != "POST"
-            or not length or not length.isdigit() or (self.max_body is not None and int(length) > self.max_body)
+            environ.get("PATH_INFO") != "/"
+            or environ.get("REQUEST_METHOD") != "POST"
+            or not length
+            or not length.isdigit()
+            or (self.max_body is not None and int(length) > self.max_body)
         ):
             return self.flask(environ, start_response)
         started = time.perf_counter()
@@ -149,7 +155,7 @@ class _ApiFastPath:
             )
         except HTTPException as error:
             answer = _http_error_answer(error)
-        except Exception as error:  # noqa: BLE001 - the last resort, as Flask's handler below
+        except Exception as error:
             answer = _internal_failure(error, "POST", "/")
         start_response(answer.status_line, answer.headers)
         if _access_log.isEnabledFor(logging.INFO):
@@ -225,7 +231,11 @@ def _internal_failure(error: Exception, method: str, path: str) -> protocol.Answ
     """
     where = "".join(traceback.format_tb(error.__traceback__))
     _app_log.error(
-        "InternalFailure while answering %s %s: %s\n%s", method, path, type(error).__name__, where,
+        "InternalFailure while answering %s %s: %s\n%s",
+        method,
+        path,
+        type(error).__name__,
+        where,
         exc_info=error if _access_log.isEnabledFor(logging.DEBUG) else None,
     )
     return protocol.encode_error(InternalFailure())
@@ -250,7 +260,7 @@ def _drain_request_body() -> None:
             if not chunk:
                 return
             drained += len(chunk)
-    except Exception:  # noqa: BLE001 - a broken or malformed body: nothing left worth reading
+    except Exception:
         return
 
 
@@ -295,8 +305,13 @@ def _log_access(response: Response) -> Response:
     if answer is None:  # not the API: /health, or an error raised before the API was called
         error = g.get("error")
         answer = protocol.Answer(
-            response.status_code, response.get_data(), [], response.headers.get("x-amzn-RequestId", "-"),
-            operation=g.get("operation", "-"), outcome=error.code if isinstance(error, ApiError) else "-", error=error,
+            response.status_code,
+            response.get_data(),
+            [],
+            response.headers.get("x-amzn-RequestId", "-"),
+            operation=g.get("operation", "-"),
+            outcome=error.code if isinstance(error, ApiError) else "-",
+            error=error,
         )
     _log_answer(answer, started if started is not None else time.perf_counter())
     return response
@@ -306,17 +321,23 @@ def _log_answer(answer: protocol.Answer, started: float) -> None:
     """One line per request (request id, operation, state type, outcome, HTTP status, duration);
     payloads only at debug level."""
     duration_ms = (time.perf_counter() - started) * 1000
-    _write_access_line(logging.INFO, (
-        f"request_id={answer.request_id} operation={answer.operation} state_type={_state_type(answer)} "
-        f"outcome={answer.outcome} http_status={answer.status:d} duration_ms={duration_ms:.1f}"
-    ))
+    _write_access_line(
+        logging.INFO,
+        (
+            f"request_id={answer.request_id} operation={answer.operation} state_type={_state_type(answer)} "
+            f"outcome={answer.outcome} http_status={answer.status:d} duration_ms={duration_ms:.1f}"
+        ),
+    )
     if _access_log.isEnabledFor(logging.DEBUG):
         body = answer.request
-        _write_access_line(logging.DEBUG, (
-            f"request_id={answer.request_id} "
-            f"request={json.dumps(body, ensure_ascii=False) if body is not None else '-'} "
-            f"response={answer.body.decode('utf-8')}"
-        ))
+        _write_access_line(
+            logging.DEBUG,
+            (
+                f"request_id={answer.request_id} "
+                f"request={json.dumps(body, ensure_ascii=False) if body is not None else '-'} "
+                f"response={answer.body.decode('utf-8')}"
+            ),
+        )
 
 
 def _state_type(answer: protocol.Answer) -> str:
@@ -325,14 +346,16 @@ def _state_type(answer: protocol.Answer) -> str:
     if not isinstance(body, dict) or answer.operation != "TestState":
         return "-"
     loaded = answer.status == 200 or (
-        error is not None and error.code in _LOADED_DEFINITION_ERRORS and not isinstance(error, ModelValidationException)
+        error is not None
+        and error.code in _LOADED_DEFINITION_ERRORS
+        and not isinstance(error, ModelValidationException)
     )
     definition, state_name = body.get("definition"), body.get("stateName")
     if not loaded or not isinstance(definition, str) or not isinstance(state_name, (str, type(None))):
         return "-"
     try:
         return load_definition(definition, state_name).state_type
-    except Exception:  # noqa: BLE001 - only a log field: never let it fail the answer
+    except Exception:
         return "-"
 
 
@@ -359,14 +382,16 @@ def _write_access_line(level: int, message: str) -> None:
             _stamp[0], _stamp[1] = second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
         stamp = _stamp[1]
     # logging.Formatter's default asctime: "<local time>,<milliseconds>".
-    line = (f"{stamp},{int((now - second) * 1000):03d} [{os.getpid()}] [{logging.getLevelName(level)}] "
-            f"{ACCESS_LOGGER}: {message}\n")
+    line = (
+        f"{stamp},{int((now - second) * 1000):03d} [{os.getpid()}] [{logging.getLevelName(level)}] "
+        f"{ACCESS_LOGGER}: {message}\n"
+    )
     handler.acquire()
     try:
         stream = sys.stderr
         stream.write(line)
         stream.flush()
-    except Exception:  # noqa: BLE001 - a closed or broken stderr: logging reports it its own way
+    except Exception:
         handler.handleError(logging.makeLogRecord({"msg": message, "levelno": level, "name": ACCESS_LOGGER}))
     finally:
         handler.release()

@@ -33,8 +33,8 @@ from interpreter import ErrorName, Status, TestResult
 from teststate.settings import Settings
 
 __all__ = [
-    "BudgetExceeded",
     "CONFIG_KEY",
+    "BudgetExceeded",
     "call_with_budget",
     "configured_budget_seconds",
     "run_state_within_budget",
@@ -58,7 +58,7 @@ TIMEOUT_CAUSE: Final = (
 )
 
 
-class BudgetExceeded(BaseException):  # noqa: N818 - an interruption, like KeyboardInterrupt
+class BudgetExceeded(BaseException):
     """The budget ran out while the callable was running."""
 
     def __init__(self, seconds: float) -> None:

@@ -34,12 +34,18 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     parser = argparse.ArgumentParser(prog="teststate", description="Offline AWS Step Functions TestState API")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("serve", help="serve the TestState API over HTTP (gunicorn)")
-    run.add_argument("--host", default=settings.host,
-                     help="address to bind (env TESTSTATE_HOST, default 127.0.0.1)")
-    run.add_argument("--port", type=int, default=settings.port,
-                     help="port to bind (env TESTSTATE_PORT, default 8083)")
-    run.add_argument("--workers", type=int, default=settings.workers,
-                     help="worker processes (env TESTSTATE_WORKERS, default 2)")
+    run.add_argument(
+        "--host", default=settings.host, help="address to bind (env TESTSTATE_HOST, default 127.0.0.1)"
+    )
+    run.add_argument(
+        "--port", type=int, default=settings.port, help="port to bind (env TESTSTATE_PORT, default 8083)"
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=settings.workers,
+        help="worker processes (env TESTSTATE_WORKERS, default 2)",
+    )
     return parser
 
 
@@ -48,7 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = _settings(os.environ)
     try:
-        settings = dataclasses.replace(settings, host=args.host, port=args.port, workers=args.workers).checked()
+        settings = dataclasses.replace(
+            settings, host=args.host, port=args.port, workers=args.workers
+        ).checked()
     except SettingsError as err:
         # Same checks as the environment's, worded for the option that was given.
         message = str(err).replace("TESTSTATE_WORKERS", "--workers").replace("TESTSTATE_PORT", "--port")

@@ -29,8 +29,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 from interpreter import World
 from interpreter.jsontypes import MAX_JSON_DEPTH, dumps_utf8, loads_utf8
 from interpreter.limits import Limits
-from teststate.operations import test_state as operations
 from teststate.errors import ApiError, SerializationException, UnknownOperationException
+from teststate.operations import test_state as operations
 from teststate.validation.request import load_test_state_request
 
 CONTENT_TYPE: Final = "application/x-amz-json-1.0"
@@ -68,7 +68,9 @@ Handler = Callable[[Mapping[str, Any], str, ServiceConfig], Mapping[str, Any]]
 def _test_state(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     # A fresh clock and random source per request, with the app's bounds on evaluation.
     return operations.test_state(
-        load_test_state_request(body), region=region, world=World(limits=config.limits),
+        load_test_state_request(body),
+        region=region,
+        world=World(limits=config.limits),
         budget_seconds=config.budget_seconds,
     )
 
@@ -173,13 +175,19 @@ class Answer:
         return _STATUS_LINES.get(self.status) or f"{self.status} UNKNOWN"
 
 
-def encode_answer(payload: Mapping[str, Any], status: int = 200, extra: Mapping[str, str] | None = None) -> Answer:
+def encode_answer(
+    payload: Mapping[str, Any], status: int = 200, extra: Mapping[str, str] | None = None
+) -> Answer:
     """A complete answer: compact JSON bytes, Content-Type, Content-Length, a fresh request id."""
     # A lone surrogate (legal as a JSON escape, not as UTF-8) that came back from the request
     # makes every non-ASCII character escaped: the same JSON, and valid UTF-8.
     body = dumps_utf8(payload)
     request_id = new_request_id()
-    headers = [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body))), ("x-amzn-RequestId", request_id)]
+    headers = [
+        ("Content-Type", CONTENT_TYPE),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-RequestId", request_id),
+    ]
     if extra:
         headers.extend(extra.items())
     return Answer(status, body, headers, request_id)
@@ -191,10 +199,14 @@ def encode_error(error: ApiError) -> Answer:
     if error.message is not None:
         payload["message"] = error.message
     answer = encode_answer(payload, status=error.status, extra={"X-Amzn-Errortype": error.code})
-    return Answer(answer.status, answer.body, answer.headers, answer.request_id, outcome=error.code, error=error)
+    return Answer(
+        answer.status, answer.body, answer.headers, answer.request_id, outcome=error.code, error=error
+    )
 
 
-def answer_api(config: ServiceConfig, target: str | None, authorization: str | None, body: Callable[[], bytes]) -> Answer:
+def answer_api(
+    config: ServiceConfig, target: str | None, authorization: str | None, body: Callable[[], bytes]
+) -> Answer:
     """Answer one API call: dispatch on `target`, read and decode the body (`body()` reads it,
     only once the target is known), run the operation; every `ApiError` becomes its error answer.
 
@@ -208,8 +220,16 @@ def answer_api(config: ServiceConfig, target: str | None, authorization: str | N
         payload = handler(request, region_from_authorization(authorization, config.default_region), config)
     except ApiError as error:
         failed = encode_error(error)
-        return Answer(failed.status, failed.body, failed.headers, failed.request_id, operation, failed.outcome,
-                      request, error)
+        return Answer(
+            failed.status,
+            failed.body,
+            failed.headers,
+            failed.request_id,
+            operation,
+            failed.outcome,
+            request,
+            error,
+        )
     outcome = str(payload.get("status", "OK"))
     error_name = payload.get("error")
     if isinstance(error_name, str) and error_name.startswith("States."):
@@ -219,7 +239,9 @@ def answer_api(config: ServiceConfig, target: str | None, authorization: str | N
     return Answer(done.status, done.body, done.headers, done.request_id, operation, outcome, request)
 
 
-def json_response(payload: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+def json_response(
+    payload: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     """`encode_answer` as a Flask response."""
     return to_response(encode_answer(payload, status, headers))
 

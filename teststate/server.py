@@ -96,23 +96,28 @@ def endpoint_url(host: str, port: int) -> str:
 
 def banner(url: str) -> str:
     """What to tell the user once the server listens: the endpoint and the client settings."""
-    return "\n".join([
-        f"TestState server listening on {url}",
-        "",
-        "botocore prefixes 'sync-' to the host for TestState; turn that off for a local endpoint:",
-        "  AWS CLI: AWS_DISABLE_HOST_PREFIX_INJECTION=true (or disable_host_prefix_injection = true in the profile)",
-        "  boto3:   boto3.client('stepfunctions', endpoint_url=URL, config=botocore.config.Config(inject_host_prefix=False))",
-        "Any credentials are accepted, but clients need some, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.",
-        "",
-        "Example:",
-        "  AWS_DISABLE_HOST_PREFIX_INJECTION=true AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\",
-        f"  aws stepfunctions test-state --endpoint-url {url} --region us-east-1 \\",
-        "    --definition '{\"Type\":\"Pass\",\"End\":true}' --input '{\"a\":1}'",
-    ])
+    return "\n".join(
+        [
+            f"TestState server listening on {url}",
+            "",
+            "botocore prefixes 'sync-' to the host for TestState; turn that off for a local endpoint:",
+            "  AWS CLI: AWS_DISABLE_HOST_PREFIX_INJECTION=true (or disable_host_prefix_injection = true in the profile)",
+            "  boto3:   boto3.client('stepfunctions', endpoint_url=URL, config=botocore.config.Config(inject_host_prefix=False))",
+            "Any credentials are accepted, but clients need some, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.",
+            "",
+            "Example:",
+            "  AWS_DISABLE_HOST_PREFIX_INJECTION=true AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \\",
+            f"  aws stepfunctions test-state --endpoint-url {url} --region us-east-1 \\",
+            '    --definition \'{"Type":"Pass","End":true}\' --input \'{"a":1}\'',
+        ]
+    )
 
 
 def gunicorn_options(
-    *, host: str | None = None, port: int | None = None, workers: int | None = None,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    workers: int | None = None,
     settings: Settings | None = None,
 ) -> dict[str, Any]:
     """gunicorn settings for serving TestState: `settings` (defaults if None), with `host`,

@@ -113,8 +113,14 @@ class Settings:
             raise SettingsError("TESTSTATE_HOST must not be empty")
         if not 0 <= self.port <= 65_535:
             raise SettingsError("TESTSTATE_PORT must be between 0 and 65535")
-        for name in ("workers", "worker_timeout", "graceful_timeout", "max_body_bytes", "max_json_depth",
-                     *_CORE_BOUNDS):
+        for name in (
+            "workers",
+            "worker_timeout",
+            "graceful_timeout",
+            "max_body_bytes",
+            "max_json_depth",
+            *_CORE_BOUNDS,
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{ENV_NAMES[name]} must be at least 1")
         for name in ("max_requests", "max_requests_jitter"):
@@ -192,8 +198,13 @@ ENV_NAMES: Final[Mapping[str, str]] = {
     "intrinsic_max_string_length": "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH",
 }
 _CORE_BOUNDS: Final = (
-    "jsonata_timeout_ms", "jsonata_max_depth", "jsonata_max_sequence_items", "jsonata_max_string_length",
-    "jsonpath_timeout_ms", "jsonpath_max_steps", "intrinsic_max_string_length",
+    "jsonata_timeout_ms",
+    "jsonata_max_depth",
+    "jsonata_max_sequence_items",
+    "jsonata_max_string_length",
+    "jsonpath_timeout_ms",
+    "jsonpath_max_steps",
+    "intrinsic_max_string_length",
 )
 _PARSERS: Final[Mapping[str, Callable[[str, str], Any]]] = {
     "host": _text,

@@ -15,13 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from interpreter.states.choice import compile_choice_rule
-from interpreter.errors import DefinitionError, ExpressionError, StateNotFound
-from interpreter.map.batcher import compile_item_batcher
-from interpreter.map.reader import compile_item_reader
-from interpreter.map.selector import compile_fast_selector
-from interpreter.jsonpath import compile_path, compile_reference_path
-from interpreter.jsontypes import ABSENT, JSON, is_integer, loads
 from interpreter.definition.model import (
     STATE_CLASSES,
     Catcher,
@@ -37,9 +30,8 @@ from interpreter.definition.model import (
     TaskState,
     WaitState,
 )
+from interpreter.errors import DefinitionError, ExpressionError, StateNotFound
 from interpreter.fields.numbers import compile_number_field
-from interpreter.map.writer import compile_result_writer
-from interpreter.schema import validate_machine, validate_single_state
 from interpreter.fields.templates import (
     Constant,
     Template,
@@ -48,6 +40,14 @@ from interpreter.fields.templates import (
     compile_reference,
     compile_template,
 )
+from interpreter.jsonpath import compile_path, compile_reference_path
+from interpreter.jsontypes import ABSENT, JSON, is_integer, loads
+from interpreter.map.batcher import compile_item_batcher
+from interpreter.map.reader import compile_item_reader
+from interpreter.map.selector import compile_fast_selector
+from interpreter.map.writer import compile_result_writer
+from interpreter.schema import validate_machine, validate_single_state
+from interpreter.states.choice import compile_choice_rule
 
 SINGLE_STATE_NAME = "StateName"
 """The name AWS gives the state of a single-state definition (recorded in schema pointers)."""
@@ -106,8 +106,12 @@ def load_definition(text: str, state_name: str | None) -> LoadedState:
     state = machine.states.get(name)
     if state is None:
         raise StateNotFound("State not found in definition")
-    return LoadedState(state=state, state_name=name, in_map_iteration=name in machine.in_map_iteration,
-                       reads_context=machine.reads_context)
+    return LoadedState(
+        state=state,
+        state_name=name,
+        in_map_iteration=name in machine.in_map_iteration,
+        reads_context=machine.reads_context,
+    )
 
 
 @functools.lru_cache(maxsize=DEFINITION_CACHE_SIZE)
@@ -130,13 +134,22 @@ def load_machine(text: str, *, single_state: bool) -> Machine:
     compiled: dict[str, State] = {}
     in_map: set[str] = set()
     _compile_scope(states, "/States", machine_language, compiled, in_map, inside_map=False)
-    return Machine(states=compiled, single_state=single_state, in_map_iteration=frozenset(in_map),
-                   reads_context=_mentions_context(document))
+    return Machine(
+        states=compiled,
+        single_state=single_state,
+        in_map_iteration=frozenset(in_map),
+        reads_context=_mentions_context(document),
+    )
 
 
 def _compile_scope(
-    states: Mapping[str, JSON], pointer: str, language: QueryLanguage, out: dict[str, State],
-    in_map: set[str], *, inside_map: bool,
+    states: Mapping[str, JSON],
+    pointer: str,
+    language: QueryLanguage,
+    out: dict[str, State],
+    in_map: set[str],
+    *,
+    inside_map: bool,
 ) -> None:
     """Compile every state of one (sub-)machine and, depth first, of the machines nested in it;
     `in_map` collects the names that sit inside a Map's processor."""
@@ -148,8 +161,9 @@ def _compile_scope(
             if inside_map:
                 in_map.add(name)
         for sub_pointer, sub_states in _sub_machines(declaration, state_pointer):
-            _compile_scope(sub_states, sub_pointer, language, out, in_map,
-                           inside_map=inside_map or state.type == "Map")
+            _compile_scope(
+                sub_states, sub_pointer, language, out, in_map, inside_map=inside_map or state.type == "Map"
+            )
 
 
 # ``$states`` followed by anything but ``.input``, ``.result`` or ``.errorOutput``: the context
@@ -173,8 +187,10 @@ def _mentions_context(value: JSON) -> bool:
 def _sub_machines(declaration: Mapping[str, JSON], pointer: str) -> list[tuple[str, Mapping[str, JSON]]]:
     """(pointer of its States, States) of each machine nested directly in a Parallel or Map."""
     if declaration["Type"] == "Parallel":
-        return [(f"{pointer}/Branches[{index}]/States", branch["States"])
-                for index, branch in enumerate(declaration["Branches"])]
+        return [
+            (f"{pointer}/Branches[{index}]/States", branch["States"])
+            for index, branch in enumerate(declaration["Branches"])
+        ]
     if declaration["Type"] == "Map":
         key = "ItemProcessor" if "ItemProcessor" in declaration else "Iterator"
         return [(f"{pointer}/{key}/States", declaration[key]["States"])]
@@ -207,8 +223,9 @@ class _Fields:
         return self.declaration.get(field, ABSENT)
 
 
-def _compile_state(name: str, declaration: Mapping[str, JSON], machine_language: QueryLanguage,
-                   pointer: str) -> State:
+def _compile_state(
+    name: str, declaration: Mapping[str, JSON], machine_language: QueryLanguage, pointer: str
+) -> State:
     language = QueryLanguage(declaration.get("QueryLanguage", machine_language))
     fields = _Fields(name, declaration, pointer, language)
     state_type = declaration["Type"]
@@ -266,12 +283,11 @@ def _choice(fields: _Fields, common: dict[str, Any]) -> State:
     assigns: list[Template | None] = []
     for index, rule in enumerate(fields.declaration.get("Choices", ())):
         rule_pointer = f"{fields.at('Choices')}[{index}]"
-        rules.append(
-            compile_choice_rule(rule, query_language=fields.language.value, pointer=rule_pointer)
-        )
+        rules.append(compile_choice_rule(rule, query_language=fields.language.value, pointer=rule_pointer))
         output = rule.get("Output", ABSENT) if isinstance(rule, dict) else ABSENT
         outputs.append(
-            None if output is ABSENT
+            None
+            if output is ABSENT
             else compile_jsonata_template(output, field="Output", pointer=f"{rule_pointer}/Output")
         )
         assigns.append(_assign(fields, "Assign", f"{rule_pointer}/Assign", rule))
@@ -352,11 +368,14 @@ def _map(fields: _Fields, common: dict[str, Any]) -> State:
         items=_optional_jsonata(fields, "Items"),
         item_selector=selector,
         fast_selector=None if selector is None or jsonata else compile_fast_selector(selector),
-        item_reader=None if reader is ABSENT
+        item_reader=None
+        if reader is ABSENT
         else compile_item_reader(reader, pointer=fields.at("ItemReader"), jsonata=jsonata),
-        item_batcher=None if batcher is ABSENT
+        item_batcher=None
+        if batcher is ABSENT
         else compile_item_batcher(batcher, pointer=fields.at("ItemBatcher"), jsonata=jsonata),
-        result_writer=None if writer is ABSENT
+        result_writer=None
+        if writer is ABSENT
         else compile_result_writer(writer, pointer=fields.at("ResultWriter"), jsonata=jsonata),
         max_concurrency=compile_number_field(declaration, "MaxConcurrency", **numbers),
         tolerated_failure_count=compile_number_field(declaration, "ToleratedFailureCount", **numbers),
@@ -374,12 +393,17 @@ def _by_language(fields: _Fields, field: str) -> Template | None:
     value = fields.get(field)
     if value is ABSENT:
         return None
-    return compile_template(value, field=field, pointer=fields.at(field), jsonata=fields.language is QueryLanguage.JSONATA)
+    return compile_template(
+        value, field=field, pointer=fields.at(field), jsonata=fields.language is QueryLanguage.JSONATA
+    )
 
 
 def _parallel(fields: _Fields, common: dict[str, Any]) -> State:
-    return ParallelState(**common, branch_count=len(fields.declaration["Branches"]),
-                         children=_nested_names(fields.declaration, fields.pointer))
+    return ParallelState(
+        **common,
+        branch_count=len(fields.declaration["Branches"]),
+        children=_nested_names(fields.declaration, fields.pointer),
+    )
 
 
 _STATE_COMPILERS: Mapping[str, Callable[[_Fields, dict[str, Any]], State]] = {
@@ -434,12 +458,16 @@ def _optional_jsonata(fields: _Fields, field: str) -> Template | None:
     return compile_jsonata_template(value, field=field, pointer=fields.at(field))
 
 
-def _assign(fields: _Fields, field: str, pointer: str, owner: Mapping[str, JSON] | None = None) -> Template | None:
+def _assign(
+    fields: _Fields, field: str, pointer: str, owner: Mapping[str, JSON] | None = None
+) -> Template | None:
     """``Assign``: a JSONPath payload template or a JSONata template, by the state's language."""
     value = (fields.declaration if owner is None else owner).get(field, ABSENT)
     if value is ABSENT:
         return None
-    return compile_template(value, field=field, pointer=pointer, jsonata=fields.language is QueryLanguage.JSONATA)
+    return compile_template(
+        value, field=field, pointer=pointer, jsonata=fields.language is QueryLanguage.JSONATA
+    )
 
 
 def _retrier(item: Mapping[str, JSON]) -> Retrier:
@@ -462,7 +490,8 @@ def _catcher(fields: _Fields, item: Mapping[str, JSON], pointer: str) -> Catcher
         error_equals=tuple(item["ErrorEquals"]),
         next=item["Next"],
         result_path=result_path,
-        output=None if output is ABSENT
+        output=None
+        if output is ABSENT
         else compile_jsonata_template(output, field="Output", pointer=f"{pointer}/Output"),
         assign=_assign(fields, "Assign", f"{pointer}/Assign", item),
     )
@@ -476,4 +505,6 @@ def _compile(pointer: str, compiler: Callable[[str], Any], text: JSON) -> Any:
         return compiler(text)
     except ExpressionError as error:
         # wording not recorded; AWS names the offending path and the field's location.
-        raise DefinitionError(f"The value '{text}' is not a valid JSONPath ({error.detail})", pointer) from None
+        raise DefinitionError(
+            f"The value '{text}' is not a valid JSONPath ({error.detail})", pointer
+        ) from None

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from interpreter.states.choice import ChoiceRule
+from interpreter.fields.templates import Template
 from interpreter.jsonpath import Path, ReferencePath
 from interpreter.jsontypes import ABSENT, JSON
-from interpreter.fields.templates import Template
+from interpreter.states.choice import ChoiceRule
 
 if TYPE_CHECKING:  # annotations only: those modules compile their objects, the model just holds them
+    from interpreter.fields.numbers import NumberField
     from interpreter.map.batcher import ItemBatcher
     from interpreter.map.reader import ItemReader
     from interpreter.map.selector import FastSelector
-    from interpreter.fields.numbers import NumberField
     from interpreter.map.writer import ResultWriter
 
 
@@ -50,7 +50,7 @@ class Catcher:
 
     error_equals: tuple[str, ...]
     next: str
-    result_path: ReferencePath | None | Any = ABSENT
+    result_path: ReferencePath | Any | None = ABSENT
     output: Template | None = None
     assign: Template | None = None
 
@@ -69,11 +69,11 @@ class State:
     query_language: QueryLanguage
     next: str | None = None
     end: bool = False
-    input_path: Path | None | Any = ABSENT
-    output_path: Path | None | Any = ABSENT
+    input_path: Path | Any | None = ABSENT
+    output_path: Path | Any | None = ABSENT
     parameters: Template | None = None
     result_selector: Template | None = None
-    result_path: ReferencePath | None | Any = ABSENT
+    result_path: ReferencePath | Any | None = ABSENT
     arguments: Template | None = None
     output: Template | None = None
     assign: Template | None = None

@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.fields.templates import Template, compile_jsonata_template
 from interpreter.jsonpath import Path, PathMissing, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, is_number
 from interpreter.scope import Scope
-from interpreter.fields.templates import Template, compile_jsonata_template
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,9 @@ class NumberField:
     def _from_path(self, path: Path, scope: Scope) -> int | float:
         field = f"{self.name}Path"
         value = resolve_path(field, path, scope)
-        check_path_number(value, field, path.text, integer=self.integer, minimum=self.minimum,
-                          maximum=self.maximum)
+        check_path_number(
+            value, field, path.text, integer=self.integer, minimum=self.minimum, maximum=self.maximum
+        )
         return self._normal(value)
 
     def _accepts(self, value: JSON) -> bool:
@@ -87,8 +88,15 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def check_path_number(value: JSON, field: str, path: str, *, integer: bool = True, minimum: float = 0,
-                      maximum: float | None = None) -> None:
+def check_path_number(
+    value: JSON,
+    field: str,
+    path: str,
+    *,
+    integer: bool = True,
+    minimum: float = 0,
+    maximum: float | None = None,
+) -> None:
     """Check the value a ``*Path`` field selected, with AWS's causes.
 
     Raises:
@@ -100,11 +108,14 @@ def check_path_number(value: JSON, field: str, path: str, *, integer: bool = Tru
     if not (is_integer(value) if integer else is_number(value)):
         kind = "long" if integer else "double"
         raise StatesError(
-            ErrorName.RUNTIME, f"The {field} parameter cannot be parsed as a {kind} value: {path} == {dumps(value)}"
+            ErrorName.RUNTIME,
+            f"The {field} parameter cannot be parsed as a {kind} value: {path} == {dumps(value)}",
         )
     if value < minimum:
         word = "a negative value" if minimum == 0 else f"a value less than {_number(minimum)}"
-        raise StatesError(ErrorName.RUNTIME, f"The {field} parameter references {word}: {path} == {dumps(value)}")
+        raise StatesError(
+            ErrorName.RUNTIME, f"The {field} parameter references {word}: {path} == {dumps(value)}"
+        )
     if maximum is not None and value > maximum:
         raise StatesError(
             ErrorName.RUNTIME,

@@ -20,11 +20,15 @@ from typing import Protocol
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
 from interpreter.intrinsics import Intrinsic, compile_intrinsic, is_intrinsic
-from interpreter.jsonata.expression import JsonataExpression, compile_jsonata, evaluate_field, is_jsonata_template
+from interpreter.jsonata.expression import (
+    JsonataExpression,
+    compile_jsonata,
+    evaluate_field,
+    is_jsonata_template,
+)
 from interpreter.jsonpath import Path, PathMissing, compile_path
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope
-
 
 UNBOUNDED_FANOUT = 1 << 30
 """The fan-out of a template whose value can hold any number of copies of what it reads (JSONata)."""
@@ -187,9 +191,7 @@ def compile_jsonata_template(value: JSON, *, field: str, pointer: str) -> Templa
         members = [
             (
                 key,
-                compile_jsonata_template(
-                    member, field=f"{field}/{key}", pointer=f"{pointer}/{key}"
-                ),
+                compile_jsonata_template(member, field=f"{field}/{key}", pointer=f"{pointer}/{key}"),
             )
             for key, member in value.items()
         ]

@@ -482,7 +482,8 @@ def _text_length(value: JSON, java: bool, memo: dict[int, int]) -> int:
         length = 2 + sum(_text_length(item, java, memo) for item in value)
     else:
         length = 2 + sum(
-            (len(key) if java else len(dumps(key))) + 1 + _text_length(item, java, memo) for key, item in value.items()
+            (len(key) if java else len(dumps(key))) + 1 + _text_length(item, java, memo)
+            for key, item in value.items()
         )
     length += separator * max(len(value) - 1, 0)
     memo[id(value)] = length
@@ -506,7 +507,9 @@ def _fn_array_partition(args: Sequence[JSON], scope: Scope) -> JSON:
     items, size = args[0], int(args[1])
     if size <= 0:
         # AWS: "a non-zero, positive integer for the second argument representing the chunk size"
-        raise _failure("Invalid arguments in States.ArrayPartition: the chunk size must be a positive integer")
+        raise _failure(
+            "Invalid arguments in States.ArrayPartition: the chunk size must be a positive integer"
+        )
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
@@ -564,7 +567,7 @@ class _Canon:
     integers, and each container object is visited once (memo by id), so comparing values
     costs their distinct size, never size times repetitions."""
 
-    __slots__ = ("by_object", "by_shape", "alive")
+    __slots__ = ("alive", "by_object", "by_shape")
 
     def __init__(self) -> None:
         self.by_object: dict[int, int] = {}
@@ -631,9 +634,7 @@ def _fn_hash(args: Sequence[JSON], scope: Scope) -> JSON:
     data, algorithm = args
     _check_length("States.Hash", data, scope)
     if algorithm not in _HASHES:
-        raise _failure(
-            f"Invalid arguments in States.Hash: the algorithm must be one of {', '.join(_HASHES)}"
-        )
+        raise _failure(f"Invalid arguments in States.Hash: the algorithm must be one of {', '.join(_HASHES)}")
     return hashlib.new(_HASHES[algorithm], data.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -78,7 +78,7 @@ class _Native(Jsonata.JFunctionCallable):
     def __init__(self, implementation: Callable[..., Any]) -> None:
         self.implementation = implementation
 
-    def call(self, input: Any, args: Any) -> Any:  # noqa: A002 - the library's parameter name
+    def call(self, input: Any, args: Any) -> Any:
         return self.implementation(*(args or ()))
 
 

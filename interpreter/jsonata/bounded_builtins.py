@@ -163,7 +163,9 @@ def _replace(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
     return native_function("<s-(sf)(sf)n?:s>", replace)
 
 
-def _replace_literal_by_function(string: str, pattern: str, function: Any, count: int | None, limits: JsonataLimits) -> str:
+def _replace_literal_by_function(
+    string: str, pattern: str, function: Any, count: int | None, limits: JsonataLimits
+) -> str:
     """A string pattern with a replacement function: the function gets each occurrence as a
     match object (jsonata-js would insert the function's source text; no state needs that)."""
     parts: list[str] = []

@@ -31,21 +31,21 @@ class Guard:
     also bound as ``__guard`` so that `BoundedJsonata` can give regexes the same deadline.
     """
 
-    __slots__ = ("depth", "deadline", "limits")
+    __slots__ = ("deadline", "depth", "limits")
 
     def __init__(self, limits: JsonataLimits) -> None:
         self.depth = 0
         self.limits = limits
         self.deadline = time.monotonic() + limits.timeout_ms / 1000
 
-    def enter(self, expr: object, input: object, environment: object) -> None:  # noqa: A002
+    def enter(self, expr: object, input: object, environment: object) -> None:
         self.depth += 1
         if self.depth > self.limits.max_depth:
             raise JException("D1011", -1)
         if time.monotonic() > self.deadline:
             raise JException("D1012", -1, self.limits.timeout_ms)
 
-    def leave(self, expr: object, input: object, environment: object, result: object) -> None:  # noqa: A002
+    def leave(self, expr: object, input: object, environment: object, result: object) -> None:
         self.depth -= 1
         # Every step's value passes here, so no intermediate array, string or number can
         # outgrow the limits by more than one built-in function call (len() is O(1),
@@ -84,7 +84,7 @@ class BoundedJsonata(Jsonata):
       ``print("Proc not found ...")``, which would land on stdout, the server's log.
     """
 
-    def apply_inner(self, proc: Any, args: Any, input: Any, environment: Any) -> Any:  # noqa: A002
+    def apply_inner(self, proc: Any, args: Any, input: Any, environment: Any) -> Any:
         guard = environment.lookup(GUARD_BINDING) if isinstance(environment, Jsonata.Frame) else None
         if isinstance(guard, Guard):
             if isinstance(proc, Regex):

@@ -163,16 +163,20 @@ def compile_jsonata(text: str) -> JsonataExpression:
         raise ExpressionError(_describe(error)) from None
     except RecursionError:
         raise ExpressionError("The JSONata expression is nested too deeply") from None
-    except Exception as error:  # noqa: BLE001 - the parser has Python bugs; none may escape
+    except Exception as error:
         raise ExpressionError(f"The JSONata expression could not be parsed: {type(error).__name__}") from None
     if compiled.get_errors():  # pragma: no cover - recovery mode is never switched on
         raise ExpressionError("The JSONata expression could not be parsed")
     # Null and undefined must stay distinct on the way out (see `interpreter.jsonata.values.to_json`).
     compiled.set_output_convert_nulls(False)
-    return JsonataExpression(text, source, frozenset(_VARIABLE_NAME.findall(source)), compiled, compile_fast(compiled.ast))
+    return JsonataExpression(
+        text, source, frozenset(_VARIABLE_NAME.findall(source)), compiled, compile_fast(compiled.ast)
+    )
 
 
-def evaluate_field(expr: JsonataExpression, scope: Scope, field: str, limits: JsonataLimits | None = None) -> JSON:
+def evaluate_field(
+    expr: JsonataExpression, scope: Scope, field: str, limits: JsonataLimits | None = None
+) -> JSON:
     """Evaluate a field's expression; an undefined result is an error, as in AWS.
 
     `field` is the ASL location AWS names, e.g. ``Output``, ``Output/result``, ``Assign/x``.
@@ -238,7 +242,7 @@ def _run(expr: JsonataExpression, scope: Scope, limits: JsonataLimits) -> JSON:
         raise JsonataEvaluationError(expr.source, "D1001: Number out of range: Infinity") from None
     except MemoryError:
         raise JsonataEvaluationError(expr.source, "The JSONata expression ran out of memory") from None
-    except Exception as error:  # noqa: BLE001 - library bugs surface as Python errors; none may escape
+    except Exception as error:
         raise JsonataEvaluationError(expr.source, f"{type(error).__name__}: {error}") from None
 
 

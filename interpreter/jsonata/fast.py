@@ -140,7 +140,7 @@ def _is_scalar(value: Any) -> bool:
 class FastProgram:
     """A compiled fast form of one expression; immutable once built."""
 
-    __slots__ = ("_root", "_min_depth", "_longest_literal")
+    __slots__ = ("_longest_literal", "_min_depth", "_root")
 
     def __init__(self, root: Node, depth: int, longest_literal: int) -> None:
         self._root = root
@@ -158,7 +158,7 @@ class FastProgram:
         try:
             value = self._root(UNDEFINED, _Env(scope, limits))
             result = ABSENT if value is UNDEFINED else _json_out(value)
-        except Exception:  # noqa: BLE001 - any failure is the library's to report, in its words
+        except Exception:
             return BAIL
         if (time.monotonic() - started) * 1000 > limits.timeout_ms:
             return BAIL  # the library (slower) would have run out of time: let it say so
@@ -186,8 +186,19 @@ def _json_out(value: Any) -> JSON:
 # Parse-tree attributes that mark something this fast path does not do (predicates, filters,
 # sorting, grouping, focus and index binding, parent references, keep-array, tail calls).
 _OUTSIDE: Final = (
-    "predicate", "stages", "group", "focus", "tuple", "index", "ancestor", "seeking_parent",
-    "keep_array", "keep_singleton_array", "consarray", "thunk", "slot",
+    "predicate",
+    "stages",
+    "group",
+    "focus",
+    "tuple",
+    "index",
+    "ancestor",
+    "seeking_parent",
+    "keep_array",
+    "keep_singleton_array",
+    "consarray",
+    "thunk",
+    "slot",
 )
 
 
@@ -219,12 +230,12 @@ class _Compiler:
             value = None
         if isinstance(value, str):
             self.longest_literal = max(self.longest_literal, len(value))
-        elif not (value is None or isinstance(value, bool) or _is_number(value)):
-            raise _Unsupported
-        elif type(value) is int and abs(value) > LARGEST_DOUBLE:
+        elif not (value is None or isinstance(value, bool) or _is_number(value)) or (
+            type(value) is int and abs(value) > LARGEST_DOUBLE
+        ):
             raise _Unsupported
 
-        def literal(input: Any, env: _Env) -> Any:  # noqa: A002
+        def literal(input: Any, env: _Env) -> Any:
             return value
 
         return literal
@@ -236,13 +247,13 @@ class _Compiler:
             raise _Unsupported  # `$` (the context) and `$$` (the root, bound by the library)
         if name == "states":
 
-            def states(input: Any, env: _Env) -> Any:  # noqa: A002
+            def states(input: Any, env: _Env) -> Any:
                 return env.states_object()
 
             return states
         function_name = name in _FUNCTION_NAMES
 
-        def variable(input: Any, env: _Env) -> Any:  # noqa: A002
+        def variable(input: Any, env: _Env) -> Any:
             value = env.variables.get(name, UNDEFINED)
             if value is UNDEFINED:
                 if function_name:
@@ -258,7 +269,7 @@ class _Compiler:
         if not isinstance(key, str):
             raise _Unsupported
 
-        def name(input: Any, env: _Env) -> Any:  # noqa: A002
+        def name(input: Any, env: _Env) -> Any:
             if type(input) is dict:  # the usual case, without the calls
                 value = input.get(key, UNDEFINED)
                 kind = type(value)
@@ -275,15 +286,17 @@ class _Compiler:
             raise _Unsupported
         for index, step in enumerate(steps):
             kind = getattr(step, "type", None)
-            if kind not in ("name", "block") and not (index == 0 and kind == "variable") and not (
-                kind == "unary" and step.value == "{"
+            if (
+                kind not in ("name", "block")
+                and not (index == 0 and kind == "variable")
+                and not (kind == "unary" and step.value == "{")
             ):
                 raise _Unsupported
         compiled = tuple(self.node(step, depth + 1) for step in steps)
         absolute = steps[0].type == "variable"
         last = len(compiled) - 1
 
-        def path(input: Any, env: _Env) -> Any:  # noqa: A002
+        def path(input: Any, env: _Env) -> Any:
             # jsonata-js evaluatePath: an array input is the first sequence, unless the path
             # starts with a variable; anything else is wrapped in one.
             items: Any = input if isinstance(input, list) and not absolute else (input,)
@@ -320,12 +333,13 @@ class _Compiler:
                     return UNDEFINED
                 items = result
             return _unwrap(items)
+
         return path
 
     def block(self, expr: Any, depth: int) -> Node:
         expressions = tuple(self.node(item, depth + 1) for item in (expr.expressions or ()))
 
-        def block(input: Any, env: _Env) -> Any:  # noqa: A002
+        def block(input: Any, env: _Env) -> Any:
             value: Any = UNDEFINED
             for expression in expressions:
                 value = expression(input, env)
@@ -345,7 +359,7 @@ class _Compiler:
         if expr.value == "-":
             operand = self.node(expr.expression, depth + 1)
 
-            def negate(input: Any, env: _Env) -> Any:  # noqa: A002
+            def negate(input: Any, env: _Env) -> Any:
                 value = operand(input, env)
                 if value is UNDEFINED:
                     return UNDEFINED
@@ -372,7 +386,7 @@ class _Compiler:
             raise _Unsupported
         compiled = tuple(members)
 
-        def object_(input: Any, env: _Env) -> Any:  # noqa: A002
+        def object_(input: Any, env: _Env) -> Any:
             if isinstance(input, list):
                 raise _BAIL_NOW  # grouping over several items
             result = {}
@@ -389,7 +403,7 @@ class _Compiler:
         then = self.node(expr.then, depth + 1)
         otherwise = self.node(expr._else, depth + 1) if expr._else is not None else None
 
-        def condition(input: Any, env: _Env) -> Any:  # noqa: A002
+        def condition(input: Any, env: _Env) -> Any:
             if Jsonata.boolize(_to_library(test(input, env))):
                 return then(input, env)
             return otherwise(input, env) if otherwise is not None else UNDEFINED
@@ -409,7 +423,7 @@ class _Compiler:
             raise _Unsupported
         arguments = tuple(self.node(argument, depth + 1) for argument in (expr.arguments or ()))
 
-        def call(input: Any, env: _Env) -> Any:  # noqa: A002
+        def call(input: Any, env: _Env) -> Any:
             if name in env.variables:
                 raise _BAIL_NOW  # a workflow variable shadows the function
             values = [argument(input, env) for argument in arguments]
@@ -441,10 +455,12 @@ def _lookup(value: Any, key: str) -> Any:
 
 
 def _numeric(lhs: Node, rhs: Node, operator: str) -> Node:
-    def numeric(input: Any, env: _Env) -> Any:  # noqa: A002
+    def numeric(input: Any, env: _Env) -> Any:
         left = lhs(input, env)
         right = rhs(input, env)
-        if (left is not UNDEFINED and not _is_number(left)) or (right is not UNDEFINED and not _is_number(right)):
+        if (left is not UNDEFINED and not _is_number(left)) or (
+            right is not UNDEFINED and not _is_number(right)
+        ):
             raise _BAIL_NOW  # T2001/T2002
         if left is UNDEFINED or right is UNDEFINED:
             return UNDEFINED
@@ -477,7 +493,7 @@ _ARITHMETIC: Final[Mapping[str, Callable[[float, float], float]]] = {
 
 
 def _equality(lhs: Node, rhs: Node, operator: str) -> Node:
-    def equality(input: Any, env: _Env) -> Any:  # noqa: A002
+    def equality(input: Any, env: _Env) -> Any:
         left = _to_library(lhs(input, env))
         right = _to_library(rhs(input, env))
         return Jsonata.evaluate_equality_expression(None, left, right, operator)  # type: ignore[arg-type]
@@ -486,7 +502,7 @@ def _equality(lhs: Node, rhs: Node, operator: str) -> Node:
 
 
 def _comparison(lhs: Node, rhs: Node, operator: str) -> Node:
-    def comparison(input: Any, env: _Env) -> Any:  # noqa: A002
+    def comparison(input: Any, env: _Env) -> Any:
         left = lhs(input, env)
         right = rhs(input, env)
         if left is None or right is None:
@@ -498,12 +514,14 @@ def _comparison(lhs: Node, rhs: Node, operator: str) -> Node:
 
 
 def _concatenation(lhs: Node, rhs: Node, operator: str) -> Node:
-    def concatenation(input: Any, env: _Env) -> Any:  # noqa: A002
+    def concatenation(input: Any, env: _Env) -> Any:
         left = lhs(input, env)
         right = rhs(input, env)
         if not ((left is UNDEFINED or _is_scalar(left)) and (right is UNDEFINED or _is_scalar(right))):
             raise _BAIL_NOW  # arrays and objects are stringified: left to the library
-        return _checked(Jsonata.evaluate_string_concat(None, _to_library(left), _to_library(right)), env.limits)  # type: ignore[arg-type]
+        return _checked(
+            Jsonata.evaluate_string_concat(None, _to_library(left), _to_library(right)), env.limits
+        )  # type: ignore[arg-type]
 
     return concatenation
 
@@ -511,7 +529,7 @@ def _concatenation(lhs: Node, rhs: Node, operator: str) -> Node:
 def _boolean(lhs: Node, rhs: Node, operator: str) -> Node:
     conjunction = operator == "and"
 
-    def boolean(input: Any, env: _Env) -> Any:  # noqa: A002
+    def boolean(input: Any, env: _Env) -> Any:
         left = Jsonata.boolize(_to_library(lhs(input, env)))
         if conjunction:
             return left and Jsonata.boolize(_to_library(rhs(input, env)))
@@ -521,10 +539,10 @@ def _boolean(lhs: Node, rhs: Node, operator: str) -> Node:
 
 
 _BINARY: Final[Mapping[str, Callable[[Node, Node, str], Node]]] = {
-    **{operator: _numeric for operator in ("+", "-", "*", "/", "%")},
+    **dict.fromkeys(("+", "-", "*", "/", "%"), _numeric),
     "=": _equality,
     "!=": _equality,
-    **{operator: _comparison for operator in ("<", "<=", ">", ">=")},
+    **dict.fromkeys(("<", "<=", ">", ">="), _comparison),
     "&": _concatenation,
     "and": _boolean,
     "or": _boolean,

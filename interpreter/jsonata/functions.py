@@ -13,7 +13,7 @@ import math
 import random
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import timezone
+from datetime import UTC
 from typing import Any, Final
 
 from jsonata import Jsonata
@@ -147,7 +147,7 @@ def _parse(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
 
 
 def _epoch_millis(world: World) -> int:
-    now = world.now if world.now.tzinfo is not None else world.now.replace(tzinfo=timezone.utc)
+    now = world.now if world.now.tzinfo is not None else world.now.replace(tzinfo=UTC)
     return int(now.timestamp() * 1000)
 
 

@@ -67,7 +67,7 @@ class RegexView:
     """A `Regex` as one evaluation uses it: every match gets the time left until the
     evaluation's deadline, and results are held to the evaluation's size limits."""
 
-    __slots__ = ("regex", "deadline", "limits")
+    __slots__ = ("deadline", "limits", "regex")
 
     def __init__(self, regex: Regex, deadline: float, limits: JsonataLimits) -> None:
         self.regex = regex
@@ -124,7 +124,9 @@ class RegexView:
         """Split at matches; never more pieces than the sequence limit."""
         cap = self.limits.max_sequence_items
         try:
-            pieces = self.regex.compiled.split(string, min(maxsplit, cap) if maxsplit > 0 else cap, timeout=self._time_left())
+            pieces = self.regex.compiled.split(
+                string, min(maxsplit, cap) if maxsplit > 0 else cap, timeout=self._time_left()
+            )
         except TimeoutError:
             raise self._timed_out() from None
         if (maxsplit <= 0 or maxsplit > cap) and len(pieces) > cap:

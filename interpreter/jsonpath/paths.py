@@ -354,7 +354,9 @@ class Path:
         except StatesError:
             raise
         except RecursionError:
-            raise StatesError(ErrorName.RUNTIME, f"The JSONPath '{self.text}' is nested too deeply to evaluate") from None
+            raise StatesError(
+                ErrorName.RUNTIME, f"The JSONPath '{self.text}' is nested too deeply to evaluate"
+            ) from None
         except Exception as exc:  # jsonpath_ng must never leak its own or Python's errors
             raise PathMissing(self.text, f"Evaluation failed: {type(exc).__name__}") from exc
 
@@ -407,9 +409,7 @@ class Path:
                         # Recorded: "No results for path: $['NoSuchOutputPath']".
                         raise PathMissing(self.text, f"No results for path: {_render(steps)}")
                     # Recorded: "Missing property in path $['no']" for $.no.such.result.path.
-                    raise PathMissing(
-                        self.text, f"Missing property in path {_render(steps[: position + 1])}"
-                    )
+                    raise PathMissing(self.text, f"Missing property in path {_render(steps[: position + 1])}")
                 value = value[step]
             else:
                 if value is None:
@@ -505,7 +505,7 @@ def _check_costly(text: str, engine: _EnginePath) -> bool:
 class _Budget:
     """The steps and time one query may still spend; shared by every node of its tree copy."""
 
-    __slots__ = ("text", "limits", "steps", "deadline")
+    __slots__ = ("deadline", "limits", "steps", "text")
 
     def __init__(self, text: str, limits: JsonPathLimits) -> None:
         self.text = text

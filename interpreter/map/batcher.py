@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from interpreter.errors import ErrorName, StatesError
-from interpreter.jsontypes import JSON, encoded_size, json_size
 from interpreter.fields.numbers import NumberField, compile_number_field
-from interpreter.scope import Scope
 from interpreter.fields.templates import Template, compile_template
+from interpreter.jsontypes import JSON, encoded_size, json_size
+from interpreter.scope import Scope
 
-__all__ = ["ItemBatcher", "compile_item_batcher", "MAX_BATCH_BYTES"]
+__all__ = ["MAX_BATCH_BYTES", "ItemBatcher", "compile_item_batcher"]
 
 MAX_BATCH_BYTES: Final = 262_144
 """[DOC] MaxInputBytesPerBatch's ceiling (256 KiB), and the byte limit when none is declared."""
@@ -58,7 +58,9 @@ class ItemBatcher:
         size = MAX_BATCH_BYTES if self.max_bytes is None else int(self.max_bytes.evaluate(scope))
         return items, size
 
-    def batch(self, items: list[JSON], scope: Scope, sizes: list[int] | None = None) -> tuple[list[JSON], int]:
+    def batch(
+        self, items: list[JSON], scope: Scope, sizes: list[int] | None = None
+    ) -> tuple[list[JSON], int]:
         """Group `items`, in order, into AWS's batch objects.
 
         Greedy: each batch takes items until the next one would break a limit. The byte limit
@@ -83,7 +85,9 @@ class ItemBatcher:
                 a child an input over the limit].
         """
         max_items, max_bytes = self.limits(scope)
-        shell: dict[str, JSON] = {} if self.batch_input is None else {"BatchInput": self.batch_input.render(scope)}
+        shell: dict[str, JSON] = (
+            {} if self.batch_input is None else {"BatchInput": self.batch_input.render(scope)}
+        )
         if not items:
             return [], 2
         # {"BatchInput":...,"Items":[]}: every item then adds its size, and a comma after the first.
@@ -93,8 +97,9 @@ class ItemBatcher:
             if empty_size + whole - 2 <= max_bytes:
                 # Even all the items in one batch fit the byte limit: only the count cuts.
                 step = max_items or len(items)
-                batches: list[JSON] = [{**shell, "Items": items[start:start + step]}
-                                       for start in range(0, len(items), step)]
+                batches: list[JSON] = [
+                    {**shell, "Items": items[start : start + step]} for start in range(0, len(items), step)
+                ]
                 return batches, len(batches) * empty_size + whole
             sizes = [json_size(item) for item in items]
         batches = []
@@ -106,7 +111,9 @@ class ItemBatcher:
                 batches.append({**shell, "Items": current})
                 current, size = [], empty_size
             if not current and empty_size + item_size > max_bytes:
-                raise StatesError(ErrorName.RUNTIME, _oversized_cause(index, empty_size + item_size, max_bytes))
+                raise StatesError(
+                    ErrorName.RUNTIME, _oversized_cause(index, empty_size + item_size, max_bytes)
+                )
             size += item_size + (1 if current else 0)
             current.append(item)
         batches.append({**shell, "Items": current})
@@ -135,12 +142,20 @@ def compile_item_batcher(declaration: Mapping[str, JSON], *, pointer: str, jsona
     """
     batch_input: Template | None = None
     if "BatchInput" in declaration:
-        batch_input = compile_template(declaration["BatchInput"], field="BatchInput",
-                                       pointer=f"{pointer}/BatchInput", jsonata=jsonata)
+        batch_input = compile_template(
+            declaration["BatchInput"], field="BatchInput", pointer=f"{pointer}/BatchInput", jsonata=jsonata
+        )
     return ItemBatcher(
         batch_input=batch_input,
-        max_items=compile_number_field(declaration, "MaxItemsPerBatch", pointer=pointer, jsonata=jsonata, minimum=1),
+        max_items=compile_number_field(
+            declaration, "MaxItemsPerBatch", pointer=pointer, jsonata=jsonata, minimum=1
+        ),
         max_bytes=compile_number_field(
-            declaration, "MaxInputBytesPerBatch", pointer=pointer, jsonata=jsonata, minimum=1, maximum=MAX_BATCH_BYTES
+            declaration,
+            "MaxInputBytesPerBatch",
+            pointer=pointer,
+            jsonata=jsonata,
+            minimum=1,
+            maximum=MAX_BATCH_BYTES,
         ),
     )

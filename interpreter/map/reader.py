@@ -23,32 +23,36 @@ import io
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from itertools import islice
 from typing import Final
 
 from interpreter.errors import ASLError, DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.fields.numbers import NumberField, compile_number_field, resolve_path
+from interpreter.fields.templates import Template, compile_arguments
 from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, loads, utf8_size
-from interpreter.fields.numbers import NumberField, compile_number_field, resolve_path
 from interpreter.scope import Scope
-from interpreter.fields.templates import Template, compile_arguments
 from interpreter.timestamps import parse_timestamp
 
 __all__ = [
+    "CSV_DELIMITERS",
+    "INPUT_TYPES",
+    "MAX_ITEMS_LIMIT",
     "ItemReader",
     "ItemReaderDataMissing",
     "ItemReaderDataUnsupported",
     "compile_item_reader",
-    "INPUT_TYPES",
-    "CSV_DELIMITERS",
-    "MAX_ITEMS_LIMIT",
 ]
 
 INPUT_TYPES: Final = ("CSV", "JSON", "JSONL", "MANIFEST", "PARQUET")  # [DOC]
 CSV_HEADER_LOCATIONS: Final = ("FIRST_ROW", "GIVEN")  # [DOC]
 CSV_DELIMITERS: Final[Mapping[str, str]] = {  # [DOC] CSVDelimiter, COMMA by default
-    "COMMA": ",", "PIPE": "|", "SEMICOLON": ";", "SPACE": " ", "TAB": "\t",
+    "COMMA": ",",
+    "PIPE": "|",
+    "SEMICOLON": ";",
+    "SPACE": " ",
+    "TAB": "\t",
 }
 MANIFEST_TYPES: Final = ("ATHENA_DATA", "S3_INVENTORY")  # [DOC]
 TRANSFORMATIONS: Final = ("NONE", "LOAD_AND_FLATTEN")  # [DOC] listObjectsV2 only
@@ -175,7 +179,9 @@ def _max_items_from_path(path: Path, scope: Scope) -> int:
     value = resolve_path("MaxItemsPath", path, scope)
     if not is_integer(value):
         shown = value if isinstance(value, str) else dumps(value)
-        raise _failed(f"The MaxItemsPath field refers to value '{shown}' which is not a valid integer: {path.text}")
+        raise _failed(
+            f"The MaxItemsPath field refers to value '{shown}' which is not a valid integer: {path.text}"
+        )
     if value < 0:
         raise _failed("field MaxItems must be positive")
     return int(value)
@@ -234,14 +240,13 @@ def _parse_csv(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
         headers = tuple(first)
         size = sum(utf8_size(name) for name in headers) + len(headers) - 1
         if size > MAX_CSV_HEADER_BYTES:
-            raise _failed(f"The CSV header is {size} bytes, more than the {MAX_CSV_HEADER_BYTES} bytes supported.")  # [INFER]
+            raise _failed(
+                f"The CSV header is {size} bytes, more than the {MAX_CSV_HEADER_BYTES} bytes supported."
+            )  # [INFER]
     if len(set(headers)) < len(headers):
         raise _failed("CSV headers cannot contain duplicates.")  # [LS]
     order = _java_hash_order(headers)
-    return [
-        {headers[i]: row[i] if i < len(row) else "" for i in order}
-        for row in islice(rows, limit)
-    ]
+    return [{headers[i]: row[i] if i < len(row) else "" for i in order} for row in islice(rows, limit)]
 
 
 def _parse_manifest(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
@@ -340,7 +345,12 @@ def _follow_pointer(document: JSON, tokens: tuple[str, ...]) -> JSON:
     for token in tokens:
         if isinstance(value, dict) and token in value:
             value = value[token]
-        elif isinstance(value, list) and token.isdigit() and (token == "0" or not token.startswith("0")) and int(token) < len(value):
+        elif (
+            isinstance(value, list)
+            and token.isdigit()
+            and (token == "0" or not token.startswith("0"))
+            and int(token) < len(value)
+        ):
             value = value[int(token)]
         else:
             pointer = "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
@@ -361,7 +371,9 @@ def _list_objects(data: str, limit: int | None) -> list[JSON]:
     if isinstance(document, dict):
         document = document.get("Contents", [])
     if not isinstance(document, list):
-        raise _failed("The ItemReader data for s3:listObjectsV2 must be a ListObjectsV2 response or an array of its Contents")
+        raise _failed(
+            "The ItemReader data for s3:listObjectsV2 must be a ListObjectsV2 response or an array of its Contents"
+        )
     items: list[JSON] = []
     for index, entry in enumerate(document if limit is None else document[:limit]):
         if not isinstance(entry, dict):
@@ -394,7 +406,7 @@ def _epoch_seconds(value: JSON) -> JSON:
     instant = parse_timestamp(value)
     if instant is None:
         return value
-    seconds = instant.astimezone(timezone.utc).timestamp()
+    seconds = instant.astimezone(UTC).timestamp()
     return int(seconds) if seconds.is_integer() else seconds
 
 
@@ -426,7 +438,9 @@ def compile_item_reader(declaration: Mapping[str, JSON], *, pointer: str, jsonat
     if "MaxItemsPath" in config:
         max_items_path = _compile_path(config["MaxItemsPath"], f"{config_pointer}/MaxItemsPath")
     else:
-        max_items = compile_number_field(config, "MaxItems", pointer=config_pointer, jsonata=jsonata, minimum=0)
+        max_items = compile_number_field(
+            config, "MaxItems", pointer=config_pointer, jsonata=jsonata, minimum=0
+        )
     items_pointer = None
     if "ItemsPointer" in config:
         items_pointer = parse_json_pointer(config["ItemsPointer"], f"{config_pointer}/ItemsPointer")
@@ -454,7 +468,9 @@ def _compile_path(text: JSON, pointer: str) -> Path:
     try:
         return compile_path(text)
     except ExpressionError as error:
-        raise DefinitionError(f"The value '{text}' is not a valid JSONPath ({error.detail})", pointer) from None
+        raise DefinitionError(
+            f"The value '{text}' is not a valid JSONPath ({error.detail})", pointer
+        ) from None
 
 
 def parse_json_pointer(text: JSON, pointer: str) -> tuple[str, ...]:

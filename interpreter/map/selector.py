@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from interpreter.errors import ASLError
+from interpreter.fields.templates import Constant, ObjectTemplate, PathTemplate, Template
 from interpreter.jsonpath import Path
 from interpreter.jsontypes import JSON, json_size
 from interpreter.scope import Scope
-from interpreter.fields.templates import Constant, ObjectTemplate, PathTemplate, Template
 
 _CONSTANT: Final = 0
 _INDEX: Final = 1

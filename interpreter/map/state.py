@@ -26,25 +26,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
+from interpreter.definition.model import MapState, ParallelState
+from interpreter.errors import ASLError, ErrorName, StatesError
+from interpreter.jsonpath import PathMissing
+from interpreter.jsontypes import ABSENT, JSON, dumps, json_size
+from interpreter.scope import Scope
 from interpreter.states.dataflow import (
     MAX_PAYLOAD_BYTES,
     Done,
     Trace,
     UnsupportedState,
     Work,
+    data_limit_exceeded,
     jsonata_tail,
     jsonpath_tail,
-    data_limit_exceeded,
     mocked_result,
     render_within_quota,
     select,
     sizes_within_quota,
 )
-from interpreter.errors import ASLError, ErrorName, StatesError
-from interpreter.jsonpath import PathMissing
-from interpreter.jsontypes import ABSENT, JSON, dumps, json_size
-from interpreter.definition.model import MapState, ParallelState
-from interpreter.scope import Scope
 
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 """AWS's cause for States.ExceedToleratedFailureThreshold (recorded)."""
@@ -188,7 +188,8 @@ def _iteration_inputs(state: MapState, scope: Scope, trace: Trace, items: list[J
                 raise data_limit_exceeded(state.name)
         else:
             selected = (
-                fast.values if fast is not None
+                fast.values
+                if fast is not None
                 else [selector.render(_item_scope(scope, index, item)) for index, item in enumerate(items)]
             )
             sizes = sizes_within_quota(state, selected, selector.fanout)

@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from interpreter.jsontypes import JSON
 from interpreter.fields.templates import Template, compile_arguments
+from interpreter.jsontypes import JSON
 
-__all__ = ["ResultWriter", "compile_result_writer", "OUTPUT_TYPES", "WRITER_TRANSFORMATIONS"]
+__all__ = ["OUTPUT_TYPES", "WRITER_TRANSFORMATIONS", "ResultWriter", "compile_result_writer"]
 
 OUTPUT_TYPES: Final = ("JSON", "JSONL")  # [DOC]
 WRITER_TRANSFORMATIONS: Final = ("NONE", "COMPACT", "FLATTEN")  # [DOC]

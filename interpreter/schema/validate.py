@@ -42,6 +42,7 @@ from enum import Enum
 from typing import Final
 
 from interpreter.errors import DefinitionError
+from interpreter.jsontypes import JSON, is_integer, is_number
 from interpreter.map.reader import (
     ACTIONS,
     CSV_DELIMITERS,
@@ -51,11 +52,10 @@ from interpreter.map.reader import (
     MAX_ITEMS_LIMIT,
     TRANSFORMATIONS,
 )
-from interpreter.jsontypes import JSON, is_integer, is_number
 from interpreter.map.writer import OUTPUT_TYPES, WRITER_TRANSFORMATIONS
 from interpreter.timestamps import parse_timestamp
 
-__all__ = ["validate_machine", "validate_single_state", "SINGLE_STATE_NAME"]
+__all__ = ["SINGLE_STATE_NAME", "validate_machine", "validate_single_state"]
 
 SINGLE_STATE_NAME: Final = "StateName"
 """The name AWS gives a single-state TestState definition (pointers read /States/StateName)."""
@@ -69,6 +69,7 @@ _ALL: Final = "States.ALL"
 _NO_LOCATION: Final = "null"  # AWS renders an absent location as "at null" [AWS-REC]
 
 # RFC 3339 as ASL requires it: uppercase T, and Z when there is no numeric offset.
+
 
 class Lang(Enum):
     """Query languages, and BOTH for fields that either language accepts."""
@@ -156,18 +157,31 @@ def _seconds(lo: float, hi: float | None = 99999999) -> FieldSpec:
 _STATE_SPECS: Final[dict[str, StateSpec]] = {
     "Pass": StateSpec(
         fields={
-            **_COMMON, **_IO_PATHS, "Parameters": _JP_ANY, "Result": _JP_ANY,
-            "ResultPath": _JP_PATH, **_OUTPUT_ASSIGN, **_TRANSITION,
+            **_COMMON,
+            **_IO_PATHS,
+            "Parameters": _JP_ANY,
+            "Result": _JP_ANY,
+            "ResultPath": _JP_PATH,
+            **_OUTPUT_ASSIGN,
+            **_TRANSITION,
         },
         exclusive=(_NEXT_END,),
     ),
     "Task": StateSpec(
         fields={
-            **_COMMON, "Resource": _SPECIAL, **_IO_PATHS, **_RESULT_PATHS,
-            "Arguments": _JA_ANY, **_OUTPUT_ASSIGN, "Credentials": _SPECIAL,
-            "TimeoutSeconds": _seconds(1), "TimeoutSecondsPath": _JP_STRING,
-            "HeartbeatSeconds": _seconds(1), "HeartbeatSecondsPath": _JP_STRING,
-            **_ERROR_HANDLING, **_TRANSITION,
+            **_COMMON,
+            "Resource": _SPECIAL,
+            **_IO_PATHS,
+            **_RESULT_PATHS,
+            "Arguments": _JA_ANY,
+            **_OUTPUT_ASSIGN,
+            "Credentials": _SPECIAL,
+            "TimeoutSeconds": _seconds(1),
+            "TimeoutSecondsPath": _JP_STRING,
+            "HeartbeatSeconds": _seconds(1),
+            "HeartbeatSecondsPath": _JP_STRING,
+            **_ERROR_HANDLING,
+            **_TRANSITION,
         },
         required=("Resource",),
         exclusive=(
@@ -178,9 +192,13 @@ _STATE_SPECS: Final[dict[str, StateSpec]] = {
     ),
     "Wait": StateSpec(
         fields={
-            **_COMMON, **_IO_PATHS, **_OUTPUT_ASSIGN,
-            "Seconds": _seconds(0), "SecondsPath": _JP_STRING,
-            "Timestamp": FieldSpec(Kind.TIMESTAMP), "TimestampPath": _JP_STRING,
+            **_COMMON,
+            **_IO_PATHS,
+            **_OUTPUT_ASSIGN,
+            "Seconds": _seconds(0),
+            "SecondsPath": _JP_STRING,
+            "Timestamp": FieldSpec(Kind.TIMESTAMP),
+            "TimestampPath": _JP_STRING,
             **_TRANSITION,
         },
         # [MEASURED] lists them in this order in its message.
@@ -193,30 +211,51 @@ _STATE_SPECS: Final[dict[str, StateSpec]] = {
     "Succeed": StateSpec(fields={**_COMMON, **_IO_PATHS, "Output": _JA_ANY}),
     "Fail": StateSpec(
         fields={
-            **_COMMON, "Error": _S, "ErrorPath": _JP_STRING, "Cause": _S, "CausePath": _JP_STRING,
+            **_COMMON,
+            "Error": _S,
+            "ErrorPath": _JP_STRING,
+            "Cause": _S,
+            "CausePath": _JP_STRING,
         },
         exclusive=(Exclusive(("Error", "ErrorPath")), Exclusive(("Cause", "CausePath"))),
     ),
     "Parallel": StateSpec(
         fields={
-            **_COMMON, **_IO_PATHS, **_RESULT_PATHS, "Arguments": _JA_ANY, **_OUTPUT_ASSIGN,
-            "Branches": _SPECIAL, **_ERROR_HANDLING, **_TRANSITION,
+            **_COMMON,
+            **_IO_PATHS,
+            **_RESULT_PATHS,
+            "Arguments": _JA_ANY,
+            **_OUTPUT_ASSIGN,
+            "Branches": _SPECIAL,
+            **_ERROR_HANDLING,
+            **_TRANSITION,
         },
         required=("Branches",),
         exclusive=(_NEXT_END,),
     ),
     "Map": StateSpec(
         fields={
-            **_COMMON, **_IO_PATHS, **_RESULT_PATHS, **_OUTPUT_ASSIGN,
-            "ItemProcessor": _SPECIAL, "Iterator": _SPECIAL,
-            "ItemsPath": _JP_PATH, "Items": FieldSpec(Kind.ITEMS, Lang.JSONATA),
-            "ItemSelector": FieldSpec(Kind.SELECTOR), "ItemReader": _OBJECT, "ItemBatcher": _OBJECT,
+            **_COMMON,
+            **_IO_PATHS,
+            **_RESULT_PATHS,
+            **_OUTPUT_ASSIGN,
+            "ItemProcessor": _SPECIAL,
+            "Iterator": _SPECIAL,
+            "ItemsPath": _JP_PATH,
+            "Items": FieldSpec(Kind.ITEMS, Lang.JSONATA),
+            "ItemSelector": FieldSpec(Kind.SELECTOR),
+            "ItemReader": _OBJECT,
+            "ItemBatcher": _OBJECT,
             "ResultWriter": _OBJECT,
-            "MaxConcurrency": _seconds(0, None), "MaxConcurrencyPath": _JP_STRING,
+            "MaxConcurrency": _seconds(0, None),
+            "MaxConcurrencyPath": _JP_STRING,
             "ToleratedFailurePercentage": FieldSpec(Kind.NUMBER, Lang.BOTH, 0, 100),
             "ToleratedFailurePercentagePath": _JP_STRING,
-            "ToleratedFailureCount": _seconds(0, None), "ToleratedFailureCountPath": _JP_STRING,
-            "Label": _S, **_ERROR_HANDLING, **_TRANSITION,
+            "ToleratedFailureCount": _seconds(0, None),
+            "ToleratedFailureCountPath": _JP_STRING,
+            "Label": _S,
+            **_ERROR_HANDLING,
+            **_TRANSITION,
         },
         exclusive=(
             _NEXT_END,
@@ -261,8 +300,15 @@ def _check_tables() -> None:
             for name in group.fields:
                 assert name in spec.fields, (type_name, name)
         for name, field in spec.fields.items():
-            assert name.endswith("Path") or field.lang is not Lang.JSONPATH or name in (
-                "Parameters", "ResultSelector", "Result",
+            assert (
+                name.endswith("Path")
+                or field.lang is not Lang.JSONPATH
+                or name
+                in (
+                    "Parameters",
+                    "ResultSelector",
+                    "Result",
+                )
             ), (type_name, name)
             if field.minimum is not None and field.maximum is not None:
                 assert field.minimum <= field.maximum, (type_name, name)
@@ -340,7 +386,10 @@ def _check_value(name: str, field: FieldSpec, value: JSON, lang: Lang, pointer: 
     kind = field.kind
     if kind in (Kind.ANY, Kind.SPECIAL):
         return
-    if kind in (Kind.INTEGER, Kind.NUMBER, Kind.TIMESTAMP, Kind.ITEMS, Kind.SELECTOR) and lang is Lang.JSONATA:
+    if (
+        kind in (Kind.INTEGER, Kind.NUMBER, Kind.TIMESTAMP, Kind.ITEMS, Kind.SELECTOR)
+        and lang is Lang.JSONATA
+    ):
         # JSONata states may compute these values ("{% %}") [AWS-REC: MaxConcurrency and
         # ToleratedFailure* expressions in TestState recordings].
         if _is_expression(value):
@@ -427,15 +476,12 @@ def _machine_states(doc: Mapping[str, JSON], pointer: str) -> Mapping[str, JSON]
     return states
 
 
-def _walk_states(
-    states: Mapping[str, JSON], pointer: str, machine_lang: Lang, depth: int
-) -> None:
+def _walk_states(states: Mapping[str, JSON], pointer: str, machine_lang: Lang, depth: int) -> None:
     for name, state in states.items():
         state_pointer = _ptr(_ptr(pointer, "States"), name)
         if not 1 <= len(name) <= _MAX_STATE_NAME:
             detail = (  # [AWS-REC] asl-validator#69, cfn-lint#4079
-                f"Invalid State name: State '{name}' exceeds the 80-character limit allowed "
-                "by the service"
+                f"Invalid State name: State '{name}' exceeds the 80-character limit allowed by the service"
                 if name
                 else "Invalid State name: State name cannot be empty"  # wording not recorded
             )
@@ -503,9 +549,7 @@ def _check_exclusive(state: Mapping[str, JSON], group: Exclusive, pointer: str) 
         raise _fail(f"This object should have only one of the following fields: [{listed}]", pointer)
 
 
-def _check_handlers(
-    value: JSON, pointer: str, fields: Mapping[str, FieldSpec], lang: Lang
-) -> None:
+def _check_handlers(value: JSON, pointer: str, fields: Mapping[str, FieldSpec], lang: Lang) -> None:
     """Retry or Catch: an array of objects with ErrorEquals; States.ALL alone and last."""
     if not isinstance(value, list):
         raise _fail(_EXPECTED_ARRAY, pointer)
@@ -628,7 +672,10 @@ def _check_map(state: Mapping[str, JSON], pointer: str, lang: Lang, machine: Lan
 # messages above; none was recorded for these objects.
 _PARAMETERS_OBJECT: Final = FieldSpec(Kind.OBJECT, Lang.JSONPATH)
 _ITEM_READER_FIELDS: Final[dict[str, FieldSpec]] = {
-    "Resource": _S, "ReaderConfig": _OBJECT, "Parameters": _PARAMETERS_OBJECT, "Arguments": _JA_ANY,
+    "Resource": _S,
+    "ReaderConfig": _OBJECT,
+    "Parameters": _PARAMETERS_OBJECT,
+    "Arguments": _JA_ANY,
 }
 _READER_CONFIG_FIELDS: Final[dict[str, FieldSpec]] = {
     "InputType": _S,
@@ -659,7 +706,10 @@ _ITEM_BATCHER_FIELDS: Final[dict[str, FieldSpec]] = {
     "MaxInputBytesPerBatchPath": _JP_STRING,
 }
 _RESULT_WRITER_FIELDS: Final[dict[str, FieldSpec]] = {
-    "Resource": _S, "WriterConfig": _OBJECT, "Parameters": _PARAMETERS_OBJECT, "Arguments": _JA_ANY,
+    "Resource": _S,
+    "WriterConfig": _OBJECT,
+    "Parameters": _PARAMETERS_OBJECT,
+    "Arguments": _JA_ANY,
 }
 _WRITER_ENUMS: Final[dict[str, tuple[str, ...]]] = {
     "OutputType": OUTPUT_TYPES,
@@ -741,17 +791,26 @@ def _check_item_reader(value: JSON, pointer: str, lang: Lang) -> None:
         text = config["ItemsPointer"]
         if text and (not text.startswith("/") or _BAD_POINTER_ESCAPE.search(text)):
             # RFC 6901: "" or "/"-separated tokens, "~" only as "~0" or "~1" (wording not recorded).
-            raise _fail("Value is not a valid JSON Pointer", _ptr(config_pointer, "ItemsPointer"))  # not recorded
+            raise _fail(
+                "Value is not a valid JSON Pointer", _ptr(config_pointer, "ItemsPointer")
+            )  # not recorded
 
 
 def _check_item_batcher(value: JSON, pointer: str, lang: Lang) -> None:
     batcher = _check_fields(value, pointer, _ITEM_BATCHER_FIELDS, lang)
-    limits = ("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
+    limits = (
+        "MaxItemsPerBatch",
+        "MaxItemsPerBatchPath",
+        "MaxInputBytesPerBatch",
+        "MaxInputBytesPerBatchPath",
+    )
     _check_exclusive(batcher, Exclusive(limits[:2]), pointer)
     _check_exclusive(batcher, Exclusive(limits[2:]), pointer)
     if not any(name in batcher for name in limits):
         # ASL: the batcher limits items by count and/or size; wording not recorded.
-        raise _fail(f"This object should have at least one of the following fields: [{', '.join(limits)}]", pointer)
+        raise _fail(
+            f"This object should have at least one of the following fields: [{', '.join(limits)}]", pointer
+        )
 
 
 def _check_result_writer(value: JSON, pointer: str, lang: Lang) -> None:
@@ -951,7 +1010,9 @@ def _validate(doc: JSON, *, single_state: bool) -> None:
             _check_value("Comment", _S, doc["Comment"], machine_lang, "/Comment")
         if "TimeoutSeconds" in doc:
             # TimeoutSeconds 0 is accepted at the top level [MEASURED].
-            _check_value("TimeoutSeconds", _seconds(0), doc["TimeoutSeconds"], Lang.JSONPATH, "/TimeoutSeconds")
+            _check_value(
+                "TimeoutSeconds", _seconds(0), doc["TimeoutSeconds"], Lang.JSONPATH, "/TimeoutSeconds"
+            )
         if "Version" in doc and doc["Version"] != "1.0":
             if not isinstance(doc["Version"], str):
                 raise _fail(_EXPECTED[Kind.STRING], "/Version")

@@ -23,18 +23,23 @@ from functools import lru_cache
 from typing import Final, Protocol
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
-from interpreter.jsonata.expression import JsonataExpression, compile_jsonata, evaluate_field, is_jsonata_template
+from interpreter.jsonata.expression import (
+    JsonataExpression,
+    compile_jsonata,
+    evaluate_field,
+    is_jsonata_template,
+)
 from interpreter.jsonpath import Path, PathMissing, compile_path
 from interpreter.jsontypes import ABSENT, JSON, is_number, type_name
 from interpreter.scope import Scope
 from interpreter.timestamps import Instant, parse_instant, parse_timestamp
 
 __all__ = [
+    "MAX_NESTING",
+    "NO_CHOICE_MATCHED_CAUSE",
+    "OPERATORS",
     "ChoiceRule",
     "GlobPattern",
-    "NO_CHOICE_MATCHED_CAUSE",
-    "MAX_NESTING",
-    "OPERATORS",
     "choose",
     "compile_choice_rule",
     "compile_glob",
@@ -623,9 +628,7 @@ def _reference_path(value: JSON, *, at: str) -> Path:
         raise DefinitionError(f"Value is not a Reference Path: {error.detail}", at) from None
     if not path.definite:
         # wording not recorded
-        raise DefinitionError(
-            f"Value is not a Reference Path: '{value}' may select more than one value", at
-        )
+        raise DefinitionError(f"Value is not a Reference Path: '{value}' may select more than one value", at)
     return path
 
 

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from interpreter.definition.model import State
 from interpreter.errors import ASLError, ErrorName, StatesError
+from interpreter.fields.templates import UNBOUNDED_FANOUT, Template
 from interpreter.jsonpath import Path, PathMissing, set_at
 from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, json_size, utf8_size
-from interpreter.definition.model import State
 from interpreter.scope import Scope
-from interpreter.fields.templates import UNBOUNDED_FANOUT, Template
 
 MAX_PAYLOAD_BYTES = 262_144
 """AWS quota: maximum input or output size for a task, state or execution (UTF-8 bytes)."""
@@ -165,7 +165,7 @@ def data_limit_exceeded(state_name: str) -> StatesError:
 # --- shared steps ------------------------------------------------------------------------------
 
 
-def select(path: Path | None | Any, value: JSON, scope: Scope) -> JSON:
+def select(path: Path | Any | None, value: JSON, scope: Scope) -> JSON:
     """InputPath/OutputPath: "$" when absent, {} for null, else the selection."""
     if path is ABSENT:
         return value
@@ -200,7 +200,9 @@ def assigned(state_name: str, scope: Scope, *assigns: Template | None) -> Mappin
             continue
         rendered = assign.render(scope)
         if not isinstance(rendered, dict):
-            raise StatesError(ErrorName.QUERY_EVALUATION_ERROR, "The field 'Assign' must evaluate to an object")
+            raise StatesError(
+                ErrorName.QUERY_EVALUATION_ERROR, "The field 'Assign' must evaluate to an object"
+            )
         values.update(rendered)
     if not values:
         return scope.variables
@@ -224,8 +226,14 @@ def jsonpath_tail(state: State, scope: Scope, trace: Trace, result: JSON, next_s
     return Done(output, next_state, variables)
 
 
-def jsonata_tail(state: State, scope: Scope, default_output: JSON, next_state: str | None,
-                  output: Template | None = None, rule_assign: Template | None = None) -> Done:
+def jsonata_tail(
+    state: State,
+    scope: Scope,
+    default_output: JSON,
+    next_state: str | None,
+    output: Template | None = None,
+    rule_assign: Template | None = None,
+) -> Done:
     """Output and Assign, both evaluated with the variables as they were before the state.
 
     `output` replaces the state's Output (a Choice rule's own); `rule_assign` is assigned on top
@@ -247,7 +255,6 @@ def after_parameters(state: State, scope: Scope, trace: Trace, value: JSON) -> J
     if state.parameters is not None:
         value = render_within_quota(state, state.parameters, scope.with_current(value))
     return trace.record("afterParameters", value)
-
 
 
 def mocked_result(mock: Mock) -> JSON:

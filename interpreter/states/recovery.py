@@ -19,8 +19,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from interpreter.errors import ErrorName
 from interpreter.definition.model import Catcher, Retrier
+from interpreter.errors import ErrorName
 
 MAX_REPORTED_SECONDS = 2**31 - 1
 """``retryBackoffIntervalSeconds`` is an Integer in the API model; AWS computes the interval in
@@ -112,7 +112,9 @@ class Decision:
         return details
 
 
-def decide(retriers: Sequence[Retrier], catchers: Sequence[Catcher], error: str, retry_count: int) -> Decision:
+def decide(
+    retriers: Sequence[Retrier], catchers: Sequence[Catcher], error: str, retry_count: int
+) -> Decision:
     """Retriers before catchers, the first match of each in order (ASL "Retrying after an error"
     and "Fallback states"); ``MaxAttempts: 0`` never retries."""
     retry_index = next((i for i, r in enumerate(retriers) if error_matches(r.error_equals, error)), None)

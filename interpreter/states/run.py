@@ -23,6 +23,25 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from interpreter.definition.loader import LoadedState
+from interpreter.definition.model import (
+    STATE_CLASSES,
+    Catcher,
+    ChoiceState,
+    FailState,
+    MapState,
+    ParallelState,
+    PassState,
+    State,
+    SucceedState,
+    TaskState,
+    WaitState,
+)
+from interpreter.errors import ErrorName, StatesError
+from interpreter.fields.templates import Template
+from interpreter.jsontypes import ABSENT, JSON, dumps
+from interpreter.map.state import run_map, run_parallel
+from interpreter.scope import Scope, World
 from interpreter.states.choice import NO_CHOICE_MATCHED_CAUSE
 from interpreter.states.dataflow import (
     MAX_PAYLOAD_BYTES,
@@ -45,30 +64,20 @@ from interpreter.states.dataflow import (
     render_within_quota,
     select,
 )
-from interpreter.errors import ASLError, ErrorName, StatesError
-from interpreter.jsontypes import ABSENT, JSON, dumps
-from interpreter.definition.loader import LoadedState
-from interpreter.map.state import run_map, run_parallel
-from interpreter.definition.model import (
-    STATE_CLASSES,
-    Catcher,
-    ChoiceState,
-    FailState,
-    MapState,
-    ParallelState,
-    PassState,
-    State,
-    SucceedState,
-    TaskState,
-    WaitState,
-)
 from interpreter.states.recovery import decide
-from interpreter.scope import Scope, World
-from interpreter.fields.templates import Template
 from interpreter.states.waiting import check_task_durations, check_wait
 
-__all__ = ["MAX_PAYLOAD_BYTES", "Mock", "MockError", "StateConfiguration", "Status", "TestResult",
-           "UnsupportedState", "run_state", "error_output"]
+__all__ = [
+    "MAX_PAYLOAD_BYTES",
+    "Mock",
+    "MockError",
+    "StateConfiguration",
+    "Status",
+    "TestResult",
+    "UnsupportedState",
+    "error_output",
+    "run_state",
+]
 
 
 class Status(StrEnum):
@@ -129,19 +138,40 @@ def run_state(
         return _recover(state, scope, trace, error, config.retrier_retry_count)
     if isinstance(outcome, Failed):
         return _result(trace, Status.FAILED, variables, error=outcome.error, cause=outcome.cause)
-    return _result(trace, Status.SUCCEEDED, outcome.variables, output=outcome.output,
-                   next_state=outcome.next_state, output_text=output_text)
+    return _result(
+        trace,
+        Status.SUCCEEDED,
+        outcome.variables,
+        output=outcome.output,
+        next_state=outcome.next_state,
+        output_text=output_text,
+    )
 
 
-def _result(trace: Trace, status: Status, variables: Mapping[str, JSON], *, error: str | None = None,
-            cause: str | None = None, output: JSON = ABSENT, next_state: str | None = None,
-            output_text: str | None = None) -> TestResult:
+def _result(
+    trace: Trace,
+    status: Status,
+    variables: Mapping[str, JSON],
+    *,
+    error: str | None = None,
+    cause: str | None = None,
+    output: JSON = ABSENT,
+    next_state: str | None = None,
+    output_text: str | None = None,
+) -> TestResult:
     """The run's answer, with the variables as they stand after it in the inspection data."""
     # AWS omits inspectionData.variables when the variable set is empty (recorded).
     if variables:
         trace.record("variables", dict(variables))
-    return TestResult(status=status, output=output, error=error, cause=cause, next_state=next_state,
-                      inspection=MappingProxyType(trace.entries), output_text=output_text)
+    return TestResult(
+        status=status,
+        output=output,
+        error=error,
+        cause=cause,
+        next_state=next_state,
+        inspection=MappingProxyType(trace.entries),
+        output_text=output_text,
+    )
 
 
 def _recover(state: State, scope: Scope, trace: Trace, error: StatesError, retry_count: int) -> TestResult:
@@ -164,8 +194,16 @@ def _recover(state: State, scope: Scope, trace: Trace, error: StatesError, retry
     except StatesError as failure:
         # The catcher's own ResultPath/Output/Assign failed: the execution fails with that error.
         return _result(trace, Status.FAILED, scope.variables, error=failure.error, cause=failure.cause)
-    return _result(trace, Status.CAUGHT_ERROR, caught.variables, output=caught.output, error=error.error,
-                   cause=error.cause, next_state=catcher.next, output_text=output_text)
+    return _result(
+        trace,
+        Status.CAUGHT_ERROR,
+        caught.variables,
+        output=caught.output,
+        error=error.error,
+        cause=error.cause,
+        next_state=catcher.next,
+        output_text=output_text,
+    )
 
 
 def error_output(error: StatesError) -> dict[str, JSON]:
@@ -219,7 +257,11 @@ def _run_task(state: TaskState, scope: Scope, trace: Trace, work: Work) -> _Outc
     if mock is None:
         raise UnsupportedState("A Task state can only be tested with a mock on this offline server")
     if state.is_jsonata:
-        arguments = scope.state_input if state.arguments is None else render_within_quota(state, state.arguments, scope)
+        arguments = (
+            scope.state_input
+            if state.arguments is None
+            else render_within_quota(state, state.arguments, scope)
+        )
         trace.record("afterArguments", arguments)
         _prepare_call(state, scope)
         result = trace.record("result", mocked_result(mock))
@@ -329,7 +371,9 @@ def _fail_text(template: Template | None, scope: Scope, field: str) -> str | Non
     if isinstance(value, str):
         return value
     # wording not recorded; AWS requires the Error and Cause of a Fail state to be strings.
-    raise StatesError(ErrorName.RUNTIME, f"The value of the field '{field}' must be a string, but was: {dumps(value)}")
+    raise StatesError(
+        ErrorName.RUNTIME, f"The value of the field '{field}' must be a string, but was: {dumps(value)}"
+    )
 
 
 _HANDLERS: Mapping[type, _Handler] = {

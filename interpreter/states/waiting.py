@@ -8,11 +8,11 @@ is passed on at once.
 
 from __future__ import annotations
 
-from interpreter.errors import ErrorName, StatesError
-from interpreter.jsontypes import JSON, dumps, is_integer
 from interpreter.definition.model import TaskState, WaitState
+from interpreter.errors import ErrorName, StatesError
 from interpreter.fields.numbers import check_path_number, resolve_path
 from interpreter.fields.templates import Template
+from interpreter.jsontypes import JSON, dumps, is_integer
 from interpreter.scope import Scope
 from interpreter.timestamps import parse_timestamp
 
@@ -29,7 +29,9 @@ def check_wait(state: WaitState, scope: Scope) -> None:
     if seconds_path is not None:
         check_path_number(resolve_path("SecondsPath", seconds_path, scope), "SecondsPath", seconds_path.text)
     elif timestamp_path is not None:
-        _check_timestamp(resolve_path("TimestampPath", timestamp_path, scope), "TimestampPath", timestamp_path.text)
+        _check_timestamp(
+            resolve_path("TimestampPath", timestamp_path, scope), "TimestampPath", timestamp_path.text
+        )
     elif seconds is not None and not isinstance(seconds, int):
         _jsonata_seconds(seconds, scope, "Seconds", minimum=0)
     elif timestamp is not None and not isinstance(timestamp, str):

@@ -39,9 +39,7 @@ def refresh(source: Path, copy: Path = COPY) -> tuple[list[str], list[str], list
     if not (source / "replay.py").is_file():
         raise SystemExit(f"{source} is not a conformance corpus (no replay.py)")
     old, new = _files(copy), _files(source)
-    changed = sorted(
-        name for name in old & new if not filecmp.cmp(copy / name, source / name, shallow=False)
-    )
+    changed = sorted(name for name in old & new if not filecmp.cmp(copy / name, source / name, shallow=False))
     staging = copy.with_name(copy.name + ".new")
     if staging.exists():
         shutil.rmtree(staging)

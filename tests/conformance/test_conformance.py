@@ -74,13 +74,15 @@ def test_case(conformance_client: Any, case_id: str) -> None:
         if not diffs:
             pytest.fail(f"{case_id} passes now: remove it from {KNOWN_FAILURES_FILE.name}")
         pytest.xfail(KNOWN_FAILURES[case_id] or "listed in known_failures.txt")
-    assert not diffs, "\n".join([
-        f"{case_id} ({case.get('source')})",
-        *diffs,
-        "request: " + json.dumps(case["request"], ensure_ascii=False)[:2000],
-        "expected: " + json.dumps(case["expect"], ensure_ascii=False)[:2000],
-        "actual: " + json.dumps(actual, ensure_ascii=False, default=str)[:2000],
-    ])
+    assert not diffs, "\n".join(
+        [
+            f"{case_id} ({case.get('source')})",
+            *diffs,
+            "request: " + json.dumps(case["request"], ensure_ascii=False)[:2000],
+            "expected: " + json.dumps(case["expect"], ensure_ascii=False)[:2000],
+            "actual: " + json.dumps(actual, ensure_ascii=False, default=str)[:2000],
+        ]
+    )
 
 
 def test_known_failures_name_existing_cases() -> None:
@@ -91,7 +93,9 @@ def test_known_failures_name_existing_cases() -> None:
 def test_known_failures_parser() -> None:
     sample = KNOWN_FAILURES_FILE.with_name("_sample_known_failures.txt")
     try:
-        sample.write_text("# header\n\naws/m/a  # not yet\nderived/m/b\n  aws/m/c#tight  \n", encoding="utf-8")
+        sample.write_text(
+            "# header\n\naws/m/a  # not yet\nderived/m/b\n  aws/m/c#tight  \n", encoding="utf-8"
+        )
         assert _load_known_failures(sample) == {"aws/m/a": "not yet", "derived/m/b": "", "aws/m/c": "tight"}
     finally:
         sample.unlink(missing_ok=True)

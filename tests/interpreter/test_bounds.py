@@ -11,7 +11,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -25,7 +25,7 @@ from interpreter.regexes import MAX_REGEX_PROGRAM, compile_user_regex
 from interpreter.scope import Scope, World
 
 SLACK = 3  # a failure must come within this multiple of the time bound that stopped it
-NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 CATASTROPHIC = "a" * 42 + "!"  # (a|aa)+$ backtracks ~fib(42) times on it: hours on `re`
 
 
@@ -72,10 +72,16 @@ def timer() -> Iterator[Callable[[], Timer]]:
 def test_world_carries_the_default_limits() -> None:
     limits = World().limits
     assert limits == Limits()
-    assert limits.jsonata == JsonataLimits(timeout_ms=1000, max_depth=500, max_sequence_items=100_000,
-                                           max_string_length=10_000_000, max_picture_length=10_000)
-    assert limits.intrinsics == IntrinsicLimits(max_range_items=1000, max_codec_input=10_000,
-                                                max_string_length=1_000_000)
+    assert limits.jsonata == JsonataLimits(
+        timeout_ms=1000,
+        max_depth=500,
+        max_sequence_items=100_000,
+        max_string_length=10_000_000,
+        max_picture_length=10_000,
+    )
+    assert limits.intrinsics == IntrinsicLimits(
+        max_range_items=1000, max_codec_input=10_000, max_string_length=1_000_000
+    )
     assert limits.jsonpath == JsonPathLimits(timeout_ms=1000, max_steps=1_000_000)
 
 
@@ -149,12 +155,21 @@ def test_a_range_between_our_bound_and_the_reference_cap_fails_in_our_words() ->
         ("$pad('x', 1000)", "$pad('x', 1001)"),
         ("$pad('x', -1000)", "$pad('x', -1001)"),
         ("$pad('x', 1000, 'abc')", "$pad('x', 1001, 'abc')"),
-        ("$join([$pad('', 500, 'a'), $pad('', 500, 'b')])", "$join([$pad('', 500, 'a'), $pad('', 501, 'b')])"),
-        ("$join([$pad('', 499, 'a'), $pad('', 500, 'b')], '-')", "$join([$pad('', 500, 'a'), $pad('', 500, 'b')], '-')"),
+        (
+            "$join([$pad('', 500, 'a'), $pad('', 500, 'b')])",
+            "$join([$pad('', 500, 'a'), $pad('', 501, 'b')])",
+        ),
+        (
+            "$join([$pad('', 499, 'a'), $pad('', 500, 'b')], '-')",
+            "$join([$pad('', 500, 'a'), $pad('', 500, 'b')], '-')",
+        ),
         ("$replace($pad('', 1000, 'a'), 'a', 'b')", "$replace($pad('', 1001, 'a'), 'a', 'b')"),
         ("$replace($pad('', 500, 'a'), 'a', 'bb')", "$replace($pad('', 501, 'a'), 'a', 'bb')"),
         ("$replace($pad('', 500, 'a'), /a/, 'bb')", "$replace($pad('', 501, 'a'), /a/, 'bb')"),
-        ("$replace($pad('', 500, 'a'), /a/, function($m){ 'bb' })", "$replace($pad('', 501, 'a'), /a/, function($m){ 'bb' })"),
+        (
+            "$replace($pad('', 500, 'a'), /a/, function($m){ 'bb' })",
+            "$replace($pad('', 501, 'a'), /a/, function($m){ 'bb' })",
+        ),
         ("$replace($pad('', 1000, 'a'), /aaaa/, 'b')", "$replace($pad('', 1000, 'a'), /aaaa/, 'bbbbb')"),
         ("$pad('x', 500) & $pad('y', 500)", "$pad('x', 500) & $pad('y', 501)"),
     ],
@@ -189,14 +204,22 @@ def test_huge_allocations_fail_before_allocating(expr: str, timer: Callable[[], 
 @pytest.mark.parametrize(
     ("call", "picture"),
     [
-        ("$formatInteger(7, $p)", "000"), ("$formatNumber(7, $p)", "000"), ("$parseInteger('7', $p)", "000"),
-        ("$fromMillis(0, $p)", "[Y]"), ("$toMillis('2020', $p)", "[Y]"), ("$now($p)", "[Y]"),
+        ("$formatInteger(7, $p)", "000"),
+        ("$formatNumber(7, $p)", "000"),
+        ("$parseInteger('7', $p)", "000"),
+        ("$fromMillis(0, $p)", "[Y]"),
+        ("$toMillis('2020', $p)", "[Y]"),
+        ("$now($p)", "[Y]"),
     ],
 )
 def test_picture_bound(call: str, picture: str, timer: Callable[[], Timer]) -> None:
     limits = jsonata_limits(max_picture_length=3)
-    assert jsonata(f"($p := '{picture}'; $string({call}))", limits)  # the library parses pictures per character
-    assert "more than the 3 this implementation allows" in jsonata_failure(f"($p := '{picture} '; {call})", limits)
+    assert jsonata(
+        f"($p := '{picture}'; $string({call}))", limits
+    )  # the library parses pictures per character
+    assert "more than the 3 this implementation allows" in jsonata_failure(
+        f"($p := '{picture} '; {call})", limits
+    )
     with timer() as clock:  # a 10,000,000-character picture took 22 s in $toMillis
         assert "The picture string of $" in jsonata_failure(f"($p := $pad('', 9999999, '0'); {call})")
     assert clock.elapsed < SLACK
@@ -208,7 +231,9 @@ def test_literal_replace_is_linear_and_inserts_the_text_as_it_is() -> None:
     assert jsonata("$replace('abcabc', 'b', 'x', 1)") == "axcabc"
     assert jsonata("$replace('abcabc', 'b', 'x', 0)") == "abcabc"
     started = time.monotonic()
-    assert len(jsonata("$replace($pad('', 9999999, 'a'), 'a', 'b')", jsonata_limits(timeout_ms=5000))) == 9999999
+    assert (
+        len(jsonata("$replace($pad('', 9999999, 'a'), 'a', 'b')", jsonata_limits(timeout_ms=5000))) == 9999999
+    )
     assert time.monotonic() - started < SLACK * 5
 
 
@@ -253,11 +278,22 @@ def test_the_issues_example_regex_is_harmless_on_the_bounded_engine(timer: Calla
 @pytest.mark.parametrize(
     ("expr", "expected"),
     [
-        ('$match("ab12cd345", /(\\d)(\\d)/)', [{"match": "12", "index": 2, "groups": ["1", "2"]},
-                                              {"match": "34", "index": 6, "groups": ["3", "4"]}]),
-        ('$match("Hello", /L/i)', [{"match": "l", "index": 2, "groups": []}, {"match": "l", "index": 3, "groups": []}]),
+        (
+            '$match("ab12cd345", /(\\d)(\\d)/)',
+            [
+                {"match": "12", "index": 2, "groups": ["1", "2"]},
+                {"match": "34", "index": 6, "groups": ["3", "4"]},
+            ],
+        ),
+        (
+            '$match("Hello", /L/i)',
+            [{"match": "l", "index": 2, "groups": []}, {"match": "l", "index": 3, "groups": []}],
+        ),
         ('$match("a\\nb", /^b/m)', {"match": "b", "index": 2, "groups": []}),
-        ('$match("aaa", /a/, 2)', [{"match": "a", "index": 0, "groups": []}, {"match": "a", "index": 1, "groups": []}]),
+        (
+            '$match("aaa", /a/, 2)',
+            [{"match": "a", "index": 0, "groups": []}, {"match": "a", "index": 1, "groups": []}],
+        ),
         ('$contains("abc", /B/i)', True),
         ('$contains("abc", /x/)', False),
         ('$replace("abcabc", /(b)(c)/, "[$2$1$0$$]")', "a[cbbc$]a[cbbc$]"),
@@ -290,7 +326,15 @@ def test_a_regex_that_would_compile_too_large_is_refused_when_compiled() -> None
 
 @pytest.mark.parametrize(
     ("pattern", "size"),
-    [("abc", 3), ("a{10}", 10), ("(ab){10}", 30), ("(?:a{10}){10}", 130), ("\\p{L}{5}", 5), ("[a{]{4}", 4), ("a*b+", 4)],
+    [
+        ("abc", 3),
+        ("a{10}", 10),
+        ("(ab){10}", 30),
+        ("(?:a{10}){10}", 130),
+        ("\\p{L}{5}", 5),
+        ("[a{]{4}", 4),
+        ("a*b+", 4),
+    ],
 )
 def test_program_size_estimate(pattern: str, size: int) -> None:
     from interpreter.regexes import program_size
@@ -311,15 +355,23 @@ def test_the_bounds_cannot_be_switched_off_from_an_expression(name: str, timer: 
 
 @pytest.mark.parametrize("expr", ["$nope()", "$x := 1; $x()", "(1)()", "$states.input.a()"])
 def test_calling_a_non_function_prints_nothing(expr: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert jsonata_failure(f"({expr})", current={"a": 1}).endswith("T1006: Attempted to invoke a non-function")
+    assert jsonata_failure(f"({expr})", current={"a": 1}).endswith(
+        "T1006: Attempted to invoke a non-function"
+    )
     assert capsys.readouterr() == ("", "")
 
 
 @pytest.mark.parametrize(
     ("expr", "expected"),
     [
-        ("$number('12')", 12), ("$number('-1.5e1')", -15), ("$number('0x1F')", 31), ("$number('0b101')", 5),
-        ("$number('0o17')", 15), ("$number(true)", 1), ("$number(false)", 0), ("$number(7)", 7),
+        ("$number('12')", 12),
+        ("$number('-1.5e1')", -15),
+        ("$number('0x1F')", 31),
+        ("$number('0b101')", 5),
+        ("$number('0o17')", 15),
+        ("$number(true)", 1),
+        ("$number(false)", 0),
+        ("$number(7)", 7),
     ],
 )
 def test_number(expr: str, expected: Any) -> None:
@@ -327,7 +379,8 @@ def test_number(expr: str, expected: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("arg", "shown"), [("'x'", '"x"'), ("' 12'", '" 12"'), ("'1e400'", '"1e400"'), ("'Infinity'", '"Infinity"'), ("''", '""')]
+    ("arg", "shown"),
+    [("'x'", '"x"'), ("' 12'", '" 12"'), ("'1e400'", '"1e400"'), ("'Infinity'", '"Infinity"'), ("''", '""')],
 )
 def test_number_refuses_in_jsonata_words(arg: str, shown: str) -> None:
     assert jsonata_failure(f"$number({arg})").endswith(f"D3030: Unable to cast value to a number: {shown}")
@@ -366,7 +419,9 @@ def test_array_range_bound(timer: Callable[[], Timer]) -> None:
     assert "more than the 10 allowed" in intrinsic_failure("States.ArrayRange(1, 11, 1)", limits=tight)
 
 
-@pytest.mark.parametrize("call", ["States.Base64Encode($)", "States.Hash($, 'MD5')", "States.Base64Decode($)"])
+@pytest.mark.parametrize(
+    "call", ["States.Base64Encode($)", "States.Hash($, 'MD5')", "States.Base64Decode($)"]
+)
 def test_codec_input_bound(call: str) -> None:
     tight = Limits(intrinsics=IntrinsicLimits(max_codec_input=8))
     assert intrinsic(call, "QUJDREVG", tight)
@@ -378,7 +433,9 @@ def test_codec_input_bound(call: str) -> None:
 def test_format_and_json_to_string_are_measured_before_they_are_built(timer: Callable[[], Timer]) -> None:
     tight = Limits(intrinsics=IntrinsicLimits(max_string_length=10))
     assert intrinsic("States.Format('{}-{}', $, $)", "abcd", tight) == "abcd-abcd"
-    assert "11 characters, more than the 10" in intrinsic_failure("States.Format('{}--{}!', $, $)", "abcd", tight)
+    assert "11 characters, more than the 10" in intrinsic_failure(
+        "States.Format('{}--{}!', $, $)", "abcd", tight
+    )
     assert intrinsic("States.JsonToString($)", ["abcdef"], tight) == '["abcdef"]'
     assert "11 characters" in intrinsic_failure("States.JsonToString($)", ["abcdefg"], tight)
     # A 1 MB definition could repeat one 256 KiB value 300,000 times: 75 GB if built.
@@ -398,8 +455,9 @@ def test_array_unique_and_contains_are_linear(timer: Callable[[], Timer]) -> Non
         repeated = "States.Array(" + ", ".join(["$"] * 2000) + ")"
         assert len(intrinsic(f"States.ArrayUnique({repeated})", {"k": list(range(20_000))})) == 1
     assert clock.elapsed < SLACK
-    assert intrinsic("States.ArrayUnique($)", [1, 1.0, True, {"a": [1]}, {"a": [1.0]}, None, "1", [None]]) == [
-        1, True, {"a": [1]}, None, "1", [None]]
+    assert intrinsic(
+        "States.ArrayUnique($)", [1, 1.0, True, {"a": [1]}, {"a": [1.0]}, None, "1", [None]]
+    ) == [1, True, {"a": [1]}, None, "1", [None]]
 
 
 # --- JSONPath -------------------------------------------------------------------------------
@@ -470,22 +528,41 @@ def test_a_regex_filter_that_would_compile_too_large_is_refused_when_compiled() 
 # --- through the real server ----------------------------------------------------------------
 
 PATHOLOGICAL = [
-    ({"Output": {"m": f'{{% $match("{CATASTROPHIC}", /(a|aa)+$/) %}}'}}, None, "States.QueryEvaluationError", "D1012"),
+    (
+        {"Output": {"m": f'{{% $match("{CATASTROPHIC}", /(a|aa)+$/) %}}'}},
+        None,
+        "States.QueryEvaluationError",
+        "D1012",
+    ),
     ({"Output": {"r": "{% $count([1..1000000000]) %}"}}, None, "States.QueryEvaluationError", "D2014"),
-    ({"Output": {"r": "{% ($f := function($n){$n = 0 ? 0 : 1 + $f($n - 1)}; $f(1000000)) %}"}}, None,
-     "States.QueryEvaluationError", "D1011"),
+    (
+        {"Output": {"r": "{% ($f := function($n){$n = 0 ? 0 : 1 + $f($n - 1)}; $f(1000000)) %}"}},
+        None,
+        "States.QueryEvaluationError",
+        "D1011",
+    ),
     ({"Output": {"p": "{% $pad('x', 1e10) %}"}}, None, "States.QueryEvaluationError", "D2014"),
     # 1,000 levels: the deepest input the service parses (interpreter.jsontypes.MAX_JSON_DEPTH).
-    ({"QueryLanguage": "JSONPath", "Parameters": {"all.$": "$..*..*"}}, '{"a":' * 1000 + "1" + "}" * 1000,
-     "States.Runtime", "could not be evaluated"),
-    ({"QueryLanguage": "JSONPath", "Parameters": {"r.$": "States.ArrayRange(0, 1000000000, 1)"}}, None,
-     "States.IntrinsicFailure", "more than the 1000 allowed"),
+    (
+        {"QueryLanguage": "JSONPath", "Parameters": {"all.$": "$..*..*"}},
+        '{"a":' * 1000 + "1" + "}" * 1000,
+        "States.Runtime",
+        "could not be evaluated",
+    ),
+    (
+        {"QueryLanguage": "JSONPath", "Parameters": {"r.$": "States.ArrayRange(0, 1000000000, 1)"}},
+        None,
+        "States.IntrinsicFailure",
+        "more than the 1000 allowed",
+    ),
 ]
 
 
 @pytest.mark.e2e
 def test_the_server_fails_pathological_states_fast_and_serves_the_next_request(sfn: Any) -> None:
-    normal = json.dumps({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.n + 1 %}", "End": True})
+    normal = json.dumps(
+        {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.n + 1 %}", "End": True}
+    )
     for fields, state_input, error, detail in PATHOLOGICAL:
         definition = json.dumps({"Type": "Pass", "QueryLanguage": "JSONata", "End": True, **fields})
         started = time.monotonic()

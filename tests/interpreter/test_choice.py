@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.corpus import DERIVED
+from interpreter.errors import ASLError, DefinitionError, StatesError
+from interpreter.jsontypes import ABSENT
+from interpreter.scope import Scope
 from interpreter.states.choice import (
     MAX_NESTING,
     NO_CHOICE_MATCHED_CAUSE,
@@ -22,9 +24,7 @@ from interpreter.states.choice import (
     compile_choice_rule,
     compile_glob,
 )
-from interpreter.errors import ASLError, DefinitionError, StatesError
-from interpreter.jsontypes import ABSENT
-from interpreter.scope import Scope
+from tests.corpus import DERIVED
 
 CORPUS = DERIVED
 
@@ -666,8 +666,9 @@ json_scalars = (
 )
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -693,7 +694,8 @@ def test_only_asl_errors_escape(definition: dict[str, Any], value: Any, language
 def test_timestamp_operators_compare_at_nanosecond_precision() -> None:
     rule = compile_choice_rule(
         {"Variable": "$.t", "TimestampGreaterThan": "2016-08-18T17:33:00Z", "Next": "Later"},
-        query_language="JSONPath", pointer="/States/S/Choices[0]",
+        query_language="JSONPath",
+        pointer="/States/S/Choices[0]",
     )
     assert rule.matches(scope_of({"t": "2016-08-18T17:33:00.000000001Z"}))
     assert not rule.matches(scope_of({"t": "2016-08-18T17:33:00.000Z"}))

@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from interpreter import ContextError, Status, World, default_context, load_definition, run_state, validate_context
+from interpreter import (
+    ContextError,
+    Status,
+    World,
+    default_context,
+    load_definition,
+    run_state,
+    validate_context,
+)
 from interpreter.context import DEFAULT_ACCOUNT, DEFAULT_REGION, iso_timestamp
 from interpreter.definition.loader import LoadedState
 
-NOW = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 ROLE = "arn:aws:iam::123456789012:role/TestStateRole"
 
@@ -78,7 +86,9 @@ def test_default_context_state_section(state_type: str, state: dict[str, Any]) -
 @pytest.mark.parametrize(("state_type", "expected"), [("Task", 3), ("Map", 3), ("Pass", None)])
 def test_default_context_retry_count_is_the_configured_retry(state_type: str, expected: int | None) -> None:
     # stateConfiguration.retrierRetryCount: the test stands for that attempt (open question 5).
-    context = default_context(loaded=_loaded(state_type), input={}, role_arn=None, world=_world(), retry_count=3)
+    context = default_context(
+        loaded=_loaded(state_type), input={}, role_arn=None, world=_world(), retry_count=3
+    )
     assert context["State"].get("RetryCount") == expected
 
 
@@ -99,7 +109,9 @@ def test_default_context_shape(region: str, account: str, role_arn: str | None) 
     assert list(machine) == ["Id", "Name"]
     assert re.fullmatch(UUID4, execution["Name"])
     assert machine["Name"]
-    assert execution["Id"] == f"arn:aws:states:{region}:{account}:express:{machine['Name']}:{execution['Name']}"
+    assert (
+        execution["Id"] == f"arn:aws:states:{region}:{account}:express:{machine['Name']}:{execution['Name']}"
+    )
     assert machine["Id"] == f"arn:aws:states:{region}:{account}:stateMachine:{machine['Name']}"
     assert execution["Input"] == input
     assert execution["RoleArn"] == role_arn
@@ -135,10 +147,10 @@ def test_state_name_is_state_name_even_for_a_named_state_of_a_machine() -> None:
 @pytest.mark.parametrize(
     ("moment", "text"),
     [
-        (datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=timezone.utc), "2024-05-06T07:08:09.123Z"),
-        (datetime(2024, 5, 6, 7, 8, 9, 999999, tzinfo=timezone.utc), "2024-05-06T07:08:09.999Z"),
-        (datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc), "2024-05-06T07:08:09.000Z"),
-        (datetime(1999, 12, 31, 23, 59, 59, 1000, tzinfo=timezone.utc), "1999-12-31T23:59:59.001Z"),
+        (datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC), "2024-05-06T07:08:09.123Z"),
+        (datetime(2024, 5, 6, 7, 8, 9, 999999, tzinfo=UTC), "2024-05-06T07:08:09.999Z"),
+        (datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC), "2024-05-06T07:08:09.000Z"),
+        (datetime(1999, 12, 31, 23, 59, 59, 1000, tzinfo=UTC), "1999-12-31T23:59:59.001Z"),
     ],
 )
 def test_iso_timestamp_has_milliseconds_and_z(moment: datetime, text: str) -> None:

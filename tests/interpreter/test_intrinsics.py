@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.corpus import DERIVED
 from interpreter.errors import ASLError, ExpressionError, StatesError
 from interpreter.intrinsics import compile_intrinsic, is_intrinsic
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope, World
+from tests.corpus import DERIVED
 
 CORPUS = DERIVED
 MODULES = (
@@ -246,8 +246,10 @@ def test_format(text: str, expected: str) -> None:
         ("States.Base64Decode('RGF0YSB0byBlbmNvZGU')", "Data to encode"),  # padding optional
         ("States.Base64Encode('é')", "w6k="),
         ("States.Hash('input data', 'SHA-1')", "aaff4a450a104cd177d28d18d74485e8cae074b7"),
-        ("States.JsonMerge(States.StringToJson('{\"a\":{\"x\":1},\"b\":1}'), States.StringToJson('{\"a\":{\"y\":2}}'), false)",
-         {"a": {"y": 2}, "b": 1}),
+        (
+            'States.JsonMerge(States.StringToJson(\'{"a":{"x":1},"b":1}\'), States.StringToJson(\'{"a":{"y":2}}\'), false)',
+            {"a": {"y": 2}, "b": 1},
+        ),
         ("States.MathAdd(111, -1)", 110),
         ("States.MathAdd(0.49999999999999994, 0)", 0),  # Java Math.round, not floor(x + 0.5)
         ("States.MathAdd(-2.5, 2.5)", 1),  # -2 + 3
@@ -313,7 +315,15 @@ def test_uuid_is_a_v4_from_the_world_rng() -> None:
     ],
 )
 def test_intrinsic_failures(text: str) -> None:
-    current = {"s": "str", "n": 1, "list": [1, 2], "obj": {"a": 1}, "long": "x" * 10_001, "yes": True, "half": 1.5}
+    current = {
+        "s": "str",
+        "n": 1,
+        "list": [1, 2],
+        "obj": {"a": 1},
+        "long": "x" * 10_001,
+        "yes": True,
+        "half": 1.5,
+    }
     with pytest.raises(StatesError) as caught:
         run(text, current)
     assert caught.value.error == "States.IntrinsicFailure"
@@ -364,21 +374,61 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=6),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=3), children, max_size=4)
+    ),
     max_leaves=16,
 )
 
-ARGUMENTS = ["$", "$.a", "$.b", "$.a[0]", "$.a[*]", "$$", "$v", "'{}'", "'a,b'", "'MD5'", "1", "-1.5",
-             "0", "3", "true", "false", "null", "States.Array($.a, 1)", "States.StringSplit($.b, ',')"]
+ARGUMENTS = [
+    "$",
+    "$.a",
+    "$.b",
+    "$.a[0]",
+    "$.a[*]",
+    "$$",
+    "$v",
+    "'{}'",
+    "'a,b'",
+    "'MD5'",
+    "1",
+    "-1.5",
+    "0",
+    "3",
+    "true",
+    "false",
+    "null",
+    "States.Array($.a, 1)",
+    "States.StringSplit($.b, ',')",
+]
 
 
 @st.composite
 def intrinsic_calls(draw: st.DrawFn) -> str:
-    name = draw(st.sampled_from([
-        "Format", "StringToJson", "JsonToString", "Array", "ArrayPartition", "ArrayContains",
-        "ArrayRange", "ArrayGetItem", "ArrayLength", "ArrayUnique", "Base64Encode", "Base64Decode",
-        "Hash", "JsonMerge", "MathRandom", "MathAdd", "StringSplit", "UUID",
-    ]))
+    name = draw(
+        st.sampled_from(
+            [
+                "Format",
+                "StringToJson",
+                "JsonToString",
+                "Array",
+                "ArrayPartition",
+                "ArrayContains",
+                "ArrayRange",
+                "ArrayGetItem",
+                "ArrayLength",
+                "ArrayUnique",
+                "Base64Encode",
+                "Base64Decode",
+                "Hash",
+                "JsonMerge",
+                "MathRandom",
+                "MathAdd",
+                "StringSplit",
+                "UUID",
+            ]
+        )
+    )
     args = draw(st.lists(st.sampled_from(ARGUMENTS), max_size=4))
     return f"States.{name}({', '.join(args)})"
 

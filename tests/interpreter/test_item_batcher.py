@@ -21,8 +21,12 @@ def _scope(current: Any = None) -> Scope:
     return Scope(current=current, context={"Execution": {"Name": "e"}}, variables={}, state_input=current)
 
 
-def _batch(declaration: dict[str, Any], items: list[Any], *, jsonata: bool = False, scope: Scope | None = None) -> list[Any]:
-    batches, size = compile_item_batcher(declaration, pointer=POINTER, jsonata=jsonata).batch(items, scope or _scope())
+def _batch(
+    declaration: dict[str, Any], items: list[Any], *, jsonata: bool = False, scope: Scope | None = None
+) -> list[Any]:
+    batches, size = compile_item_batcher(declaration, pointer=POINTER, jsonata=jsonata).batch(
+        items, scope or _scope()
+    )
     assert size == utf8_size(dumps(batches))
     return batches
 
@@ -40,18 +44,50 @@ CASES = [
     ({"MaxItemsPerBatch": 1}, ["a", "b"], [{"Items": ["a"]}, {"Items": ["b"]}]),
     ({"MaxItemsPerBatch": 3}, [], []),
     # 12 + 10 + 1 + 10 = 33 bytes for two items.
-    ({"MaxInputBytesPerBatch": 33}, ITEMS, [{"Items": ITEMS[:2]}, {"Items": ITEMS[2:4]}, {"Items": ITEMS[4:]}]),
+    (
+        {"MaxInputBytesPerBatch": 33},
+        ITEMS,
+        [{"Items": ITEMS[:2]}, {"Items": ITEMS[2:4]}, {"Items": ITEMS[4:]}],
+    ),
     ({"MaxInputBytesPerBatch": 32}, ITEMS[:2], [{"Items": ITEMS[:1]}, {"Items": ITEMS[1:2]}]),
-    ({"MaxInputBytesPerBatch": 22}, ITEMS[:2], [{"Items": ITEMS[:1]}, {"Items": ITEMS[1:2]}]),  # exactly one item fits
+    (
+        {"MaxInputBytesPerBatch": 22},
+        ITEMS[:2],
+        [{"Items": ITEMS[:1]}, {"Items": ITEMS[1:2]}],
+    ),  # exactly one item fits
     # Both limits: whichever is reached first.
-    ({"MaxItemsPerBatch": 1, "MaxInputBytesPerBatch": 1000}, ITEMS[:2], [{"Items": ITEMS[:1]}, {"Items": ITEMS[1:2]}]),
-    ({"MaxItemsPerBatch": 10, "MaxInputBytesPerBatch": 33}, ITEMS[:3], [{"Items": ITEMS[:2]}, {"Items": ITEMS[2:3]}]),
+    (
+        {"MaxItemsPerBatch": 1, "MaxInputBytesPerBatch": 1000},
+        ITEMS[:2],
+        [{"Items": ITEMS[:1]}, {"Items": ITEMS[1:2]}],
+    ),
+    (
+        {"MaxItemsPerBatch": 10, "MaxInputBytesPerBatch": 33},
+        ITEMS[:3],
+        [{"Items": ITEMS[:2]}, {"Items": ITEMS[2:3]}],
+    ),
     # BatchInput comes first and counts: {"BatchInput":{"run":"r1"},"Items":[]} is 38 bytes.
-    ({"MaxItemsPerBatch": 2, "BatchInput": {"run.$": "$.run", "fixed": 1}}, [1, 2, 3],
-     [{"BatchInput": {"run": "r1", "fixed": 1}, "Items": [1, 2]}, {"BatchInput": {"run": "r1", "fixed": 1}, "Items": [3]}]),
-    ({"MaxInputBytesPerBatch": 48, "BatchInput": {"run.$": "$.run"}}, ITEMS[:2],
-     [{"BatchInput": {"run": "r1"}, "Items": ITEMS[:1]}, {"BatchInput": {"run": "r1"}, "Items": ITEMS[1:2]}]),
-    ({"MaxItemsPerBatch": 5, "BatchInput": {"ctx.$": "$$.Execution.Name"}}, [1], [{"BatchInput": {"ctx": "e"}, "Items": [1]}]),
+    (
+        {"MaxItemsPerBatch": 2, "BatchInput": {"run.$": "$.run", "fixed": 1}},
+        [1, 2, 3],
+        [
+            {"BatchInput": {"run": "r1", "fixed": 1}, "Items": [1, 2]},
+            {"BatchInput": {"run": "r1", "fixed": 1}, "Items": [3]},
+        ],
+    ),
+    (
+        {"MaxInputBytesPerBatch": 48, "BatchInput": {"run.$": "$.run"}},
+        ITEMS[:2],
+        [
+            {"BatchInput": {"run": "r1"}, "Items": ITEMS[:1]},
+            {"BatchInput": {"run": "r1"}, "Items": ITEMS[1:2]},
+        ],
+    ),
+    (
+        {"MaxItemsPerBatch": 5, "BatchInput": {"ctx.$": "$$.Execution.Name"}},
+        [1],
+        [{"BatchInput": {"ctx": "e"}, "Items": [1]}],
+    ),
     # Paths into the effective input.
     ({"MaxItemsPerBatchPath": "$.n"}, [1, 2, 3], [{"Items": [1, 2]}, {"Items": [3]}]),
     # Multi-byte characters count as UTF-8 bytes: "é" is 2 bytes, ["é"] item 4 bytes.
@@ -68,9 +104,13 @@ def test_batches(declaration: dict[str, Any], items: list[Any], expected: list[A
 
 
 def test_jsonata_batcher() -> None:
-    declaration = {"MaxItemsPerBatch": "{% $states.input.n %}", "BatchInput": {"run": "{% $states.input.run %}"}}
+    declaration = {
+        "MaxItemsPerBatch": "{% $states.input.n %}",
+        "BatchInput": {"run": "{% $states.input.run %}"},
+    }
     assert _batch(declaration, [1, 2, 3], jsonata=True) == [
-        {"BatchInput": {"run": "r1"}, "Items": [1, 2]}, {"BatchInput": {"run": "r1"}, "Items": [3]},
+        {"BatchInput": {"run": "r1"}, "Items": [1, 2]},
+        {"BatchInput": {"run": "r1"}, "Items": [3]},
     ]
 
 
@@ -96,16 +136,36 @@ def test_an_item_over_the_limit_alone_fails_the_state() -> None:
 @pytest.mark.parametrize(
     ("declaration", "current", "error", "cause"),
     [
-        ({"MaxItemsPerBatchPath": "$.n"}, {"n": 0}, ErrorName.RUNTIME,
-         "The MaxItemsPerBatchPath parameter references a value less than 1: $.n == 0"),
-        ({"MaxItemsPerBatchPath": "$.n"}, {"n": -3}, ErrorName.RUNTIME,
-         "The MaxItemsPerBatchPath parameter references a value less than 1: $.n == -3"),
-        ({"MaxItemsPerBatchPath": "$.n"}, {"n": 1.5}, ErrorName.RUNTIME,
-         "The MaxItemsPerBatchPath parameter cannot be parsed as a long value: $.n == 1.5"),
-        ({"MaxItemsPerBatchPath": "$.n"}, {}, ErrorName.RUNTIME,
-         "The MaxItemsPerBatchPath parameter does not reference an input value: $.n"),
-        ({"MaxInputBytesPerBatchPath": "$.n"}, {"n": 262_145}, ErrorName.RUNTIME,
-         "The MaxInputBytesPerBatchPath parameter references a value greater than 262144: $.n == 262145"),
+        (
+            {"MaxItemsPerBatchPath": "$.n"},
+            {"n": 0},
+            ErrorName.RUNTIME,
+            "The MaxItemsPerBatchPath parameter references a value less than 1: $.n == 0",
+        ),
+        (
+            {"MaxItemsPerBatchPath": "$.n"},
+            {"n": -3},
+            ErrorName.RUNTIME,
+            "The MaxItemsPerBatchPath parameter references a value less than 1: $.n == -3",
+        ),
+        (
+            {"MaxItemsPerBatchPath": "$.n"},
+            {"n": 1.5},
+            ErrorName.RUNTIME,
+            "The MaxItemsPerBatchPath parameter cannot be parsed as a long value: $.n == 1.5",
+        ),
+        (
+            {"MaxItemsPerBatchPath": "$.n"},
+            {},
+            ErrorName.RUNTIME,
+            "The MaxItemsPerBatchPath parameter does not reference an input value: $.n",
+        ),
+        (
+            {"MaxInputBytesPerBatchPath": "$.n"},
+            {"n": 262_145},
+            ErrorName.RUNTIME,
+            "The MaxInputBytesPerBatchPath parameter references a value greater than 262144: $.n == 262145",
+        ),
         ({"MaxItemsPerBatch": 2, "BatchInput": {"x.$": "$.missing"}}, {}, ErrorName.RUNTIME, None),
     ],
 )
@@ -134,23 +194,36 @@ def test_limits_and_inputs_are_not_mutated() -> None:
 
 def test_bad_batch_input_path_is_a_definition_error() -> None:
     with pytest.raises(DefinitionError) as raised:
-        compile_item_batcher({"MaxItemsPerBatch": 1, "BatchInput": {"a.$": "nope"}}, pointer=POINTER, jsonata=False)
+        compile_item_batcher(
+            {"MaxItemsPerBatch": 1, "BatchInput": {"a.$": "nope"}}, pointer=POINTER, jsonata=False
+        )
     assert raised.value.pointer == POINTER + "/BatchInput/a.$"
 
 
 def test_result_writer_compiles() -> None:
     writer = compile_result_writer(
-        {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket.$": "$.run", "Prefix": "p"},
-         "WriterConfig": {"OutputType": "JSONL", "Transformation": "FLATTEN"}},
-        pointer="/States/M/ResultWriter", jsonata=False,
+        {
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket.$": "$.run", "Prefix": "p"},
+            "WriterConfig": {"OutputType": "JSONL", "Transformation": "FLATTEN"},
+        },
+        pointer="/States/M/ResultWriter",
+        jsonata=False,
     )
     assert (writer.output_type, writer.transformation) == ("JSONL", "FLATTEN")
-    assert writer.arguments is not None and writer.arguments.render(_scope()) == {"Bucket": "r1", "Prefix": "p"}
+    assert writer.arguments is not None and writer.arguments.render(_scope()) == {
+        "Bucket": "r1",
+        "Prefix": "p",
+    }
     jsonata = compile_result_writer(
         {"Resource": "arn:aws:states:::s3:putObject", "Arguments": {"Bucket": "{% $states.input.run %}"}},
-        pointer="/States/M/ResultWriter", jsonata=True,
+        pointer="/States/M/ResultWriter",
+        jsonata=True,
     )
     assert jsonata.arguments is not None and jsonata.arguments.render(_scope()) == {"Bucket": "r1"}
     with pytest.raises(DefinitionError):
-        compile_result_writer({"Resource": "arn:aws:states:::s3:putObject", "Arguments": {"B": "{% ( %}"}},
-                              pointer="/States/M/ResultWriter", jsonata=True)
+        compile_result_writer(
+            {"Resource": "arn:aws:states:::s3:putObject", "Arguments": {"B": "{% ( %}"}},
+            pointer="/States/M/ResultWriter",
+            jsonata=True,
+        )

@@ -27,8 +27,15 @@ def _scope(current: Any = None, variables: dict[str, Any] | None = None) -> Scop
     return Scope(current=current, context={}, variables=variables or {}, state_input=current)
 
 
-def _read(config: dict[str, Any], data: str | None, *, resource: str = GET, scope: Scope | None = None,
-          jsonata: bool = False, **fields: Any) -> list[Any]:
+def _read(
+    config: dict[str, Any],
+    data: str | None,
+    *,
+    resource: str = GET,
+    scope: Scope | None = None,
+    jsonata: bool = False,
+    **fields: Any,
+) -> list[Any]:
     declaration = {"Resource": resource, "ReaderConfig": config, **fields}
     return compile_item_reader(declaration, pointer=POINTER, jsonata=jsonata).read(data, scope or _scope())
 
@@ -67,7 +74,11 @@ def test_json(data: str, config: dict[str, Any], expected: list[Any]) -> None:
         ('{"Hello": "world"}', {}, "Attempting to map over non-iterable node."),  # [LS] AWS-validated
         ('"text"', {}, "Attempting to map over non-iterable node."),
         ('{"a": {"b": 1}}', {"ItemsPointer": "/a"}, "Attempting to map over non-iterable node."),
-        ('{"a": []}', {"ItemsPointer": "/b"}, "The ItemsPointer '/b' does not select a value in the ItemReader data"),
+        (
+            '{"a": []}',
+            {"ItemsPointer": "/b"},
+            "The ItemsPointer '/b' does not select a value in the ItemReader data",
+        ),
         ("[1, 2", {}, None),
         ("", {}, None),
         ("[NaN]", {}, None),
@@ -131,15 +142,23 @@ CSV_CASES = [
             {"Col1": "   ", "Col2": "", "Col3": ""},  # a short row is padded with ""
         ],
     ),
-    (LS_ROWS, _given("H1", "H2", "H3"), [
-        {"H1": "Value1", "H2": "Value2", "H3": "Value3"},
-        {"H1": "Value4", "H2": "Value5", "H3": "Value6"},
-        {"H1": "", "H2": "", "H3": ""},
-        {"H1": "true", "H2": "1", "H3": "'HelloWorld'"},
-        {"H1": "Null", "H2": "None", "H3": ""},
-        {"H1": "   ", "H2": "", "H3": ""},
-    ]),
-    (LS_ROWS, _given("H1"), [{"H1": "Value1"}, {"H1": "Value4"}, {"H1": ""}, {"H1": "true"}, {"H1": "Null"}, {"H1": "   "}]),
+    (
+        LS_ROWS,
+        _given("H1", "H2", "H3"),
+        [
+            {"H1": "Value1", "H2": "Value2", "H3": "Value3"},
+            {"H1": "Value4", "H2": "Value5", "H3": "Value6"},
+            {"H1": "", "H2": "", "H3": ""},
+            {"H1": "true", "H2": "1", "H3": "'HelloWorld'"},
+            {"H1": "Null", "H2": "None", "H3": ""},
+            {"H1": "   ", "H2": "", "H3": ""},
+        ],
+    ),
+    (
+        LS_ROWS,
+        _given("H1"),
+        [{"H1": "Value1"}, {"H1": "Value4"}, {"H1": ""}, {"H1": "true"}, {"H1": "Null"}, {"H1": "   "}],
+    ),
     # An empty header name is a key like any other.
     ("H1,\nValue4,Value5,Value6\n", FIRST_ROW, [{"": "Value5", "H1": "Value4"}]),
     # RFC 4180 quoting: delimiter, line break and doubled quote inside a quoted field; CRLF.
@@ -153,10 +172,19 @@ CSV_CASES = [
     ("a;b\n1;2", {**FIRST_ROW, "CSVDelimiter": "SEMICOLON"}, [{"a": "1", "b": "2"}]),
     ("a b\n1 2", {**FIRST_ROW, "CSVDelimiter": "SPACE"}, [{"a": "1", "b": "2"}]),
     ("a\tb\n1\t2", {**FIRST_ROW, "CSVDelimiter": "TAB"}, [{"a": "1", "b": "2"}]),
-    ("Col1,Col2\nV1,V2\nV3,V4\nV5,V6\nV7,V8\n", {**FIRST_ROW, "MaxItems": 2}, [
-        {"Col1": "V1", "Col2": "V2"}, {"Col1": "V3", "Col2": "V4"},
-    ]),
-    ("Col1,Col2\nV1,V2\nV3,V4\n", {**FIRST_ROW, "MaxItems": 0}, [{"Col1": "V1", "Col2": "V2"}, {"Col1": "V3", "Col2": "V4"}]),
+    (
+        "Col1,Col2\nV1,V2\nV3,V4\nV5,V6\nV7,V8\n",
+        {**FIRST_ROW, "MaxItems": 2},
+        [
+            {"Col1": "V1", "Col2": "V2"},
+            {"Col1": "V3", "Col2": "V4"},
+        ],
+    ),
+    (
+        "Col1,Col2\nV1,V2\nV3,V4\n",
+        {**FIRST_ROW, "MaxItems": 0},
+        [{"Col1": "V1", "Col2": "V2"}, {"Col1": "V3", "Col2": "V4"}],
+    ),
 ]
 
 
@@ -230,8 +258,13 @@ def test_csv_many_tiny_rows_stay_linear() -> None:
 def test_manifest_rows_are_csv_rows() -> None:
     inventory = "Bucket,Key,Size\nbkt,a.txt,3\nbkt,b.txt,4\n"
     items = _read({"InputType": "MANIFEST", "ManifestType": "S3_INVENTORY"}, inventory)
-    assert items == [{"Bucket": "bkt", "Key": "a.txt", "Size": "3"}, {"Bucket": "bkt", "Key": "b.txt", "Size": "4"}]
-    given = _read({"InputType": "MANIFEST", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["Bucket", "Key"]}, "bkt,a\n")
+    assert items == [
+        {"Bucket": "bkt", "Key": "a.txt", "Size": "3"},
+        {"Bucket": "bkt", "Key": "b.txt", "Size": "4"},
+    ]
+    given = _read(
+        {"InputType": "MANIFEST", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["Bucket", "Key"]}, "bkt,a\n"
+    )
     assert given == [{"Bucket": "bkt", "Key": "a"}]
 
 
@@ -244,9 +277,20 @@ def test_parquet_is_a_request_error() -> None:
 
 LISTING = {
     "Contents": [
-        {"Key": "a.txt", "LastModified": "2022-11-17T15:44:41.000Z", "ETag": '"05704fbd"', "Size": 34910,
-         "StorageClass": "STANDARD"},
-        {"Key": "b.txt", "LastModified": "2022-11-17T15:44:41.5Z", "ETag": '"aa"', "Size": 1, "StorageClass": "GLACIER"},
+        {
+            "Key": "a.txt",
+            "LastModified": "2022-11-17T15:44:41.000Z",
+            "ETag": '"05704fbd"',
+            "Size": 34910,
+            "StorageClass": "STANDARD",
+        },
+        {
+            "Key": "b.txt",
+            "LastModified": "2022-11-17T15:44:41.5Z",
+            "ETag": '"aa"',
+            "Size": 1,
+            "StorageClass": "GLACIER",
+        },
     ],
     "KeyCount": 2,
 }
@@ -255,20 +299,60 @@ LISTING = {
 @pytest.mark.parametrize(
     ("data", "config", "expected"),
     [
-        (json.dumps(LISTING), {}, [
-            {"Etag": '"05704fbd"', "Key": "a.txt", "LastModified": 1668699881, "Size": 34910, "StorageClass": "STANDARD"},
-            {"Etag": '"aa"', "Key": "b.txt", "LastModified": 1668699881.5, "Size": 1, "StorageClass": "GLACIER"},
-        ]),
-        (json.dumps(LISTING["Contents"][:1]), {}, [
-            {"Etag": '"05704fbd"', "Key": "a.txt", "LastModified": 1668699881, "Size": 34910, "StorageClass": "STANDARD"},
-        ]),
-        (json.dumps(LISTING), {"MaxItems": 1}, [
-            {"Etag": '"05704fbd"', "Key": "a.txt", "LastModified": 1668699881, "Size": 34910, "StorageClass": "STANDARD"},
-        ]),
+        (
+            json.dumps(LISTING),
+            {},
+            [
+                {
+                    "Etag": '"05704fbd"',
+                    "Key": "a.txt",
+                    "LastModified": 1668699881,
+                    "Size": 34910,
+                    "StorageClass": "STANDARD",
+                },
+                {
+                    "Etag": '"aa"',
+                    "Key": "b.txt",
+                    "LastModified": 1668699881.5,
+                    "Size": 1,
+                    "StorageClass": "GLACIER",
+                },
+            ],
+        ),
+        (
+            json.dumps(LISTING["Contents"][:1]),
+            {},
+            [
+                {
+                    "Etag": '"05704fbd"',
+                    "Key": "a.txt",
+                    "LastModified": 1668699881,
+                    "Size": 34910,
+                    "StorageClass": "STANDARD",
+                },
+            ],
+        ),
+        (
+            json.dumps(LISTING),
+            {"MaxItems": 1},
+            [
+                {
+                    "Etag": '"05704fbd"',
+                    "Key": "a.txt",
+                    "LastModified": 1668699881,
+                    "Size": 34910,
+                    "StorageClass": "STANDARD",
+                },
+            ],
+        ),
         ('{"KeyCount": 0}', {}, []),
         ('[{"Key": "k", "LastModified": 1668699881}]', {}, [{"Key": "k", "LastModified": 1668699881}]),
         # LOAD_AND_FLATTEN: the data stands for the listed objects' content.
-        ('{"a": 1}\n{"a": 2}', {"Transformation": "LOAD_AND_FLATTEN", "InputType": "JSONL"}, [{"a": 1}, {"a": 2}]),
+        (
+            '{"a": 1}\n{"a": 2}',
+            {"Transformation": "LOAD_AND_FLATTEN", "InputType": "JSONL"},
+            [{"a": 1}, {"a": 2}],
+        ),
     ],
 )
 def test_list_objects(data: str, config: dict[str, Any], expected: list[Any]) -> None:
@@ -296,8 +380,13 @@ def test_missing_data_is_a_request_error_with_the_documented_message() -> None:
 
 def test_parameters_are_evaluated_and_a_missing_path_fails_the_state() -> None:
     reader = compile_item_reader(
-        {"Resource": GET, "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket.$": "$.Bucket", "Key.$": "$.Nope"}},
-        pointer=POINTER, jsonata=False,
+        {
+            "Resource": GET,
+            "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket.$": "$.Bucket", "Key.$": "$.Nope"},
+        },
+        pointer=POINTER,
+        jsonata=False,
     )
     with pytest.raises(StatesError) as raised:
         reader.read("[1]", _scope())
@@ -305,16 +394,21 @@ def test_parameters_are_evaluated_and_a_missing_path_fails_the_state() -> None:
     assert "'Key.$'" in (raised.value.cause or "")
     ok = compile_item_reader(
         {"Resource": GET, "ReaderConfig": {"InputType": "JSON"}, "Parameters": {"Bucket.$": "$.Bucket"}},
-        pointer=POINTER, jsonata=False,
+        pointer=POINTER,
+        jsonata=False,
     )
     assert ok.evaluate_arguments(_scope()) == {"Bucket": "b"}
 
 
 def test_jsonata_arguments_and_max_items() -> None:
     reader = compile_item_reader(
-        {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.n %}"},
-         "Arguments": {"Bucket": "{% $states.input.Bucket %}"}},
-        pointer=POINTER, jsonata=True,
+        {
+            "Resource": GET,
+            "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.n %}"},
+            "Arguments": {"Bucket": "{% $states.input.Bucket %}"},
+        },
+        pointer=POINTER,
+        jsonata=True,
     )
     scope = _scope({"Bucket": "b", "n": 2})
     assert reader.evaluate_arguments(scope) == {"Bucket": "b"}
@@ -349,14 +443,17 @@ def test_max_items_path(value: Any, expected: list[Any] | None, cause: str | Non
 def test_max_items_path_missing_and_variable() -> None:
     error = _failure({"InputType": "JSON", "MaxItemsPath": "$.nope"}, "[1]")
     assert (error.error, error.cause) == (
-        ErrorName.RUNTIME, "The MaxItemsPath parameter does not reference an input value: $.nope"
+        ErrorName.RUNTIME,
+        "The MaxItemsPath parameter does not reference an input value: $.nope",
     )
     scope = _scope(variables={"maxItems": 1})
     assert _read({"InputType": "JSON", "MaxItemsPath": "$maxItems"}, "[1, 2]", scope=scope) == [1]
 
 
 def test_the_reader_is_immutable_and_reusable() -> None:
-    reader = compile_item_reader({"Resource": GET, "ReaderConfig": {"InputType": "JSON"}}, pointer=POINTER, jsonata=False)
+    reader = compile_item_reader(
+        {"Resource": GET, "ReaderConfig": {"InputType": "JSON"}}, pointer=POINTER, jsonata=False
+    )
     assert reader.read("[1]", _scope()) == reader.read("[1]", _scope()) == [1]
     with pytest.raises(AttributeError):
         reader.action = "x"  # type: ignore[misc]
@@ -378,8 +475,11 @@ def test_bad_json_pointer(text: Any) -> None:
 
 def test_bad_max_items_path_is_a_definition_error() -> None:
     with pytest.raises(DefinitionError) as raised:
-        compile_item_reader({"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$.a["}},
-                            pointer=POINTER, jsonata=False)
+        compile_item_reader(
+            {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$.a["}},
+            pointer=POINTER,
+            jsonata=False,
+        )
     assert raised.value.pointer == POINTER + "/ReaderConfig/MaxItemsPath"
 
 
@@ -409,81 +509,242 @@ def _schema_message(extra: dict[str, Any], *, jsonata: bool = False) -> str | No
 S = "SCHEMA_VALIDATION_FAILED: "
 R = "/States/StateName/ItemReader"
 SCHEMA_CASES = [
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
-                     "Parameters": {"Bucket": "b", "Key": "k"}}}, False, None),
+    (
+        {
+            "ItemReader": {
+                "Resource": GET,
+                "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"},
+                "Parameters": {"Bucket": "b", "Key": "k"},
+            }
+        },
+        False,
+        None,
+    ),
     ({"ItemReader": {"Resource": LIST, "Parameters": {"Bucket.$": "$.b"}}}, False, None),
-    ({"ItemReader": {"Resource": "arn:aws-us-gov:states:::s3:getObject", "ReaderConfig": {"InputType": "JSONL"}}}, False, None),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% 3 %}"},
-                     "Arguments": {"Bucket": "{% $states.input.b %}"}}}, True, None),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$.n"}}}, False, None),
+    (
+        {
+            "ItemReader": {
+                "Resource": "arn:aws-us-gov:states:::s3:getObject",
+                "ReaderConfig": {"InputType": "JSONL"},
+            }
+        },
+        False,
+        None,
+    ),
+    (
+        {
+            "ItemReader": {
+                "Resource": GET,
+                "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% 3 %}"},
+                "Arguments": {"Bucket": "{% $states.input.b %}"},
+            }
+        },
+        True,
+        None,
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$.n"}}},
+        False,
+        None,
+    ),
     ({"ItemReader": []}, False, S + "Expected value of type [OBJECT] at " + R),
-    ({"ItemReader": {"ReaderConfig": {"InputType": "JSON"}}}, False, S + "These fields are required: [Resource] at " + R),
+    (
+        {"ItemReader": {"ReaderConfig": {"InputType": "JSON"}}},
+        False,
+        S + "These fields are required: [Resource] at " + R,
+    ),
     ({"ItemReader": {"Resource": GET, "Foo": 1}}, False, S + "Field 'Foo' is not supported at " + R),
     ({"ItemReader": {"Resource": GET}}, False, S + "These fields are required: [ReaderConfig] at " + R),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {}}}, False,
-     S + "These fields are required: [InputType] at " + R + "/ReaderConfig"),
-    ({"ItemReader": {"Resource": "arn:aws:states:::s3:putObject", "ReaderConfig": {"InputType": "JSON"}}}, False,
-     S + "Value should be one of the following: [arn:aws:states:::s3:getObject, arn:aws:states:::s3:listObjectsV2]"
-     " at " + R + "/Resource"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "XML"}}}, False,
-     S + "Value should be one of the following: [CSV, JSON, JSONL, MANIFEST, PARQUET] at " + R + "/ReaderConfig/InputType"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "LAST"}}}, False,
-     S + "Value should be one of the following: [FIRST_ROW, GIVEN] at " + R + "/ReaderConfig/CSVHeaderLocation"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVDelimiter": ","}}}, False,
-     S + "Value should be one of the following: [COMMA, PIPE, SEMICOLON, SPACE, TAB] at " + R + "/ReaderConfig/CSVDelimiter"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN"}}}, False,
-     S + "These fields are required: [CSVHeaders] at " + R + "/ReaderConfig"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN",
-                                                      "CSVHeaders": ["a", 1]}}}, False,
-     S + "Expected value of type [STRING] at " + R + "/ReaderConfig/CSVHeaders[1]"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": -1}}}, False,
-     S + "Minimum value is 0 at " + R + "/ReaderConfig/MaxItems"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": 100_000_001}}}, False,
-     S + "Maximum value is 100000000 at " + R + "/ReaderConfig/MaxItems"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": 1.5}}}, False,
-     S + "Expected value of type Integer at " + R + "/ReaderConfig/MaxItems"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": 1, "MaxItemsPath": "$.n"}}}, False,
-     S + "There should only be one of the following fields: [MaxItems, MaxItemsPath] at " + R + "/ReaderConfig"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$.n"}}}, True,
-     S + "The QueryLanguage is set to 'JSONata', but field 'MaxItemsPath' is only supported for the 'JSONPath'"
-     " QueryLanguage at " + R + "/ReaderConfig"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON"}, "Arguments": {}}}, False,
-     S + "The QueryLanguage is set to 'JSONPath', but field 'Arguments' is only supported for the 'JSONata'"
-     " QueryLanguage at " + R),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "ItemsPointer": "items"}}}, False,
-     S + "Value is not a valid JSON Pointer at " + R + "/ReaderConfig/ItemsPointer"),
-    ({"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "MANIFEST", "ManifestType": "CSV"}}}, False,
-     S + "Value should be one of the following: [ATHENA_DATA, S3_INVENTORY] at " + R + "/ReaderConfig/ManifestType"),
-    ({"ItemReader": {"Resource": LIST, "ReaderConfig": {"Transformation": "LOAD_AND_FLATTEN"}}}, False,
-     S + "These fields are required: [InputType] at " + R + "/ReaderConfig"),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {}}},
+        False,
+        S + "These fields are required: [InputType] at " + R + "/ReaderConfig",
+    ),
+    (
+        {"ItemReader": {"Resource": "arn:aws:states:::s3:putObject", "ReaderConfig": {"InputType": "JSON"}}},
+        False,
+        S
+        + "Value should be one of the following: [arn:aws:states:::s3:getObject, arn:aws:states:::s3:listObjectsV2]"
+        " at " + R + "/Resource",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "XML"}}},
+        False,
+        S
+        + "Value should be one of the following: [CSV, JSON, JSONL, MANIFEST, PARQUET] at "
+        + R
+        + "/ReaderConfig/InputType",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "LAST"}}},
+        False,
+        S
+        + "Value should be one of the following: [FIRST_ROW, GIVEN] at "
+        + R
+        + "/ReaderConfig/CSVHeaderLocation",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVDelimiter": ","}}},
+        False,
+        S
+        + "Value should be one of the following: [COMMA, PIPE, SEMICOLON, SPACE, TAB] at "
+        + R
+        + "/ReaderConfig/CSVDelimiter",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN"}}},
+        False,
+        S + "These fields are required: [CSVHeaders] at " + R + "/ReaderConfig",
+    ),
+    (
+        {
+            "ItemReader": {
+                "Resource": GET,
+                "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a", 1]},
+            }
+        },
+        False,
+        S + "Expected value of type [STRING] at " + R + "/ReaderConfig/CSVHeaders[1]",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": -1}}},
+        False,
+        S + "Minimum value is 0 at " + R + "/ReaderConfig/MaxItems",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": 100_000_001}}},
+        False,
+        S + "Maximum value is 100000000 at " + R + "/ReaderConfig/MaxItems",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItems": 1.5}}},
+        False,
+        S + "Expected value of type Integer at " + R + "/ReaderConfig/MaxItems",
+    ),
+    (
+        {
+            "ItemReader": {
+                "Resource": GET,
+                "ReaderConfig": {"InputType": "JSON", "MaxItems": 1, "MaxItemsPath": "$.n"},
+            }
+        },
+        False,
+        S
+        + "There should only be one of the following fields: [MaxItems, MaxItemsPath] at "
+        + R
+        + "/ReaderConfig",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$.n"}}},
+        True,
+        S
+        + "The QueryLanguage is set to 'JSONata', but field 'MaxItemsPath' is only supported for the 'JSONPath'"
+        " QueryLanguage at " + R + "/ReaderConfig",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON"}, "Arguments": {}}},
+        False,
+        S
+        + "The QueryLanguage is set to 'JSONPath', but field 'Arguments' is only supported for the 'JSONata'"
+        " QueryLanguage at " + R,
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "JSON", "ItemsPointer": "items"}}},
+        False,
+        S + "Value is not a valid JSON Pointer at " + R + "/ReaderConfig/ItemsPointer",
+    ),
+    (
+        {"ItemReader": {"Resource": GET, "ReaderConfig": {"InputType": "MANIFEST", "ManifestType": "CSV"}}},
+        False,
+        S
+        + "Value should be one of the following: [ATHENA_DATA, S3_INVENTORY] at "
+        + R
+        + "/ReaderConfig/ManifestType",
+    ),
+    (
+        {"ItemReader": {"Resource": LIST, "ReaderConfig": {"Transformation": "LOAD_AND_FLATTEN"}}},
+        False,
+        S + "These fields are required: [InputType] at " + R + "/ReaderConfig",
+    ),
     # Batcher
     ({"ItemBatcher": {"MaxItemsPerBatch": 10, "BatchInput": {"a.$": "$.x"}}}, False, None),
     ({"ItemBatcher": {"MaxInputBytesPerBatchPath": "$.n"}}, False, None),
     ({"ItemBatcher": {"MaxItemsPerBatch": "{% 2 %}", "BatchInput": "{% $states.input %}"}}, True, None),
-    ({"ItemBatcher": {"BatchInput": {}}}, False,
-     S + "This object should have at least one of the following fields: [MaxItemsPerBatch, MaxItemsPerBatchPath,"
-     " MaxInputBytesPerBatch, MaxInputBytesPerBatchPath] at /States/StateName/ItemBatcher"),
-    ({"ItemBatcher": {"MaxItemsPerBatch": 0}}, False, S + "Minimum value is 1 at /States/StateName/ItemBatcher/MaxItemsPerBatch"),
-    ({"ItemBatcher": {"MaxInputBytesPerBatch": 262_145}}, False,
-     S + "Maximum value is 262144 at /States/StateName/ItemBatcher/MaxInputBytesPerBatch"),
-    ({"ItemBatcher": {"MaxItemsPerBatch": 1, "MaxItemsPerBatchPath": "$.n"}}, False,
-     S + "There should only be one of the following fields: [MaxItemsPerBatch, MaxItemsPerBatchPath]"
-     " at /States/StateName/ItemBatcher"),
-    ({"ItemBatcher": {"MaxItemsPerBatch": 1, "Size": 1}}, False, S + "Field 'Size' is not supported at /States/StateName/ItemBatcher"),
-    ({"ItemBatcher": {"MaxItemsPerBatchPath": "$.n"}}, True,
-     S + "The QueryLanguage is set to 'JSONata', but field 'MaxItemsPerBatchPath' is only supported for the 'JSONPath'"
-     " QueryLanguage at /States/StateName/ItemBatcher"),
+    (
+        {"ItemBatcher": {"BatchInput": {}}},
+        False,
+        S
+        + "This object should have at least one of the following fields: [MaxItemsPerBatch, MaxItemsPerBatchPath,"
+        " MaxInputBytesPerBatch, MaxInputBytesPerBatchPath] at /States/StateName/ItemBatcher",
+    ),
+    (
+        {"ItemBatcher": {"MaxItemsPerBatch": 0}},
+        False,
+        S + "Minimum value is 1 at /States/StateName/ItemBatcher/MaxItemsPerBatch",
+    ),
+    (
+        {"ItemBatcher": {"MaxInputBytesPerBatch": 262_145}},
+        False,
+        S + "Maximum value is 262144 at /States/StateName/ItemBatcher/MaxInputBytesPerBatch",
+    ),
+    (
+        {"ItemBatcher": {"MaxItemsPerBatch": 1, "MaxItemsPerBatchPath": "$.n"}},
+        False,
+        S + "There should only be one of the following fields: [MaxItemsPerBatch, MaxItemsPerBatchPath]"
+        " at /States/StateName/ItemBatcher",
+    ),
+    (
+        {"ItemBatcher": {"MaxItemsPerBatch": 1, "Size": 1}},
+        False,
+        S + "Field 'Size' is not supported at /States/StateName/ItemBatcher",
+    ),
+    (
+        {"ItemBatcher": {"MaxItemsPerBatchPath": "$.n"}},
+        True,
+        S
+        + "The QueryLanguage is set to 'JSONata', but field 'MaxItemsPerBatchPath' is only supported for the 'JSONPath'"
+        " QueryLanguage at /States/StateName/ItemBatcher",
+    ),
     # Writer
-    ({"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "p"},
-                       "WriterConfig": {"OutputType": "JSONL", "Transformation": "COMPACT"}}}, False, None),
+    (
+        {
+            "ResultWriter": {
+                "Resource": "arn:aws:states:::s3:putObject",
+                "Parameters": {"Bucket": "b", "Prefix": "p"},
+                "WriterConfig": {"OutputType": "JSONL", "Transformation": "COMPACT"},
+            }
+        },
+        False,
+        None,
+    ),
     ({"ResultWriter": {"WriterConfig": {"Transformation": "FLATTEN"}}}, False, None),
-    ({"ResultWriter": {}}, False, S + "These fields are required: [Resource] at /States/StateName/ResultWriter"),
-    ({"ResultWriter": {"Resource": GET}}, False,
-     S + "Value should be one of the following: [arn:aws:states:::s3:putObject] at /States/StateName/ResultWriter/Resource"),
-    ({"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "WriterConfig": {"Transformation": "ZIP"}}}, False,
-     S + "Value should be one of the following: [NONE, COMPACT, FLATTEN] at /States/StateName/ResultWriter/WriterConfig/Transformation"),
-    ({"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "WriterConfig": {"Format": "x"}}}, False,
-     S + "Field 'Format' is not supported at /States/StateName/ResultWriter/WriterConfig"),
+    (
+        {"ResultWriter": {}},
+        False,
+        S + "These fields are required: [Resource] at /States/StateName/ResultWriter",
+    ),
+    (
+        {"ResultWriter": {"Resource": GET}},
+        False,
+        S
+        + "Value should be one of the following: [arn:aws:states:::s3:putObject] at /States/StateName/ResultWriter/Resource",
+    ),
+    (
+        {
+            "ResultWriter": {
+                "Resource": "arn:aws:states:::s3:putObject",
+                "WriterConfig": {"Transformation": "ZIP"},
+            }
+        },
+        False,
+        S
+        + "Value should be one of the following: [NONE, COMPACT, FLATTEN] at /States/StateName/ResultWriter/WriterConfig/Transformation",
+    ),
+    (
+        {"ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "WriterConfig": {"Format": "x"}}},
+        False,
+        S + "Field 'Format' is not supported at /States/StateName/ResultWriter/WriterConfig",
+    ),
 ]
 
 

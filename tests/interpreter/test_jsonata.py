@@ -8,7 +8,7 @@ import json
 import random
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ from interpreter.jsonata.expression import (
 from interpreter.jsontypes import ABSENT, dumps
 from interpreter.scope import Scope, World
 
-NOW = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
 def make_scope(
@@ -57,7 +57,9 @@ def run(expr: str, scope: Scope | None = None, limits: JsonataLimits = DEFAULT_L
 
 def failure(expr: str, scope: Scope | None = None, field: str = "Output", **limits: Any) -> StatesError:
     with pytest.raises(StatesError) as caught:
-        evaluate_field(compile_jsonata("{% " + expr + " %}"), scope or make_scope(), field, JsonataLimits(**limits))
+        evaluate_field(
+            compile_jsonata("{% " + expr + " %}"), scope or make_scope(), field, JsonataLimits(**limits)
+        )
     assert caught.value.error == "States.QueryEvaluationError"
     return caught.value
 
@@ -97,7 +99,9 @@ def test_compile_is_cached() -> None:
     assert compile_jsonata("{% 1 + 1 %}") is compile_jsonata("{% 1 + 1 %}")
 
 
-@pytest.mark.parametrize("text", ["{% %}", "{% 1 + %}", "{% ( %}", "{% $x[ %}", "{% 'unterminated %}", "no delimiters"])
+@pytest.mark.parametrize(
+    "text", ["{% %}", "{% 1 + %}", "{% ( %}", "{% $x[ %}", "{% 'unterminated %}", "no delimiters"]
+)
 def test_compile_errors_are_expression_errors(text: str) -> None:
     with pytest.raises(ExpressionError):
         compile_jsonata(text)
@@ -245,7 +249,9 @@ def test_results_are_plain_json_types() -> None:
 )
 def test_partition(array: list[int], size: int, expected: list[list[int]]) -> None:
     scope = make_scope({"FunctionInput": {"fst": array, "snd": size}})
-    assert run("$partition($states.input.FunctionInput.fst, $states.input.FunctionInput.snd)", scope) == expected
+    assert (
+        run("$partition($states.input.FunctionInput.fst, $states.input.FunctionInput.snd)", scope) == expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -319,7 +325,9 @@ def test_now_and_millis_use_the_injected_clock() -> None:
 
 
 def test_distinct_deep_equality_keeps_booleans_apart() -> None:
-    assert run("$distinct([1, true, 1.0, 'a', 'a', null, null, [1,2], [1,2], {'a':1,'b':2}, {'b':2,'a':1}])") == [
+    assert run(
+        "$distinct([1, true, 1.0, 'a', 'a', null, null, [1,2], [1,2], {'a':1,'b':2}, {'b':2,'a':1}])"
+    ) == [
         1,
         True,
         "a",
@@ -367,7 +375,10 @@ def test_evaluate_without_field_raises_states_error() -> None:
         ("1/0", "D1001: Number out of range: Infinity"),
         ("$hash(1, 'MD5')", 'T0410: Argument 1 of function "hash" does not match function signature'),
         ("$error('boom')", "D3137: boom"),
-        ("$hash('a', 'SHA-2')", "The hash algorithm 'SHA-2' is not supported; use one of: MD5, SHA-1, SHA-256, SHA-384, SHA-512"),
+        (
+            "$hash('a', 'SHA-2')",
+            "The hash algorithm 'SHA-2' is not supported; use one of: MD5, SHA-1, SHA-256, SHA-384, SHA-512",
+        ),
         ("$partition([1, 2], 0)", "The chunk size argument of $partition must be a positive integer"),
         ("$range(1, 5, 0)", "The step argument of $range must not be zero"),
         ("$parse('{nope')", "The argument of $parse must be a valid JSON string"),
@@ -380,7 +391,9 @@ def test_error_details(expr: str, detail: str) -> None:
 
 def test_custom_errors_survive_boolean_operators() -> None:
     # The library rewraps non-JSONata exceptions under and/or as a bare "Unexpected".
-    assert failure("true and $parse('{')").cause.endswith("The argument of $parse must be a valid JSON string")
+    assert failure("true and $parse('{')").cause.endswith(
+        "The argument of $parse must be a valid JSON string"
+    )
 
 
 def test_python_errors_inside_the_library_become_states_errors() -> None:
@@ -431,7 +444,10 @@ def test_range_operator_keeps_the_reference_cap() -> None:
     assert "D2014" in failure("[1..1000000000]").cause
 
 
-@pytest.mark.parametrize("expr", ["[1..100001]", "$range(0, 100000, 1)", "$sum([1..99999]) + $count([1..50000] ~> $append([1..60000]))"])
+@pytest.mark.parametrize(
+    "expr",
+    ["[1..100001]", "$range(0, 100000, 1)", "$sum([1..99999]) + $count([1..50000] ~> $append([1..60000]))"],
+)
 def test_sequences_are_bounded(expr: str) -> None:
     assert "D2014" in failure(expr).cause
 
@@ -462,16 +478,80 @@ def test_bounds_restart_for_each_evaluation_of_a_cached_expression() -> None:
 # --- properties -----------------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=4), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
 _FRAGMENTS = [
-    "$states.input", "$states.context", "$v", "$", "$$", ".", "[", "]", "(", ")", "{", "}", ",", ":", ";", "'a'", '"b"',
-    "1", "0", "-1", "2.5", "null", "true", "+", "-", "*", "/", "%", "&", "=", "!=", "<", ">", "and", "or", "?", "..",
-    "$sum(", "$count(", "$map(", "$partition(", "$range(", "$hash(", "$parse(", "$random(", "$uuid(", "$eval(",
-    "$string(", "$keys(", "$merge(", "$sort(", "$distinct(", "function($x){", "$x", ":=", "~>", "|", "*.", "**", "^(", "#", "@",
+    "$states.input",
+    "$states.context",
+    "$v",
+    "$",
+    "$$",
+    ".",
+    "[",
+    "]",
+    "(",
+    ")",
+    "{",
+    "}",
+    ",",
+    ":",
+    ";",
+    "'a'",
+    '"b"',
+    "1",
+    "0",
+    "-1",
+    "2.5",
+    "null",
+    "true",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "&",
+    "=",
+    "!=",
+    "<",
+    ">",
+    "and",
+    "or",
+    "?",
+    "..",
+    "$sum(",
+    "$count(",
+    "$map(",
+    "$partition(",
+    "$range(",
+    "$hash(",
+    "$parse(",
+    "$random(",
+    "$uuid(",
+    "$eval(",
+    "$string(",
+    "$keys(",
+    "$merge(",
+    "$sort(",
+    "$distinct(",
+    "function($x){",
+    "$x",
+    ":=",
+    "~>",
+    "|",
+    "*.",
+    "**",
+    "^(",
+    "#",
+    "@",
     " ",
 ]
 
@@ -487,7 +567,9 @@ def test_compile_raises_only_expression_errors(source: str) -> None:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=12).map("".join), json_values, json_values)
-def test_evaluate_raises_only_asl_errors_and_returns_json(source: str, state_input: Any, variable: Any) -> None:
+def test_evaluate_raises_only_asl_errors_and_returns_json(
+    source: str, state_input: Any, variable: Any
+) -> None:
     try:
         expr = compile_jsonata("{% " + source + " %}")
     except ExpressionError:

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interpreter.errors import StatesError
-from interpreter.jsonata.expression import JsonataExpression, compile_jsonata
 from interpreter.jsonata.base import DEFAULT_LIMITS
+from interpreter.jsonata.expression import JsonataExpression, compile_jsonata
 from interpreter.jsonata.fast import BAIL
 from interpreter.jsontypes import ABSENT
 from interpreter.limits import JsonataLimits
-from interpreter.scope import Scope, World
+from interpreter.scope import Scope
 
 DOCUMENT: dict[str, Any] = {
     "order": {
@@ -45,9 +45,13 @@ DOCUMENT: dict[str, Any] = {
 
 
 def _scope(state_input: Any = DOCUMENT, variables: dict[str, Any] | None = None, **extra: Any) -> Scope:
-    return Scope(current=state_input, context={"State": {"Name": "S"}}, state_input=state_input,
-                 variables={"x": DOCUMENT["order"], "v": 3, "nil": None} if variables is None else variables,
-                 **extra)
+    return Scope(
+        current=state_input,
+        context={"State": {"Name": "S"}},
+        state_input=state_input,
+        variables={"x": DOCUMENT["order"], "v": 3, "nil": None} if variables is None else variables,
+        **extra,
+    )
 
 
 def _library(expr: JsonataExpression, scope: Scope, limits: JsonataLimits) -> tuple[str, Any]:
@@ -189,7 +193,9 @@ LEFT = [
 def test_the_fast_path_leaves_the_rest_to_the_library(text: str, compiled: bool) -> None:
     expr = compile_jsonata("{% " + text + " %}")
     assert (expr._fast is not None) is compiled, text
-    scope = _scope(variables={"x": DOCUMENT["order"], "v": 3, "nil": None, "sum": 1} if "(1)" in text else None)
+    scope = _scope(
+        variables={"x": DOCUMENT["order"], "v": 3, "nil": None, "sum": 1} if "(1)" in text else None
+    )
     assert _check("{% " + text + " %}", scope) is BAIL, text
 
 
@@ -226,7 +232,10 @@ def test_result_and_error_output_appear_once_they_exist() -> None:
 
 _KEYS = ("a", "b", "c")
 _json = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | st.floats(-5, 5, allow_nan=False).map(lambda f: round(f, 1))
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(-5, 5, allow_nan=False).map(lambda f: round(f, 1))
     | st.sampled_from(["", "a", "B c", "10"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_KEYS), inner, max_size=3),
     max_leaves=12,
@@ -241,11 +250,34 @@ def _expressions() -> st.SearchStrategy[str]:
     leaves = paths | literals | names
 
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
-        binary = st.builds(lambda a, op, b: f"({a} {op} {b})", inner,
-                           st.sampled_from(["+", "-", "*", "/", "%", "=", "!=", "<", ">=", "&", "and", "or"]), inner)
-        call = st.builds(lambda f, a: f"${f}({a})", st.sampled_from(
-            ["sum", "count", "max", "min", "average", "uppercase", "lowercase", "length", "trim", "abs",
-             "floor", "ceil", "exists", "not"]), inner)
+        binary = st.builds(
+            lambda a, op, b: f"({a} {op} {b})",
+            inner,
+            st.sampled_from(["+", "-", "*", "/", "%", "=", "!=", "<", ">=", "&", "and", "or"]),
+            inner,
+        )
+        call = st.builds(
+            lambda f, a: f"${f}({a})",
+            st.sampled_from(
+                [
+                    "sum",
+                    "count",
+                    "max",
+                    "min",
+                    "average",
+                    "uppercase",
+                    "lowercase",
+                    "length",
+                    "trim",
+                    "abs",
+                    "floor",
+                    "ceil",
+                    "exists",
+                    "not",
+                ]
+            ),
+            inner,
+        )
         step = st.builds(lambda p, e: f"{p}.({e})", paths, inner)
         obj = st.builds(lambda a, b: f'{{"k": {a}, "l": {b}}}', inner, inner)
         cond = st.builds(lambda c, a, b: f"({c} ? {a} : {b})", inner, inner, inner)

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.corpus import DERIVED
 from interpreter.errors import ASLError, ExpressionError, StatesError
 from interpreter.jsonpath import (
     PathMissing,
@@ -20,6 +19,7 @@ from interpreter.jsonpath import (
 )
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope
+from tests.corpus import DERIVED
 
 CORPUS = DERIVED
 
@@ -55,7 +55,7 @@ def scope(current: JSON = DOC) -> Scope:
         # A backslash keeps the quote from closing the name and stays in the key (recorded:
         # derived test_escape_sequence_parsing): no unescaping.
         ("$['it\\'s']", 44),
-        ("$[\"it's\"]", 4),
+        ('$["it\'s"]', 4),
         ("$['say \"hi\"']", 45),
         ("$.a-b", 5),  # Jayway reads a dot name up to '.', '[' or '('
         ("$['']", "empty key"),
@@ -188,7 +188,10 @@ def test_recorded_field_cases_are_found() -> None:
         ("$.a.b[7].c", "No results for path: $['a']['b'][7]['c']"),
         ("$.a.b[-9]", "No results for path: $['a']['b'][-9]"),
         ("$.a.n[0]", "The path $['a']['n'] is null"),
-        ("$.a[0]", 'Filter: [0] can only be applied to arrays. Current context is: {"b":[1,{"c":2},null],"n":null,"s":"str"}'),
+        (
+            "$.a[0]",
+            'Filter: [0] can only be applied to arrays. Current context is: {"b":[1,{"c":2},null],"n":null,"s":"str"}',
+        ),
         ("$.a.s[0].x", "Filter: [0]['x'] can only be applied to arrays. Current context is: str"),
         (
             "$.a.s.x",
@@ -249,7 +252,7 @@ def test_resolve_does_not_mutate() -> None:
     before = copy.deepcopy(DOC)
     for text in ("$.list[?(@.p > 1)]", "$..c", "$.a.b[0:2]", "$.a.b[1]"):
         compile_path(text).resolve(scope())
-    assert DOC == before
+    assert before == DOC
 
 
 # --------------------------------------------------------------------------------------------
@@ -331,15 +334,36 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**63), max_value=2**63)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["a", "b", "c", "x y", "0", ""]) | st.text(max_size=4), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["a", "b", "c", "x y", "0", ""]) | st.text(max_size=4), children, max_size=4
+        )
+    ),
     max_leaves=20,
 )
 
 path_texts = st.lists(
     st.sampled_from(
-        [".a", ".b", "['c']", "['x y']", "[0]", "[1]", "[-1]", "[*]", ".*", "..a", "[0:2]",
-         "[?(@.a > 1)]", "[?(@ == 'x')]", "[0,1]", "['a','b']", "..*", ".c"]
+        [
+            ".a",
+            ".b",
+            "['c']",
+            "['x y']",
+            "[0]",
+            "[1]",
+            "[-1]",
+            "[*]",
+            ".*",
+            "..a",
+            "[0:2]",
+            "[?(@.a > 1)]",
+            "[?(@ == 'x')]",
+            "[0,1]",
+            "['a','b']",
+            "..*",
+            ".c",
+        ]
     ),
     max_size=5,
 ).map(lambda parts: "$" + "".join(parts))
@@ -371,7 +395,9 @@ def test_resolve_raises_only_asl_errors(text: str, document: JSON) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.sampled_from([".a", ".b", "['x y']", "[0]", "[-1]"]), max_size=4).map(lambda p: "$" + "".join(p)),
+    st.lists(st.sampled_from([".a", ".b", "['x y']", "[0]", "[-1]"]), max_size=4).map(
+        lambda p: "$" + "".join(p)
+    ),
     json_values,
     json_values,
 )

@@ -112,7 +112,9 @@ def test_depth_is_checked_before_either_parser() -> None:
     assert loads("[" * 10 + "]" * 10, max_depth=10) == loads_utf8(b"[" * 10 + b"]" * 10, max_depth=10)
 
 
-_JSON_ALPHABET = st.sampled_from(list('{}[],:"\\ \t\n0123456789-+.eEtruefalsnul') + ["\\u00e9", "\\ud800", "é", "😀"])
+_JSON_ALPHABET = st.sampled_from(
+    list('{}[],:"\\ \t\n0123456789-+.eEtruefalsnul') + ["\\u00e9", "\\ud800", "é", "😀"]
+)
 
 
 @settings(max_examples=500)
@@ -128,11 +130,24 @@ def test_loads_agrees_with_the_reference_on_any_text(text: str) -> None:
     "value",
     [
         {"a": 1, "b": [1, 2.5, "é", True, False]},
-        1e-5, 1e-7, 1.5e-9, 1e-10, 0.0001, 1e16, 1e22, 5e-324, -0.0, 123456789012345.6,
-        [None], {"a": None},
-        2**63, 2**64, -(2**63) - 1,
-        {1: 2}, {"a": {2.5: "x", None: 1, True: 2}},
-        "\x00\x1f\x7f\u2028\"\\/",
+        1e-5,
+        1e-7,
+        1.5e-9,
+        1e-10,
+        0.0001,
+        1e16,
+        1e22,
+        5e-324,
+        -0.0,
+        123456789012345.6,
+        [None],
+        {"a": None},
+        2**63,
+        2**64,
+        -(2**63) - 1,
+        {1: 2},
+        {"a": {2.5: "x", None: 1, True: 2}},
+        '\x00\x1f\x7f\u2028"\\/',
         "😀",
         (1, 2),
         "text with e-5 and 0.0000 in it",
@@ -168,7 +183,9 @@ def test_dumps_utf8_escapes_everything_when_a_lone_surrogate_is_there() -> None:
 _FLOATS = st.floats(allow_nan=False, allow_infinity=False)
 _VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), _FLOATS, st.text(max_size=8)),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=6), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -180,6 +197,10 @@ def test_dumps_agrees_with_the_reference_on_any_value(value: Any) -> None:
 
 
 @settings(max_examples=1000)
-@given(number=st.one_of(_FLOATS, st.floats(min_value=1e-10, max_value=1e-3), st.floats(min_value=-1e-3, max_value=-1e-10)))
+@given(
+    number=st.one_of(
+        _FLOATS, st.floats(min_value=1e-10, max_value=1e-3), st.floats(min_value=-1e-3, max_value=-1e-10)
+    )
+)
 def test_every_float_is_written_as_python_writes_it(number: float) -> None:
     assert dumps([number]) == f"[{float.__repr__(number)}]"

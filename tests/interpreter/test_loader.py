@@ -149,7 +149,9 @@ def test_unknown_state_name_raises_state_not_found(name: str) -> None:
         ("Work", None, False, False),
     ],
 )
-def test_loaded_state_facts(name: str, branch_count: int | None, has_result_writer: bool, callback: bool) -> None:
+def test_loaded_state_facts(
+    name: str, branch_count: int | None, has_result_writer: bool, callback: bool
+) -> None:
     loaded = load_definition(_text(NESTED), name)
     assert loaded.branch_count == branch_count
     assert loaded.has_result_writer is has_result_writer
@@ -201,7 +203,15 @@ def test_map_with_result_writer_is_reported() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["not a definition", "", "{", '{"Type": "Pass", "End": true} trailing', "NaN", "[" * 100_000, "{'Type': 'Pass'}"],
+    [
+        "not a definition",
+        "",
+        "{",
+        '{"Type": "Pass", "End": true} trailing',
+        "NaN",
+        "[" * 100_000,
+        "{'Type': 'Pass'}",
+    ],
 )
 def test_text_that_is_not_json_is_invalid_json_description(text: str) -> None:
     with pytest.raises(DefinitionError) as raised:
@@ -252,7 +262,9 @@ def test_text_that_is_not_json_fails_in_the_machine_form_too() -> None:
         ),
     ],
 )
-def test_bad_path_is_a_definition_error_at_the_field(definition: Any, state_name: str | None, pointer: str) -> None:
+def test_bad_path_is_a_definition_error_at_the_field(
+    definition: Any, state_name: str | None, pointer: str
+) -> None:
     with pytest.raises(DefinitionError) as raised:
         load_definition(_text(definition), state_name)
     assert raised.value.code == "SCHEMA_VALIDATION_FAILED"
@@ -278,7 +290,10 @@ def test_bad_template_value_pointer_in_a_machine() -> None:
 def test_non_object_definition_is_a_schema_error() -> None:
     with pytest.raises(DefinitionError) as raised:
         load_definition("[]", None)
-    assert (raised.value.code, raised.value.detail) == ("SCHEMA_VALIDATION_FAILED", "Definition must be a valid JSON object")
+    assert (raised.value.code, raised.value.detail) == (
+        "SCHEMA_VALIDATION_FAILED",
+        "Definition must be a valid JSON object",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,10 +380,21 @@ def test_failed_loads_are_not_cached_as_successes() -> None:
         (_machine({"A": _pass()}, QueryLanguage="JSONPath"), "A", QueryLanguage.JSONPATH),
         (_machine({"A": _pass()}, QueryLanguage="JSONata"), "A", QueryLanguage.JSONATA),
         (_machine({"A": _pass(QueryLanguage="JSONata")}), "A", QueryLanguage.JSONATA),
-        (_machine({"A": _pass(QueryLanguage="JSONata")}, QueryLanguage="JSONPath"), "A", QueryLanguage.JSONATA),
-        (_machine({"A": _pass(QueryLanguage="JSONata")}, QueryLanguage="JSONata"), "A", QueryLanguage.JSONATA),
-        (_machine({"A": {"Type": "Pass", "QueryLanguage": "JSONata", "Next": "B"}, "B": _pass()}), "B",
-         QueryLanguage.JSONPATH),
+        (
+            _machine({"A": _pass(QueryLanguage="JSONata")}, QueryLanguage="JSONPath"),
+            "A",
+            QueryLanguage.JSONATA,
+        ),
+        (
+            _machine({"A": _pass(QueryLanguage="JSONata")}, QueryLanguage="JSONata"),
+            "A",
+            QueryLanguage.JSONATA,
+        ),
+        (
+            _machine({"A": {"Type": "Pass", "QueryLanguage": "JSONata", "Next": "B"}, "B": _pass()}),
+            "B",
+            QueryLanguage.JSONPATH,
+        ),
         (
             _machine(
                 {
@@ -427,11 +453,16 @@ def test_jsonata_machine_cannot_have_a_jsonpath_state() -> None:
     with pytest.raises(DefinitionError) as raised:
         load_definition(_text(definition), "Pass")
     assert raised.value.pointer == "/States/Pass"
-    assert raised.value.detail == "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"
+    assert (
+        raised.value.detail
+        == "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine"
+    )
 
 
 def test_jsonata_fields_of_an_inheriting_state_are_compiled_as_jsonata() -> None:
-    definition = _machine({"A": _pass(Output={"v": "{% $states.input.x %}", "w": "$.x"})}, QueryLanguage="JSONata")
+    definition = _machine(
+        {"A": _pass(Output={"v": "{% $states.input.x %}", "w": "$.x"})}, QueryLanguage="JSONata"
+    )
     state = load_definition(_text(definition), "A").state
     assert state.output is not None
     rendered = state.output.render(Scope(current={"x": 4}, context={}, variables={}, state_input={"x": 4}))
@@ -445,17 +476,45 @@ def test_jsonata_fields_of_an_inheriting_state_are_compiled_as_jsonata() -> None
         ({"Type": "Pass", "Parameters": {"a.$": "$$.Execution.Id"}, "End": True}, True),
         ({"Type": "Pass", "Parameters": {"a.$": "States.Format('{}', $$.State.Name)"}, "End": True}, True),
         ({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input %}", "End": True}, False),
-        ({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.result.x + $states.input.y %}",
-          "End": True}, False),
-        ({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.context.State.Name %}", "End": True},
-         True),
+        (
+            {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": "{% $states.result.x + $states.input.y %}",
+                "End": True,
+            },
+            False,
+        ),
+        (
+            {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": "{% $states.context.State.Name %}",
+                "End": True,
+            },
+            True,
+        ),
         ({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states %}", "End": True}, True),
-        ({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $lookup($states, 'context') %}", "End": True},
-         True),
+        (
+            {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": "{% $lookup($states, 'context') %}",
+                "End": True,
+            },
+            True,
+        ),
         ({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.inputs %}", "End": True}, True),
         ({"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states .context %}", "End": True}, True),
-        ({"Type": "Map", "ItemSelector": {"i.$": "$$.Map.Item.Index"}, "End": True,
-          "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}}, True),
+        (
+            {
+                "Type": "Map",
+                "ItemSelector": {"i.$": "$$.Map.Item.Index"},
+                "End": True,
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+            },
+            True,
+        ),
     ],
 )
 def test_whether_a_definition_can_read_the_context(state: dict[str, Any], reads: bool) -> None:

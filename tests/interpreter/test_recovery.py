@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from interpreter import Mock, MockError, StateConfiguration, Status, TestResult, World, load_definition, run_state
+from interpreter import (
+    Mock,
+    MockError,
+    StateConfiguration,
+    Status,
+    TestResult,
+    World,
+    load_definition,
+    run_state,
+)
 from interpreter.definition.model import Catcher, Retrier
 from interpreter.states.recovery import MAX_REPORTED_SECONDS, Decision, backoff_seconds, decide, error_matches
 
-NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 LAMBDA = "arn:aws:states:::lambda:invoke"
 
 
@@ -88,24 +97,47 @@ def test_backoff_seconds(fields: dict[str, Any], count: int, seconds: int) -> No
     "retriers, catchers, error, count, expected",
     [
         ((), (), "E", 0, Decision()),
-        ((retrier("E", max_attempts=5, interval_seconds=1, backoff_rate=2.0),), (), "E", 4,
-         Decision(retry_index=0, backoff=16)),
+        (
+            (retrier("E", max_attempts=5, interval_seconds=1, backoff_rate=2.0),),
+            (),
+            "E",
+            4,
+            Decision(retry_index=0, backoff=16),
+        ),
         ((retrier("E", max_attempts=5),), (), "E", 5, Decision(retry_index=0)),  # recorded
         ((retrier("E", max_attempts=0),), (catcher("E"),), "E", 0, Decision(retry_index=0, catch_index=0)),
         # the first matching retrier decides, even when exhausted; later ones are not consulted
         ((retrier("E", max_attempts=1), retrier("States.ALL")), (), "E", 1, Decision(retry_index=0)),
-        ((retrier("Other"), retrier("E", interval_seconds=2)), (), "E", 0, Decision(retry_index=1, backoff=2)),
+        (
+            (retrier("Other"), retrier("E", interval_seconds=2)),
+            (),
+            "E",
+            0,
+            Decision(retry_index=1, backoff=2),
+        ),
         # retriers before catchers (recorded for Map: Retry wins over Catch)
         ((retrier("E"),), (catcher("E"),), "E", 0, Decision(retry_index=0, backoff=1)),
-        ((), (catcher("MockException"), catcher("States.TaskFailed")), "MockException", 0, Decision(catch_index=0)),
-        ((), (catcher("MockException"), catcher("States.TaskFailed")), "States.TaskFailed", 0,
-         Decision(catch_index=1)),
+        (
+            (),
+            (catcher("MockException"), catcher("States.TaskFailed")),
+            "MockException",
+            0,
+            Decision(catch_index=0),
+        ),
+        (
+            (),
+            (catcher("MockException"), catcher("States.TaskFailed")),
+            "States.TaskFailed",
+            0,
+            Decision(catch_index=1),
+        ),
         ((), (catcher("A"), catcher("States.ALL")), "B", 0, Decision(catch_index=1)),
         ((retrier("States.ALL"),), (catcher("States.ALL"),), "States.Runtime", 0, Decision()),
     ],
 )
-def test_decide(retriers: tuple[Retrier, ...], catchers: tuple[Catcher, ...], error: str, count: int,
-                expected: Decision) -> None:
+def test_decide(
+    retriers: tuple[Retrier, ...], catchers: tuple[Catcher, ...], error: str, count: int, expected: Decision
+) -> None:
     assert decide(retriers, catchers, error, count) == expected
 
 
@@ -126,8 +158,14 @@ def test_error_details(decision: Decision, details: dict[str, int]) -> None:
 # --- through run_state -------------------------------------------------------------------------
 
 
-def run(definition: dict[str, Any], input: Any, mock: Mock, *, retry_count: int = 0,
-        variables: dict[str, Any] | None = None) -> TestResult:
+def run(
+    definition: dict[str, Any],
+    input: Any,
+    mock: Mock,
+    *,
+    retry_count: int = 0,
+    variables: dict[str, Any] | None = None,
+) -> TestResult:
     loaded = load_definition(json.dumps(definition), None)
     return run_state(
         loaded,
@@ -151,7 +189,11 @@ RETRY = [{"ErrorEquals": ["MockException"], "IntervalSeconds": 1, "MaxAttempts":
 def test_retriable_has_no_output_and_reports_the_backoff() -> None:
     result = run(task(Retry=RETRY), {"a": 1}, ERROR, retry_count=4)
     assert (result.status, result.error, result.cause, result.next_state) == (
-        Status.RETRIABLE, "MockException", "Mock the cause of the error.", None)
+        Status.RETRIABLE,
+        "MockException",
+        "Mock the cause of the error.",
+        None,
+    )
     assert result.output_text is None
     assert result.inspection["errorDetails"] == {"retryIndex": 0, "retryBackoffIntervalSeconds": 16}
 
@@ -172,15 +214,21 @@ def test_no_matching_handler_fails_without_error_details() -> None:
     "catch_fields, output",
     [
         ({}, {"Error": "MockException", "Cause": "Mock the cause of the error."}),
-        ({"ResultPath": "$.error"}, {"a": 1, "error": {"Error": "MockException", "Cause": "Mock the cause of the error."}}),
+        (
+            {"ResultPath": "$.error"},
+            {"a": 1, "error": {"Error": "MockException", "Cause": "Mock the cause of the error."}},
+        ),
         ({"ResultPath": None}, {"a": 1}),
     ],
 )
 def test_jsonpath_catcher_result_path(catch_fields: dict[str, Any], output: Any) -> None:
     # The state's InputPath and OutputPath do not shape a catcher's output: ResultPath works on
     # the raw state input.
-    definition = task(InputPath="$.a", OutputPath="$.nothing",
-                      Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handler", **catch_fields}])
+    definition = task(
+        InputPath="$.a",
+        OutputPath="$.nothing",
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handler", **catch_fields}],
+    )
     result = run(definition, {"a": 1}, ERROR)
     assert (result.status, result.output, result.next_state) == (Status.CAUGHT_ERROR, output, "Handler")
     assert result.error == "MockException"
@@ -188,8 +236,10 @@ def test_jsonpath_catcher_result_path(catch_fields: dict[str, Any], output: Any)
 
 
 def test_jsonpath_catcher_assign_sees_the_error_output_as_dollar() -> None:
-    definition = task(Catch=[{"ErrorEquals": ["States.ALL"], "Next": "H", "Assign": {"why.$": "$.Cause"}}],
-                      Assign={"never": 1})
+    definition = task(
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "H", "Assign": {"why.$": "$.Cause"}}],
+        Assign={"never": 1},
+    )
     result = run(definition, {}, ERROR, variables={"kept": True})
     assert result.inspection["variables"] == {"kept": True, "why": "Mock the cause of the error."}
 
@@ -198,12 +248,14 @@ def test_jsonata_catcher_output_and_assign_read_states_error_output() -> None:
     definition = task(
         QueryLanguage="JSONata",
         Assign={"never": 1},
-        Catch=[{
-            "ErrorEquals": ["MockException"],
-            "Next": "HandleMockError",
-            "Output": "{% {'in': $states.input, 'err': $states.errorOutput.Error} %}",
-            "Assign": {"cause": "{% $states.errorOutput.Cause %}"},
-        }],
+        Catch=[
+            {
+                "ErrorEquals": ["MockException"],
+                "Next": "HandleMockError",
+                "Output": "{% {'in': $states.input, 'err': $states.errorOutput.Error} %}",
+                "Assign": {"cause": "{% $states.errorOutput.Cause %}"},
+            }
+        ],
     )
     result = run(definition, {"v": 1}, ERROR)
     assert result.status is Status.CAUGHT_ERROR
@@ -219,8 +271,10 @@ def test_jsonata_catcher_without_output_passes_the_error_output() -> None:
 
 
 def test_catcher_that_fails_itself_fails_the_state_with_its_own_error() -> None:
-    definition = task(QueryLanguage="JSONata",
-                      Catch=[{"ErrorEquals": ["States.ALL"], "Next": "H", "Output": "{% $error('boom') %}"}])
+    definition = task(
+        QueryLanguage="JSONata",
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "H", "Output": "{% $error('boom') %}"}],
+    )
     result = run(definition, {}, ERROR)
     assert result.status is Status.FAILED
     assert result.error == "States.QueryEvaluationError"
@@ -228,27 +282,42 @@ def test_catcher_that_fails_itself_fails_the_state_with_its_own_error() -> None:
 
 
 def test_retry_wins_over_catch_until_exhausted() -> None:
-    definition = task(Retry=[{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3, "IntervalSeconds": 2}],
-                      Catch=[{"ErrorEquals": ["States.ALL"], "Next": "H"}])
+    definition = task(
+        Retry=[{"ErrorEquals": ["States.ALL"], "MaxAttempts": 3, "IntervalSeconds": 2}],
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "H"}],
+    )
     statuses = [run(definition, {}, ERROR, retry_count=count) for count in range(4)]
     assert [r.status for r in statuses] == [Status.RETRIABLE] * 3 + [Status.CAUGHT_ERROR]
-    assert [r.inspection["errorDetails"].get("retryBackoffIntervalSeconds") for r in statuses] == [2, 4, 8, None]
+    assert [r.inspection["errorDetails"].get("retryBackoffIntervalSeconds") for r in statuses] == [
+        2,
+        4,
+        8,
+        None,
+    ]
     assert statuses[3].inspection["errorDetails"] == {"retryIndex": 0, "catchIndex": 0}
 
 
 def test_data_flow_errors_go_through_catch() -> None:
     # A failing intrinsic in Parameters raises States.IntrinsicFailure: caught like a mocked error.
-    definition = task(Parameters={"x.$": "States.ArrayGetItem($.list, 5)"},
-                      Catch=[{"ErrorEquals": ["States.IntrinsicFailure"], "Next": "H"}])
+    definition = task(
+        Parameters={"x.$": "States.ArrayGetItem($.list, 5)"},
+        Catch=[{"ErrorEquals": ["States.IntrinsicFailure"], "Next": "H"}],
+    )
     result = run(definition, {"list": [1]}, Mock(result={}))
-    assert (result.status, result.error, result.next_state) == (Status.CAUGHT_ERROR, "States.IntrinsicFailure", "H")
+    assert (result.status, result.error, result.next_state) == (
+        Status.CAUGHT_ERROR,
+        "States.IntrinsicFailure",
+        "H",
+    )
 
 
 def test_states_runtime_is_never_caught() -> None:
     # Recorded (derived test_catch_states_runtime): a Catch on States.Runtime does not catch it.
-    definition = task(OutputPath="$.no.such.result.path",
-                      Retry=[{"ErrorEquals": ["States.ALL"]}],
-                      Catch=[{"ErrorEquals": ["States.Runtime"], "Next": "H"}])
+    definition = task(
+        OutputPath="$.no.such.result.path",
+        Retry=[{"ErrorEquals": ["States.ALL"]}],
+        Catch=[{"ErrorEquals": ["States.Runtime"], "Next": "H"}],
+    )
     result = run(definition, {}, Mock(result={}))
     assert (result.status, result.error) == (Status.FAILED, "States.Runtime")
     assert result.cause == "Invalid path '$.no.such.result.path' : Missing property in path $['no']"
@@ -258,7 +327,11 @@ def test_states_runtime_is_never_caught() -> None:
 def test_data_limit_exceeded_output_is_caught_by_states_all() -> None:
     definition = task(Catch=[{"ErrorEquals": ["States.ALL"], "Next": "H", "ResultPath": "$.error"}])
     result = run(definition, {"small": True}, Mock(result="x" * 300_000))
-    assert (result.status, result.error, result.next_state) == (Status.CAUGHT_ERROR, "States.DataLimitExceeded", "H")
+    assert (result.status, result.error, result.next_state) == (
+        Status.CAUGHT_ERROR,
+        "States.DataLimitExceeded",
+        "H",
+    )
     assert result.output["small"] is True
 
 
@@ -274,11 +347,21 @@ def test_data_limit_exceeded_output_is_caught_by_states_all() -> None:
         ({"Credentials": {"RoleArn.$": "$.role"}}, {"role": 5}, "States.Runtime"),
         ({"Credentials": {"RoleArn.$": "$.role"}}, {}, "States.Runtime"),
         ({"QueryLanguage": "JSONata", "TimeoutSeconds": "{% $states.input.t %}"}, {"t": 3}, None),
-        ({"QueryLanguage": "JSONata", "TimeoutSeconds": "{% $states.input.t %}"}, {"t": 0}, "States.QueryEvaluationError"),
-        ({"QueryLanguage": "JSONata", "Credentials": {"RoleArn": "{% $states.input.r %}"}}, {"r": "arn"}, None),
+        (
+            {"QueryLanguage": "JSONata", "TimeoutSeconds": "{% $states.input.t %}"},
+            {"t": 0},
+            "States.QueryEvaluationError",
+        ),
+        (
+            {"QueryLanguage": "JSONata", "Credentials": {"RoleArn": "{% $states.input.r %}"}},
+            {"r": "arn"},
+            None,
+        ),
     ],
 )
-def test_task_timeouts_and_credentials_are_evaluated(fields: dict[str, Any], input: Any, error: str | None) -> None:
+def test_task_timeouts_and_credentials_are_evaluated(
+    fields: dict[str, Any], input: Any, error: str | None
+) -> None:
     result = run(task(**fields), input, Mock(result={"ok": True}))
     assert result.error == error
     assert result.status is (Status.SUCCEEDED if error is None else Status.FAILED)
@@ -298,10 +381,24 @@ LIMIT_CAUSE = "The state/task 'StateName' returned a result with a size exceedin
     "definition",
     [
         # 2,000 references to one 200-byte object: 400 KB of text from a 200-byte input.
-        {"Type": "Pass", "Parameters": {f"k{i}.$": "$" for i in range(2000)}, "ResultPath": None, "End": True},
-        {"Type": "Pass", "Parameters": {"a.$": "States.Array(" + ", ".join(["$"] * 2000) + ")"}, "OutputPath": "$.none",
-         "End": True},
-        {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% [1..2000].($states.input) %}", "End": True},
+        {
+            "Type": "Pass",
+            "Parameters": {f"k{i}.$": "$" for i in range(2000)},
+            "ResultPath": None,
+            "End": True,
+        },
+        {
+            "Type": "Pass",
+            "Parameters": {"a.$": "States.Array(" + ", ".join(["$"] * 2000) + ")"},
+            "OutputPath": "$.none",
+            "End": True,
+        },
+        {
+            "Type": "Pass",
+            "QueryLanguage": "JSONata",
+            "Output": "{% [1..2000].($states.input) %}",
+            "End": True,
+        },
         {"Type": "Pass", "Assign": {f"v{i}.$": "$" for i in range(2000)}, "End": True},
     ],
     ids=["parameters-discarded-by-result-path", "intrinsic-then-output-path", "jsonata-output", "assign"],
@@ -310,7 +407,10 @@ def test_values_amplified_past_the_quota_fail_before_they_are_encoded(definition
     # Each would have put 400 KB into the output or the inspection data.
     result = run_state(
         load_definition(json.dumps(definition), None),
-        input={"blob": "x" * 190}, context={}, variables={}, world=World(now=NOW, rng=random.Random(1)),
+        input={"blob": "x" * 190},
+        context={},
+        variables={},
+        world=World(now=NOW, rng=random.Random(1)),
     )
     assert (result.status, result.error) == (Status.FAILED, "States.DataLimitExceeded")
     assert "variables" in result.cause or result.cause == LIMIT_CAUSE
@@ -320,15 +420,22 @@ def test_a_billion_byte_value_is_refused_without_building_it() -> None:
     # Parameters and ResultSelector of 2,000 references each: the result alone would be 500 KB,
     # and nothing is encoded before the quota check refuses it.
     inner = {f"k{i}.$": "$" for i in range(2000)}
-    definition = {"Type": "Task", "Resource": LAMBDA, "End": True, "Parameters": inner,
-                  "ResultSelector": {f"r{i}.$": "$" for i in range(2000)}}
+    definition = {
+        "Type": "Task",
+        "Resource": LAMBDA,
+        "End": True,
+        "Parameters": inner,
+        "ResultSelector": {f"r{i}.$": "$" for i in range(2000)},
+    }
     result = run(definition, {"blob": "x" * 250}, Mock(result={"blob": "y" * 250}))
     assert (result.status, result.error) == (Status.FAILED, "States.DataLimitExceeded")
 
 
 def test_the_quota_check_is_caught_like_any_error() -> None:
-    definition = task(ResultSelector={f"r{i}.$": "$" for i in range(2000)},
-                      Catch=[{"ErrorEquals": ["States.DataLimitExceeded"], "Next": "Big", "ResultPath": "$.error"}])
+    definition = task(
+        ResultSelector={f"r{i}.$": "$" for i in range(2000)},
+        Catch=[{"ErrorEquals": ["States.DataLimitExceeded"], "Next": "Big", "ResultPath": "$.error"}],
+    )
     result = run(definition, {"small": 1}, Mock(result={"blob": "y" * 250}))
     assert (result.status, result.next_state) == (Status.CAUGHT_ERROR, "Big")
     assert result.output == {"small": 1, "error": {"Error": "States.DataLimitExceeded", "Cause": LIMIT_CAUSE}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from interpreter import (
 )
 from interpreter.states.run import MAX_PAYLOAD_BYTES
 
-NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 LAMBDA = "arn:aws:states:::lambda:invoke"
 NO_CHOICE = "Failed to transition out of the state. The state does not point to a next state."
 
@@ -50,7 +50,14 @@ def run(
 
 
 def outcome(result: TestResult) -> tuple[Any, ...]:
-    return (result.status, result.output, result.next_state, result.error, result.cause, dict(result.inspection))
+    return (
+        result.status,
+        result.output,
+        result.next_state,
+        result.error,
+        result.cause,
+        dict(result.inspection),
+    )
 
 
 def succeeded(output: Any, next_state: str | None, inspection: dict[str, Any]) -> tuple[Any, ...]:
@@ -138,7 +145,9 @@ def test_e4_jsonata_machine_state_by_name() -> None:
         "States": {"State0": {"Type": "Pass", "Next": "State1"}, "State1": {"Type": "Fail"}},
     }
     input = {"Value": "HelloWorld"}
-    assert outcome(run(definition, input, state_name="State0")) == succeeded(input, "State1", {"input": input})
+    assert outcome(run(definition, input, state_name="State0")) == succeeded(
+        input, "State1", {"input": input}
+    )
     assert outcome(run(definition, input, state_name="State1")) == failed(None, None, {"input": input})
 
 
@@ -146,7 +155,11 @@ def test_info_pass_with_result() -> None:
     # Spec 6.6 (recorded INFO example).
     definition = {"Type": "Pass", "Result": {"resultKey": "result value"}, "End": True}
     result = run(definition, {"Value": "HelloWorld"})
-    assert (result.status, result.output, result.next_state) == (Status.SUCCEEDED, {"resultKey": "result value"}, None)
+    assert (result.status, result.output, result.next_state) == (
+        Status.SUCCEEDED,
+        {"resultKey": "result value"},
+        None,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -175,7 +188,13 @@ IN = {"a": {"b": 1}, "c": [1, 2]}
             id="pass-no-fields",
         ),
         pytest.param(
-            {"Type": "Pass", "InputPath": "$.a", "Parameters": {"p.$": "$.b"}, "ResultPath": "$.r", "Next": "N"},
+            {
+                "Type": "Pass",
+                "InputPath": "$.a",
+                "Parameters": {"p.$": "$.b"},
+                "ResultPath": "$.r",
+                "Next": "N",
+            },
             IN,
             succeeded(
                 {**IN, "r": {"p": 1}},
@@ -196,7 +215,12 @@ IN = {"a": {"b": 1}, "c": [1, 2]}
             succeeded(
                 {"x": 1},
                 None,
-                {"input": IN, "result": {"x": 1}, "afterResultSelector": {"x": 1}, "afterResultPath": {"x": 1}},
+                {
+                    "input": IN,
+                    "result": {"x": 1},
+                    "afterResultSelector": {"x": 1},
+                    "afterResultPath": {"x": 1},
+                },
             ),
             id="pass-result",
         ),
@@ -267,7 +291,12 @@ def test_jsonpath_inspection_matrix(definition: Any, input: Any, expected: tuple
     ("definition", "variables", "expected"),
     [
         pytest.param(
-            {"Type": "Pass", "QueryLanguage": "JSONata", "Output": {"v": "{% $states.input.a.b %}"}, "End": True},
+            {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": {"v": "{% $states.input.a.b %}"},
+                "End": True,
+            },
             {},
             succeeded({"v": 1}, None, {"input": IN}),
             id="pass-output",
@@ -296,7 +325,12 @@ def test_jsonpath_inspection_matrix(definition: Any, input: Any, expected: tuple
             id="choice",
         ),
         pytest.param(
-            {"Type": "Fail", "QueryLanguage": "JSONata", "Error": "E", "Cause": "{% 'c' & $states.input.a.b %}"},
+            {
+                "Type": "Fail",
+                "QueryLanguage": "JSONata",
+                "Error": "E",
+                "Cause": "{% 'c' & $states.input.a.b %}",
+            },
             {},
             failed("E", "c1", {"input": IN}),
             id="fail",
@@ -315,7 +349,9 @@ def test_jsonpath_inspection_matrix(definition: Any, input: Any, expected: tuple
         ),
     ],
 )
-def test_jsonata_inspection_matrix(definition: Any, variables: dict[str, Any], expected: tuple[Any, ...]) -> None:
+def test_jsonata_inspection_matrix(
+    definition: Any, variables: dict[str, Any], expected: tuple[Any, ...]
+) -> None:
     assert outcome(run(definition, IN, variables=variables)) == expected
 
 
@@ -333,7 +369,11 @@ def test_jsonata_inspection_matrix(definition: Any, variables: dict[str, Any], e
         ({"InputPath": "$", "OutputPath": "$", "ResultPath": "$"}, {"a": 1}, {"a": 1}),
         ({"ResultPath": "$.a.b", "Result": 9}, {"a": {"c": 1}, "d": 2}, {"a": {"c": 1, "b": 9}, "d": 2}),
         ({"ResultPath": "$.a.b", "Result": 9}, {"d": 2}, {"d": 2, "a": {"b": 9}}),
-        ({"ResultPath": "$.a", "Result": {"new": True}}, {"a": {"old": 1}, "d": 2}, {"a": {"new": True}, "d": 2}),
+        (
+            {"ResultPath": "$.a", "Result": {"new": True}},
+            {"a": {"old": 1}, "d": 2},
+            {"a": {"new": True}, "d": 2},
+        ),
         ({"ResultPath": "$.a.b", "OutputPath": "$.a", "Result": 9}, {"a": {"c": 1}}, {"c": 1, "b": 9}),
         ({"InputPath": "$.a", "ResultPath": "$.r"}, {"a": {"c": 1}}, {"a": {"c": 1}, "r": {"c": 1}}),
         ({"InputPath": "$.list[1]"}, {"list": [10, 20]}, 20),
@@ -348,7 +388,12 @@ def test_paths(fields: dict[str, Any], input: Any, output: Any) -> None:
         context={"Execution": {"Name": "exec"}},
         variables={"var": {"k": "v"}},
     )
-    assert (result.status, result.output, result.error, result.cause) == (Status.SUCCEEDED, output, None, None)
+    assert (result.status, result.output, result.error, result.cause) == (
+        Status.SUCCEEDED,
+        output,
+        None,
+        None,
+    )
 
 
 def test_input_path_null_inspection() -> None:
@@ -415,7 +460,11 @@ def test_result_path_null_inspection() -> None:
             {"input": {"a": 1}, "afterInputPath": {"a": 1}},
         ),
         (
-            {"Type": "Choice", "InputPath": "$.x", "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "N"}]},
+            {
+                "Type": "Choice",
+                "InputPath": "$.x",
+                "Choices": [{"Variable": "$.a", "IsPresent": True, "Next": "N"}],
+            },
             "Invalid path '$.x' : No results for path: $['x']",
             {"input": {"a": 1}},
         ),
@@ -434,7 +483,10 @@ def test_missing_input_or_output_path_is_states_runtime(
 
 def test_recorded_missing_output_path() -> None:
     # derived/test_base_scenarios, ST.INVALID_JSONPATH_IN_OUTPUTPATH
-    machine = {"StartAt": "pass", "States": {"pass": {"Type": "Pass", "OutputPath": "$.NoSuchOutputPath", "End": True}}}
+    machine = {
+        "StartAt": "pass",
+        "States": {"pass": {"Type": "Pass", "OutputPath": "$.NoSuchOutputPath", "End": True}},
+    }
     result = run(machine, {"int-literal": 0}, state_name="pass")
     assert (result.status, result.error, result.cause) == (
         Status.FAILED,
@@ -449,7 +501,12 @@ def test_recorded_missing_output_path() -> None:
 
 def test_jsonpath_assign_reads_the_parameters_result() -> None:
     # derived/test_assign_reference_variables, BASE_ASSIGN_FROM_PARAMETERS
-    definition = {"Type": "Pass", "Parameters": {"input": "PENDING"}, "Assign": {"result.$": "$.input"}, "Next": "S1"}
+    definition = {
+        "Type": "Pass",
+        "Parameters": {"input": "PENDING"},
+        "Assign": {"result.$": "$.input"},
+        "Next": "S1",
+    }
     assert outcome(run(definition, {})) == succeeded(
         {"input": "PENDING"},
         "S1",
@@ -466,7 +523,12 @@ def test_jsonpath_assign_reads_the_parameters_result() -> None:
 
 def test_jsonpath_assign_reads_the_pass_result() -> None:
     # derived/test_assign_reference_variables, BASE_ASSIGN_FROM_RESULT
-    definition = {"Type": "Pass", "Result": {"answer": 42}, "Assign": {"theAnswer.$": "$.answer"}, "End": True}
+    definition = {
+        "Type": "Pass",
+        "Result": {"answer": 42},
+        "Assign": {"theAnswer.$": "$.answer"},
+        "End": True,
+    }
     result = run(definition, {})
     assert (result.status, result.output) == (Status.SUCCEEDED, {"answer": 42})
     assert result.inspection["variables"] == {"theAnswer": 42}
@@ -479,7 +541,9 @@ def test_jsonpath_assign_sees_variables_from_before_the_state() -> None:
         "Assign": {"x": "new", "old.$": "$x", "fromInput.$": "$.p", "fromContext.$": "$$.State.Name"},
         "End": True,
     }
-    result = run(definition, {"a": 1}, variables={"x": "before", "keep": 1}, context={"State": {"Name": "SN"}})
+    result = run(
+        definition, {"a": 1}, variables={"x": "before", "keep": 1}, context={"State": {"Name": "SN"}}
+    )
     assert result.output == {"p": "before"}
     assert dict(result.inspection)["variables"] == {
         "x": "new",
@@ -621,7 +685,9 @@ CHOICE = {
     ],
 )
 def test_choice_next_state(definition: Any, input: Any, next_state: str) -> None:
-    assert outcome(run(definition, input)) == succeeded(input, next_state, {"input": input, "afterInputPath": input})
+    assert outcome(run(definition, input)) == succeeded(
+        input, next_state, {"input": input, "afterInputPath": input}
+    )
 
 
 def test_choice_without_match_or_default_fails() -> None:
@@ -636,7 +702,9 @@ def test_jsonata_choice_without_match_or_default_fails() -> None:
         "QueryLanguage": "JSONata",
         "Choices": [{"Condition": "{% false %}", "Next": "N"}],
     }
-    assert outcome(run(definition, {"v": 1})) == failed("States.NoChoiceMatched", NO_CHOICE, {"input": {"v": 1}})
+    assert outcome(run(definition, {"v": 1})) == failed(
+        "States.NoChoiceMatched", NO_CHOICE, {"input": {"v": 1}}
+    )
 
 
 JSONATA_CHOICE_OUTPUT = {
@@ -695,7 +763,9 @@ def test_jsonata_choice_rule_output_and_default_output(condition: bool, output: 
     ("condition", "assignment", "next_state"),
     [(True, "Condition assignment", "ConditionTrue"), (False, "Default Assignment", "DefaultState")],
 )
-def test_jsonata_choice_rule_assign_and_default_assign(condition: bool, assignment: str, next_state: str) -> None:
+def test_jsonata_choice_rule_assign_and_default_assign(
+    condition: bool, assignment: str, next_state: str
+) -> None:
     # derived/test_assign_base, test_assign_in_choice (the next state saw these variables)
     result = run(JSONATA_CHOICE_ASSIGN, {"condition": condition}, state_name="ChoiceState")
     assert outcome(result) == succeeded(
@@ -733,14 +803,31 @@ def test_choice_state_assign_applies_whichever_rule_matches(
     jsonata: bool, value: int, next_state: str, variables: dict[str, Any]
 ) -> None:
     if jsonata:
-        rule = {"Condition": "{% $states.input.v = 1 %}", "Next": "One",
-                "Assign": {"shared": "rule", "ruled": "{% $states.input.v %}"}}
-        definition = {"Type": "Choice", "QueryLanguage": "JSONata", "Choices": [rule], "Default": "Other",
-                      "Assign": {"always": "state", "shared": "state"}}
+        rule = {
+            "Condition": "{% $states.input.v = 1 %}",
+            "Next": "One",
+            "Assign": {"shared": "rule", "ruled": "{% $states.input.v %}"},
+        }
+        definition = {
+            "Type": "Choice",
+            "QueryLanguage": "JSONata",
+            "Choices": [rule],
+            "Default": "Other",
+            "Assign": {"always": "state", "shared": "state"},
+        }
     else:
-        rule = {"Variable": "$.v", "NumericEquals": 1, "Next": "One", "Assign": {"shared": "rule", "ruled.$": "$.v"}}
-        definition = {"Type": "Choice", "Choices": [rule], "Default": "Other",
-                      "Assign": {"always": "state", "shared": "state"}}
+        rule = {
+            "Variable": "$.v",
+            "NumericEquals": 1,
+            "Next": "One",
+            "Assign": {"shared": "rule", "ruled.$": "$.v"},
+        }
+        definition = {
+            "Type": "Choice",
+            "Choices": [rule],
+            "Default": "Other",
+            "Assign": {"always": "state", "shared": "state"},
+        }
     result = run(definition, {"v": value})
     assert (result.status, result.next_state) == ("SUCCEEDED", next_state)
     assert result.inspection["variables"] == variables
@@ -766,7 +853,10 @@ def test_choice_state_assign_applies_whichever_rule_matches(
 def test_fail_error_and_cause(fields: dict[str, Any], error: str | None, cause: str | None) -> None:
     input = {"e": "E1", "c": "cause text", "n": 5, "obj": {"k": [1]}}
     result = run(
-        {"Type": "Fail", **fields}, input, variables={"var": "from variable"}, context={"State": {"Name": "SN"}}
+        {"Type": "Fail", **fields},
+        input,
+        variables={"var": "from variable"},
+        context={"State": {"Name": "SN"}},
     )
     assert (result.status, result.error, result.cause, result.output, result.next_state) == (
         Status.FAILED,
@@ -784,19 +874,21 @@ def test_fail_error_and_cause(fields: dict[str, Any], error: str | None, cause: 
         (
             {"ErrorPath": "$.ErrorX"},
             "The JSONPath '$.ErrorX' specified for the field 'ErrorPath' could not be found in the input "
-            "'{\"Error\":\"error-value\"}'",
+            '\'{"Error":"error-value"}\'',
         ),
         (
             {"ErrorPath": "$.Error", "CausePath": "$.NoSuchCausePath"},
             "The JSONPath '$.NoSuchCausePath' specified for the field 'CausePath' could not be found in the input "
-            "'{\"Error\":\"error-value\"}'",
+            '\'{"Error":"error-value"}\'',
         ),
     ],
 )
 def test_fail_missing_error_or_cause_path(fields: dict[str, Any], cause: str) -> None:
     result = run({"Type": "Fail", **fields}, {"Error": "error-value"})
     assert outcome(result) == failed(
-        "States.Runtime", cause, {"input": {"Error": "error-value"}, "afterInputPath": {"Error": "error-value"}}
+        "States.Runtime",
+        cause,
+        {"input": {"Error": "error-value"}, "afterInputPath": {"Error": "error-value"}},
     )
 
 
@@ -811,7 +903,9 @@ def test_fail_missing_error_or_cause_path(fields: dict[str, Any], cause: str) ->
 )
 def test_jsonata_fail_error_and_cause(fields: dict[str, Any], error: str | None, cause: str | None) -> None:
     definition = {"Type": "Fail", "QueryLanguage": "JSONata", **fields}
-    result = run(definition, {"e": "E1", "n": 5}, variables={"v": "from variable"}, context={"State": {"Name": "SN"}})
+    result = run(
+        definition, {"e": "E1", "n": 5}, variables={"v": "from variable"}, context={"State": {"Name": "SN"}}
+    )
     assert (result.status, result.error, result.cause) == (Status.FAILED, error, cause)
     assert dict(result.inspection) == {"input": {"e": "E1", "n": 5}, "variables": {"v": "from variable"}}
 
@@ -884,7 +978,10 @@ def test_jsonpath_task_result_selector_reads_the_custom_context() -> None:
     input = {"FunctionName": "lambda_function_name", "Payload": {"input-value": 0}}
     context = {"Execution": {"Input": {"input-value": 0, "values": ["charizard"]}}}
     mock_result = {"pokemon": ["charizard", "pikachu", "bulbasaur"]}
-    expected = {"LambdaOutput": mock_result, "ContextObjectValue": {"input-value": 0, "values": ["charizard"]}}
+    expected = {
+        "LambdaOutput": mock_result,
+        "ContextObjectValue": {"input-value": 0, "values": ["charizard"]},
+    }
     assert outcome(run(definition, input, context=context, mock=Mock(result=mock_result))) == succeeded(
         expected,
         None,
@@ -950,7 +1047,9 @@ def test_jsonata_task_mock_error_fails() -> None:
         "End": True,
     }
     result = run(
-        definition, {"Value": "HelloWorld"}, mock=Mock(error=MockError("MockException", "Mock the cause of the error."))
+        definition,
+        {"Value": "HelloWorld"},
+        mock=Mock(error=MockError("MockException", "Mock the cause of the error.")),
     )
     assert outcome(result) == failed(
         "MockException",
@@ -997,9 +1096,7 @@ def test_map_and_parallel_without_mock_are_unsupported(definition: Any, type_nam
 
 
 def _data_limit_cause(name: str) -> str:
-    return (
-        f"The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
-    )
+    return f"The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
 
 
 @pytest.mark.parametrize(
@@ -1028,7 +1125,10 @@ def test_pass_result_over_the_quota_fails(result: Any, ok: bool) -> None:
 
 def test_data_limit_names_the_selected_state() -> None:
     # derived/test_states_errors, test_start_large_input
-    machine = {"StartAt": "State_1", "States": {"State_1": {"Type": "Pass", "Result": {"Arg1": "a" * 263_000}, "End": True}}}
+    machine = {
+        "StartAt": "State_1",
+        "States": {"State_1": {"Type": "Pass", "Result": {"Arg1": "a" * 263_000}, "End": True}},
+    }
     result = run(machine, {}, state_name="State_1")
     assert (result.status, result.error, result.cause) == (
         Status.FAILED,
@@ -1038,7 +1138,9 @@ def test_data_limit_names_the_selected_state() -> None:
 
 
 def test_large_mocked_task_result_fails_with_data_limit() -> None:
-    result = run({"Type": "Task", "Resource": LAMBDA, "End": True}, {}, mock=Mock(result="y" * MAX_PAYLOAD_BYTES))
+    result = run(
+        {"Type": "Task", "Resource": LAMBDA, "End": True}, {}, mock=Mock(result="y" * MAX_PAYLOAD_BYTES)
+    )
     assert (result.status, result.error, result.cause) == (
         Status.FAILED,
         "States.DataLimitExceeded",
@@ -1054,7 +1156,12 @@ MUTATION_CASES = [
     {"Type": "Pass", "ResultPath": "$.a", "Parameters": {"p.$": "$.a"}, "End": True},
     {"Type": "Pass", "InputPath": "$.a", "ResultPath": "$.a.c", "Assign": {"v.$": "$"}, "End": True},
     {"Type": "Pass", "ResultPath": "$.list[0]", "Result": 99, "End": True},
-    {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $merge([$states.input, {'z': 1}]) %}", "End": True},
+    {
+        "Type": "Pass",
+        "QueryLanguage": "JSONata",
+        "Output": "{% $merge([$states.input, {'z': 1}]) %}",
+        "End": True,
+    },
     {
         "Type": "Pass",
         "QueryLanguage": "JSONata",
@@ -1063,7 +1170,13 @@ MUTATION_CASES = [
         "End": True,
     },
     {"Type": "Task", "Resource": LAMBDA, "ResultPath": "$.a.r", "End": True},
-    {"Type": "Task", "QueryLanguage": "JSONata", "Resource": LAMBDA, "Output": "{% $states.result %}", "End": True},
+    {
+        "Type": "Task",
+        "QueryLanguage": "JSONata",
+        "Resource": LAMBDA,
+        "Output": "{% $states.result %}",
+        "End": True,
+    },
     {"Type": "Wait", "Seconds": 1, "InputPath": "$.a", "End": True},
     {"Type": "Choice", "Choices": [{"Variable": "$.a.b", "IsPresent": True, "Next": "N"}]},
     {"Type": "Fail", "ErrorPath": "$.e", "CausePath": "States.JsonToString($.a)"},
@@ -1097,7 +1210,9 @@ def test_same_loaded_state_runs_independently_many_times() -> None:
         json.dumps({"Type": "Pass", "Parameters": {"v.$": "$.n"}, "ResultPath": "$.r", "End": True}), None
     )
     world = World(now=NOW, rng=random.Random(1))
-    outputs = [run_state(loaded, input={"n": n}, context={}, variables={}, world=world).output for n in range(3)]
+    outputs = [
+        run_state(loaded, input={"n": n}, context={}, variables={}, world=world).output for n in range(3)
+    ]
     assert outputs == [{"n": 0, "r": {"v": 0}}, {"n": 1, "r": {"v": 1}}, {"n": 2, "r": {"v": 2}}]
 
 

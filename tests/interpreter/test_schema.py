@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.corpus import TESTSTATE_CORPORA
-from interpreter.schema import validate as schema_module
 from interpreter.errors import DefinitionError
+from interpreter.schema import validate as schema_module
 from interpreter.schema import validate_machine, validate_single_state
+from tests.corpus import TESTSTATE_CORPORA
 
 # ------------------------------------------------------------------------------------------
 # Helpers
@@ -45,7 +45,9 @@ RECORDED_MACHINE = [
         "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map] at /States/S/Type",
         id="type-unknown",
     ),
-    pytest.param({}, "SCHEMA_VALIDATION_FAILED: These fields are required: [States, StartAt] at /", id="empty"),
+    pytest.param(
+        {}, "SCHEMA_VALIDATION_FAILED: These fields are required: [States, StartAt] at /", id="empty"
+    ),
     pytest.param(
         {"States": {"S": PASS_END}},
         "SCHEMA_VALIDATION_FAILED: These fields are required: [StartAt] at /",
@@ -60,23 +62,38 @@ RECORDED_MACHINE = [
         id="credentials-no-rolearn",
     ),
     pytest.param(
-        machine({"Pass": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": True}}, QueryLanguage="JSONata"),
+        machine(
+            {"Pass": {"Type": "Pass", "QueryLanguage": "JSONPath", "End": True}}, QueryLanguage="JSONata"
+        ),
         "SCHEMA_VALIDATION_FAILED: 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' "
         "for whole state machine at /States/Pass",
         id="query-language-downgrade",
     ),
     pytest.param(
-        machine({"P": {"Type": "Pass", "End": True, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "P"}]}}),
+        machine(
+            {"P": {"Type": "Pass", "End": True, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "P"}]}}
+        ),
         "SCHEMA_VALIDATION_FAILED: Field 'Catch' is not supported at /States/P",
         id="catch-on-pass",
     ),
     pytest.param(
-        machine({"W": {"Type": "Wait", "Seconds": 1, "End": True, "Retry": [{"ErrorEquals": ["States.ALL"]}]}}),
+        machine(
+            {"W": {"Type": "Wait", "Seconds": 1, "End": True, "Retry": [{"ErrorEquals": ["States.ALL"]}]}}
+        ),
         "SCHEMA_VALIDATION_FAILED: Field 'Retry' is not supported at /States/W",
         id="retry-on-wait",
     ),
     pytest.param(
-        machine({"P": {"Type": "Parallel", "TimeoutSeconds": 5, "Branches": [machine({"B": PASS_END})], "End": True}}),
+        machine(
+            {
+                "P": {
+                    "Type": "Parallel",
+                    "TimeoutSeconds": 5,
+                    "Branches": [machine({"B": PASS_END})],
+                    "End": True,
+                }
+            }
+        ),
         "SCHEMA_VALIDATION_FAILED: Field 'TimeoutSeconds' is not supported at /States/P",
         id="timeout-on-parallel",
     ),
@@ -86,7 +103,10 @@ RECORDED_MACHINE = [
         id="dangling-next",
     ),
     pytest.param(
-        machine({"Pass One": {"Type": "Pass", "Next": "Success"}, "Success": {"Type": "Succeed"}}, start="Not sure"),
+        machine(
+            {"Pass One": {"Type": "Pass", "Next": "Success"}, "Success": {"Type": "Succeed"}},
+            start="Not sure",
+        ),
         "MISSING_TRANSITION_TARGET: Missing 'Next' target: Not sure at /StartAt",
         id="dangling-startat",
     ),
@@ -128,8 +148,17 @@ def test_recorded_single_state_empty_branches() -> None:
 
 def test_single_state_allows_dangling_next() -> None:
     validate_single_state({"Type": "Pass", "Next": "Elsewhere"})
-    validate_single_state({"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Y"}], "Default": "Z"})
-    validate_single_state({"Type": "Task", "Resource": TASK, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}], "End": True})
+    validate_single_state(
+        {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Y"}], "Default": "Z"}
+    )
+    validate_single_state(
+        {
+            "Type": "Task",
+            "Resource": TASK,
+            "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "H"}],
+            "End": True,
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -140,7 +169,9 @@ def test_single_state_allows_dangling_next() -> None:
 CASES = sorted(path for root in TESTSTATE_CORPORA for path in root.glob("*/*.json"))
 
 
-@pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.parent.name}/{p.parent.name}/{p.stem}" for p in CASES])
+@pytest.mark.parametrize(
+    "path", CASES, ids=[f"{p.parent.parent.name}/{p.parent.name}/{p.stem}" for p in CASES]
+)
 def test_conformance_definitions(path: Path) -> None:
     case = json.loads(path.read_text(encoding="utf-8"))
     request = case["request"]
@@ -160,7 +191,10 @@ def test_conformance_corpus_has_the_recorded_schema_errors() -> None:
         for p in CASES
         if "Invalid State Machine Definition" in json.dumps(json.loads(p.read_text())["expect"])
     ]
-    assert sorted(schema_errors) == ["test_parallel_state_empty_branches", "test_state_name_invalid_state_definition"]
+    assert sorted(schema_errors) == [
+        "test_parallel_state_empty_branches",
+        "test_state_name_invalid_state_definition",
+    ]
 
 
 # ------------------------------------------------------------------------------------------
@@ -169,8 +203,12 @@ def test_conformance_corpus_has_the_recorded_schema_errors() -> None:
 
 S = "SCHEMA_VALIDATION_FAILED"
 T = "MISSING_TRANSITION_TARGET"
-JP_ONLY = "The QueryLanguage is set to 'JSONata', but field '{}' is only supported for the 'JSONPath' QueryLanguage"
-JA_ONLY = "The QueryLanguage is set to 'JSONPath', but field '{}' is only supported for the 'JSONata' QueryLanguage"
+JP_ONLY = (
+    "The QueryLanguage is set to 'JSONata', but field '{}' is only supported for the 'JSONPath' QueryLanguage"
+)
+JA_ONLY = (
+    "The QueryLanguage is set to 'JSONPath', but field '{}' is only supported for the 'JSONata' QueryLanguage"
+)
 NEXT_END_BOTH = "There should only be one of the following fields: [Next, End]"
 NEXT_END_NONE = "This object should have only one of the following fields: [Next, End]"
 
@@ -192,7 +230,12 @@ INVALID = [
     # machine object
     ([], S, "Definition must be a valid JSON object", "null"),
     (machine({"X": PASS_END}, Extra=1), S, "Field 'Extra' is not supported", "/"),
-    (machine({"X": PASS_END}, QueryLanguage="jsonata"), S, "Value should be one of the following: [JSONPath, JSONata]", "/QueryLanguage"),
+    (
+        machine({"X": PASS_END}, QueryLanguage="jsonata"),
+        S,
+        "Value should be one of the following: [JSONPath, JSONata]",
+        "/QueryLanguage",
+    ),
     (machine({"X": PASS_END}, QueryLanguage=5), S, "Expected value of type [STRING]", "/QueryLanguage"),
     (machine({"X": PASS_END}, Version="2.0"), S, "Value should be one of the following: [1.0]", "/Version"),
     (machine({"X": PASS_END}, TimeoutSeconds=-1), S, "Minimum value is 0", "/TimeoutSeconds"),
@@ -204,116 +247,572 @@ INVALID = [
     # states
     (one([]), S, "Expected value of type [OBJECT]", "/States/X"),
     (one({"End": True}), S, "These fields are required: [Type]", "/States/X"),
-    (one({"Type": 3, "End": True}), S, "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]", "/States/X/Type"),
+    (
+        one({"Type": 3, "End": True}),
+        S,
+        "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]",
+        "/States/X/Type",
+    ),
     (one({"Type": "Pass", "End": True, "Foo": 1}), S, "Field 'Foo' is not supported", "/States/X"),
-    (one({"Type": "Pass", "End": True, "Arguments": {}}), S, "Field 'Arguments' is not supported", "/States/X"),
+    (
+        one({"Type": "Pass", "End": True, "Arguments": {}}),
+        S,
+        "Field 'Arguments' is not supported",
+        "/States/X",
+    ),
     (one({"Type": "Succeed", "Assign": {}}), S, "Field 'Assign' is not supported", "/States/X"),
     (one({"Type": "Fail", "Output": 1}), S, "Field 'Output' is not supported", "/States/X"),
-    (one({"Type": "Choice", "Choices": [{"Next": "X"}], "Next": "X"}), S, "Field 'Next' is not supported", "/States/X"),
+    (
+        one({"Type": "Choice", "Choices": [{"Next": "X"}], "Next": "X"}),
+        S,
+        "Field 'Next' is not supported",
+        "/States/X",
+    ),
     (one({"Type": "Succeed", "End": True}), S, "Field 'End' is not supported", "/States/X"),
     (one({"Type": "Pass", "End": True, "Next": "X"}), S, NEXT_END_BOTH, "/States/X"),
     (one({"Type": "Pass"}), S, NEXT_END_NONE, "/States/X"),
     (one({"Type": "Pass", "End": "yes"}), S, NEXT_END_NONE, "/States/X"),
     (one({"Type": "Pass", "Next": 1}), S, "Expected value of type [STRING]", "/States/X/Next"),
-    (one({"Type": "Pass", "InputPath": 1, "End": True}), S, "Expected value of type [STRING]", "/States/X/InputPath"),
-    (one({"Type": "Pass", "QueryLanguage": "JSONPATH", "End": True}), S, "Value should be one of the following: [JSONPath, JSONata]", "/States/X/QueryLanguage"),
+    (
+        one({"Type": "Pass", "InputPath": 1, "End": True}),
+        S,
+        "Expected value of type [STRING]",
+        "/States/X/InputPath",
+    ),
+    (
+        one({"Type": "Pass", "QueryLanguage": "JSONPATH", "End": True}),
+        S,
+        "Value should be one of the following: [JSONPath, JSONata]",
+        "/States/X/QueryLanguage",
+    ),
     # query languages
     (jsonata({"Type": "Pass", "InputPath": "$.a", "End": True}), S, JP_ONLY.format("InputPath"), "/States/X"),
     (jsonata({"Type": "Pass", "Result": {}, "End": True}), S, JP_ONLY.format("Result"), "/States/X"),
-    (jsonata({"Type": "Wait", "SecondsPath": "$.s", "End": True}), S, JP_ONLY.format("SecondsPath"), "/States/X"),
+    (
+        jsonata({"Type": "Wait", "SecondsPath": "$.s", "End": True}),
+        S,
+        JP_ONLY.format("SecondsPath"),
+        "/States/X",
+    ),
     (jsonata({"Type": "Fail", "ErrorPath": "$.e"}), S, JP_ONLY.format("ErrorPath"), "/States/X"),
     (jsonata(mapping(ItemsPath="$.items")), S, JP_ONLY.format("ItemsPath"), "/States/X"),
     (jsonata(mapping(MaxConcurrencyPath="$.m")), S, JP_ONLY.format("MaxConcurrencyPath"), "/States/X"),
-    (one({"Type": "Task", "Resource": TASK, "Arguments": {}, "End": True}), S, JA_ONLY.format("Arguments"), "/States/X"),
+    (
+        one({"Type": "Task", "Resource": TASK, "Arguments": {}, "End": True}),
+        S,
+        JA_ONLY.format("Arguments"),
+        "/States/X",
+    ),
     (one({"Type": "Pass", "Output": {}, "End": True}), S, JA_ONLY.format("Output"), "/States/X"),
     (one(mapping(Items=[1])), S, JA_ONLY.format("Items"), "/States/X"),
-    (one({"Type": "Pass", "QueryLanguage": "JSONata", "Parameters": {}, "End": True}), S, JP_ONLY.format("Parameters"), "/States/X"),
     (
-        # Nested states inherit the machine's language, not the Map's.
-        one({**mapping(QueryLanguage="JSONata"), "ItemProcessor": machine({"P": {"Type": "Pass", "Output": 1, "End": True}})}),
-        S, JA_ONLY.format("Output"), "/States/X/ItemProcessor/States/P",
+        one({"Type": "Pass", "QueryLanguage": "JSONata", "Parameters": {}, "End": True}),
+        S,
+        JP_ONLY.format("Parameters"),
+        "/States/X",
     ),
     (
-        one({"Type": "Task", "Resource": TASK, "End": True, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "X", "Output": 1}]}),
-        S, JA_ONLY.format("Output"), "/States/X/Catch[0]",
+        # Nested states inherit the machine's language, not the Map's.
+        one(
+            {
+                **mapping(QueryLanguage="JSONata"),
+                "ItemProcessor": machine({"P": {"Type": "Pass", "Output": 1, "End": True}}),
+            }
+        ),
+        S,
+        JA_ONLY.format("Output"),
+        "/States/X/ItemProcessor/States/P",
+    ),
+    (
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "X", "Output": 1}],
+            }
+        ),
+        S,
+        JA_ONLY.format("Output"),
+        "/States/X/Catch[0]",
     ),
     # required / exclusive
     (one({"Type": "Task", "End": True}), S, "These fields are required: [Resource]", "/States/X"),
-    (one({"Type": "Task", "Resource": 5, "End": True}), S, "Expected value of type [STRING]", "/States/X/Resource"),
-    (one({"Type": "Task", "Resource": "lambda", "End": True}), S, "Value is not a valid resource ARN", "/States/X/Resource"),
-    (one({"Type": "Task", "Resource": TASK, "TimeoutSeconds": 0, "End": True}), S, "Minimum value is 1", "/States/X/TimeoutSeconds"),
-    (one({"Type": "Task", "Resource": TASK, "HeartbeatSeconds": 100000000, "End": True}), S, "Maximum value is 99999999", "/States/X/HeartbeatSeconds"),
-    (one({"Type": "Task", "Resource": TASK, "TimeoutSeconds": 5, "TimeoutSecondsPath": "$.t", "End": True}), S, "There should only be one of the following fields: [TimeoutSeconds, TimeoutSecondsPath]", "/States/X"),
-    (one({"Type": "Task", "Resource": TASK, "TimeoutSeconds": 1.5, "End": True}), S, "Expected value of type Integer", "/States/X/TimeoutSeconds"),
-    (one({"Type": "Task", "Resource": TASK, "TimeoutSeconds": True, "End": True}), S, "Expected value of type Integer", "/States/X/TimeoutSeconds"),
-    (one({"Type": "Task", "Resource": TASK, "Credentials": [], "End": True}), S, "Expected value of type [OBJECT]", "/States/X/Credentials"),
-    (one({"Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:a", "Credentials": {"RoleArn": "r"}, "End": True}), S, "The field 'Credentials' is not supported for activities", "/States/X/Credentials"),
+    (
+        one({"Type": "Task", "Resource": 5, "End": True}),
+        S,
+        "Expected value of type [STRING]",
+        "/States/X/Resource",
+    ),
+    (
+        one({"Type": "Task", "Resource": "lambda", "End": True}),
+        S,
+        "Value is not a valid resource ARN",
+        "/States/X/Resource",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "TimeoutSeconds": 0, "End": True}),
+        S,
+        "Minimum value is 1",
+        "/States/X/TimeoutSeconds",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "HeartbeatSeconds": 100000000, "End": True}),
+        S,
+        "Maximum value is 99999999",
+        "/States/X/HeartbeatSeconds",
+    ),
+    (
+        one(
+            {"Type": "Task", "Resource": TASK, "TimeoutSeconds": 5, "TimeoutSecondsPath": "$.t", "End": True}
+        ),
+        S,
+        "There should only be one of the following fields: [TimeoutSeconds, TimeoutSecondsPath]",
+        "/States/X",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "TimeoutSeconds": 1.5, "End": True}),
+        S,
+        "Expected value of type Integer",
+        "/States/X/TimeoutSeconds",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "TimeoutSeconds": True, "End": True}),
+        S,
+        "Expected value of type Integer",
+        "/States/X/TimeoutSeconds",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "Credentials": [], "End": True}),
+        S,
+        "Expected value of type [OBJECT]",
+        "/States/X/Credentials",
+    ),
+    (
+        one(
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:us-east-1:123456789012:activity:a",
+                "Credentials": {"RoleArn": "r"},
+                "End": True,
+            }
+        ),
+        S,
+        "The field 'Credentials' is not supported for activities",
+        "/States/X/Credentials",
+    ),
     (one({"Type": "Choice"}), S, "These fields are required: [Choices]", "/States/X"),
     (one({"Type": "Choice", "Choices": []}), S, "Value cannot be empty", "/States/X/Choices"),
     (one({"Type": "Choice", "Choices": {}}), S, "Expected value of type [ARRAY]", "/States/X/Choices"),
     (one({"Type": "Choice", "Choices": [1]}), S, "Expected value of type [OBJECT]", "/States/X/Choices[0]"),
-    (one({"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True}]}), S, "These fields are required: [Next]", "/States/X/Choices[0]"),
-    (one({"Type": "Wait", "End": True}), S, "This object should have only one of the following fields: [SecondsPath, Seconds, TimestampPath, Timestamp]", "/States/X"),
-    (one({"Type": "Wait", "Seconds": 1, "Timestamp": "2024-01-01T00:00:00Z", "End": True}), S, "There should only be one of the following fields: [SecondsPath, Seconds, TimestampPath, Timestamp]", "/States/X"),
+    (
+        one({"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True}]}),
+        S,
+        "These fields are required: [Next]",
+        "/States/X/Choices[0]",
+    ),
+    (
+        one({"Type": "Wait", "End": True}),
+        S,
+        "This object should have only one of the following fields: [SecondsPath, Seconds, TimestampPath, Timestamp]",
+        "/States/X",
+    ),
+    (
+        one({"Type": "Wait", "Seconds": 1, "Timestamp": "2024-01-01T00:00:00Z", "End": True}),
+        S,
+        "There should only be one of the following fields: [SecondsPath, Seconds, TimestampPath, Timestamp]",
+        "/States/X",
+    ),
     (one({"Type": "Wait", "Seconds": -1, "End": True}), S, "Minimum value is 0", "/States/X/Seconds"),
-    (one({"Type": "Wait", "Seconds": "{% 1 %}", "End": True}), S, "Expected value of type Integer", "/States/X/Seconds"),
-    (one({"Type": "Wait", "Timestamp": "2024-01-01 00:00:00", "End": True}), S, "String does not match RFC3339 timestamp", "/States/X/Timestamp"),
-    (one({"Type": "Wait", "Timestamp": "2024-01-01T00:00:00", "End": True}), S, "String does not match RFC3339 timestamp", "/States/X/Timestamp"),
+    (
+        one({"Type": "Wait", "Seconds": "{% 1 %}", "End": True}),
+        S,
+        "Expected value of type Integer",
+        "/States/X/Seconds",
+    ),
+    (
+        one({"Type": "Wait", "Timestamp": "2024-01-01 00:00:00", "End": True}),
+        S,
+        "String does not match RFC3339 timestamp",
+        "/States/X/Timestamp",
+    ),
+    (
+        one({"Type": "Wait", "Timestamp": "2024-01-01T00:00:00", "End": True}),
+        S,
+        "String does not match RFC3339 timestamp",
+        "/States/X/Timestamp",
+    ),
     # The same timestamp rule as Choice and Wait at run time (interpreter.timestamps).
-    (one({"Type": "Wait", "Timestamp": "2016-02-30T00:00:00Z", "End": True}), S, "String does not match RFC3339 timestamp", "/States/X/Timestamp"),
-    (one({"Type": "Wait", "Timestamp": "2016-01-01T00:00:00.1234567890Z", "End": True}), S, "String does not match RFC3339 timestamp", "/States/X/Timestamp"),
-    (one({"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}), S, "There should only be one of the following fields: [Error, ErrorPath]", "/States/X"),
-    (one({"Type": "Fail", "Cause": "C", "CausePath": "$.c"}), S, "There should only be one of the following fields: [Cause, CausePath]", "/States/X"),
+    (
+        one({"Type": "Wait", "Timestamp": "2016-02-30T00:00:00Z", "End": True}),
+        S,
+        "String does not match RFC3339 timestamp",
+        "/States/X/Timestamp",
+    ),
+    (
+        one({"Type": "Wait", "Timestamp": "2016-01-01T00:00:00.1234567890Z", "End": True}),
+        S,
+        "String does not match RFC3339 timestamp",
+        "/States/X/Timestamp",
+    ),
+    (
+        one({"Type": "Fail", "Error": "E", "ErrorPath": "$.e"}),
+        S,
+        "There should only be one of the following fields: [Error, ErrorPath]",
+        "/States/X",
+    ),
+    (
+        one({"Type": "Fail", "Cause": "C", "CausePath": "$.c"}),
+        S,
+        "There should only be one of the following fields: [Cause, CausePath]",
+        "/States/X",
+    ),
     (one({"Type": "Fail", "Cause": 1}), S, "Expected value of type [STRING]", "/States/X/Cause"),
     (one({"Type": "Parallel", "End": True}), S, "These fields are required: [Branches]", "/States/X"),
-    (one({"Type": "Parallel", "Branches": {}, "End": True}), S, "Expected value of type [ARRAY]", "/States/X/Branches"),
-    (one({"Type": "Parallel", "Branches": [{"States": {"B": PASS_END}}], "End": True}), S, "These fields are required: [StartAt]", "/States/X/Branches[0]"),
-    (one({"Type": "Parallel", "Branches": [{**machine({"B": PASS_END}), "QueryLanguage": "JSONata"}], "End": True}), S, "Field 'QueryLanguage' is not supported", "/States/X/Branches[0]"),
-    (one({"Type": "Parallel", "Branches": [{**machine({"B": PASS_END}), "ProcessorConfig": {}}], "End": True}), S, "Field 'ProcessorConfig' is not supported", "/States/X/Branches[0]"),
-    (one({"Type": "Parallel", "Branches": [machine({"B": {"Type": "Pass"}})], "End": True}), S, NEXT_END_NONE, "/States/X/Branches[0]/States/B"),
-    (one({"Type": "Map", "End": True}), S, "This object should have only one of the following fields: [ItemProcessor, Iterator]", "/States/X"),
-    (one(mapping(Iterator=machine({"I": PASS_END}))), S, "There should only be one of the following fields: [ItemProcessor, Iterator]", "/States/X"),
+    (
+        one({"Type": "Parallel", "Branches": {}, "End": True}),
+        S,
+        "Expected value of type [ARRAY]",
+        "/States/X/Branches",
+    ),
+    (
+        one({"Type": "Parallel", "Branches": [{"States": {"B": PASS_END}}], "End": True}),
+        S,
+        "These fields are required: [StartAt]",
+        "/States/X/Branches[0]",
+    ),
+    (
+        one(
+            {
+                "Type": "Parallel",
+                "Branches": [{**machine({"B": PASS_END}), "QueryLanguage": "JSONata"}],
+                "End": True,
+            }
+        ),
+        S,
+        "Field 'QueryLanguage' is not supported",
+        "/States/X/Branches[0]",
+    ),
+    (
+        one(
+            {
+                "Type": "Parallel",
+                "Branches": [{**machine({"B": PASS_END}), "ProcessorConfig": {}}],
+                "End": True,
+            }
+        ),
+        S,
+        "Field 'ProcessorConfig' is not supported",
+        "/States/X/Branches[0]",
+    ),
+    (
+        one({"Type": "Parallel", "Branches": [machine({"B": {"Type": "Pass"}})], "End": True}),
+        S,
+        NEXT_END_NONE,
+        "/States/X/Branches[0]/States/B",
+    ),
+    (
+        one({"Type": "Map", "End": True}),
+        S,
+        "This object should have only one of the following fields: [ItemProcessor, Iterator]",
+        "/States/X",
+    ),
+    (
+        one(mapping(Iterator=machine({"I": PASS_END}))),
+        S,
+        "There should only be one of the following fields: [ItemProcessor, Iterator]",
+        "/States/X",
+    ),
     (one(mapping(MaxConcurrency=-1)), S, "Minimum value is 0", "/States/X/MaxConcurrency"),
-    (one(mapping(MaxConcurrency=2, MaxConcurrencyPath="$.m")), S, "There should only be one of the following fields: [MaxConcurrency, MaxConcurrencyPath]", "/States/X"),
-    (one(mapping(ToleratedFailurePercentage=101)), S, "Maximum value is 100", "/States/X/ToleratedFailurePercentage"),
+    (
+        one(mapping(MaxConcurrency=2, MaxConcurrencyPath="$.m")),
+        S,
+        "There should only be one of the following fields: [MaxConcurrency, MaxConcurrencyPath]",
+        "/States/X",
+    ),
+    (
+        one(mapping(ToleratedFailurePercentage=101)),
+        S,
+        "Maximum value is 100",
+        "/States/X/ToleratedFailurePercentage",
+    ),
     (one(mapping(ToleratedFailureCount=-1)), S, "Minimum value is 0", "/States/X/ToleratedFailureCount"),
     (one(mapping(ItemSelector=[])), S, "Expected value of type [OBJECT]", "/States/X/ItemSelector"),
     (one(mapping(TimeoutSeconds=5)), S, "Field 'TimeoutSeconds' is not supported", "/States/X"),
     (one(mapping(Arguments={})), S, "Field 'Arguments' is not supported", "/States/X"),
-    (one({**mapping(), "ItemProcessor": {**machine({"P": PASS_END}), "QueryLanguage": "JSONata"}}), S, "Field 'QueryLanguage' is not supported", "/States/X/ItemProcessor"),
-    (one({**mapping(), "ItemProcessor": {**machine({"P": PASS_END}), "ProcessorConfig": {"Mode": "DISTRIBUTED"}}}), S, "These fields are required: [ExecutionType]", "/States/X/ItemProcessor/ProcessorConfig"),
-    (one({**mapping(), "ItemProcessor": {**machine({"P": PASS_END}), "ProcessorConfig": {"Mode": "INLINE", "ExecutionType": "STANDARD"}}}), S, "Field 'ExecutionType' is not supported", "/States/X/ItemProcessor/ProcessorConfig"),
-    (one({**mapping(), "ItemProcessor": {**machine({"P": PASS_END}), "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "FAST"}}}), S, "Value should be one of the following: [STANDARD, EXPRESS]", "/States/X/ItemProcessor/ProcessorConfig/ExecutionType"),
-    (one({**mapping(), "ItemProcessor": {**machine({"P": PASS_END}), "ProcessorConfig": {"Mode": "inline"}}}), S, "Value should be one of the following: [INLINE, DISTRIBUTED]", "/States/X/ItemProcessor/ProcessorConfig/Mode"),
-    (one({**mapping(), "ItemProcessor": {**machine({"Inner": mapping(MaxConcurrency=-1)})}}), S, "Minimum value is 0", "/States/X/ItemProcessor/States/Inner/MaxConcurrency"),
+    (
+        one({**mapping(), "ItemProcessor": {**machine({"P": PASS_END}), "QueryLanguage": "JSONata"}}),
+        S,
+        "Field 'QueryLanguage' is not supported",
+        "/States/X/ItemProcessor",
+    ),
+    (
+        one(
+            {
+                **mapping(),
+                "ItemProcessor": {**machine({"P": PASS_END}), "ProcessorConfig": {"Mode": "DISTRIBUTED"}},
+            }
+        ),
+        S,
+        "These fields are required: [ExecutionType]",
+        "/States/X/ItemProcessor/ProcessorConfig",
+    ),
+    (
+        one(
+            {
+                **mapping(),
+                "ItemProcessor": {
+                    **machine({"P": PASS_END}),
+                    "ProcessorConfig": {"Mode": "INLINE", "ExecutionType": "STANDARD"},
+                },
+            }
+        ),
+        S,
+        "Field 'ExecutionType' is not supported",
+        "/States/X/ItemProcessor/ProcessorConfig",
+    ),
+    (
+        one(
+            {
+                **mapping(),
+                "ItemProcessor": {
+                    **machine({"P": PASS_END}),
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "FAST"},
+                },
+            }
+        ),
+        S,
+        "Value should be one of the following: [STANDARD, EXPRESS]",
+        "/States/X/ItemProcessor/ProcessorConfig/ExecutionType",
+    ),
+    (
+        one(
+            {
+                **mapping(),
+                "ItemProcessor": {**machine({"P": PASS_END}), "ProcessorConfig": {"Mode": "inline"}},
+            }
+        ),
+        S,
+        "Value should be one of the following: [INLINE, DISTRIBUTED]",
+        "/States/X/ItemProcessor/ProcessorConfig/Mode",
+    ),
+    (
+        one({**mapping(), "ItemProcessor": {**machine({"Inner": mapping(MaxConcurrency=-1)})}}),
+        S,
+        "Minimum value is 0",
+        "/States/X/ItemProcessor/States/Inner/MaxConcurrency",
+    ),
     # Retry / Catch
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": {}}), S, "Expected value of type [ARRAY]", "/States/X/Retry"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{}]}), S, "These fields are required: [ErrorEquals]", "/States/X/Retry[0]"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": []}]}), S, "Value cannot be empty", "/States/X/Retry[0]/ErrorEquals"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": [1]}]}), S, "Expected value of type [STRING]", "/States/X/Retry[0]/ErrorEquals[0]"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["States.ALL", "E"]}]}), S, "States.ALL must appear alone and at end of list", "/States/X/Retry[0]/ErrorEquals"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["E"]}]}), S, "States.ALL must appear alone and at end of list", "/States/X/Retry[0]/ErrorEquals"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["E"], "MaxAttempts": -1}]}), S, "Minimum value is 0", "/States/X/Retry[0]/MaxAttempts"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["E"], "BackoffRate": 0.5}]}), S, "Minimum value is 1", "/States/X/Retry[0]/BackoffRate"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["E"], "MaxDelaySeconds": 31622401}]}), S, "Maximum value is 31622400", "/States/X/Retry[0]/MaxDelaySeconds"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["E"], "JitterStrategy": "HALF"}]}), S, "Value should be one of the following: [NONE, FULL]", "/States/X/Retry[0]/JitterStrategy"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["E"], "Next": "X"}]}), S, "Field 'Next' is not supported", "/States/X/Retry[0]"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Catch": [{"ErrorEquals": ["E"]}]}), S, "These fields are required: [Next]", "/States/X/Catch[0]"),
-    (one({"Type": "Task", "Resource": TASK, "End": True, "Catch": [{"ErrorEquals": ["E"], "Next": "X", "ResultPath": 1}]}), S, "Expected value of type [STRING]", "/States/X/Catch[0]/ResultPath"),
-    (jsonata({"Type": "Task", "Resource": TASK, "End": True, "Catch": [{"ErrorEquals": ["E"], "Next": "X", "ResultPath": "$.e"}]}), S, JP_ONLY.format("ResultPath"), "/States/X/Catch[0]"),
+    (
+        one({"Type": "Task", "Resource": TASK, "End": True, "Retry": {}}),
+        S,
+        "Expected value of type [ARRAY]",
+        "/States/X/Retry",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{}]}),
+        S,
+        "These fields are required: [ErrorEquals]",
+        "/States/X/Retry[0]",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": []}]}),
+        S,
+        "Value cannot be empty",
+        "/States/X/Retry[0]/ErrorEquals",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": [1]}]}),
+        S,
+        "Expected value of type [STRING]",
+        "/States/X/Retry[0]/ErrorEquals[0]",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["States.ALL", "E"]}]}),
+        S,
+        "States.ALL must appear alone and at end of list",
+        "/States/X/Retry[0]/ErrorEquals",
+    ),
+    (
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Retry": [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["E"]}],
+            }
+        ),
+        S,
+        "States.ALL must appear alone and at end of list",
+        "/States/X/Retry[0]/ErrorEquals",
+    ),
+    (
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Retry": [{"ErrorEquals": ["E"], "MaxAttempts": -1}],
+            }
+        ),
+        S,
+        "Minimum value is 0",
+        "/States/X/Retry[0]/MaxAttempts",
+    ),
+    (
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Retry": [{"ErrorEquals": ["E"], "BackoffRate": 0.5}],
+            }
+        ),
+        S,
+        "Minimum value is 1",
+        "/States/X/Retry[0]/BackoffRate",
+    ),
+    (
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Retry": [{"ErrorEquals": ["E"], "MaxDelaySeconds": 31622401}],
+            }
+        ),
+        S,
+        "Maximum value is 31622400",
+        "/States/X/Retry[0]/MaxDelaySeconds",
+    ),
+    (
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Retry": [{"ErrorEquals": ["E"], "JitterStrategy": "HALF"}],
+            }
+        ),
+        S,
+        "Value should be one of the following: [NONE, FULL]",
+        "/States/X/Retry[0]/JitterStrategy",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["E"], "Next": "X"}]}),
+        S,
+        "Field 'Next' is not supported",
+        "/States/X/Retry[0]",
+    ),
+    (
+        one({"Type": "Task", "Resource": TASK, "End": True, "Catch": [{"ErrorEquals": ["E"]}]}),
+        S,
+        "These fields are required: [Next]",
+        "/States/X/Catch[0]",
+    ),
+    (
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Catch": [{"ErrorEquals": ["E"], "Next": "X", "ResultPath": 1}],
+            }
+        ),
+        S,
+        "Expected value of type [STRING]",
+        "/States/X/Catch[0]/ResultPath",
+    ),
+    (
+        jsonata(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Catch": [{"ErrorEquals": ["E"], "Next": "X", "ResultPath": "$.e"}],
+            }
+        ),
+        S,
+        JP_ONLY.format("ResultPath"),
+        "/States/X/Catch[0]",
+    ),
     # names and transitions
-    (machine({"": PASS_END}), "INVALID_STATE_NAME", "Invalid State name: State name cannot be empty", "/States/"),
+    (
+        machine({"": PASS_END}),
+        "INVALID_STATE_NAME",
+        "Invalid State name: State name cannot be empty",
+        "/States/",
+    ),
     (
         machine({"X": {"Type": "Parallel", "Branches": [machine({"X": PASS_END})], "End": True}}),
-        "DUPLICATE_STATE_NAME", "Duplicate State name: 'X'", "/States/X/Branches[0]/States/X",
+        "DUPLICATE_STATE_NAME",
+        "Duplicate State name: 'X'",
+        "/States/X/Branches[0]/States/X",
     ),
-    (machine({"C": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Ghost"}], "Default": "Z"}, "Z": PASS_END}), T, "Missing 'Next' target: Ghost", "/States/C/Choices[0]/Next"),
-    (machine({"A": {"Type": "Choice", "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Z"}], "Default": "Ghost"}, "Z": PASS_END}), T, "Missing 'Next' target: Ghost", "/States/A/Default"),
-    (machine({"T": {"Type": "Task", "Resource": TASK, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Ghost"}], "End": True}}), T, "Missing 'Next' target: Ghost", "/States/T/Catch[0]/Next"),
+    (
+        machine(
+            {
+                "C": {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Ghost"}],
+                    "Default": "Z",
+                },
+                "Z": PASS_END,
+            }
+        ),
+        T,
+        "Missing 'Next' target: Ghost",
+        "/States/C/Choices[0]/Next",
+    ),
+    (
+        machine(
+            {
+                "A": {
+                    "Type": "Choice",
+                    "Choices": [{"Variable": "$.x", "IsPresent": True, "Next": "Z"}],
+                    "Default": "Ghost",
+                },
+                "Z": PASS_END,
+            }
+        ),
+        T,
+        "Missing 'Next' target: Ghost",
+        "/States/A/Default",
+    ),
+    (
+        machine(
+            {
+                "T": {
+                    "Type": "Task",
+                    "Resource": TASK,
+                    "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Ghost"}],
+                    "End": True,
+                }
+            }
+        ),
+        T,
+        "Missing 'Next' target: Ghost",
+        "/States/T/Catch[0]/Next",
+    ),
     (machine({"A": {"Type": "Pass", "Next": "NOPE"}}), T, "Missing 'Next' target: NOPE", "/States/A/Next"),
-    (one(mapping(ItemProcessor=machine({"W": PASS_END, "Ghost": PASS_END}))), T, 'State "Ghost" is not reachable.', "/States/X/ItemProcessor/States/Ghost"),
-    (one({"Type": "Parallel", "Branches": [machine({"W": PASS_END, "Ghost": PASS_END})], "End": True}), T, 'State "Ghost" is not reachable.', "/States/X/Branches[0]/States/Ghost"),
-    (one(mapping(ItemProcessor=machine({"A": PASS_END}, start="Nope"))), T, "Missing 'Next' target: Nope", "/States/X/ItemProcessor/StartAt"),
+    (
+        one(mapping(ItemProcessor=machine({"W": PASS_END, "Ghost": PASS_END}))),
+        T,
+        'State "Ghost" is not reachable.',
+        "/States/X/ItemProcessor/States/Ghost",
+    ),
+    (
+        one({"Type": "Parallel", "Branches": [machine({"W": PASS_END, "Ghost": PASS_END})], "End": True}),
+        T,
+        'State "Ghost" is not reachable.',
+        "/States/X/Branches[0]/States/Ghost",
+    ),
+    (
+        one(mapping(ItemProcessor=machine({"A": PASS_END}, start="Nope"))),
+        T,
+        "Missing 'Next' target: Nope",
+        "/States/X/ItemProcessor/StartAt",
+    ),
     (machine({"Start": PASS_END, "a/b": PASS_END}), T, 'State "a/b" is not reachable.', "/States/a/b"),
 ]
 
@@ -327,11 +826,21 @@ def test_invalid_definitions(doc: Any, code: str, detail: str, pointer: str) -> 
 SINGLE_INVALID = [
     ([], S, "Definition must be a valid JSON object", "null"),
     ({"Type": "Pass"}, S, NEXT_END_NONE, "/States/StateName"),
-    ({"StartAt": "A", "States": {"A": PASS_END}}, S, "These fields are required: [Type]", "/States/StateName"),
+    (
+        {"StartAt": "A", "States": {"A": PASS_END}},
+        S,
+        "These fields are required: [Type]",
+        "/States/StateName",
+    ),
     ({"Type": "Pass", "End": True, "Catch": []}, S, "Field 'Catch' is not supported", "/States/StateName"),
     ({"Type": "Pass", "Output": 1, "End": True}, S, JA_ONLY.format("Output"), "/States/StateName"),
     # Nested scopes are still checked in the single-state form.
-    (mapping(ItemProcessor=machine({"A": {"Type": "Pass", "Next": "Ghost"}})), T, "Missing 'Next' target: Ghost", "/States/StateName/ItemProcessor/States/A/Next"),
+    (
+        mapping(ItemProcessor=machine({"A": {"Type": "Pass", "Next": "Ghost"}})),
+        T,
+        "Missing 'Next' target: Ghost",
+        "/States/StateName/ItemProcessor/States/A/Next",
+    ),
 ]
 
 
@@ -347,27 +856,156 @@ def test_invalid_single_states(doc: Any, code: str, detail: str, pointer: str) -
 
 VALID = [
     pytest.param(one({"Type": "Pass", "Assign": {"counter": 1}, "End": True}), id="assign-in-jsonpath"),
-    pytest.param(jsonata({"Type": "Pass", "Assign": {"c": "{% 1 %}"}, "Output": "{% $states.input %}", "End": True}), id="jsonata-pass"),
-    pytest.param(one({"Type": "Pass", "QueryLanguage": "JSONPath", "InputPath": None, "End": True}), id="explicit-jsonpath"),
-    pytest.param(one({"Type": "Pass", "QueryLanguage": "JSONata", "Output": 1, "End": True}), id="jsonata-upgrade"),
-    pytest.param(machine({"X": {"Type": "Pass", "Next": "Y", "End": False}, "Y": PASS_END}), id="end-false-with-next"),
-    pytest.param(jsonata({"Type": "Wait", "Seconds": "{% $states.input.s %}", "End": True}), id="jsonata-seconds"),
+    pytest.param(
+        jsonata({"Type": "Pass", "Assign": {"c": "{% 1 %}"}, "Output": "{% $states.input %}", "End": True}),
+        id="jsonata-pass",
+    ),
+    pytest.param(
+        one({"Type": "Pass", "QueryLanguage": "JSONPath", "InputPath": None, "End": True}),
+        id="explicit-jsonpath",
+    ),
+    pytest.param(
+        one({"Type": "Pass", "QueryLanguage": "JSONata", "Output": 1, "End": True}), id="jsonata-upgrade"
+    ),
+    pytest.param(
+        machine({"X": {"Type": "Pass", "Next": "Y", "End": False}, "Y": PASS_END}), id="end-false-with-next"
+    ),
+    pytest.param(
+        jsonata({"Type": "Wait", "Seconds": "{% $states.input.s %}", "End": True}), id="jsonata-seconds"
+    ),
     pytest.param(jsonata({"Type": "Wait", "Timestamp": "{% $now() %}", "End": True}), id="jsonata-timestamp"),
-    pytest.param(one({"Type": "Wait", "Timestamp": "2016-03-14T01:59:00.123+01:00", "End": True}), id="timestamp-offset"),
-    pytest.param(jsonata(mapping(Items="{% [1] %}", MaxConcurrency="{% 1 %}", ToleratedFailureCount="{% 1 %}", ToleratedFailurePercentage="{% 1 %}")), id="jsonata-map"),
-    pytest.param(jsonata(mapping(Items=[1, 2], ItemSelector={"v": "{% $states.context.Map.Item.Value %}"})), id="jsonata-items-array"),
-    pytest.param(jsonata(mapping(Items="{% [1] %}", ItemSelector="{% $states.context.Map.Item %}")), id="jsonata-item-selector-expression"),
-    pytest.param(one(mapping(MaxConcurrency=9223372036854775807, ToleratedFailurePercentage=12.5)), id="large-max-concurrency"),
-    pytest.param(one({"Type": "Map", "Iterator": machine({"I": PASS_END}), "ItemsPath": "$.x", "End": True}), id="legacy-iterator"),
-    pytest.param(one({**mapping(), "ItemProcessor": {**machine({"P": PASS_END}), "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}}}), id="distributed"),
-    pytest.param(one(mapping(ItemProcessor=machine({"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}))), id="nested-loop-without-end"),
-    pytest.param(one({"Type": "Task", "Resource": TASK, "TimeoutSeconds": 5, "HeartbeatSecondsPath": "$.h", "Credentials": {"RoleArn.$": "$.r"}, "End": True}), id="task-fields"),
-    pytest.param(jsonata({"Type": "Task", "Resource": TASK, "Arguments": "{% $states.input %}", "Credentials": {"RoleArn": "{% $r %}"}, "End": True}), id="jsonata-task"),
-    pytest.param(one({"Type": "Task", "Resource": TASK, "End": True, "Retry": [{"ErrorEquals": ["E"], "IntervalSeconds": 0, "MaxAttempts": 0, "BackoffRate": 1.5, "MaxDelaySeconds": 1, "JitterStrategy": "FULL", "Comment": "c"}, {"ErrorEquals": ["States.ALL"]}]}), id="retriers"),
-    pytest.param(jsonata({"Type": "Task", "Resource": TASK, "End": True, "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "X", "Output": "{% $states.errorOutput %}", "Assign": {}}]}), id="jsonata-catcher"),
-    pytest.param(machine({"C": {"Type": "Choice", "Choices": [{"Condition": "{% true %}", "Next": "D"}]}, "D": {"Type": "Succeed"}}), id="choice-no-default"),
+    pytest.param(
+        one({"Type": "Wait", "Timestamp": "2016-03-14T01:59:00.123+01:00", "End": True}),
+        id="timestamp-offset",
+    ),
+    pytest.param(
+        jsonata(
+            mapping(
+                Items="{% [1] %}",
+                MaxConcurrency="{% 1 %}",
+                ToleratedFailureCount="{% 1 %}",
+                ToleratedFailurePercentage="{% 1 %}",
+            )
+        ),
+        id="jsonata-map",
+    ),
+    pytest.param(
+        jsonata(mapping(Items=[1, 2], ItemSelector={"v": "{% $states.context.Map.Item.Value %}"})),
+        id="jsonata-items-array",
+    ),
+    pytest.param(
+        jsonata(mapping(Items="{% [1] %}", ItemSelector="{% $states.context.Map.Item %}")),
+        id="jsonata-item-selector-expression",
+    ),
+    pytest.param(
+        one(mapping(MaxConcurrency=9223372036854775807, ToleratedFailurePercentage=12.5)),
+        id="large-max-concurrency",
+    ),
+    pytest.param(
+        one({"Type": "Map", "Iterator": machine({"I": PASS_END}), "ItemsPath": "$.x", "End": True}),
+        id="legacy-iterator",
+    ),
+    pytest.param(
+        one(
+            {
+                **mapping(),
+                "ItemProcessor": {
+                    **machine({"P": PASS_END}),
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                },
+            }
+        ),
+        id="distributed",
+    ),
+    pytest.param(
+        one(
+            mapping(
+                ItemProcessor=machine(
+                    {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "Next": "A"}}
+                )
+            )
+        ),
+        id="nested-loop-without-end",
+    ),
+    pytest.param(
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "TimeoutSeconds": 5,
+                "HeartbeatSecondsPath": "$.h",
+                "Credentials": {"RoleArn.$": "$.r"},
+                "End": True,
+            }
+        ),
+        id="task-fields",
+    ),
+    pytest.param(
+        jsonata(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "Arguments": "{% $states.input %}",
+                "Credentials": {"RoleArn": "{% $r %}"},
+                "End": True,
+            }
+        ),
+        id="jsonata-task",
+    ),
+    pytest.param(
+        one(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Retry": [
+                    {
+                        "ErrorEquals": ["E"],
+                        "IntervalSeconds": 0,
+                        "MaxAttempts": 0,
+                        "BackoffRate": 1.5,
+                        "MaxDelaySeconds": 1,
+                        "JitterStrategy": "FULL",
+                        "Comment": "c",
+                    },
+                    {"ErrorEquals": ["States.ALL"]},
+                ],
+            }
+        ),
+        id="retriers",
+    ),
+    pytest.param(
+        jsonata(
+            {
+                "Type": "Task",
+                "Resource": TASK,
+                "End": True,
+                "Catch": [
+                    {
+                        "ErrorEquals": ["States.ALL"],
+                        "Next": "X",
+                        "Output": "{% $states.errorOutput %}",
+                        "Assign": {},
+                    }
+                ],
+            }
+        ),
+        id="jsonata-catcher",
+    ),
+    pytest.param(
+        machine(
+            {
+                "C": {"Type": "Choice", "Choices": [{"Condition": "{% true %}", "Next": "D"}]},
+                "D": {"Type": "Succeed"},
+            }
+        ),
+        id="choice-no-default",
+    ),
     pytest.param(one({"Type": "Fail"}), id="bare-fail"),
-    pytest.param(machine({"X": PASS_END}, Comment="c", Version="1.0", TimeoutSeconds=0, QueryLanguage="JSONPath"), id="top-level-fields"),
+    pytest.param(
+        machine({"X": PASS_END}, Comment="c", Version="1.0", TimeoutSeconds=0, QueryLanguage="JSONPath"),
+        id="top-level-fields",
+    ),
     pytest.param(machine({"S" * 80: PASS_END}), id="name-80-chars"),
 ]
 
@@ -398,28 +1036,94 @@ def test_deep_nesting_is_a_definition_error() -> None:
 # ------------------------------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=5),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=12,
 )
 
 FIELD_NAMES = sorted(
     {
-        "Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath", "Parameters",
-        "ResultPath", "ResultSelector", "Result", "Retry", "Catch", "Arguments", "Output", "Assign",
-        "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds", "Resource", "Credentials",
-        "Seconds", "SecondsPath", "Timestamp", "TimestampPath", "Choices", "Default", "Error",
-        "ErrorPath", "Cause", "CausePath", "Branches", "ItemProcessor", "Iterator", "ItemsPath",
-        "Items", "ItemSelector", "MaxConcurrency", "MaxConcurrencyPath", "ToleratedFailureCount",
-        "ToleratedFailurePercentage", "Label", "StartAt", "States", "ProcessorConfig",
-        "ErrorEquals", "MaxAttempts", "BackoffRate", "JitterStrategy", "Mode", "ExecutionType",
+        "Type",
+        "Comment",
+        "QueryLanguage",
+        "Next",
+        "End",
+        "InputPath",
+        "OutputPath",
+        "Parameters",
+        "ResultPath",
+        "ResultSelector",
+        "Result",
+        "Retry",
+        "Catch",
+        "Arguments",
+        "Output",
+        "Assign",
+        "TimeoutSeconds",
+        "TimeoutSecondsPath",
+        "HeartbeatSeconds",
+        "Resource",
+        "Credentials",
+        "Seconds",
+        "SecondsPath",
+        "Timestamp",
+        "TimestampPath",
+        "Choices",
+        "Default",
+        "Error",
+        "ErrorPath",
+        "Cause",
+        "CausePath",
+        "Branches",
+        "ItemProcessor",
+        "Iterator",
+        "ItemsPath",
+        "Items",
+        "ItemSelector",
+        "MaxConcurrency",
+        "MaxConcurrencyPath",
+        "ToleratedFailureCount",
+        "ToleratedFailurePercentage",
+        "Label",
+        "StartAt",
+        "States",
+        "ProcessorConfig",
+        "ErrorEquals",
+        "MaxAttempts",
+        "BackoffRate",
+        "JitterStrategy",
+        "Mode",
+        "ExecutionType",
     }
 )
 names = st.sampled_from(["A", "B", "A", "B", "X", "States.ALL", ""])
 values = st.one_of(
     json_values,
     names,
-    st.sampled_from(["Task", "Pass", "Map", "Parallel", "Choice", "Wait", "Fail", "Succeed", "JSONata", "JSONPath", TASK, "{% 1 %}", "INLINE", "DISTRIBUTED"]),
+    st.sampled_from(
+        [
+            "Task",
+            "Pass",
+            "Map",
+            "Parallel",
+            "Choice",
+            "Wait",
+            "Fail",
+            "Succeed",
+            "JSONata",
+            "JSONPath",
+            TASK,
+            "{% 1 %}",
+            "INLINE",
+            "DISTRIBUTED",
+        ]
+    ),
     st.just(True),
 )
 
@@ -442,7 +1146,15 @@ POOLS: dict[str, st.SearchStrategy[Any]] = {
     "Items": st.sampled_from([[1], "{% [1] %}", {}]),
     "ErrorEquals": st.sampled_from([["States.ALL"], ["E"], [], ["States.ALL", "E"], [1]]),
     "JitterStrategy": st.sampled_from(["FULL", "NONE", "HALF"]),
-    "ProcessorConfig": st.sampled_from([{"Mode": "INLINE"}, {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, {"Mode": "DISTRIBUTED"}, {"Mode": "X"}, []]),
+    "ProcessorConfig": st.sampled_from(
+        [
+            {"Mode": "INLINE"},
+            {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            {"Mode": "DISTRIBUTED"},
+            {"Mode": "X"},
+            [],
+        ]
+    ),
 }
 
 
@@ -455,7 +1167,11 @@ def _handlers(draw: st.DrawFn, catch: bool) -> list[Any]:
     entries = []
     for _ in range(draw(st.integers(0, 2))):
         entry = {"ErrorEquals": draw(_value("ErrorEquals"))}
-        keys = ["Next", "ResultPath", "Output", "Assign"] if catch else ["MaxAttempts", "BackoffRate", "IntervalSeconds", "JitterStrategy", "MaxDelaySeconds"]
+        keys = (
+            ["Next", "ResultPath", "Output", "Assign"]
+            if catch
+            else ["MaxAttempts", "BackoffRate", "IntervalSeconds", "JitterStrategy", "MaxDelaySeconds"]
+        )
         for key in draw(st.lists(st.sampled_from(keys), max_size=3, unique=True)):
             entry[key] = draw(_value(key))
         if catch and draw(st.booleans()):
@@ -469,7 +1185,9 @@ def asl_states(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
     state: dict[str, Any] = {"Type": draw(_value("Type"))}
     kind = state["Type"]
     own = sorted(schema_module._STATE_SPECS[kind].fields) if kind in STATE_TYPES else FIELD_NAMES
-    field_names = st.one_of(st.sampled_from(own), st.sampled_from(own), st.sampled_from(own), st.sampled_from(FIELD_NAMES))
+    field_names = st.one_of(
+        st.sampled_from(own), st.sampled_from(own), st.sampled_from(own), st.sampled_from(FIELD_NAMES)
+    )
     for name in draw(st.lists(field_names, max_size=4, unique=True)):
         if name != "Type":
             state[name] = draw(_value(name))
@@ -498,7 +1216,11 @@ def asl_machines(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
         "StartAt": draw(names),
         "States": draw(st.dictionaries(names, asl_states(depth), min_size=1, max_size=3)),
     }
-    for name in draw(st.lists(st.sampled_from(["QueryLanguage", "Comment", "ProcessorConfig", "TimeoutSeconds"]), max_size=1)):
+    for name in draw(
+        st.lists(
+            st.sampled_from(["QueryLanguage", "Comment", "ProcessorConfig", "TimeoutSeconds"]), max_size=1
+        )
+    ):
         doc[name] = draw(_value(name))
     return doc
 
@@ -525,14 +1247,28 @@ def test_asl_like_json_gives_none_or_definition_error(doc: Any, state: Any) -> N
 
 @pytest.mark.parametrize(
     ("label", "valid"),
-    [("orders-2024_batch", True), ("x" * 40, True), ("é", True), ("", False), ("x" * 41, False),
-     ("has space", False), ("a/b", False), ("a$b", False), ("tab\there", False), ("[x]", False)],
+    [
+        ("orders-2024_batch", True),
+        ("x" * 40, True),
+        ("é", True),
+        ("", False),
+        ("x" * 41, False),
+        ("has space", False),
+        ("a/b", False),
+        ("a$b", False),
+        ("tab\there", False),
+        ("[x]", False),
+    ],
 )
 def test_map_label_follows_aws_rules(label: str, valid: bool) -> None:
     """[DOC] a Map Run label: 1-40 characters, no whitespace, brackets, wildcards, listed specials
     or control characters."""
-    state = {"Type": "Map", "Label": label, "End": True,
-             "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}}}
+    state = {
+        "Type": "Map",
+        "Label": label,
+        "End": True,
+        "ItemProcessor": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}},
+    }
     if valid:
         validate_single_state(state)
     else:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import copy
 import json
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from interpreter import DefinitionError, Status, World, load_definition, run_state
 from interpreter.errors import StatesError
-from interpreter.scope import Scope
 from interpreter.fields.templates import (
     ArrayTemplate,
     Constant,
@@ -20,8 +19,9 @@ from interpreter.fields.templates import (
     compile_jsonata_template,
     compile_payload,
 )
+from interpreter.scope import Scope
 
-NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 INPUT: dict[str, Any] = {"x": 1, "s": "str", "obj": {"k": [10, 20]}, "list": [1, 2, 3]}
 CONTEXT: dict[str, Any] = {"Execution": {"Name": "exec-1"}, "State": {"Name": "StateName"}}
 VARIABLES: dict[str, Any] = {"var": {"x": "vx", "n": 5}, "plain": 7}
@@ -139,7 +139,7 @@ def test_dynamic_array_compiles_to_an_array_template() -> None:
             {"value.$": "$.no_such_jsonpath"},
             {"a": [1, {"b": "c"}], "d": None},
             "The JSONPath '$.no_such_jsonpath' specified for the field 'value.$' could not be found in the "
-            "input '{\"a\":[1,{\"b\":\"c\"}],\"d\":null}'",
+            'input \'{"a":[1,{"b":"c"}],"d":null}\'',
         ),
         (
             {"outer": {"inner.$": "$.x.y"}},

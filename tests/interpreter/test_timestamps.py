@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -18,24 +18,24 @@ def _zone(hours: int, minutes: int = 0) -> timezone:
     ("text", "expected"),
     [
         # ASL's own example.
-        ("2016-08-18T17:33:00Z", datetime(2016, 8, 18, 17, 33, 0, tzinfo=timezone.utc)),
-        ("2016-08-18T17:33:00+00:00", datetime(2016, 8, 18, 17, 33, 0, tzinfo=timezone.utc)),
-        ("2016-08-18T17:33:00-00:00", datetime(2016, 8, 18, 17, 33, 0, tzinfo=timezone.utc)),
+        ("2016-08-18T17:33:00Z", datetime(2016, 8, 18, 17, 33, 0, tzinfo=UTC)),
+        ("2016-08-18T17:33:00+00:00", datetime(2016, 8, 18, 17, 33, 0, tzinfo=UTC)),
+        ("2016-08-18T17:33:00-00:00", datetime(2016, 8, 18, 17, 33, 0, tzinfo=UTC)),
         ("2016-08-18T17:33:00+02:00", datetime(2016, 8, 18, 17, 33, 0, tzinfo=_zone(2))),
         ("2016-08-18T17:33:00-05:30", datetime(2016, 8, 18, 17, 33, 0, tzinfo=_zone(-5, 30))),
         # java.time.ZoneOffset's limit is +-18:00 inclusive.
         ("2016-08-18T17:33:00+18:00", datetime(2016, 8, 18, 17, 33, 0, tzinfo=_zone(18))),
         ("2016-08-18T17:33:00-18:00", datetime(2016, 8, 18, 17, 33, 0, tzinfo=_zone(-18))),
         # Fractions of 1 to 9 digits; Python keeps microseconds (the rest is truncated).
-        ("2016-08-18T17:33:00.5Z", datetime(2016, 8, 18, 17, 33, 0, 500000, tzinfo=timezone.utc)),
-        ("2016-08-18T17:33:00.123Z", datetime(2016, 8, 18, 17, 33, 0, 123000, tzinfo=timezone.utc)),
-        ("2016-08-18T17:33:00.123456Z", datetime(2016, 8, 18, 17, 33, 0, 123456, tzinfo=timezone.utc)),
-        ("2016-08-18T17:33:00.123456789Z", datetime(2016, 8, 18, 17, 33, 0, 123456, tzinfo=timezone.utc)),
+        ("2016-08-18T17:33:00.5Z", datetime(2016, 8, 18, 17, 33, 0, 500000, tzinfo=UTC)),
+        ("2016-08-18T17:33:00.123Z", datetime(2016, 8, 18, 17, 33, 0, 123000, tzinfo=UTC)),
+        ("2016-08-18T17:33:00.123456Z", datetime(2016, 8, 18, 17, 33, 0, 123456, tzinfo=UTC)),
+        ("2016-08-18T17:33:00.123456789Z", datetime(2016, 8, 18, 17, 33, 0, 123456, tzinfo=UTC)),
         ("2016-08-18T17:33:00.000000001+01:00", datetime(2016, 8, 18, 17, 33, 0, 0, tzinfo=_zone(1))),
         # Calendar edges.
-        ("2016-02-29T00:00:00Z", datetime(2016, 2, 29, tzinfo=timezone.utc)),
-        ("2000-02-29T23:59:59Z", datetime(2000, 2, 29, 23, 59, 59, tzinfo=timezone.utc)),
-        ("9999-12-31T23:59:59Z", datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)),
+        ("2016-02-29T00:00:00Z", datetime(2016, 2, 29, tzinfo=UTC)),
+        ("2000-02-29T23:59:59Z", datetime(2000, 2, 29, 23, 59, 59, tzinfo=UTC)),
+        ("9999-12-31T23:59:59Z", datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)),
     ],
 )
 def test_valid_timestamps_parse_to_the_instant(text: str, expected: datetime) -> None:
@@ -109,4 +109,6 @@ def test_nanosecond_fractions_keep_instants_distinct() -> None:
     finer, coarser = parse_instant("2016-08-18T17:33:00.0000001Z"), parse_instant("2016-08-18T17:33:00Z")
     assert finer is not None and coarser is not None
     assert finer != coarser and coarser < finer
-    assert parse_instant("2016-08-18T19:33:00.000000500+02:00") == parse_instant("2016-08-18T17:33:00.0000005Z")
+    assert parse_instant("2016-08-18T19:33:00.000000500+02:00") == parse_instant(
+        "2016-08-18T17:33:00.0000005Z"
+    )

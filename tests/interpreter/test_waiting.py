@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from interpreter import ABSENT, ErrorName, Status, World, load_definition, run_state
-from interpreter.errors import StatesError
 from interpreter.definition.model import WaitState
+from interpreter.errors import StatesError
 from interpreter.scope import Scope
 from interpreter.states.waiting import check_wait
 
-NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
 def _world() -> World:
@@ -84,7 +84,11 @@ def test_seconds_path_is_resolved_after_input_path() -> None:
 def test_seconds_path_may_read_a_variable() -> None:
     result = _run(_wait(SecondsPath="$delay"), {"a": 1}, variables={"delay": 3})
     assert (result.status, result.output, result.next_state) == (Status.SUCCEEDED, {"a": 1}, "After")
-    assert dict(result.inspection) == {"input": {"a": 1}, "afterInputPath": {"a": 1}, "variables": {"delay": 3}}
+    assert dict(result.inspection) == {
+        "input": {"a": 1},
+        "afterInputPath": {"a": 1},
+        "variables": {"delay": 3},
+    }
 
 
 def test_seconds_path_on_a_negative_variable_names_the_path() -> None:
@@ -273,7 +277,12 @@ def test_check_wait_returns_none_when_valid(fields: dict[str, Any], value: Any) 
             "States.Runtime",
             "The SecondsPath parameter references a negative value: $.s == -3",
         ),
-        ({"SecondsPath": "$.s"}, {}, "States.Runtime", "The SecondsPath parameter does not reference an input value: $.s"),
+        (
+            {"SecondsPath": "$.s"},
+            {},
+            "States.Runtime",
+            "The SecondsPath parameter does not reference an input value: $.s",
+        ),
         (
             {"TimestampPath": "$.t"},
             {},

@@ -22,10 +22,14 @@ from teststate.budget import (
 
 H = {"X-Amz-Target": "AWSStepFunctions.TestState"}
 # A JSONata recursion that runs in Python well past any small budget (the core stops it at 1 s).
-SLOW_JSONATA = json.dumps({
-    "Type": "Pass", "QueryLanguage": "JSONata", "End": True,
-    "Output": "{% ($f := function($n){$n > 0 ? $f($n-1) : 0}; $f(100000000)) %}",
-})
+SLOW_JSONATA = json.dumps(
+    {
+        "Type": "Pass",
+        "QueryLanguage": "JSONata",
+        "End": True,
+        "Output": "{% ($f := function($n){$n > 0 ? $f($n-1) : 0}; $f(100000000)) %}",
+    }
+)
 
 
 def _spin(seconds: float) -> str:
@@ -56,7 +60,7 @@ def test_the_interruption_is_not_an_exception_the_core_could_swallow() -> None:
     def swallowing() -> str:
         try:
             return _spin(30)
-        except Exception:  # noqa: BLE001 - what the core and jsonata do with library errors
+        except Exception:
             return "swallowed"
 
     assert not issubclass(BudgetExceeded, Exception)
@@ -117,7 +121,9 @@ def test_a_state_over_budget_answers_200_failed_states_timeout() -> None:
     """Below the core's own 1 s JSONata limit, the service's budget is what stops the state."""
     client = create_app({"TESTSTATE_REQUEST_BUDGET_SECONDS": 0.3}).test_client()
     started = time.monotonic()
-    answer = client.post("/", data=json.dumps({"definition": SLOW_JSONATA, "inspectionLevel": "DEBUG"}), headers=H)
+    answer = client.post(
+        "/", data=json.dumps({"definition": SLOW_JSONATA, "inspectionLevel": "DEBUG"}), headers=H
+    )
     assert time.monotonic() - started < 0.95, "the budget, not the core's 1 s limit, ended it"
     assert answer.status_code == 200
     payload = json.loads(answer.get_data())
@@ -132,6 +138,8 @@ def test_a_state_over_budget_answers_200_failed_states_timeout() -> None:
 
 def test_with_a_generous_budget_the_core_limit_answers_first() -> None:
     client = create_app({"TESTSTATE_REQUEST_BUDGET_SECONDS": 30}).test_client()
-    payload = json.loads(client.post("/", data=json.dumps({"definition": SLOW_JSONATA}), headers=H).get_data())
+    payload = json.loads(
+        client.post("/", data=json.dumps({"definition": SLOW_JSONATA}), headers=H).get_data()
+    )
     assert payload["error"] == "States.QueryEvaluationError"
     assert "D1012" in payload["cause"]

@@ -12,10 +12,16 @@ from teststate.server import TestStateServer, banner, endpoint_url, gunicorn_opt
     ("env", "argv", "expected"),
     [
         ({}, ["serve"], ("127.0.0.1", 8083, 2)),
-        ({"TESTSTATE_HOST": "0.0.0.0", "TESTSTATE_PORT": "9000", "TESTSTATE_WORKERS": "4"}, ["serve"],
-         ("0.0.0.0", 9000, 4)),
-        ({"TESTSTATE_PORT": "9000"}, ["serve", "--port", "9100", "--host", "::1", "--workers", "1"],
-         ("::1", 9100, 1)),
+        (
+            {"TESTSTATE_HOST": "0.0.0.0", "TESTSTATE_PORT": "9000", "TESTSTATE_WORKERS": "4"},
+            ["serve"],
+            ("0.0.0.0", 9000, 4),
+        ),
+        (
+            {"TESTSTATE_PORT": "9000"},
+            ["serve", "--port", "9100", "--host", "::1", "--workers", "1"],
+            ("::1", 9100, 1),
+        ),
         ({"TESTSTATE_PORT": ""}, ["serve"], ("127.0.0.1", 8083, 2)),
     ],
 )
@@ -61,6 +67,5 @@ def test_banner_tells_how_to_call_the_server() -> None:
     assert "AWS_DISABLE_HOST_PREFIX_INJECTION=true" in text
     assert "inject_host_prefix=False" in text
     assert "AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test" in text
-    assert ("aws stepfunctions test-state --endpoint-url http://127.0.0.1:8083 --region us-east-1"
-            in text)
+    assert "aws stepfunctions test-state --endpoint-url http://127.0.0.1:8083 --region us-east-1" in text
     assert endpoint_url("::1", 80) == "http://[::1]:80"

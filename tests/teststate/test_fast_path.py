@@ -26,16 +26,29 @@ from teststate.validation.request import _INVALID, _LOAD_VALID_TEST_STATE_INPUT,
 
 TARGET = "AWSStepFunctions.TestState"
 PASS = json.dumps({"Type": "Pass", "Parameters": {"a.$": "$.a"}, "End": True})
-TASK = json.dumps({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
-                   "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}]})
+TASK = json.dumps(
+    {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "End": True,
+        "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}],
+    }
+)
 SCOPE = "AWS4-HMAC-SHA256 Credential=AK/20250101/eu-west-3/states/aws4_request"
 
 REQUESTS: list[tuple[dict[str, str], bytes]] = [
     ({"X-Amz-Target": TARGET}, json.dumps({"definition": PASS, "input": '{"a": [1, "é"]}'}).encode()),
-    ({"X-Amz-Target": TARGET}, json.dumps({"definition": PASS, "input": '{"a": 1}', "inspectionLevel": "DEBUG"}).encode()),
+    (
+        {"X-Amz-Target": TARGET},
+        json.dumps({"definition": PASS, "input": '{"a": 1}', "inspectionLevel": "DEBUG"}).encode(),
+    ),
     ({"X-Amz-Target": TARGET, "Authorization": SCOPE}, json.dumps({"definition": PASS}).encode()),
-    ({"X-Amz-Target": TARGET}, json.dumps({"definition": TASK, "mock": {"errorOutput": {"error": "E"}},
-                                           "inspectionLevel": "TRACE"}).encode()),
+    (
+        {"X-Amz-Target": TARGET},
+        json.dumps(
+            {"definition": TASK, "mock": {"errorOutput": {"error": "E"}}, "inspectionLevel": "TRACE"}
+        ).encode(),
+    ),
     ({"X-Amz-Target": TARGET}, json.dumps({"definition": PASS, "input": "nope"}).encode()),
     ({"X-Amz-Target": TARGET}, json.dumps({"definition": PASS, "inspectionLevel": "FOO"}).encode()),
     ({"X-Amz-Target": TARGET}, json.dumps({"definition": 1}).encode()),
@@ -51,11 +64,22 @@ REQUESTS: list[tuple[dict[str, str], bytes]] = [
 
 def _environ(headers: dict[str, str], body: bytes) -> dict[str, Any]:
     environ = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/", "SCRIPT_NAME": "", "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8083", "SERVER_PROTOCOL": "HTTP/1.1",
-        "CONTENT_TYPE": "application/x-amz-json-1.0", "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False, "wsgi.version": (1, 0),
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8083",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/x-amz-json-1.0",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.version": (1, 0),
     }
     for name, value in headers.items():
         environ["HTTP_" + name.upper().replace("-", "_")] = value
@@ -90,11 +114,19 @@ def test_the_fast_path_answers_what_the_flask_view_answers(headers: dict[str, st
 
 @pytest.mark.parametrize(
     ("method", "path", "length"),
-    [("GET", "/", None), ("POST", "/other", "2"), ("POST", "/", None), ("POST", "/", "99999999"), ("PUT", "/", "2")],
+    [
+        ("GET", "/", None),
+        ("POST", "/other", "2"),
+        ("POST", "/", None),
+        ("POST", "/", "99999999"),
+        ("PUT", "/", "2"),
+    ],
 )
 def test_everything_else_is_left_to_flask(method: str, path: str, length: str | None) -> None:
     seen: list[Any] = []
-    fast = _ApiFastPath(lambda environ, start: seen.append(environ) or [b""], create_app().extensions["teststate"], 1000)
+    fast = _ApiFastPath(
+        lambda environ, start: seen.append(environ) or [b""], create_app().extensions["teststate"], 1000
+    )
     environ = _environ({"X-Amz-Target": TARGET}, b"{}")
     environ.update(REQUEST_METHOD=method, PATH_INFO=path)
     if length is None:
@@ -126,7 +158,9 @@ def test_a_bug_on_the_fast_path_is_a_logged_internal_failure(
     status, _, body = _call(create_app().wsgi_app, {"X-Amz-Target": TARGET}, b"{}")
     assert status == "500 INTERNAL SERVER ERROR"
     assert json.loads(body) == {"__type": "com.amazon.coral.service#InternalFailure"}
-    assert any("InternalFailure while answering POST /: RuntimeError" in r.getMessage() for r in caplog.records)
+    assert any(
+        "InternalFailure while answering POST /: RuntimeError" in r.getMessage() for r in caplog.records
+    )
     assert b"boom" not in body
 
 
@@ -135,11 +169,16 @@ def test_a_bug_on_the_fast_path_is_a_logged_internal_failure(
 # --------------------------------------------------------------------------------------------
 def test_the_access_line_is_the_logging_format(capsys: pytest.CaptureFixture[str]) -> None:
     app = create_app()
-    _call(app.wsgi_app, {"X-Amz-Target": TARGET}, json.dumps({"definition": PASS, "input": '{"a": 1}'}).encode())
+    _call(
+        app.wsgi_app, {"X-Amz-Target": TARGET}, json.dumps({"definition": PASS, "input": '{"a": 1}'}).encode()
+    )
     line = capsys.readouterr().err.strip().splitlines()[-1]
-    record = logging.makeLogRecord({"name": "teststate.access", "levelno": logging.INFO, "levelname": "INFO",
-                                    "msg": "MESSAGE"})
-    template = logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s").format(record)
+    record = logging.makeLogRecord(
+        {"name": "teststate.access", "levelno": logging.INFO, "levelname": "INFO", "msg": "MESSAGE"}
+    )
+    template = logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s").format(
+        record
+    )
     stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
     assert re.fullmatch(stamp + r" \[\d+\] \[INFO\] teststate\.access: MESSAGE", template)
     assert re.fullmatch(
@@ -172,16 +211,42 @@ def test_a_handler_added_by_someone_else_gets_the_records() -> None:
 # The schema's plain checks
 # --------------------------------------------------------------------------------------------
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**33), 2**33), st.floats(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**33), 2**33),
+    st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from(["", "x", "INFO", "DEBUG", "TRACE", "STRICT", "NONE", "😀" * 41, "y" * 81, "FOO"]),
 )
-_MEMBER = st.sampled_from([
-    "definition", "roleArn", "input", "inspectionLevel", "revealSecrets", "variables", "stateName", "context",
-    "mock", "stateConfiguration", "other",
-])
+_MEMBER = st.sampled_from(
+    [
+        "definition",
+        "roleArn",
+        "input",
+        "inspectionLevel",
+        "revealSecrets",
+        "variables",
+        "stateName",
+        "context",
+        "mock",
+        "stateConfiguration",
+        "other",
+    ]
+)
 _INNER = st.dictionaries(
-    st.sampled_from(["result", "errorOutput", "fieldValidationMode", "error", "cause", "retrierRetryCount",
-                     "errorCausedByState", "mapIterationFailureCount", "mapItemReaderData", "x"]),
+    st.sampled_from(
+        [
+            "result",
+            "errorOutput",
+            "fieldValidationMode",
+            "error",
+            "cause",
+            "retrierRetryCount",
+            "errorCausedByState",
+            "mapIterationFailureCount",
+            "mapItemReaderData",
+            "x",
+        ]
+    ),
     st.one_of(_SCALARS, st.dictionaries(st.sampled_from(["error", "cause"]), _SCALARS, max_size=2)),
     max_size=4,
 )

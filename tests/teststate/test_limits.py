@@ -37,7 +37,9 @@ def _address(server: str) -> tuple[str, int]:
     return parts.hostname, parts.port
 
 
-def _post(server: str, body: bytes | str | dict[str, Any], headers: dict[str, str] | None = None) -> tuple[int, Any]:
+def _post(
+    server: str, body: bytes | str | dict[str, Any], headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     if isinstance(body, dict):
         body = json.dumps(body)
     if isinstance(body, str):
@@ -63,7 +65,9 @@ def test_a_body_just_over_the_limit_gets_a_readable_413(server: str) -> None:
     body = b'{"definition": "' + b"x" * (MAX_BODY - 17) + b'"}'
     assert len(body) == MAX_BODY + 1
     _assert_error(
-        _post(server, body), 413, "com.amazonaws.swf.service.v2.model#RequestEntityTooLargeException",
+        _post(server, body),
+        413,
+        "com.amazonaws.swf.service.v2.model#RequestEntityTooLargeException",
         f"Request must be smaller than {MAX_BODY} bytes for the TestState operation",
     )
 
@@ -73,7 +77,9 @@ def test_a_body_at_the_limit_reaches_the_model_validator(server: str) -> None:
     body = json.dumps({"definition": "x" * 1_048_577})
     assert len(body) <= MAX_BODY
     _assert_error(
-        _post(server, body), 400, CORAL_VALIDATION,
+        _post(server, body),
+        400,
+        CORAL_VALIDATION,
         "1 validation error detected: Value at 'definition' failed to satisfy constraint: "
         "Member must have length less than or equal to 1048576",
     )
@@ -128,17 +134,28 @@ def _json_string_of_length(length: int) -> str:
         ({"definition": " " * 1_048_577}, "definition", 1_048_576),
         ({"definition": PASS, "input": _json_string_of_length(262_145)}, "input", 262_144),
         ({"definition": PASS, "variables": _json_string_of_length(262_145)}, "variables", 262_144),
-        ({"definition": TASK, "mock": {"result": "1"}, "context": _json_string_of_length(262_145)},
-         "context", 262_144),
+        (
+            {"definition": TASK, "mock": {"result": "1"}, "context": _json_string_of_length(262_145)},
+            "context",
+            262_144,
+        ),
         ({"definition": TASK, "mock": {"result": _json_string_of_length(262_145)}}, "mock.result", 262_144),
-        ({"definition": PASS, "stateConfiguration": {"mapItemReaderData": _json_string_of_length(262_145)}},
-         "stateConfiguration.mapItemReaderData", 262_144),
+        (
+            {
+                "definition": PASS,
+                "stateConfiguration": {"mapItemReaderData": _json_string_of_length(262_145)},
+            },
+            "stateConfiguration.mapItemReaderData",
+            262_144,
+        ),
     ],
     ids=["definition", "input", "variables", "context", "mock.result", "mapItemReaderData"],
 )
 def test_member_lengths(server: str, body: dict[str, Any], path: str, limit: int) -> None:
     _assert_error(
-        _post(server, body), 400, CORAL_VALIDATION,
+        _post(server, body),
+        400,
+        CORAL_VALIDATION,
         f"1 validation error detected: Value at '{path}' failed to satisfy constraint: "
         f"Member must have length less than or equal to {limit}",
     )
@@ -160,13 +177,17 @@ def _nested(depth: int) -> bytes:
 def test_nesting_up_to_the_limit_is_parsed(server: str) -> None:
     # The body object itself is one level: the ignored member may nest MAX_DEPTH - 1 more.
     status, payload = _post(server, _nested(MAX_DEPTH - 1))
-    assert status == 400 and payload["__type"].endswith("#InvalidDefinition"), "parsed, then the definition fails"
+    assert status == 400 and payload["__type"].endswith("#InvalidDefinition"), (
+        "parsed, then the definition fails"
+    )
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH, 50_000, 500_000])
 def test_nesting_over_the_limit_is_refused_while_parsing(server: str, depth: int) -> None:
     _assert_error(
-        _post(server, _nested(depth)), 400, CORAL_SERIALIZATION,
+        _post(server, _nested(depth)),
+        400,
+        CORAL_SERIALIZATION,
         f"Malformed request body: nesting depth exceeds the maximum allowed ({MAX_DEPTH})",
     )
 
@@ -174,9 +195,16 @@ def test_nesting_over_the_limit_is_refused_while_parsing(server: str, depth: int
 @pytest.mark.parametrize(
     ("text", "depth"),
     [
-        (b"1", 0), (b"{}", 1), (b"[[], [[]]]", 3), (b'"[[["', 0), (b'["\\"[", []]', 2),
-        (b'["\\\\", [[]]]', 3), (b'["\\\\\\"[[", []]', 2), (b'{"a": [{"b": "]]]"}]}', 3),
-        ('["é", ["ü"]]'.encode(), 2), (b'"unterminated [[[', 0),
+        (b"1", 0),
+        (b"{}", 1),
+        (b"[[], [[]]]", 3),
+        (b'"[[["', 0),
+        (b'["\\"[", []]', 2),
+        (b'["\\\\", [[]]]', 3),
+        (b'["\\\\\\"[[", []]', 2),
+        (b'{"a": [{"b": "]]]"}]}', 3),
+        ('["é", ["ü"]]'.encode(), 2),
+        (b'"unterminated [[[', 0),
     ],
 )
 def test_nesting_depth_counts_brackets_outside_strings(text: bytes, depth: int) -> None:
@@ -201,7 +229,9 @@ def test_nesting_depth_is_fast_on_any_body() -> None:
 
 def test_a_body_that_is_not_utf8(server: str) -> None:
     _assert_error(
-        _post(server, b'{"definition": "\xff"}'), 400, CORAL_SERIALIZATION,
+        _post(server, b'{"definition": "\xff"}'),
+        400,
+        CORAL_SERIALIZATION,
         "Malformed request body: invalid UTF-8 at byte 16",
     )
 
@@ -218,7 +248,9 @@ def test_duplicate_members_keep_the_last_value(server: str) -> None:
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
 def test_non_json_literals_in_the_body(server: str, literal: str) -> None:
     _assert_error(
-        _post(server, f'{{"definition": "x", "other": {literal}}}'), 400, CORAL_SERIALIZATION,
+        _post(server, f'{{"definition": "x", "other": {literal}}}'),
+        400,
+        CORAL_SERIALIZATION,
         f"Malformed request body: {literal} is not valid JSON",
     )
 
@@ -266,7 +298,8 @@ def test_output_at_the_quota_succeeds(server: str) -> None:
 def test_output_over_the_quota_fails_the_state(server: str, input_text: str) -> None:
     definition = (
         '{"Type": "Pass", "Parameters": {"a.$": "$.s", "b.$": "$.s"}, "End": true}'
-        if input_text.startswith("{") else PASS
+        if input_text.startswith("{")
+        else PASS
     )
     status, payload = _post(server, {"definition": definition, "input": input_text})
     assert status == 200
@@ -274,5 +307,5 @@ def test_output_over_the_quota_fails_the_state(server: str, input_text: str) -> 
         "status": "FAILED",
         "error": "States.DataLimitExceeded",
         "cause": "The state/task 'StateName' returned a result with a size exceeding the maximum number"
-                 " of bytes service limit.",
+        " of bytes service limit.",
     }

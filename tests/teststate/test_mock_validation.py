@@ -15,8 +15,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from interpreter.jsontypes import JSON, loads
-from teststate.operations import test_state as operations
+from tests.conftest import CliError
 from teststate.errors import ValidationException
+from teststate.operations import test_state as operations
 from teststate.validation.mock_result import (
     MODES,
     OPTIMIZED,
@@ -32,7 +33,6 @@ from teststate.validation.mock_result import (
     validate_mock_result,
 )
 from teststate.validation.request import load_test_state_request
-from tests.conftest import CliError
 
 SFN = "arn:aws:states:::states:startExecution"
 EVENTS = "arn:aws:states:::events:putEvents"
@@ -51,7 +51,7 @@ def _message(resource: str, result: JSON, mode: str = "STRICT") -> str | None:
     except ValidationException as err:
         assert err.code == "ValidationException"
         assert err.message is not None and err.message.startswith(PREFIX)
-        return err.message[len(PREFIX):]
+        return err.message[len(PREFIX) :]
     return None
 
 
@@ -59,12 +59,24 @@ def _message(resource: str, result: JSON, mode: str = "STRICT") -> str | None:
 # Recorded messages (spec 6.4 table) and recorded accepted cases
 # --------------------------------------------------------------------------------------------
 RECORDED = [
-    (EVENTS, {"Entries": "Entries value should have been a list of entry objects"}, ("STRICT", "PRESENT"),
-     "Field 'Entries' must be an array"),
-    (EVENTS, {"Entries": [{"EventId": ["not a string"]}]}, ("STRICT", "PRESENT"),
-     "Field 'EventId' must be a string"),
-    (EVENTS, {"Entries": [{"EventId": "fine"}, {"EventId": ["second is wrong"]}]}, ("STRICT", "PRESENT"),
-     "Field 'EventId' must be a string"),
+    (
+        EVENTS,
+        {"Entries": "Entries value should have been a list of entry objects"},
+        ("STRICT", "PRESENT"),
+        "Field 'Entries' must be an array",
+    ),
+    (
+        EVENTS,
+        {"Entries": [{"EventId": ["not a string"]}]},
+        ("STRICT", "PRESENT"),
+        "Field 'EventId' must be a string",
+    ),
+    (
+        EVENTS,
+        {"Entries": [{"EventId": "fine"}, {"EventId": ["second is wrong"]}]},
+        ("STRICT", "PRESENT"),
+        "Field 'EventId' must be a string",
+    ),
     (SFN, {}, ("STRICT",), "Required field 'ExecutionArn' is missing"),
     (SFN, {"executionArn": "a", "startDate": "b"}, ("STRICT",), "Required field 'ExecutionArn' is missing"),
     (SFN, {"ExecutionArn": "a", "StartDate": True}, ("STRICT",), "Field 'StartDate' must be a string"),
@@ -72,16 +84,38 @@ RECORDED = [
     (SFN, {"StartDate": True}, ("PRESENT",), "Field 'StartDate' must be a string"),
     (SFN, {"ExecutionArn": 1764103483}, ("PRESENT",), "Field 'ExecutionArn' must be a string"),
     (LAMBDA, {"StatusCode": "200"}, ("STRICT", "PRESENT"), "Field 'StatusCode' must be a number"),
-    (DYNAMODB, {"ConsumedCapacity": {"CapacityUnits": "123.45"}}, ("STRICT", "PRESENT"),
-     "Field 'CapacityUnits' must be a number"),
+    (
+        DYNAMODB,
+        {"ConsumedCapacity": {"CapacityUnits": "123.45"}},
+        ("STRICT", "PRESENT"),
+        "Field 'CapacityUnits' must be a number",
+    ),
     (S3_GET, {"ContentLength": "9000"}, ("STRICT", "PRESENT"), "Field 'ContentLength' must be a number"),
-    (S3_GET, {"StorageClass": "Papyrus"}, ("STRICT", "PRESENT"), "Field 'StorageClass' is not an expected value"),
+    (
+        S3_GET,
+        {"StorageClass": "Papyrus"},
+        ("STRICT", "PRESENT"),
+        "Field 'StorageClass' is not an expected value",
+    ),
     (KMS, {"CiphertextBlob": 123}, ("STRICT", "PRESENT"), "Field 'CiphertextBlob' must be a string"),
-    (KMS, {"CiphertextBlob": ""}, ("STRICT", "PRESENT"), "Field 'CiphertextBlob' is smaller than the minimum length"),
-    (GET_FUNCTION, {"Configuration": {"MemorySize": 127}}, ("STRICT", "PRESENT"),
-     "Field 'MemorySize' is less than the minimum value"),
-    (GET_FUNCTION, {"Configuration": {"MemorySize": 10241}}, ("STRICT", "PRESENT"),
-     "Field 'MemorySize' exceeds the maximum value"),
+    (
+        KMS,
+        {"CiphertextBlob": ""},
+        ("STRICT", "PRESENT"),
+        "Field 'CiphertextBlob' is smaller than the minimum length",
+    ),
+    (
+        GET_FUNCTION,
+        {"Configuration": {"MemorySize": 127}},
+        ("STRICT", "PRESENT"),
+        "Field 'MemorySize' is less than the minimum value",
+    ),
+    (
+        GET_FUNCTION,
+        {"Configuration": {"MemorySize": 10241}},
+        ("STRICT", "PRESENT"),
+        "Field 'MemorySize' exceeds the maximum value",
+    ),
 ]
 
 
@@ -103,13 +137,25 @@ ACCEPTED = [
     (SFN, {"executionArn": "a", "startDate": "b"}, "PRESENT"),
     (SFN, {}, "NONE"),
     (SFN, {"ExecutionArn": "a", "StartDate": True}, "NONE"),
-    (SFN, {"ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:T:X",
-           "StartDate": "2025-12-03T00:34:15.123456"}, "STRICT"),
+    (
+        SFN,
+        {
+            "ExecutionArn": "arn:aws:states:us-east-1:123456789012:execution:T:X",
+            "StartDate": "2025-12-03T00:34:15.123456",
+        },
+        "STRICT",
+    ),
     (LAMBDA, {"Payload": "function output", "SdkHttpMetadata": {"HttpStatusCode": 200}}, "STRICT"),
     (LAMBDA, {"pokemon": ["charizard", "pikachu", "bulbasaur"]}, "STRICT"),
     (DYNAMODB, {"SdkHttpMetadata": {"HttpStatusCode": 200}}, "STRICT"),
-    (SQS, {"MD5OfMessageBody": "b6e2733e5062adaba6cc40ad1c806ef5",
-           "MessageId": "7e6d5c4b-3a29-4817-8f6e-5d4c3b2a1908"}, "STRICT"),
+    (
+        SQS,
+        {
+            "MD5OfMessageBody": "b6e2733e5062adaba6cc40ad1c806ef5",
+            "MessageId": "7e6d5c4b-3a29-4817-8f6e-5d4c3b2a1908",
+        },
+        "STRICT",
+    ),
     ("arn:aws:states:::apigateway:invoke", {"approval": True}, "STRICT"),
 ]
 
@@ -137,7 +183,7 @@ def test_mode_table(mode: str, missing_required: str | None, wrong_present: str 
 
 
 def test_the_modes_are_the_models_enum() -> None:
-    assert MODES == {"STRICT", "PRESENT", "NONE"}
+    assert {"STRICT", "PRESENT", "NONE"} == MODES
 
 
 @pytest.mark.parametrize("result", [[1, 2], "text", 42, None, True])
@@ -157,8 +203,10 @@ def test_a_top_level_non_object_has_no_members(result: JSON) -> None:
 # --------------------------------------------------------------------------------------------
 # Casing, nulls, order, constraints and the shapes the recordings do not cover
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("member", "key"), [("executionArn", "ExecutionArn"), ("Entries", "Entries"),
-                                             ("body", "Body"), ("x", "X"), ("", "")])
+@pytest.mark.parametrize(
+    ("member", "key"),
+    [("executionArn", "ExecutionArn"), ("Entries", "Entries"), ("body", "Body"), ("x", "X"), ("", "")],
+)
 def test_step_functions_casing(member: str, key: str) -> None:
     assert sfn_key(member) == key
 
@@ -185,7 +233,9 @@ def test_present_members_are_checked_in_the_mocks_order() -> None:
 
 
 def test_null_counts_as_absent() -> None:
-    assert _message(SFN, {"ExecutionArn": None, "StartDate": "b"}) == "Required field 'ExecutionArn' is missing"
+    assert (
+        _message(SFN, {"ExecutionArn": None, "StartDate": "b"}) == "Required field 'ExecutionArn' is missing"
+    )
     assert _message(LAMBDA, {"StatusCode": None}, "PRESENT") is None
     assert _message(EVENTS, {"Entries": [None, {"EventId": None}]}) is None
 
@@ -226,13 +276,16 @@ def test_booleans() -> None:
 def test_string_length_counts_utf16_units_and_max_length_wording() -> None:
     # StartExecution's executionArn: min 1, max 256 (botocore model).
     assert _message(SFN, {"ExecutionArn": "", "StartDate": "d"}) == (
-        "Field 'ExecutionArn' is smaller than the minimum length")
+        "Field 'ExecutionArn' is smaller than the minimum length"
+    )
     assert _message(SFN, {"ExecutionArn": "a" * 256, "StartDate": "d"}) is None
     assert _message(SFN, {"ExecutionArn": "a" * 257, "StartDate": "d"}) == (
-        "Field 'ExecutionArn' exceeds the maximum length")
-    assert _message(SFN, {"ExecutionArn": "\U0001F600" * 128, "StartDate": "d"}) is None
-    assert _message(SFN, {"ExecutionArn": "\U0001F600" * 129, "StartDate": "d"}) == (
-        "Field 'ExecutionArn' exceeds the maximum length")
+        "Field 'ExecutionArn' exceeds the maximum length"
+    )
+    assert _message(SFN, {"ExecutionArn": "\U0001f600" * 128, "StartDate": "d"}) is None
+    assert _message(SFN, {"ExecutionArn": "\U0001f600" * 129, "StartDate": "d"}) == (
+        "Field 'ExecutionArn' exceeds the maximum length"
+    )
 
 
 def test_list_length_bounds_apply() -> None:
@@ -241,7 +294,10 @@ def test_list_length_bounds_apply() -> None:
     bounded = node.members["BuildsDeleted"] if node.members else None
     assert bounded is not None and compiled("codebuild", bounded).min == 1
     resource = "arn:aws:states:::codebuild:batchDeleteBuilds"
-    assert _message(resource, {"BuildsDeleted": []}) == "Field 'BuildsDeleted' is smaller than the minimum length"
+    assert (
+        _message(resource, {"BuildsDeleted": []})
+        == "Field 'BuildsDeleted' is smaller than the minimum length"
+    )
     assert _message(resource, {"BuildsDeleted": ["b"]}) is None
 
 
@@ -265,14 +321,29 @@ def test_optimized_json_members_accept_any_json(payload: JSON) -> None:
     # Spec 13 question 8: the optimized integrations hand back the parsed JSON there.
     assert _message(LAMBDA, {"Payload": payload, "StatusCode": 200}) is None
     assert _message("arn:aws:states:::bedrock:invokeModel", {"Body": payload, "ContentType": "a/b"}) is None
-    sync2 = {"ExecutionArn": "e", "StateMachineArn": "s", "Status": "SUCCEEDED", "StartDate": "d", "Output": payload}
+    sync2 = {
+        "ExecutionArn": "e",
+        "StateMachineArn": "s",
+        "Status": "SUCCEEDED",
+        "StartDate": "d",
+        "Output": payload,
+    }
     assert _message("arn:aws:states:::states:startExecution.sync:2", sync2) is None
 
 
 def test_json_members_are_only_those_of_the_optimized_integration() -> None:
     # The SDK integration returns the model's blob as text; .sync (v1) returns Output as text.
-    assert _message("arn:aws:states:::aws-sdk:lambda:invoke", {"Payload": {"a": 1}}) == "Field 'Payload' must be a string"
-    sync1 = {"ExecutionArn": "e", "StateMachineArn": "s", "Status": "SUCCEEDED", "StartDate": "d", "Output": {}}
+    assert (
+        _message("arn:aws:states:::aws-sdk:lambda:invoke", {"Payload": {"a": 1}})
+        == "Field 'Payload' must be a string"
+    )
+    sync1 = {
+        "ExecutionArn": "e",
+        "StateMachineArn": "s",
+        "Status": "SUCCEEDED",
+        "StartDate": "d",
+        "Output": {},
+    }
     assert _message("arn:aws:states:::states:startExecution.sync", sync1) == "Field 'Output' must be a string"
     assert _message(LAMBDA, {"Payload": {}, "StatusCode": "200"}) == "Field 'StatusCode' must be a number"
 
@@ -332,11 +403,15 @@ def test_every_sdk_alias_names_a_botocore_service(alias: str) -> None:
         ("arn:aws:states:::aws-sdk:emrcontainers:listJobRuns", Target("emr-containers", "ListJobRuns")),
         ("arn:aws:states:::aws-sdk:bedrockruntime:invokeModel", Target("bedrock-runtime", "InvokeModel")),
         ("arn:aws:states:::aws-sdk:cloudwatchlogs:putLogEvents", Target("logs", "PutLogEvents")),
-        ("arn:aws:states:::aws-sdk:elasticloadbalancingv2:describeLoadBalancers",
-         Target("elbv2", "DescribeLoadBalancers")),
+        (
+            "arn:aws:states:::aws-sdk:elasticloadbalancingv2:describeLoadBalancers",
+            Target("elbv2", "DescribeLoadBalancers"),
+        ),
         ("arn:aws-cn:states:::aws-sdk:dynamodb:getItem", Target("dynamodb", "GetItem")),
-        ("arn:aws:states:::states:startExecution.sync:2",
-         Target("stepfunctions", "DescribeExecution", frozenset({"Output"}))),
+        (
+            "arn:aws:states:::states:startExecution.sync:2",
+            Target("stepfunctions", "DescribeExecution", frozenset({"Output"})),
+        ),
     ],
 )
 def test_resources_resolve(resource: str, target: Target) -> None:
@@ -391,8 +466,10 @@ def minimal_value(node: Node, depth: int = 0) -> JSON:
     """The smallest value `node` accepts: required members only, lower bounds, first enum."""
     assert depth < 40, "a required member chain that never ends"
     if node.kind == "object":
-        return {key: minimal_value(compiled(node.service, (node.members or {})[key]), depth + 1)
-                for key in node.required}
+        return {
+            key: minimal_value(compiled(node.service, (node.members or {})[key]), depth + 1)
+            for key in node.required
+        }
     if node.kind in ("array", "map"):
         count = int(node.min or 0)
         assert node.element is not None
@@ -403,20 +480,37 @@ def minimal_value(node: Node, depth: int = 0) -> JSON:
             return sorted(node.enum)[0]
         return "a" * max(int(node.min or 0), 1 if node.max is None or node.max >= 1 else 0)
     if node.kind == "number":
-        return node.min if node.min is not None else (node.max if node.max is not None and node.max < 0 else 0)
+        return (
+            node.min if node.min is not None else (node.max if node.max is not None and node.max < 0 else 0)
+        )
     if node.kind == "boolean":
         return True
     return {"any": "json"}
 
 
 SDK_SAMPLE = [
-    "aws-sdk:s3:getObject", "aws-sdk:s3:listObjectsV2", "aws-sdk:s3:putObject", "aws-sdk:kms:encrypt",
-    "aws-sdk:kms:describeKey", "aws-sdk:lambda:getFunction", "aws-sdk:lambda:listFunctions",
-    "aws-sdk:sfn:describeExecution", "aws-sdk:sfn:listExecutions", "aws-sdk:ec2:describeInstances",
-    "aws-sdk:dynamodb:query", "aws-sdk:dynamodb:describeTable", "aws-sdk:secretsmanager:getSecretValue",
-    "aws-sdk:ssm:getParameter", "aws-sdk:sqs:receiveMessage", "aws-sdk:sns:listTopics",
-    "aws-sdk:iam:getRole", "aws-sdk:ecs:describeServices", "aws-sdk:eventbridge:listRules",
-    "aws-sdk:cloudwatch:getMetricData", "aws-sdk:rds:describeDBInstances", "aws-sdk:glue:getTable",
+    "aws-sdk:s3:getObject",
+    "aws-sdk:s3:listObjectsV2",
+    "aws-sdk:s3:putObject",
+    "aws-sdk:kms:encrypt",
+    "aws-sdk:kms:describeKey",
+    "aws-sdk:lambda:getFunction",
+    "aws-sdk:lambda:listFunctions",
+    "aws-sdk:sfn:describeExecution",
+    "aws-sdk:sfn:listExecutions",
+    "aws-sdk:ec2:describeInstances",
+    "aws-sdk:dynamodb:query",
+    "aws-sdk:dynamodb:describeTable",
+    "aws-sdk:secretsmanager:getSecretValue",
+    "aws-sdk:ssm:getParameter",
+    "aws-sdk:sqs:receiveMessage",
+    "aws-sdk:sns:listTopics",
+    "aws-sdk:iam:getRole",
+    "aws-sdk:ecs:describeServices",
+    "aws-sdk:eventbridge:listRules",
+    "aws-sdk:cloudwatch:getMetricData",
+    "aws-sdk:rds:describeDBInstances",
+    "aws-sdk:glue:getTable",
 ]
 MODEL_RESOURCES = sorted(OPTIMIZED) + SDK_SAMPLE
 
@@ -455,7 +549,8 @@ def test_dropping_a_required_member_fails_strict_only(rest: str) -> None:
 # --------------------------------------------------------------------------------------------
 def _run(state: dict[str, Any], result: JSON, **mock: Any) -> dict[str, Any]:
     request = load_test_state_request(
-        {"definition": json.dumps(state), "mock": {"result": json.dumps(result), **mock}})
+        {"definition": json.dumps(state), "mock": {"result": json.dumps(result), **mock}}
+    )
     return operations.test_state(request, region="us-east-1")
 
 
@@ -465,7 +560,10 @@ SFN_TASK = {"Type": "Task", "Resource": SFN, "Parameters": {"StateMachineArn": "
 def test_operation_rejects_a_task_mock_that_breaks_the_shape() -> None:
     with pytest.raises(ValidationException) as raised:
         _run(SFN_TASK, {})
-    assert raised.value.message == "Mock result schema validation error: Required field 'ExecutionArn' is missing"
+    assert (
+        raised.value.message
+        == "Mock result schema validation error: Required field 'ExecutionArn' is missing"
+    )
 
 
 def test_operation_passes_the_mock_through_verbatim() -> None:
@@ -482,7 +580,8 @@ def test_operation_honours_the_mode() -> None:
 
 def test_operation_checks_json_before_the_shape() -> None:
     request = load_test_state_request(
-        {"definition": json.dumps(SFN_TASK), "mock": {"result": "{not json", "fieldValidationMode": "NONE"}})
+        {"definition": json.dumps(SFN_TASK), "mock": {"result": "{not json", "fieldValidationMode": "NONE"}}
+    )
     with pytest.raises(ValidationException) as raised:
         operations.test_state(request, region="us-east-1")
     assert raised.value.message == "Mocked result must be valid JSON"
@@ -490,7 +589,8 @@ def test_operation_checks_json_before_the_shape() -> None:
 
 def test_operation_does_not_validate_a_mocked_error() -> None:
     request = load_test_state_request(
-        {"definition": json.dumps(SFN_TASK), "mock": {"errorOutput": {"error": "E", "cause": "C"}}})
+        {"definition": json.dumps(SFN_TASK), "mock": {"errorOutput": {"error": "E", "cause": "C"}}}
+    )
     assert operations.test_state(request, region="us-east-1")["status"] == "FAILED"
 
 
@@ -498,7 +598,8 @@ def test_operation_does_not_validate_a_map_result_against_its_inner_task() -> No
     inner = {"StartAt": "T", "States": {"T": {**SFN_TASK}}}
     map_state = {"Type": "Map", "ItemProcessor": inner, "End": True}
     request = load_test_state_request(
-        {"definition": json.dumps(map_state), "input": "[1, 2]", "mock": {"result": "[{}, 1]"}})
+        {"definition": json.dumps(map_state), "input": "[1, 2]", "mock": {"result": "[{}, 1]"}}
+    )
     assert operations.test_state(request, region="us-east-1") == {"status": "SUCCEEDED", "output": "[{},1]"}
 
 
@@ -513,8 +614,10 @@ def test_boto3_gets_the_v15_error_and_the_accepted_mock(sfn: Any) -> None:
     error = raised.value.response["Error"]
     assert error["Code"] == "ValidationException"
     assert error["Message"] == "Mock result schema validation error: Field 'Entries' must be an array"
-    answer = sfn.test_state(definition=definition, mock={"result": '{"Entries": [{"EventId": "e1"}]}',
-                                                          "fieldValidationMode": "STRICT"})
+    answer = sfn.test_state(
+        definition=definition,
+        mock={"result": '{"Entries": [{"EventId": "e1"}]}', "fieldValidationMode": "STRICT"},
+    )
     assert answer["status"] == "SUCCEEDED"
     assert json.loads(answer["output"]) == {"Entries": [{"EventId": "e1"}]}
 
@@ -522,7 +625,9 @@ def test_boto3_gets_the_v15_error_and_the_accepted_mock(sfn: Any) -> None:
 @pytest.mark.e2e
 def test_aws_cli_mock_option(aws_cli: Callable[..., Any]) -> None:
     definition = json.dumps(SFN_TASK)
-    failed = aws_cli(definition=definition, mock={"result": '{"ExecutionArn": 7}', "fieldValidationMode": "PRESENT"})
+    failed = aws_cli(
+        definition=definition, mock={"result": '{"ExecutionArn": 7}', "fieldValidationMode": "PRESENT"}
+    )
     assert isinstance(failed, CliError)
     assert "(ValidationException)" in failed.stderr
     assert "Mock result schema validation error: Field 'ExecutionArn' must be a string" in failed.stderr

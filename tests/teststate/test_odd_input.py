@@ -19,16 +19,29 @@ def _post(client: Any, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("member", "text", "code", "message"),
     [
-        ("input", '{"a": 1e400}', "InvalidExecutionInput",
-         "Invalid State Machine Execution Input: 'Number out of range: 1e400'"),
-        ("input", '[-1E+999]', "InvalidExecutionInput",
-         "Invalid State Machine Execution Input: 'Number out of range: -1E+999'"),
-        ("definition", '{"Type": "Pass", "Result": 1e400, "End": true}', "InvalidDefinition",
-         "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Number out of range: 1e400'"),
+        (
+            "input",
+            '{"a": 1e400}',
+            "InvalidExecutionInput",
+            "Invalid State Machine Execution Input: 'Number out of range: 1e400'",
+        ),
+        (
+            "input",
+            "[-1E+999]",
+            "InvalidExecutionInput",
+            "Invalid State Machine Execution Input: 'Number out of range: -1E+999'",
+        ),
+        (
+            "definition",
+            '{"Type": "Pass", "Result": 1e400, "End": true}',
+            "InvalidDefinition",
+            "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Number out of range: 1e400'",
+        ),
     ],
 )
-def test_numbers_beyond_double_range_are_refused_as_invalid_json(client: Any, member: str, text: str,
-                                                                 code: str, message: str) -> None:
+def test_numbers_beyond_double_range_are_refused_as_invalid_json(
+    client: Any, member: str, text: str, code: str, message: str
+) -> None:
     body = {"definition": PASS, member: text}
     status, payload = _post(client, body)
     assert status == 400

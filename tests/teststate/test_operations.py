@@ -12,14 +12,13 @@ import json
 import random
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
 import pytest
 
 from interpreter import ABSENT, StateConfiguration, Status, TestResult, World
-from teststate.operations import test_state as operations
 from teststate.errors import (
     ApiError,
     InvalidArn,
@@ -27,6 +26,7 @@ from teststate.errors import (
     InvalidExecutionInput,
     ValidationException,
 )
+from teststate.operations import test_state as operations
 from teststate.validation.request import TestStateRequest, load_test_state_request
 
 ROLE = "arn:aws:iam::123456789012:role/TestStateRole"
@@ -39,77 +39,102 @@ def _definition(state: Mapping[str, Any]) -> str:
 PASS = '{"Type":"Pass","End":true}'
 FAIL = _definition({"Type": "Fail", "Error": "E", "Cause": "C"})
 SUCCEED = _definition({"Type": "Succeed"})
-CHOICE = _definition({
-    "Type": "Choice",
-    "Choices": [{"Variable": "$.a", "NumericEquals": 1, "Next": "One"}],
-    "Default": "Other",
-})
+CHOICE = _definition(
+    {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.a", "NumericEquals": 1, "Next": "One"}],
+        "Default": "Other",
+    }
+)
 WAIT = _definition({"Type": "Wait", "Seconds": 10, "Next": "After"})
-TASK = _definition({
-    "Type": "Task",
-    "Resource": "arn:aws:states:::lambda:invoke",
-    "Parameters": {"FunctionName": "f", "Payload.$": "$"},
-    "End": True,
-})
-CALLBACK_TASK = _definition({
-    "Type": "Task",
-    "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-    "Parameters": {
-        "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
-        "MessageBody": {"TaskToken.$": "$$.Task.Token"},
-    },
-    "End": True,
-})
-SYNC_TASK = _definition({
-    "Type": "Task",
-    "Resource": "arn:aws:states:::states:startExecution.sync:2",
-    "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Child"},
-    "End": True,
-})
-ACTIVITY_TASK = _definition({
-    "Type": "Task", "Resource": "arn:aws:states:us-east-1:123456789012:activity:MyActivity", "End": True,
-})
-MAP = _definition({
-    "Type": "Map",
-    "ItemProcessor": {
-        "ProcessorConfig": {"Mode": "INLINE"},
-        "StartAt": "Item",
-        "States": {"Item": {"Type": "Pass", "End": True}},
-    },
-    "End": True,
-})
-MAP_WITH_RESULT_WRITER = _definition({
-    "Type": "Map",
-    "ItemReader": {
-        "Resource": "arn:aws:states:::s3:getObject",
-        "ReaderConfig": {"InputType": "JSON"},
-        "Parameters": {"Bucket": "bucket", "Key": "items.json"},
-    },
-    "ItemProcessor": {
-        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-        "StartAt": "Item",
-        "States": {"Item": {"Type": "Pass", "End": True}},
-    },
-    "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "bucket", "Prefix": "out"}},
-    "End": True,
-})
-PARALLEL = _definition({
-    "Type": "Parallel",
-    "Branches": [
-        {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": True}}},
-        {"StartAt": "Right", "States": {"Right": {"Type": "Pass", "End": True}}},
-    ],
-    "End": True,
-})
-MACHINE = _definition({
-    "StartAt": "First",
-    "States": {"First": {"Type": "Pass", "Next": "Last"}, "Last": {"Type": "Succeed"}},
-})
+TASK = _definition(
+    {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f", "Payload.$": "$"},
+        "End": True,
+    }
+)
+CALLBACK_TASK = _definition(
+    {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        "Parameters": {
+            "QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+            "MessageBody": {"TaskToken.$": "$$.Task.Token"},
+        },
+        "End": True,
+    }
+)
+SYNC_TASK = _definition(
+    {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::states:startExecution.sync:2",
+        "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Child"},
+        "End": True,
+    }
+)
+ACTIVITY_TASK = _definition(
+    {
+        "Type": "Task",
+        "Resource": "arn:aws:states:us-east-1:123456789012:activity:MyActivity",
+        "End": True,
+    }
+)
+MAP = _definition(
+    {
+        "Type": "Map",
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"},
+            "StartAt": "Item",
+            "States": {"Item": {"Type": "Pass", "End": True}},
+        },
+        "End": True,
+    }
+)
+MAP_WITH_RESULT_WRITER = _definition(
+    {
+        "Type": "Map",
+        "ItemReader": {
+            "Resource": "arn:aws:states:::s3:getObject",
+            "ReaderConfig": {"InputType": "JSON"},
+            "Parameters": {"Bucket": "bucket", "Key": "items.json"},
+        },
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Item",
+            "States": {"Item": {"Type": "Pass", "End": True}},
+        },
+        "ResultWriter": {
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "bucket", "Prefix": "out"},
+        },
+        "End": True,
+    }
+)
+PARALLEL = _definition(
+    {
+        "Type": "Parallel",
+        "Branches": [
+            {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": True}}},
+            {"StartAt": "Right", "States": {"Right": {"Type": "Pass", "End": True}}},
+        ],
+        "End": True,
+    }
+)
+MACHINE = _definition(
+    {
+        "StartAt": "First",
+        "States": {"First": {"Type": "Pass", "Next": "Last"}, "Last": {"Type": "Succeed"}},
+    }
+)
 # A Pass whose output is the context object it saw.
 PASS_CONTEXT = _definition({"Type": "Pass", "Parameters": {"context.$": "$$"}, "End": True})
 
-MSG_V5 = ("TestState API does not support Map or Parallel states. "
-          "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]")
+MSG_V5 = (
+    "TestState API does not support Map or Parallel states. "
+    "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"
+)
 
 
 def _request(definition: str, **members: Any) -> TestStateRequest:
@@ -122,13 +147,14 @@ def _fails(definition: str, **members: Any) -> ApiError:
     return caught.value
 
 
-def _answer(definition: str, *, region: str = "us-east-1", world: World | None = None,
-            **members: Any) -> dict[str, Any]:
+def _answer(
+    definition: str, *, region: str = "us-east-1", world: World | None = None, **members: Any
+) -> dict[str, Any]:
     return operations.test_state(_request(definition, **members), region=region, world=world)
 
 
 def _fixed_world(seed: int = 7) -> World:
-    return World(now=datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=timezone.utc), rng=random.Random(seed))
+    return World(now=datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), rng=random.Random(seed))
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,47 +163,126 @@ def _fixed_world(seed: int = 7) -> World:
 RULES = [
     # (definition, request members, error class, message)
     ("V1", TASK, {}, ValidationException, "RoleArn must be specified when testing a Task state"),
-    ("V2", PASS, {"mock": {"result": "{}"}}, ValidationException,
-     "State type 'Pass' is not supported when a mock is specified"),
-    ("V3", FAIL, {"mock": {"errorOutput": {"error": "E", "cause": "C"}}}, ValidationException,
-     "State type 'Fail' is not supported when a mock is specified"),
-    ("V4", SUCCEED, {"mock": {"result": "{}"}}, ValidationException,
-     "State type 'Succeed' is not supported when a mock is specified"),
-    ("V2-Choice", CHOICE, {"mock": {"result": "{}"}}, ValidationException,
-     "State type 'Choice' is not supported when a mock is specified"),
-    ("V2-Wait", WAIT, {"mock": {"result": "{}"}}, ValidationException,
-     "State type 'Wait' is not supported when a mock is specified"),
+    (
+        "V2",
+        PASS,
+        {"mock": {"result": "{}"}},
+        ValidationException,
+        "State type 'Pass' is not supported when a mock is specified",
+    ),
+    (
+        "V3",
+        FAIL,
+        {"mock": {"errorOutput": {"error": "E", "cause": "C"}}},
+        ValidationException,
+        "State type 'Fail' is not supported when a mock is specified",
+    ),
+    (
+        "V4",
+        SUCCEED,
+        {"mock": {"result": "{}"}},
+        ValidationException,
+        "State type 'Succeed' is not supported when a mock is specified",
+    ),
+    (
+        "V2-Choice",
+        CHOICE,
+        {"mock": {"result": "{}"}},
+        ValidationException,
+        "State type 'Choice' is not supported when a mock is specified",
+    ),
+    (
+        "V2-Wait",
+        WAIT,
+        {"mock": {"result": "{}"}},
+        ValidationException,
+        "State type 'Wait' is not supported when a mock is specified",
+    ),
     ("V5-Map", MAP, {}, InvalidDefinition, MSG_V5),
     ("V5-Map-ResultWriter", MAP_WITH_RESULT_WRITER, {"roleArn": ROLE}, InvalidDefinition, MSG_V5),
     ("V5-Parallel", PARALLEL, {"roleArn": ROLE}, InvalidDefinition, MSG_V5),
-    ("V6", TASK, {"mock": {"result": "{}", "errorOutput": {"error": "E", "cause": "C"}}},
-     ValidationException, "A test mock should have only one of the following fields: [result, errorOutput]."),
-    ("V7", TASK, {"mock": {"result": "{}"}, "revealSecrets": True}, ValidationException,
-     "TestState does not support RevealSecrets when a mock is specified."),
-    ("V8", TASK, {"mock": {"result": "not JSON string", "fieldValidationMode": "NONE"}},
-     ValidationException, "Mocked result must be valid JSON"),
+    (
+        "V6",
+        TASK,
+        {"mock": {"result": "{}", "errorOutput": {"error": "E", "cause": "C"}}},
+        ValidationException,
+        "A test mock should have only one of the following fields: [result, errorOutput].",
+    ),
+    (
+        "V7",
+        TASK,
+        {"mock": {"result": "{}"}, "revealSecrets": True},
+        ValidationException,
+        "TestState does not support RevealSecrets when a mock is specified.",
+    ),
+    (
+        "V8",
+        TASK,
+        {"mock": {"result": "not JSON string", "fieldValidationMode": "NONE"}},
+        ValidationException,
+        "Mocked result must be valid JSON",
+    ),
     ("V8-NaN", TASK, {"mock": {"result": "NaN"}}, ValidationException, "Mocked result must be valid JSON"),
-    ("V9-Map", MAP, {"mock": {"result": '{"mock": "object"}'}}, ValidationException,
-     "Mocked result must be an array."),
-    ("V9-Parallel", PARALLEL, {"mock": {"result": '{"a": 1}'}}, ValidationException,
-     "Mocked result must be an array."),
-    ("V10", MAP_WITH_RESULT_WRITER, {"mock": {"result": '["x"]'}}, ValidationException,
-     "Mocked result must be a JSON object."),
-    ("V11", PARALLEL, {"mock": {"result": '[{"branch1": "result"}]'}}, ValidationException,
-     "Mocked result must contain the same number of items as number of Parallel branches."),
-    ("V11-too-many", PARALLEL, {"mock": {"result": "[1, 2, 3]"}}, ValidationException,
-     "Mocked result must contain the same number of items as number of Parallel branches."),
-    ("V12", MAP, {"roleArn": ROLE, "stateConfiguration": {"mapIterationFailureCount": 0}},
-     ValidationException, "TestState does not support MapIterationFailureCount when a mock is not specified."),
-    ("V12-Task", TASK, {"roleArn": ROLE, "stateConfiguration": {"mapIterationFailureCount": 1}},
-     ValidationException, "TestState does not support MapIterationFailureCount when a mock is not specified."),
+    (
+        "V9-Map",
+        MAP,
+        {"mock": {"result": '{"mock": "object"}'}},
+        ValidationException,
+        "Mocked result must be an array.",
+    ),
+    (
+        "V9-Parallel",
+        PARALLEL,
+        {"mock": {"result": '{"a": 1}'}},
+        ValidationException,
+        "Mocked result must be an array.",
+    ),
+    (
+        "V10",
+        MAP_WITH_RESULT_WRITER,
+        {"mock": {"result": '["x"]'}},
+        ValidationException,
+        "Mocked result must be a JSON object.",
+    ),
+    (
+        "V11",
+        PARALLEL,
+        {"mock": {"result": '[{"branch1": "result"}]'}},
+        ValidationException,
+        "Mocked result must contain the same number of items as number of Parallel branches.",
+    ),
+    (
+        "V11-too-many",
+        PARALLEL,
+        {"mock": {"result": "[1, 2, 3]"}},
+        ValidationException,
+        "Mocked result must contain the same number of items as number of Parallel branches.",
+    ),
+    (
+        "V12",
+        MAP,
+        {"roleArn": ROLE, "stateConfiguration": {"mapIterationFailureCount": 0}},
+        ValidationException,
+        "TestState does not support MapIterationFailureCount when a mock is not specified.",
+    ),
+    (
+        "V12-Task",
+        TASK,
+        {"roleArn": ROLE, "stateConfiguration": {"mapIterationFailureCount": 1}},
+        ValidationException,
+        "TestState does not support MapIterationFailureCount when a mock is not specified.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("definition", "members", "error_class", "message"),
-                         [rule[1:] for rule in RULES], ids=[rule[0] for rule in RULES])
-def test_recorded_rule(definition: str, members: dict[str, Any], error_class: type[ApiError],
-                       message: str) -> None:
+@pytest.mark.parametrize(
+    ("definition", "members", "error_class", "message"),
+    [rule[1:] for rule in RULES],
+    ids=[rule[0] for rule in RULES],
+)
+def test_recorded_rule(
+    definition: str, members: dict[str, Any], error_class: type[ApiError], message: str
+) -> None:
     error = _fails(definition, **members)
     assert type(error) is error_class
     assert error.message == message
@@ -192,27 +297,42 @@ def test_v14_state_not_found(state_name: str) -> None:
 
 def test_state_name_selects_the_state_to_test() -> None:
     assert _answer(MACHINE, stateName="First") == {"status": "SUCCEEDED", "output": "{}", "nextState": "Last"}
-    assert _answer(MACHINE, stateName="Last", input='{"a": 1}') == {"status": "SUCCEEDED", "output": '{"a":1}'}
+    assert _answer(MACHINE, stateName="Last", input='{"a": 1}') == {
+        "status": "SUCCEEDED",
+        "output": '{"a":1}',
+    }
 
 
 def test_state_name_may_select_a_state_inside_a_branch() -> None:
     machine = _definition({"StartAt": "Fork", "States": {"Fork": json.loads(PARALLEL)}})
     assert _answer(machine, stateName="Right", input="[2]") == {"status": "SUCCEEDED", "output": "[2]"}
-    assert _answer(machine, stateName="Fork", mock={"result": "[1, 2]"}) == {"status": "SUCCEEDED", "output": "[1,2]"}
+    assert _answer(machine, stateName="Fork", mock={"result": "[1, 2]"}) == {
+        "status": "SUCCEEDED",
+        "output": "[1,2]",
+    }
 
 
 @pytest.mark.parametrize(
     ("definition", "members", "message"),
     [
-        (_definition({"Type": "Parallel", "Branches": [], "End": True}), {"mock": {"result": "[]"}},
-         "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Value cannot be empty at "
-         "/States/StateName/Branches'"),
-        ("not a definition", {"mock": {"result": "[]"}},
-         "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Expecting value: line 1 column 1 "
-         "(char 0)'"),
-        (PASS, {"stateName": "StateName"},
-         "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: "
-         "[States, StartAt] at /'"),
+        (
+            _definition({"Type": "Parallel", "Branches": [], "End": True}),
+            {"mock": {"result": "[]"}},
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Value cannot be empty at "
+            "/States/StateName/Branches'",
+        ),
+        (
+            "not a definition",
+            {"mock": {"result": "[]"}},
+            "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Expecting value: line 1 column 1 "
+            "(char 0)'",
+        ),
+        (
+            PASS,
+            {"stateName": "StateName"},
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are required: "
+            "[States, StartAt] at /'",
+        ),
     ],
     ids=["schema", "not-json", "single-state-with-state-name"],
 )
@@ -228,9 +348,12 @@ def test_v17_definition_error(definition: str, members: dict[str, Any], message:
         (TASK, '{"Map": {}}', "'Map' field is not supported when mocking a Context object"),
         (TASK, '{"Execution": {"Id": 1}}', "Execution.Id must be a string"),
         (TASK, "[]", "Context object must be a JSON object"),
-        (TASK, '{"Task": {"Token": "abcd123"}}',
-         "Context object contains 'Task' when state is not a Task state with a '.sync' or "
-         "'.waitForTaskToken' service integration pattern"),
+        (
+            TASK,
+            '{"Task": {"Token": "abcd123"}}',
+            "Context object contains 'Task' when state is not a Task state with a '.sync' or "
+            "'.waitForTaskToken' service integration pattern",
+        ),
         (MAP, '{"Pokedex": {}}', "Field 'Pokedex' is not allowed"),
     ],
     ids=["unknown-field", "map", "wrong-type", "not-object", "task-token-on-plain-task", "on-map"],
@@ -238,77 +361,168 @@ def test_v17_definition_error(definition: str, members: dict[str, Any], message:
 def test_v16_context_error_gets_the_prefix(definition: str, context: str, message: str) -> None:
     mock_result = "[]" if definition == MAP else "{}"
     error = _fails(definition, mock={"result": mock_result}, context=context)
-    assert (type(error), error.message) == (ValidationException, "Invalid Context object provided: " + message)
+    assert (type(error), error.message) == (
+        ValidationException,
+        "Invalid Context object provided: " + message,
+    )
 
 
 @pytest.mark.parametrize(
     ("definition", "members", "answer"),
     [
-        (MAP, {"mock": {"result": "[1, 1, 1]"}, "input": "[7, 8, 9]"}, {"status": "SUCCEEDED", "output": "[1,1,1]"}),
-        (MAP_WITH_RESULT_WRITER,
-         {"mock": {"result": '{"MapRunArn": "x"}'}, "stateConfiguration": {"mapItemReaderData": "[1]"}},
-         {"status": "SUCCEEDED", "output": '{"MapRunArn":"x"}'}),
-        (MAP, {"mock": {"errorOutput": {"error": "E"}}, "stateConfiguration": {"mapIterationFailureCount": 1},
-               "input": "[1]"},
-         {"status": "FAILED", "error": "E"}),
-        (MAP, {"mock": {"result": "[]"}, "input": "[]", "context": '{"Execution": {"Id": "x"}}',
-               "inspectionLevel": "TRACE"},
-         {"status": "SUCCEEDED", "output": "[]", "inspectionData": {
-             "input": "[]", "afterInputPath": "[]", "afterItemsPath": "[]", "maxConcurrency": 0,
-             "afterResultSelector": "[]", "afterResultPath": "[]"}}),
-        (PARALLEL, {"mock": {"result": "[1, 2]"}, "roleArn": ROLE}, {"status": "SUCCEEDED", "output": "[1,2]"}),
-        (PARALLEL, {"mock": {"errorOutput": {"error": "E", "cause": "C"}}},
-         {"status": "FAILED", "error": "E", "cause": "C"}),
+        (
+            MAP,
+            {"mock": {"result": "[1, 1, 1]"}, "input": "[7, 8, 9]"},
+            {"status": "SUCCEEDED", "output": "[1,1,1]"},
+        ),
+        (
+            MAP_WITH_RESULT_WRITER,
+            {"mock": {"result": '{"MapRunArn": "x"}'}, "stateConfiguration": {"mapItemReaderData": "[1]"}},
+            {"status": "SUCCEEDED", "output": '{"MapRunArn":"x"}'},
+        ),
+        (
+            MAP,
+            {
+                "mock": {"errorOutput": {"error": "E"}},
+                "stateConfiguration": {"mapIterationFailureCount": 1},
+                "input": "[1]",
+            },
+            {"status": "FAILED", "error": "E"},
+        ),
+        (
+            MAP,
+            {
+                "mock": {"result": "[]"},
+                "input": "[]",
+                "context": '{"Execution": {"Id": "x"}}',
+                "inspectionLevel": "TRACE",
+            },
+            {
+                "status": "SUCCEEDED",
+                "output": "[]",
+                "inspectionData": {
+                    "input": "[]",
+                    "afterInputPath": "[]",
+                    "afterItemsPath": "[]",
+                    "maxConcurrency": 0,
+                    "afterResultSelector": "[]",
+                    "afterResultPath": "[]",
+                },
+            },
+        ),
+        (
+            PARALLEL,
+            {"mock": {"result": "[1, 2]"}, "roleArn": ROLE},
+            {"status": "SUCCEEDED", "output": "[1,2]"},
+        ),
+        (
+            PARALLEL,
+            {"mock": {"errorOutput": {"error": "E", "cause": "C"}}},
+            {"status": "FAILED", "error": "E", "cause": "C"},
+        ),
     ],
-    ids=["map", "map-result-writer", "map-error-with-failure-count", "map-with-context", "parallel",
-         "parallel-error"],
+    ids=[
+        "map",
+        "map-result-writer",
+        "map-error-with-failure-count",
+        "map-with-context",
+        "parallel",
+        "parallel-error",
+    ],
 )
-def test_map_and_parallel_run_with_their_mock(definition: str, members: dict[str, Any],
-                                              answer: dict[str, Any]) -> None:
+def test_map_and_parallel_run_with_their_mock(
+    definition: str, members: dict[str, Any], answer: dict[str, Any]
+) -> None:
     assert _answer(definition, **members) == answer
 
 
 CONFIGURATION_RULES = [
     # stateConfiguration members that do not fit the tested state [INFER: AWS's wording unknown]
-    ("failure-count-on-task", TASK, {"mock": {"result": "{}"}, "stateConfiguration": {"mapIterationFailureCount": 0}},
-     "TestState only supports MapIterationFailureCount for Map states."),
-    ("failure-count-on-parallel", PARALLEL,
-     {"mock": {"result": "[1, 2]"}, "stateConfiguration": {"mapIterationFailureCount": 1}},
-     "TestState only supports MapIterationFailureCount for Map states."),
-    ("reader-data-on-task", TASK, {"mock": {"result": "{}"}, "stateConfiguration": {"mapItemReaderData": "[]"}},
-     "TestState only supports MapItemReaderData for Map states with an ItemReader."),
-    ("reader-data-on-map-without-reader", MAP,
-     {"mock": {"result": "[]"}, "input": "[]", "stateConfiguration": {"mapItemReaderData": "[]"}},
-     "TestState only supports MapItemReaderData for Map states with an ItemReader."),
-    ("caused-by-on-task", TASK, {"mock": {"errorOutput": {"error": "E"}},
-                                 "stateConfiguration": {"errorCausedByState": "Item"}},
-     "TestState only supports ErrorCausedByState for Map and Parallel states."),
-    ("caused-by-unknown-state", MAP, {"mock": {"errorOutput": {"error": "E"}}, "input": "[]",
-                                      "stateConfiguration": {"errorCausedByState": "Nowhere"}},
-     "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state."),
-    ("caused-by-outside-the-branches", PARALLEL, {"mock": {"errorOutput": {"error": "E"}},
-                                                  "stateConfiguration": {"errorCausedByState": "StateName"}},
-     "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state."),
-    ("V13", MAP, {"mock": {"result": "[1, 1, 1]"}, "input": "[1, 1, 1]",
-                  "stateConfiguration": {"mapIterationFailureCount": 4}},
-     "Map iteration failure count must be less than or equal to the number of Map iterations"),
-    ("reader-without-data", MAP_WITH_RESULT_WRITER, {"mock": {"result": "{}"}},
-     "This offline TestState server cannot read the ItemReader's source: specify "
-     "stateConfiguration.mapItemReaderData"),
+    (
+        "failure-count-on-task",
+        TASK,
+        {"mock": {"result": "{}"}, "stateConfiguration": {"mapIterationFailureCount": 0}},
+        "TestState only supports MapIterationFailureCount for Map states.",
+    ),
+    (
+        "failure-count-on-parallel",
+        PARALLEL,
+        {"mock": {"result": "[1, 2]"}, "stateConfiguration": {"mapIterationFailureCount": 1}},
+        "TestState only supports MapIterationFailureCount for Map states.",
+    ),
+    (
+        "reader-data-on-task",
+        TASK,
+        {"mock": {"result": "{}"}, "stateConfiguration": {"mapItemReaderData": "[]"}},
+        "TestState only supports MapItemReaderData for Map states with an ItemReader.",
+    ),
+    (
+        "reader-data-on-map-without-reader",
+        MAP,
+        {"mock": {"result": "[]"}, "input": "[]", "stateConfiguration": {"mapItemReaderData": "[]"}},
+        "TestState only supports MapItemReaderData for Map states with an ItemReader.",
+    ),
+    (
+        "caused-by-on-task",
+        TASK,
+        {"mock": {"errorOutput": {"error": "E"}}, "stateConfiguration": {"errorCausedByState": "Item"}},
+        "TestState only supports ErrorCausedByState for Map and Parallel states.",
+    ),
+    (
+        "caused-by-unknown-state",
+        MAP,
+        {
+            "mock": {"errorOutput": {"error": "E"}},
+            "input": "[]",
+            "stateConfiguration": {"errorCausedByState": "Nowhere"},
+        },
+        "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state.",
+    ),
+    (
+        "caused-by-outside-the-branches",
+        PARALLEL,
+        {"mock": {"errorOutput": {"error": "E"}}, "stateConfiguration": {"errorCausedByState": "StateName"}},
+        "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state.",
+    ),
+    (
+        "V13",
+        MAP,
+        {
+            "mock": {"result": "[1, 1, 1]"},
+            "input": "[1, 1, 1]",
+            "stateConfiguration": {"mapIterationFailureCount": 4},
+        },
+        "Map iteration failure count must be less than or equal to the number of Map iterations",
+    ),
+    (
+        "reader-without-data",
+        MAP_WITH_RESULT_WRITER,
+        {"mock": {"result": "{}"}},
+        "This offline TestState server cannot read the ItemReader's source: specify "
+        "stateConfiguration.mapItemReaderData",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("definition", "members", "message"), [rule[1:] for rule in CONFIGURATION_RULES],
-                         ids=[rule[0] for rule in CONFIGURATION_RULES])
-def test_state_configuration_must_fit_the_state(definition: str, members: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    ("definition", "members", "message"),
+    [rule[1:] for rule in CONFIGURATION_RULES],
+    ids=[rule[0] for rule in CONFIGURATION_RULES],
+)
+def test_state_configuration_must_fit_the_state(
+    definition: str, members: dict[str, Any], message: str
+) -> None:
     error = _fails(definition, **members)
     assert (type(error), error.message, error.status) == (ValidationException, message, 400)
 
 
 @pytest.mark.parametrize("caused_by", ["Left", "Right"])
 def test_error_caused_by_state_names_a_state_of_a_branch(caused_by: str) -> None:
-    answer = _answer(PARALLEL, mock={"errorOutput": {"error": "States.BranchFailed", "cause": "boom"}},
-                     stateConfiguration={"errorCausedByState": caused_by})
+    answer = _answer(
+        PARALLEL,
+        mock={"errorOutput": {"error": "States.BranchFailed", "cause": "boom"}},
+        stateConfiguration={"errorCausedByState": caused_by},
+    )
     assert answer == {"status": "FAILED", "error": "States.BranchFailed", "cause": "boom"}
 
 
@@ -316,55 +530,159 @@ def test_error_caused_by_state_names_a_state_of_a_branch(caused_by: str) -> None
 # Order of the rules where two collide (spec 5.3)
 # --------------------------------------------------------------------------------------------
 ORDER = [
-    ("V12-before-V5", MAP, {"stateConfiguration": {"mapIterationFailureCount": 1}},
-     ValidationException, "TestState does not support MapIterationFailureCount when a mock is not specified."),
-    ("V12-before-context-without-mock", MAP,
-     {"stateConfiguration": {"mapIterationFailureCount": 1}, "context": "{}"},
-     ValidationException, "TestState does not support MapIterationFailureCount when a mock is not specified."),
-    ("context-without-mock-before-V5", PARALLEL, {"context": "{}"}, ValidationException,
-     "TestState does not support Context when a mock is not specified."),
+    (
+        "V12-before-V5",
+        MAP,
+        {"stateConfiguration": {"mapIterationFailureCount": 1}},
+        ValidationException,
+        "TestState does not support MapIterationFailureCount when a mock is not specified.",
+    ),
+    (
+        "V12-before-context-without-mock",
+        MAP,
+        {"stateConfiguration": {"mapIterationFailureCount": 1}, "context": "{}"},
+        ValidationException,
+        "TestState does not support MapIterationFailureCount when a mock is not specified.",
+    ),
+    (
+        "context-without-mock-before-V5",
+        PARALLEL,
+        {"context": "{}"},
+        ValidationException,
+        "TestState does not support Context when a mock is not specified.",
+    ),
     ("V5-before-input", MAP, {"input": "x"}, InvalidDefinition, MSG_V5),
-    ("V2-before-context", PASS, {"mock": {"result": "{}"}, "context": '{"Map": {}}'},
-     ValidationException, "State type 'Pass' is not supported when a mock is specified"),
-    ("V2-before-V7", PASS, {"mock": {"result": "{}"}, "revealSecrets": True},
-     ValidationException, "State type 'Pass' is not supported when a mock is specified"),
-    ("V3-before-V6", FAIL, {"mock": {"result": "x", "errorOutput": {"error": "E"}}},
-     ValidationException, "State type 'Fail' is not supported when a mock is specified"),
-    ("V7-before-V6", TASK, {"mock": {"result": "x", "errorOutput": {"error": "E"}}, "revealSecrets": True},
-     ValidationException, "TestState does not support RevealSecrets when a mock is specified."),
-    ("V6-before-V8", TASK, {"mock": {"result": "x", "errorOutput": {"error": "E"}}},
-     ValidationException, "A test mock should have only one of the following fields: [result, errorOutput]."),
+    (
+        "V2-before-context",
+        PASS,
+        {"mock": {"result": "{}"}, "context": '{"Map": {}}'},
+        ValidationException,
+        "State type 'Pass' is not supported when a mock is specified",
+    ),
+    (
+        "V2-before-V7",
+        PASS,
+        {"mock": {"result": "{}"}, "revealSecrets": True},
+        ValidationException,
+        "State type 'Pass' is not supported when a mock is specified",
+    ),
+    (
+        "V3-before-V6",
+        FAIL,
+        {"mock": {"result": "x", "errorOutput": {"error": "E"}}},
+        ValidationException,
+        "State type 'Fail' is not supported when a mock is specified",
+    ),
+    (
+        "V7-before-V6",
+        TASK,
+        {"mock": {"result": "x", "errorOutput": {"error": "E"}}, "revealSecrets": True},
+        ValidationException,
+        "TestState does not support RevealSecrets when a mock is specified.",
+    ),
+    (
+        "V6-before-V8",
+        TASK,
+        {"mock": {"result": "x", "errorOutput": {"error": "E"}}},
+        ValidationException,
+        "A test mock should have only one of the following fields: [result, errorOutput].",
+    ),
     ("V8-before-V9", MAP, {"mock": {"result": "x"}}, ValidationException, "Mocked result must be valid JSON"),
-    ("V9-before-V11", PARALLEL, {"mock": {"result": "{}"}}, ValidationException,
-     "Mocked result must be an array."),
-    ("mock-before-input", TASK, {"mock": {"result": "x"}, "input": "x"}, ValidationException,
-     "Mocked result must be valid JSON"),
-    ("V11-before-input", PARALLEL, {"mock": {"result": "[1]"}, "input": "x"}, ValidationException,
-     "Mocked result must contain the same number of items as number of Parallel branches."),
-    ("input-before-variables", TASK, {"mock": {"result": "{}"}, "input": "x", "variables": "[]"},
-     InvalidExecutionInput, "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'"),
-    ("variables-before-context", TASK, {"mock": {"result": "{}"}, "variables": "[]", "context": "x"},
-     ValidationException, "Variables must be a valid JSON object"),
-    ("input-before-V1", TASK, {"input": "x"}, InvalidExecutionInput,
-     "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'"),
-    ("variables-before-V1", TASK, {"variables": "1"}, ValidationException, "Variables must be a valid JSON object"),
-    ("input-before-execution", MAP, {"mock": {"result": "[]"}, "input": "x"}, InvalidExecutionInput,
-     "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'"),
-    ("variables-before-execution", PARALLEL, {"mock": {"result": "[1, 2]"}, "variables": "[]"},
-     ValidationException, "Variables must be a valid JSON object"),
-    ("V16-before-execution", MAP, {"mock": {"result": "[]"}, "context": '{"Map": {}}'}, ValidationException,
-     "Invalid Context object provided: 'Map' field is not supported when mocking a Context object"),
-    ("V14-before-V12", MACHINE, {"stateName": "dne", "stateConfiguration": {"mapIterationFailureCount": 1}},
-     ValidationException, "State not found in definition"),
-    ("V14-before-V2", MACHINE, {"stateName": "dne", "mock": {"result": "{}"}},
-     ValidationException, "State not found in definition"),
+    (
+        "V9-before-V11",
+        PARALLEL,
+        {"mock": {"result": "{}"}},
+        ValidationException,
+        "Mocked result must be an array.",
+    ),
+    (
+        "mock-before-input",
+        TASK,
+        {"mock": {"result": "x"}, "input": "x"},
+        ValidationException,
+        "Mocked result must be valid JSON",
+    ),
+    (
+        "V11-before-input",
+        PARALLEL,
+        {"mock": {"result": "[1]"}, "input": "x"},
+        ValidationException,
+        "Mocked result must contain the same number of items as number of Parallel branches.",
+    ),
+    (
+        "input-before-variables",
+        TASK,
+        {"mock": {"result": "{}"}, "input": "x", "variables": "[]"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+    ),
+    (
+        "variables-before-context",
+        TASK,
+        {"mock": {"result": "{}"}, "variables": "[]", "context": "x"},
+        ValidationException,
+        "Variables must be a valid JSON object",
+    ),
+    (
+        "input-before-V1",
+        TASK,
+        {"input": "x"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+    ),
+    (
+        "variables-before-V1",
+        TASK,
+        {"variables": "1"},
+        ValidationException,
+        "Variables must be a valid JSON object",
+    ),
+    (
+        "input-before-execution",
+        MAP,
+        {"mock": {"result": "[]"}, "input": "x"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+    ),
+    (
+        "variables-before-execution",
+        PARALLEL,
+        {"mock": {"result": "[1, 2]"}, "variables": "[]"},
+        ValidationException,
+        "Variables must be a valid JSON object",
+    ),
+    (
+        "V16-before-execution",
+        MAP,
+        {"mock": {"result": "[]"}, "context": '{"Map": {}}'},
+        ValidationException,
+        "Invalid Context object provided: 'Map' field is not supported when mocking a Context object",
+    ),
+    (
+        "V14-before-V12",
+        MACHINE,
+        {"stateName": "dne", "stateConfiguration": {"mapIterationFailureCount": 1}},
+        ValidationException,
+        "State not found in definition",
+    ),
+    (
+        "V14-before-V2",
+        MACHINE,
+        {"stateName": "dne", "mock": {"result": "{}"}},
+        ValidationException,
+        "State not found in definition",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("definition", "members", "error_class", "message"),
-                         [rule[1:] for rule in ORDER], ids=[rule[0] for rule in ORDER])
-def test_first_rule_wins(definition: str, members: dict[str, Any], error_class: type[ApiError],
-                         message: str) -> None:
+@pytest.mark.parametrize(
+    ("definition", "members", "error_class", "message"),
+    [rule[1:] for rule in ORDER],
+    ids=[rule[0] for rule in ORDER],
+)
+def test_first_rule_wins(
+    definition: str, members: dict[str, Any], error_class: type[ApiError], message: str
+) -> None:
     error = _fails(definition, **members)
     assert (type(error), error.message) == (error_class, message)
 
@@ -376,8 +694,13 @@ def test_role_arn_shape_is_checked_before_the_definition() -> None:
 
 @pytest.mark.parametrize("definition", ["not a definition", _definition({"Type": "Pass"})])
 def test_definition_errors_come_before_every_mock_rule(definition: str) -> None:
-    error = _fails(definition, mock={"result": "x", "errorOutput": {"error": "E"}}, revealSecrets=True,
-                   stateConfiguration={"mapIterationFailureCount": 1}, input="x")
+    error = _fails(
+        definition,
+        mock={"result": "x", "errorOutput": {"error": "E"}},
+        revealSecrets=True,
+        stateConfiguration={"mapIterationFailureCount": 1},
+        input="x",
+    )
     assert type(error) is InvalidDefinition
     assert error.message.startswith("Invalid State Machine Definition: '")
 
@@ -386,43 +709,112 @@ def test_definition_errors_come_before_every_mock_rule(definition: str) -> None:
 # Rules whose wording AWS did not record (ours, spec 5.2)
 # --------------------------------------------------------------------------------------------
 INFERRED = [
-    ("context-without-mock", PASS, {"context": "{}"}, ValidationException,
-     "TestState does not support Context when a mock is not specified."),
-    ("context-without-mock-task", TASK, {"context": "{}", "roleArn": ROLE}, ValidationException,
-     "TestState does not support Context when a mock is not specified."),
-    ("empty-mock", TASK, {"mock": {"fieldValidationMode": "NONE"}}, ValidationException,
-     "A test mock should have one of the following fields: [result, errorOutput]."),
-    ("context-not-json", TASK, {"mock": {"result": "{}"}, "context": "{"}, ValidationException,
-     "Invalid Context object provided: Context object must be valid JSON"),
-    ("variables-not-json", PASS, {"variables": "{"}, ValidationException,
-     "Variables must be a valid JSON object"),
-    ("variables-array", PASS, {"variables": "[1]"}, ValidationException,
-     "Variables must be a valid JSON object"),
-    ("input-empty", PASS, {"input": ""}, InvalidExecutionInput,
-     "Invalid State Machine Execution Input: 'Invalid execution input.'"),
-    ("input-not-json", PASS, {"input": "not json"}, InvalidExecutionInput,
-     "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'"),
-    ("input-nan", PASS, {"input": "NaN"}, InvalidExecutionInput,
-     "Invalid State Machine Execution Input: 'NaN is not valid JSON'"),
-    ("input-too-deep", PASS, {"input": "[" * 50_000 + "]" * 50_000}, InvalidExecutionInput,
-     "Invalid State Machine Execution Input: 'nesting depth exceeds the maximum allowed (1000)'"),
-    ("arn-prefix", PASS, {"roleArn": "role/TestStateRole"}, InvalidArn,
-     "Invalid Arn: 'Invalid ARN prefix: role/TestStateRole'"),
-    ("arn-parts", PASS, {"roleArn": "arn:aws:iam::123456789012"}, InvalidArn,
-     "Invalid Arn: 'Resource name not found in ARN: arn:aws:iam::123456789012'"),
+    (
+        "context-without-mock",
+        PASS,
+        {"context": "{}"},
+        ValidationException,
+        "TestState does not support Context when a mock is not specified.",
+    ),
+    (
+        "context-without-mock-task",
+        TASK,
+        {"context": "{}", "roleArn": ROLE},
+        ValidationException,
+        "TestState does not support Context when a mock is not specified.",
+    ),
+    (
+        "empty-mock",
+        TASK,
+        {"mock": {"fieldValidationMode": "NONE"}},
+        ValidationException,
+        "A test mock should have one of the following fields: [result, errorOutput].",
+    ),
+    (
+        "context-not-json",
+        TASK,
+        {"mock": {"result": "{}"}, "context": "{"},
+        ValidationException,
+        "Invalid Context object provided: Context object must be valid JSON",
+    ),
+    (
+        "variables-not-json",
+        PASS,
+        {"variables": "{"},
+        ValidationException,
+        "Variables must be a valid JSON object",
+    ),
+    (
+        "variables-array",
+        PASS,
+        {"variables": "[1]"},
+        ValidationException,
+        "Variables must be a valid JSON object",
+    ),
+    (
+        "input-empty",
+        PASS,
+        {"input": ""},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Invalid execution input.'",
+    ),
+    (
+        "input-not-json",
+        PASS,
+        {"input": "not json"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+    ),
+    (
+        "input-nan",
+        PASS,
+        {"input": "NaN"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'NaN is not valid JSON'",
+    ),
+    (
+        "input-too-deep",
+        PASS,
+        {"input": "[" * 50_000 + "]" * 50_000},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'nesting depth exceeds the maximum allowed (1000)'",
+    ),
+    (
+        "arn-prefix",
+        PASS,
+        {"roleArn": "role/TestStateRole"},
+        InvalidArn,
+        "Invalid Arn: 'Invalid ARN prefix: role/TestStateRole'",
+    ),
+    (
+        "arn-parts",
+        PASS,
+        {"roleArn": "arn:aws:iam::123456789012"},
+        InvalidArn,
+        "Invalid Arn: 'Resource name not found in ARN: arn:aws:iam::123456789012'",
+    ),
     ("task-offline", TASK, {"roleArn": ROLE}, ValidationException, operations.MSG_OFFLINE_TASK),
     ("task-callback", CALLBACK_TASK, {"roleArn": ROLE}, ValidationException, operations.MSG_CALLBACK_TASK),
     ("task-sync", SYNC_TASK, {"roleArn": ROLE}, ValidationException, operations.MSG_CALLBACK_TASK),
     ("task-activity", ACTIVITY_TASK, {"roleArn": ROLE}, ValidationException, operations.MSG_CALLBACK_TASK),
-    ("task-callback-no-role", CALLBACK_TASK, {}, ValidationException,
-     "RoleArn must be specified when testing a Task state"),
+    (
+        "task-callback-no-role",
+        CALLBACK_TASK,
+        {},
+        ValidationException,
+        "RoleArn must be specified when testing a Task state",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("definition", "members", "error_class", "message"),
-                         [rule[1:] for rule in INFERRED], ids=[rule[0] for rule in INFERRED])
-def test_inferred_rule(definition: str, members: dict[str, Any], error_class: type[ApiError],
-                       message: str) -> None:
+@pytest.mark.parametrize(
+    ("definition", "members", "error_class", "message"),
+    [rule[1:] for rule in INFERRED],
+    ids=[rule[0] for rule in INFERRED],
+)
+def test_inferred_rule(
+    definition: str, members: dict[str, Any], error_class: type[ApiError], message: str
+) -> None:
     error = _fails(definition, **members)
     assert (type(error), error.message) == (error_class, message)
 
@@ -504,20 +896,29 @@ def test_the_input_reaches_the_generated_context() -> None:
 
 def test_the_generated_context_knows_the_state_type() -> None:
     """Recorded: State.RetryCount is there for a Task test, not for a Pass test."""
-    task = _definition({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                        "Parameters": {"state.$": "$$.State"}, "End": True})
+    task = _definition(
+        {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"state.$": "$$.State"},
+            "End": True,
+        }
+    )
     answer = _answer(task, world=_fixed_world(), mock={"result": "{}"}, inspectionLevel="DEBUG")
     assert json.loads(answer["inspectionData"]["afterParameters"]) == {
-        "state": {"Name": "StateName", "EnteredTime": "2025-01-02T03:04:05.678Z", "RetryCount": 0}}
+        "state": {"Name": "StateName", "EnteredTime": "2025-01-02T03:04:05.678Z", "RetryCount": 0}
+    }
 
 
 def test_decoded_members_reach_the_core() -> None:
-    task = _definition({
-        "Type": "Task",
-        "Resource": "arn:aws:states:::lambda:invoke",
-        "Parameters": {"in.$": "$", "var.$": "$v", "context.$": "$$"},
-        "End": True,
-    })
+    task = _definition(
+        {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"in.$": "$", "var.$": "$v", "context.$": "$$"},
+            "End": True,
+        }
+    )
     answer = _answer(
         task,
         input='[1, {"a": null}]',
@@ -544,12 +945,22 @@ def test_decoded_members_reach_the_core() -> None:
 
 
 def test_state_configuration_is_passed_on_as_the_core_value() -> None:
-    request = _request(TASK, mock={"result": "{}"}, stateConfiguration={
-        "retrierRetryCount": 4, "errorCausedByState": "Child",
-        "mapIterationFailureCount": 2, "mapItemReaderData": "[1, 2]"})
+    request = _request(
+        TASK,
+        mock={"result": "{}"},
+        stateConfiguration={
+            "retrierRetryCount": 4,
+            "errorCausedByState": "Child",
+            "mapIterationFailureCount": 2,
+            "mapItemReaderData": "[1, 2]",
+        },
+    )
     assert operations.state_configuration(request) == StateConfiguration(
-        retrier_retry_count=4, error_caused_by_state="Child",
-        map_iteration_failure_count=2, map_item_reader_data="[1, 2]")
+        retrier_retry_count=4,
+        error_caused_by_state="Child",
+        map_iteration_failure_count=2,
+        map_item_reader_data="[1, 2]",
+    )
     assert operations.state_configuration(_request(TASK)) == StateConfiguration()
     partial = _request(TASK, stateConfiguration={"errorCausedByState": "Child"})
     assert operations.state_configuration(partial) == StateConfiguration(error_caused_by_state="Child")
@@ -557,8 +968,12 @@ def test_state_configuration_is_passed_on_as_the_core_value() -> None:
 
 def test_the_task_token_of_a_callback_task_comes_from_the_context() -> None:
     """Spec 6.10 (recorded SQS example): context ``Task.Token`` reaches ``$$.Task.Token``."""
-    answer = _answer(CALLBACK_TASK, mock={"result": '{"ok": 1}'}, context='{"Task": {"Token": "abcd123"}}',
-                     inspectionLevel="DEBUG")
+    answer = _answer(
+        CALLBACK_TASK,
+        mock={"result": '{"ok": 1}'},
+        context='{"Task": {"Token": "abcd123"}}',
+        inspectionLevel="DEBUG",
+    )
     assert answer["status"] == "SUCCEEDED"
     assert answer["output"] == '{"ok":1}'
     assert json.loads(answer["inspectionData"]["afterParameters"]) == {
@@ -584,7 +999,9 @@ DESCRIBE_EXECUTION = (
 )
 def test_sync_and_activity_tasks_run_with_a_mock(definition: str, mock_result: str) -> None:
     assert _answer(definition, mock={"result": mock_result}) == {
-        "status": "SUCCEEDED", "output": json.dumps(json.loads(mock_result), separators=(",", ":"))}
+        "status": "SUCCEEDED",
+        "output": json.dumps(json.loads(mock_result), separators=(",", ":")),
+    }
 
 
 def test_a_sync_task_mock_is_checked_against_the_polling_api() -> None:
@@ -596,8 +1013,10 @@ def test_a_sync_task_mock_is_checked_against_the_polling_api() -> None:
     ("error_output", "expected"),
     [
         ({"error": "MockException"}, {"status": "FAILED", "error": "MockException"}),
-        ({"error": "Lambda.ServiceException", "cause": "boom"},
-         {"status": "FAILED", "error": "Lambda.ServiceException", "cause": "boom"}),
+        (
+            {"error": "Lambda.ServiceException", "cause": "boom"},
+            {"status": "FAILED", "error": "Lambda.ServiceException", "cause": "boom"},
+        ),
     ],
 )
 def test_mocked_error_reaches_the_core(error_output: dict[str, str], expected: dict[str, Any]) -> None:
@@ -613,26 +1032,34 @@ def test_task_accepts_any_json_mock_result(result: str) -> None:
 # --------------------------------------------------------------------------------------------
 # Encoding the answer
 # --------------------------------------------------------------------------------------------
-FULL_INSPECTION: Mapping[str, Any] = MappingProxyType({
-    "input": {"a": [1, 2]},
-    "afterInputPath": {"a": [1, 2]},
-    "afterParameters": "text",
-    "afterArguments": None,
-    "result": [1, {"b": "é"}],
-    "afterResultSelector": 3,
-    "afterResultPath": {"a": [1, 2], "r": True},
-    "variables": {"x": 1},
-    "errorDetails": {"retryIndex": 0, "retryBackoffIntervalSeconds": 16},
-    "afterItemsPath": ["first", "second"],
-    "afterItemSelector": [{"i": 0}],
-    "afterItemBatcher": {"Items": []},
-    "afterItemsPointer": [],
-    "maxConcurrency": 0,
-    "toleratedFailureCount": 1,
-    "toleratedFailurePercentage": 1,
-    "request": {"protocol": "https", "method": "GET", "url": "u", "headers": "h", "body": ""},
-    "response": {"protocol": "https", "statusCode": 200, "statusMessage": "OK", "headers": "h", "body": "{}"},
-})
+FULL_INSPECTION: Mapping[str, Any] = MappingProxyType(
+    {
+        "input": {"a": [1, 2]},
+        "afterInputPath": {"a": [1, 2]},
+        "afterParameters": "text",
+        "afterArguments": None,
+        "result": [1, {"b": "é"}],
+        "afterResultSelector": 3,
+        "afterResultPath": {"a": [1, 2], "r": True},
+        "variables": {"x": 1},
+        "errorDetails": {"retryIndex": 0, "retryBackoffIntervalSeconds": 16},
+        "afterItemsPath": ["first", "second"],
+        "afterItemSelector": [{"i": 0}],
+        "afterItemBatcher": {"Items": []},
+        "afterItemsPointer": [],
+        "maxConcurrency": 0,
+        "toleratedFailureCount": 1,
+        "toleratedFailurePercentage": 1,
+        "request": {"protocol": "https", "method": "GET", "url": "u", "headers": "h", "body": ""},
+        "response": {
+            "protocol": "https",
+            "statusCode": 200,
+            "statusMessage": "OK",
+            "headers": "h",
+            "body": "{}",
+        },
+    }
+)
 
 
 def test_inspection_members_are_encoded_as_the_model_says() -> None:
@@ -654,7 +1081,13 @@ def test_inspection_members_are_encoded_as_the_model_says() -> None:
         "toleratedFailureCount": 1,
         "toleratedFailurePercentage": 1.0,
         "request": {"protocol": "https", "method": "GET", "url": "u", "headers": "h", "body": ""},
-        "response": {"protocol": "https", "statusCode": "200", "statusMessage": "OK", "headers": "h", "body": "{}"},
+        "response": {
+            "protocol": "https",
+            "statusCode": "200",
+            "statusMessage": "OK",
+            "headers": "h",
+            "body": "{}",
+        },
     }
     assert isinstance(encoded["toleratedFailurePercentage"], float)
     assert json.dumps(encoded["toleratedFailurePercentage"]) == "1.0"
@@ -668,27 +1101,65 @@ def test_inspection_drops_absent_unknown_and_empty_variables() -> None:
 @pytest.mark.parametrize(
     ("result", "level", "expected"),
     [
-        (TestResult(status=Status.SUCCEEDED, output={"Value": "HelloWorld"}, next_state="Next",
-                    inspection={"input": {"Value": "HelloWorld"}}),
-         "INFO", {"status": "SUCCEEDED", "output": '{"Value":"HelloWorld"}', "nextState": "Next"}),
-        (TestResult(status=Status.SUCCEEDED, output={"Value": "HelloWorld"}, next_state="Next",
-                    inspection={"input": {"Value": "HelloWorld"}}),
-         "DEBUG", {"status": "SUCCEEDED", "output": '{"Value":"HelloWorld"}', "nextState": "Next",
-                   "inspectionData": {"input": '{"Value":"HelloWorld"}'}}),
-        (TestResult(status=Status.FAILED, error="SomeFailure", cause="Because", inspection={"input": {}}),
-         "TRACE", {"status": "FAILED", "error": "SomeFailure", "cause": "Because",
-                   "inspectionData": {"input": "{}"}}),
+        (
+            TestResult(
+                status=Status.SUCCEEDED,
+                output={"Value": "HelloWorld"},
+                next_state="Next",
+                inspection={"input": {"Value": "HelloWorld"}},
+            ),
+            "INFO",
+            {"status": "SUCCEEDED", "output": '{"Value":"HelloWorld"}', "nextState": "Next"},
+        ),
+        (
+            TestResult(
+                status=Status.SUCCEEDED,
+                output={"Value": "HelloWorld"},
+                next_state="Next",
+                inspection={"input": {"Value": "HelloWorld"}},
+            ),
+            "DEBUG",
+            {
+                "status": "SUCCEEDED",
+                "output": '{"Value":"HelloWorld"}',
+                "nextState": "Next",
+                "inspectionData": {"input": '{"Value":"HelloWorld"}'},
+            },
+        ),
+        (
+            TestResult(status=Status.FAILED, error="SomeFailure", cause="Because", inspection={"input": {}}),
+            "TRACE",
+            {
+                "status": "FAILED",
+                "error": "SomeFailure",
+                "cause": "Because",
+                "inspectionData": {"input": "{}"},
+            },
+        ),
         (TestResult(status=Status.FAILED, error="E"), "INFO", {"status": "FAILED", "error": "E"}),
         (TestResult(status=Status.FAILED), "INFO", {"status": "FAILED"}),
         (TestResult(status=Status.SUCCEEDED, output=None), "INFO", {"status": "SUCCEEDED", "output": "null"}),
-        (TestResult(status=Status.RETRIABLE, error="E", cause="",
-                    inspection={"errorDetails": {"retryIndex": 0, "retryBackoffIntervalSeconds": 1}}),
-         "DEBUG", {"status": "RETRIABLE", "error": "E", "cause": "",
-                   "inspectionData": {"errorDetails": {"retryIndex": 0, "retryBackoffIntervalSeconds": 1}}}),
+        (
+            TestResult(
+                status=Status.RETRIABLE,
+                error="E",
+                cause="",
+                inspection={"errorDetails": {"retryIndex": 0, "retryBackoffIntervalSeconds": 1}},
+            ),
+            "DEBUG",
+            {
+                "status": "RETRIABLE",
+                "error": "E",
+                "cause": "",
+                "inspectionData": {"errorDetails": {"retryIndex": 0, "retryBackoffIntervalSeconds": 1}},
+            },
+        ),
     ],
     ids=["info", "debug", "trace-failed", "error-only", "bare", "null-output", "retriable"],
 )
-def test_encoding_has_only_members_with_a_value(result: TestResult, level: str, expected: dict[str, Any]) -> None:
+def test_encoding_has_only_members_with_a_value(
+    result: TestResult, level: str, expected: dict[str, Any]
+) -> None:
     """The encoder alone, on plain values (statuses the core cannot produce yet included)."""
     answer = operations.encode_result(result, level)
     assert answer == expected
@@ -697,82 +1168,205 @@ def test_encoding_has_only_members_with_a_value(result: TestResult, level: str, 
 
 
 ANSWERS = [
-    ("pass-info", PASS, {"input": '{"Value": "HelloWorld"}'},
-     {"status": "SUCCEEDED", "output": '{"Value":"HelloWorld"}'}),
-    ("pass-debug", PASS, {"input": "[1]", "inspectionLevel": "DEBUG"},
-     {"status": "SUCCEEDED", "output": "[1]",
-      "inspectionData": {"input": "[1]", "afterInputPath": "[1]", "afterParameters": "[1]",
-                         "afterResultSelector": "[1]", "afterResultPath": "[1]"}}),
+    (
+        "pass-info",
+        PASS,
+        {"input": '{"Value": "HelloWorld"}'},
+        {"status": "SUCCEEDED", "output": '{"Value":"HelloWorld"}'},
+    ),
+    (
+        "pass-debug",
+        PASS,
+        {"input": "[1]", "inspectionLevel": "DEBUG"},
+        {
+            "status": "SUCCEEDED",
+            "output": "[1]",
+            "inspectionData": {
+                "input": "[1]",
+                "afterInputPath": "[1]",
+                "afterParameters": "[1]",
+                "afterResultSelector": "[1]",
+                "afterResultPath": "[1]",
+            },
+        },
+    ),
     ("null-output", PASS, {"input": "null"}, {"status": "SUCCEEDED", "output": "null"}),
-    ("next-state", MACHINE, {"stateName": "First", "inspectionLevel": "INFO"},
-     {"status": "SUCCEEDED", "output": "{}", "nextState": "Last"}),
-    ("fail-trace", FAIL, {"inspectionLevel": "TRACE"},
-     {"status": "FAILED", "error": "E", "cause": "C",
-      "inspectionData": {"input": "{}", "afterInputPath": "{}"}}),
+    (
+        "next-state",
+        MACHINE,
+        {"stateName": "First", "inspectionLevel": "INFO"},
+        {"status": "SUCCEEDED", "output": "{}", "nextState": "Last"},
+    ),
+    (
+        "fail-trace",
+        FAIL,
+        {"inspectionLevel": "TRACE"},
+        {
+            "status": "FAILED",
+            "error": "E",
+            "cause": "C",
+            "inspectionData": {"input": "{}", "afterInputPath": "{}"},
+        },
+    ),
     ("fail-error-only", _definition({"Type": "Fail", "Error": "E"}), {}, {"status": "FAILED", "error": "E"}),
     ("fail-cause-only", _definition({"Type": "Fail", "Cause": "C"}), {}, {"status": "FAILED", "cause": "C"}),
     ("fail-bare", _definition({"Type": "Fail"}), {}, {"status": "FAILED"}),
-    ("succeed-debug", SUCCEED, {"input": '{"a": 1}', "inspectionLevel": "DEBUG"},
-     {"status": "SUCCEEDED", "output": '{"a":1}', "inspectionData": {"input": '{"a":1}', "afterInputPath": '{"a":1}'}}),
-    ("choice-debug", CHOICE, {"input": '{"a": 1}', "inspectionLevel": "DEBUG"},
-     {"status": "SUCCEEDED", "output": '{"a":1}', "nextState": "One",
-      "inspectionData": {"input": '{"a":1}', "afterInputPath": '{"a":1}'}}),
-    ("choice-default", CHOICE, {"input": '{"a": 2}'}, {"status": "SUCCEEDED", "output": '{"a":2}', "nextState": "Other"}),
-    ("wait-trace", WAIT, {"inspectionLevel": "TRACE"},
-     {"status": "SUCCEEDED", "output": "{}", "nextState": "After",
-      "inspectionData": {"input": "{}", "afterInputPath": "{}"}}),
-    ("task-mock-debug", TASK, {"mock": {"result": '{"Payload": "é"}'}, "input": '{"k": 1}', "inspectionLevel": "DEBUG"},
-     {"status": "SUCCEEDED", "output": '{"Payload":"é"}',
-      "inspectionData": {"input": '{"k":1}', "afterInputPath": '{"k":1}',
-                         "afterParameters": '{"FunctionName":"f","Payload":{"k":1}}',
-                         "result": '{"Payload":"é"}', "afterResultSelector": '{"Payload":"é"}',
-                         "afterResultPath": '{"Payload":"é"}'}}),
-    ("task-mock-error-trace", TASK, {"mock": {"errorOutput": {"error": "E", "cause": "C"}}, "inspectionLevel": "TRACE"},
-     {"status": "FAILED", "error": "E", "cause": "C",
-      "inspectionData": {"input": "{}", "afterInputPath": "{}", "afterParameters": '{"FunctionName":"f","Payload":{}}'}}),
-    ("empty-variables-omitted", PASS, {"variables": "{}", "inspectionLevel": "DEBUG"},
-     {"status": "SUCCEEDED", "output": "{}",
-      "inspectionData": {"input": "{}", "afterInputPath": "{}", "afterParameters": "{}",
-                         "afterResultSelector": "{}", "afterResultPath": "{}"}}),
-    ("variables-after-assign", _definition({"Type": "Pass", "Assign": {"x": 1}, "End": True}),
-     {"variables": '{"y": 2}', "inspectionLevel": "DEBUG"},
-     {"status": "SUCCEEDED", "output": "{}",
-      "inspectionData": {"input": "{}", "afterInputPath": "{}", "afterParameters": "{}",
-                         "afterResultSelector": "{}", "afterResultPath": "{}", "variables": '{"y":2,"x":1}'}}),
-    ("variables-not-shown-at-info", _definition({"Type": "Pass", "Assign": {"x": 1}, "End": True}),
-     {"variables": '{"y": 2}'}, {"status": "SUCCEEDED", "output": "{}"}),
-    ("runtime-failure-is-an-answer", _definition({"Type": "Pass", "InputPath": "$.missing", "End": True}),
-     {"input": '{"a": 1}'},
-     {"status": "FAILED", "error": "States.Runtime",
-      "cause": "Invalid path '$.missing' : No results for path: $['missing']"}),
+    (
+        "succeed-debug",
+        SUCCEED,
+        {"input": '{"a": 1}', "inspectionLevel": "DEBUG"},
+        {
+            "status": "SUCCEEDED",
+            "output": '{"a":1}',
+            "inspectionData": {"input": '{"a":1}', "afterInputPath": '{"a":1}'},
+        },
+    ),
+    (
+        "choice-debug",
+        CHOICE,
+        {"input": '{"a": 1}', "inspectionLevel": "DEBUG"},
+        {
+            "status": "SUCCEEDED",
+            "output": '{"a":1}',
+            "nextState": "One",
+            "inspectionData": {"input": '{"a":1}', "afterInputPath": '{"a":1}'},
+        },
+    ),
+    (
+        "choice-default",
+        CHOICE,
+        {"input": '{"a": 2}'},
+        {"status": "SUCCEEDED", "output": '{"a":2}', "nextState": "Other"},
+    ),
+    (
+        "wait-trace",
+        WAIT,
+        {"inspectionLevel": "TRACE"},
+        {
+            "status": "SUCCEEDED",
+            "output": "{}",
+            "nextState": "After",
+            "inspectionData": {"input": "{}", "afterInputPath": "{}"},
+        },
+    ),
+    (
+        "task-mock-debug",
+        TASK,
+        {"mock": {"result": '{"Payload": "é"}'}, "input": '{"k": 1}', "inspectionLevel": "DEBUG"},
+        {
+            "status": "SUCCEEDED",
+            "output": '{"Payload":"é"}',
+            "inspectionData": {
+                "input": '{"k":1}',
+                "afterInputPath": '{"k":1}',
+                "afterParameters": '{"FunctionName":"f","Payload":{"k":1}}',
+                "result": '{"Payload":"é"}',
+                "afterResultSelector": '{"Payload":"é"}',
+                "afterResultPath": '{"Payload":"é"}',
+            },
+        },
+    ),
+    (
+        "task-mock-error-trace",
+        TASK,
+        {"mock": {"errorOutput": {"error": "E", "cause": "C"}}, "inspectionLevel": "TRACE"},
+        {
+            "status": "FAILED",
+            "error": "E",
+            "cause": "C",
+            "inspectionData": {
+                "input": "{}",
+                "afterInputPath": "{}",
+                "afterParameters": '{"FunctionName":"f","Payload":{}}',
+            },
+        },
+    ),
+    (
+        "empty-variables-omitted",
+        PASS,
+        {"variables": "{}", "inspectionLevel": "DEBUG"},
+        {
+            "status": "SUCCEEDED",
+            "output": "{}",
+            "inspectionData": {
+                "input": "{}",
+                "afterInputPath": "{}",
+                "afterParameters": "{}",
+                "afterResultSelector": "{}",
+                "afterResultPath": "{}",
+            },
+        },
+    ),
+    (
+        "variables-after-assign",
+        _definition({"Type": "Pass", "Assign": {"x": 1}, "End": True}),
+        {"variables": '{"y": 2}', "inspectionLevel": "DEBUG"},
+        {
+            "status": "SUCCEEDED",
+            "output": "{}",
+            "inspectionData": {
+                "input": "{}",
+                "afterInputPath": "{}",
+                "afterParameters": "{}",
+                "afterResultSelector": "{}",
+                "afterResultPath": "{}",
+                "variables": '{"y":2,"x":1}',
+            },
+        },
+    ),
+    (
+        "variables-not-shown-at-info",
+        _definition({"Type": "Pass", "Assign": {"x": 1}, "End": True}),
+        {"variables": '{"y": 2}'},
+        {"status": "SUCCEEDED", "output": "{}"},
+    ),
+    (
+        "runtime-failure-is-an-answer",
+        _definition({"Type": "Pass", "InputPath": "$.missing", "End": True}),
+        {"input": '{"a": 1}'},
+        {
+            "status": "FAILED",
+            "error": "States.Runtime",
+            "cause": "Invalid path '$.missing' : No results for path: $['missing']",
+        },
+    ),
 ]
 
 
-@pytest.mark.parametrize(("definition", "members", "expected"), [case[1:] for case in ANSWERS],
-                         ids=[case[0] for case in ANSWERS])
-def test_the_operation_returns_the_encoded_result(definition: str, members: dict[str, Any],
-                                                  expected: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("definition", "members", "expected"), [case[1:] for case in ANSWERS], ids=[case[0] for case in ANSWERS]
+)
+def test_the_operation_returns_the_encoded_result(
+    definition: str, members: dict[str, Any], expected: dict[str, Any]
+) -> None:
     answer = _answer(definition, **members)
     assert answer == expected
     assert json.loads(json.dumps(answer)) == expected
-    assert all(type(answer[key]) is str for key in ("status", "error", "cause", "output", "nextState")
-               if key in answer)
+    assert all(
+        type(answer[key]) is str
+        for key in ("status", "error", "cause", "output", "nextState")
+        if key in answer
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # End to end, with the real core (spec 8 E1, E3)
 # --------------------------------------------------------------------------------------------
-E1_DEFINITION = json.dumps({
-    "Type": "Pass",
-    "InputPath": "$.initialData",
-    "Parameters": {"staticValue": "some value", "inputValue.$": "$.fieldFromInput"},
-    "ResultPath": "$.modifiedData",
-    "End": True,
-})
-E1_INPUT = json.dumps({
-    "initialData": {"fieldFromInput": "value from input", "otherField": "other"},
-    "unrelatedData": {"someOtherField": 1234},
-})
+E1_DEFINITION = json.dumps(
+    {
+        "Type": "Pass",
+        "InputPath": "$.initialData",
+        "Parameters": {"staticValue": "some value", "inputValue.$": "$.fieldFromInput"},
+        "ResultPath": "$.modifiedData",
+        "End": True,
+    }
+)
+E1_INPUT = json.dumps(
+    {
+        "initialData": {"fieldFromInput": "value from input", "otherField": "other"},
+        "unrelatedData": {"someOtherField": 1234},
+    }
+)
 E1_OUTPUT = {
     "initialData": {"fieldFromInput": "value from input", "otherField": "other"},
     "unrelatedData": {"someOtherField": 1234},
@@ -785,11 +1379,18 @@ E1_INSPECTION = {
     "afterResultSelector": {"staticValue": "some value", "inputValue": "value from input"},
     "afterResultPath": E1_OUTPUT,
 }
-E3_DEFINITION = json.dumps({
-    "Type": "Fail", "Error": "SomeFailure", "Cause": "This state machines raises a 'SomeFailure' failure.",
-})
-E3_ANSWER = {"status": "FAILED", "error": "SomeFailure",
-             "cause": "This state machines raises a 'SomeFailure' failure."}
+E3_DEFINITION = json.dumps(
+    {
+        "Type": "Fail",
+        "Error": "SomeFailure",
+        "Cause": "This state machines raises a 'SomeFailure' failure.",
+    }
+)
+E3_ANSWER = {
+    "status": "FAILED",
+    "error": "SomeFailure",
+    "cause": "This state machines raises a 'SomeFailure' failure.",
+}
 
 
 def _check_e1(answer: dict[str, Any]) -> None:
@@ -837,10 +1438,14 @@ def test_recorded_validation_error_through_boto3(sfn: Any) -> None:
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError) as caught:
-        sfn.test_state(definition=PASS, mock={"result": '{"mock": "the unmockable"}'}, inspectionLevel="TRACE")
+        sfn.test_state(
+            definition=PASS, mock={"result": '{"mock": "the unmockable"}'}, inspectionLevel="TRACE"
+        )
     error = caught.value.response
-    assert error["Error"] == {"Code": "ValidationException",
-                              "Message": "State type 'Pass' is not supported when a mock is specified"}
+    assert error["Error"] == {
+        "Code": "ValidationException",
+        "Message": "State type 'Pass' is not supported when a mock is specified",
+    }
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
@@ -849,8 +1454,12 @@ def test_map_iteration_count_error_through_boto3(sfn: Any) -> None:
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError) as caught:
-        sfn.test_state(definition=MAP, input="[1, 2]", mock={"result": "[1, 2]"},
-                       stateConfiguration={"mapIterationFailureCount": 3})
+        sfn.test_state(
+            definition=MAP,
+            input="[1, 2]",
+            mock={"result": "[1, 2]"},
+            stateConfiguration={"mapIterationFailureCount": 3},
+        )
     error = caught.value.response
     assert error["Error"] == {
         "Code": "ValidationException",
@@ -871,8 +1480,18 @@ def test_cli_reports_errors(aws_cli: Any) -> None:
 
 
 def test_context_retry_count_follows_the_configured_retrier_retry_count() -> None:
-    definition = _definition({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                              "Parameters": {"attempt.$": "$$.State.RetryCount"}, "End": True})
-    answer = _answer(definition, mock={"result": "{}"}, stateConfiguration={"retrierRetryCount": 2},
-                     inspectionLevel="DEBUG")
+    definition = _definition(
+        {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"attempt.$": "$$.State.RetryCount"},
+            "End": True,
+        }
+    )
+    answer = _answer(
+        definition,
+        mock={"result": "{}"},
+        stateConfiguration={"retrierRetryCount": 2},
+        inspectionLevel="DEBUG",
+    )
     assert json.loads(answer["inspectionData"]["afterParameters"]) == {"attempt": 2}

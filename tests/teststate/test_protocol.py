@@ -98,7 +98,9 @@ def test_deeply_nested_body_is_a_serialization_exception(client: Any) -> None:
 def test_empty_body_is_an_empty_request(client: Any, body: bytes) -> None:
     answer = _post(client, body)
     _assert_error(
-        answer, 400, "com.amazon.coral.validate#ValidationException",
+        answer,
+        400,
+        "com.amazon.coral.validate#ValidationException",
         "1 validation error detected: Value null at 'definition' failed to satisfy constraint: Member must not be null",
     )
 
@@ -106,7 +108,9 @@ def test_empty_body_is_an_empty_request(client: Any, body: bytes) -> None:
 def test_model_violation_reaches_the_wire_in_coral_namespace(client: Any) -> None:
     answer = _post(client, json.dumps({"definition": PASS, "inspectionLevel": "FOO"}))
     _assert_error(
-        answer, 400, "com.amazon.coral.validate#ValidationException",
+        answer,
+        400,
+        "com.amazon.coral.validate#ValidationException",
         "1 validation error detected: Value 'FOO' at 'inspectionLevel' failed to satisfy constraint: "
         "Member must satisfy enum value set: [INFO, DEBUG, TRACE]",
     )
@@ -114,12 +118,18 @@ def test_model_violation_reaches_the_wire_in_coral_namespace(client: Any) -> Non
 
 def test_wrong_type_reaches_the_wire_as_serialization_exception(client: Any) -> None:
     answer = _post(client, json.dumps({"definition": PASS, "revealSecrets": "yes"}))
-    _assert_error(answer, 400, "com.amazon.coral.service#SerializationException",
-                  "STRING_VALUE can not be converted to an Boolean")
+    _assert_error(
+        answer,
+        400,
+        "com.amazon.coral.service#SerializationException",
+        "STRING_VALUE can not be converted to an Boolean",
+    )
 
 
 def test_content_type_is_not_required(client: Any) -> None:
-    answer = _post(client, json.dumps({"definition": PASS, "inspectionLevel": "FOO"}), {"X-Amz-Target": TARGET})
+    answer = _post(
+        client, json.dumps({"definition": PASS, "inspectionLevel": "FOO"}), {"X-Amz-Target": TARGET}
+    )
     assert answer.status_code == 400
     assert "inspectionLevel" in json.loads(answer.get_data())["message"]
 
@@ -130,19 +140,42 @@ def test_content_type_is_not_required(client: Any) -> None:
 @pytest.mark.parametrize(
     ("body", "headers", "wire_type", "message"),
     [
-        ({"definition": PASS, "mock": {"result": "{}"}}, HEADERS,
-         "com.amazonaws.swf.service.v2.model#ValidationException",
-         "State type 'Pass' is not supported when a mock is specified"),
-        ({"definition": "not a definition"}, HEADERS, "com.amazonaws.swf.service.v2.model#InvalidDefinition",
-         "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Expecting value: line 1 column 1 (char 0)'"),
-        ({"definition": PASS, "input": "x"}, HEADERS, "com.amazonaws.swf.service.v2.model#InvalidExecutionInput",
-         "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'"),
-        ({"definition": PASS, "roleArn": "bad"}, HEADERS, "com.amazonaws.swf.service.v2.model#InvalidArn",
-         "Invalid Arn: 'Invalid ARN prefix: bad'"),
-        ({"definition": 1}, HEADERS, "com.amazon.coral.service#SerializationException",
-         "NUMBER_VALUE can not be converted to a String"),
-        ({"definition": PASS}, {**HEADERS, "X-Amz-Target": "AWSStepFunctions.Nope"},
-         "com.amazon.coral.service#UnknownOperationException", "Unknown operation AWSStepFunctions.Nope"),
+        (
+            {"definition": PASS, "mock": {"result": "{}"}},
+            HEADERS,
+            "com.amazonaws.swf.service.v2.model#ValidationException",
+            "State type 'Pass' is not supported when a mock is specified",
+        ),
+        (
+            {"definition": "not a definition"},
+            HEADERS,
+            "com.amazonaws.swf.service.v2.model#InvalidDefinition",
+            "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Expecting value: line 1 column 1 (char 0)'",
+        ),
+        (
+            {"definition": PASS, "input": "x"},
+            HEADERS,
+            "com.amazonaws.swf.service.v2.model#InvalidExecutionInput",
+            "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+        ),
+        (
+            {"definition": PASS, "roleArn": "bad"},
+            HEADERS,
+            "com.amazonaws.swf.service.v2.model#InvalidArn",
+            "Invalid Arn: 'Invalid ARN prefix: bad'",
+        ),
+        (
+            {"definition": 1},
+            HEADERS,
+            "com.amazon.coral.service#SerializationException",
+            "NUMBER_VALUE can not be converted to a String",
+        ),
+        (
+            {"definition": PASS},
+            {**HEADERS, "X-Amz-Target": "AWSStepFunctions.Nope"},
+            "com.amazon.coral.service#UnknownOperationException",
+            "Unknown operation AWSStepFunctions.Nope",
+        ),
     ],
     ids=["validation", "definition", "input", "arn", "serialization", "unknown-operation"],
 )
@@ -163,6 +196,7 @@ def test_unexpected_exception_is_a_logged_json_internal_failure(
 ) -> None:
     """No request makes the service crash (the fuzz suite checks it), so a route of its own,
     added to an app from the real factory, reaches the app's last-resort handler."""
+
     def crash() -> Any:
         raise RuntimeError("boom")
 
@@ -178,7 +212,9 @@ def test_unexpected_exception_is_a_logged_json_internal_failure(
     ("method", "path", "status", "code"),
     [("GET", "/", 405, "UnknownOperationException"), ("POST", "/other", 404, "UnknownOperationException")],
 )
-def test_http_errors_use_the_same_envelope(client: Any, method: str, path: str, status: int, code: str) -> None:
+def test_http_errors_use_the_same_envelope(
+    client: Any, method: str, path: str, status: int, code: str
+) -> None:
     answer = client.open(path, method=method, headers=HEADERS)
     assert answer.status_code == status
     assert answer.headers["Content-Type"] == "application/x-amz-json-1.0"
@@ -234,10 +270,15 @@ def test_any_host_is_accepted(client: Any) -> None:
 @pytest.mark.parametrize(
     ("header", "region"),
     [
-        ("AWS4-HMAC-SHA256 Credential=AKID/20250101/eu-west-1/states/aws4_request, "
-         "SignedHeaders=host;x-amz-date, Signature=abc", "eu-west-1"),
-        ("AWS4-HMAC-SHA256 Credential=test/20991231/ap-southeast-2/states/aws4_request,SignedHeaders=host",
-         "ap-southeast-2"),
+        (
+            "AWS4-HMAC-SHA256 Credential=AKID/20250101/eu-west-1/states/aws4_request, "
+            "SignedHeaders=host;x-amz-date, Signature=abc",
+            "eu-west-1",
+        ),
+        (
+            "AWS4-HMAC-SHA256 Credential=test/20991231/ap-southeast-2/states/aws4_request,SignedHeaders=host",
+            "ap-southeast-2",
+        ),
         ("AWS4-HMAC-SHA256 Credential=/20250101/us-gov-west-1/states/aws4_request", "us-gov-west-1"),
         ("AWS4-HMAC-SHA256 Credential=AKID/2025/eu-west-1/states/aws4_request", "us-east-1"),
         ("Bearer token", "us-east-1"),
@@ -264,9 +305,15 @@ def _arn_region_and_account(answer: Any) -> tuple[str, str]:
 
 
 def test_region_reaches_the_operation(client: Any) -> None:
-    headers = {**HEADERS, "Authorization": "AWS4-HMAC-SHA256 Credential=AK/20250101/eu-west-3/states/aws4_request"}
-    answer = _post(client, json.dumps({"definition": PASS_CONTEXT, "roleArn": "arn:aws:iam::210987654321:role/R"}),
-                   headers)
+    headers = {
+        **HEADERS,
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AK/20250101/eu-west-3/states/aws4_request",
+    }
+    answer = _post(
+        client,
+        json.dumps({"definition": PASS_CONTEXT, "roleArn": "arn:aws:iam::210987654321:role/R"}),
+        headers,
+    )
     assert _arn_region_and_account(answer) == ("eu-west-3", "210987654321")
 
 
@@ -279,16 +326,21 @@ def test_region_without_credential_scope_is_the_configured_default() -> None:
 
 
 def test_a_real_answer_on_the_wire(client: Any) -> None:
-    answer = _post(client, json.dumps({"definition": PASS, "input": '{"a": [1, "é"]}', "inspectionLevel": "DEBUG"}))
+    answer = _post(
+        client, json.dumps({"definition": PASS, "input": '{"a": [1, "é"]}', "inspectionLevel": "DEBUG"})
+    )
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "application/x-amz-json-1.0"
     assert uuid.UUID(answer.headers["x-amzn-RequestId"]).version == 4
-    assert answer.get_data() == (
-        '{"status":"SUCCEEDED","output":"{\\"a\\":[1,\\"é\\"]}","inspectionData":{'
-        '"input":"{\\"a\\":[1,\\"é\\"]}","afterInputPath":"{\\"a\\":[1,\\"é\\"]}",'
-        '"afterParameters":"{\\"a\\":[1,\\"é\\"]}","afterResultSelector":"{\\"a\\":[1,\\"é\\"]}",'
-        '"afterResultPath":"{\\"a\\":[1,\\"é\\"]}"}}'
-    ).encode("utf-8")
+    assert (
+        answer.get_data()
+        == (
+            '{"status":"SUCCEEDED","output":"{\\"a\\":[1,\\"é\\"]}","inspectionData":{'
+            '"input":"{\\"a\\":[1,\\"é\\"]}","afterInputPath":"{\\"a\\":[1,\\"é\\"]}",'
+            '"afterParameters":"{\\"a\\":[1,\\"é\\"]}","afterResultSelector":"{\\"a\\":[1,\\"é\\"]}",'
+            '"afterResultPath":"{\\"a\\":[1,\\"é\\"]}"}}'
+        ).encode()
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -64,10 +64,14 @@ def test_full_request_is_converted_to_frozen_dataclasses() -> None:
         reveal_secrets=False,
         variables='{"x":1}',
         state_name="S",
-        mock=MockRequest(error_output=MockErrorOutputRequest(error="E", cause="C"), field_validation_mode="NONE"),
+        mock=MockRequest(
+            error_output=MockErrorOutputRequest(error="E", cause="C"), field_validation_mode="NONE"
+        ),
         context="{}",
         state_configuration=StateConfigurationRequest(
-            retrier_retry_count=2, error_caused_by_state="Child", map_iteration_failure_count=0,
+            retrier_retry_count=2,
+            error_caused_by_state="Child",
+            map_iteration_failure_count=0,
             map_item_reader_data="[1]",
         ),
     )
@@ -80,15 +84,31 @@ def test_mock_defaults_to_strict_validation() -> None:
     assert request.mock == MockRequest(result="{}", field_validation_mode="STRICT")
 
 
-@pytest.mark.parametrize("member", ["roleArn", "input", "inspectionLevel", "revealSecrets", "variables",
-                                    "stateName", "mock", "context", "stateConfiguration"])
+@pytest.mark.parametrize(
+    "member",
+    [
+        "roleArn",
+        "input",
+        "inspectionLevel",
+        "revealSecrets",
+        "variables",
+        "stateName",
+        "mock",
+        "context",
+        "stateConfiguration",
+    ],
+)
 def test_null_means_absent(member: str) -> None:
     assert load_test_state_request({"definition": DEF, member: None}) == TestStateRequest(definition=DEF)
 
 
 def test_unknown_members_are_ignored_at_every_level() -> None:
-    body = {"definition": DEF, "mapRunId": "x", "mock": {"result": "1", "extra": True},
-            "stateConfiguration": {"other": []}}
+    body = {
+        "definition": DEF,
+        "mapRunId": "x",
+        "mock": {"result": "1", "extra": True},
+        "stateConfiguration": {"other": []},
+    }
     request = load_test_state_request(body)
     assert request.mock == MockRequest(result="1")
     assert request.state_configuration == StateConfigurationRequest()
@@ -98,7 +118,7 @@ def test_unknown_members_are_ignored_at_every_level() -> None:
     ("body", "expected"),
     [
         ({"definition": "x" * 1_048_576}, "x" * 1_048_576),  # exactly the maximum
-        ({"definition": "\U0001F600" * 524_288}, "\U0001F600" * 524_288),  # 2 UTF-16 units each
+        ({"definition": "\U0001f600" * 524_288}, "\U0001f600" * 524_288),  # 2 UTF-16 units each
     ],
     ids=["max-ascii", "max-astral"],
 )
@@ -112,7 +132,9 @@ def test_integral_float_is_an_integer() -> None:
 
 
 def test_empty_error_and_cause_are_allowed() -> None:
-    request = load_test_state_request({"definition": DEF, "mock": {"errorOutput": {"error": "", "cause": ""}}})
+    request = load_test_state_request(
+        {"definition": DEF, "mock": {"errorOutput": {"error": "", "cause": ""}}}
+    )
     assert request.mock == MockRequest(error_output=MockErrorOutputRequest(error="", cause=""))
 
 
@@ -121,66 +143,117 @@ def test_empty_error_and_cause_are_allowed() -> None:
 # --------------------------------------------------------------------------------------------
 CONSTRAINTS = [
     ({}, "Value null at 'definition' failed to satisfy constraint: Member must not be null"),
-    ({"definition": None}, "Value null at 'definition' failed to satisfy constraint: Member must not be null"),
-    ({"definition": ""},
-     "Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1"),
-    ({"definition": "x" * 1_048_577},
-     "Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576"),
-    ({"definition": "\U0001F600" * 524_288 + "x"},
-     "Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576"),
-    ({"definition": DEF, "roleArn": ""},
-     "Value '' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 1"),
-    ({"definition": DEF, "roleArn": "a" * 257},
-     f"Value '{'a' * 257}' at 'roleArn' failed to satisfy constraint: Member must have length less than or equal to 256"),
-    ({"definition": DEF, "input": "1" * (DATA_MAX + 1)},
-     "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144"),
-    ({"definition": DEF, "inspectionLevel": "FOO"},
-     "Value 'FOO' at 'inspectionLevel' failed to satisfy constraint: "
-     "Member must satisfy enum value set: [INFO, DEBUG, TRACE]"),
-    ({"definition": DEF, "inspectionLevel": "debug"},
-     "Value 'debug' at 'inspectionLevel' failed to satisfy constraint: "
-     "Member must satisfy enum value set: [INFO, DEBUG, TRACE]"),
-    ({"definition": DEF, "variables": "1" * (DATA_MAX + 1)},
-     "Value at 'variables' failed to satisfy constraint: Member must have length less than or equal to 262144"),
-    ({"definition": DEF, "stateName": ""},
-     "Value at 'stateName' failed to satisfy constraint: Member must have length greater than or equal to 1"),
-    ({"definition": DEF, "stateName": "s" * 81},
-     "Value at 'stateName' failed to satisfy constraint: Member must have length less than or equal to 80"),
-    ({"definition": DEF, "mock": {"result": "1" * (DATA_MAX + 1)}},
-     "Value at 'mock.result' failed to satisfy constraint: Member must have length less than or equal to 262144"),
-    ({"definition": DEF, "mock": {"errorOutput": {}}},
-     "Value null at 'mock.errorOutput.error' failed to satisfy constraint: Member must not be null"),
-    ({"definition": DEF, "mock": {"errorOutput": {"error": None}}},
-     "Value null at 'mock.errorOutput.error' failed to satisfy constraint: Member must not be null"),
-    ({"definition": DEF, "mock": {"errorOutput": {"error": "e" * 257}}},
-     "Value at 'mock.errorOutput.error' failed to satisfy constraint: Member must have length less than or equal to 256"),
-    ({"definition": DEF, "mock": {"errorOutput": {"error": "E", "cause": "c" * 32_769}}},
-     "Value at 'mock.errorOutput.cause' failed to satisfy constraint: "
-     "Member must have length less than or equal to 32768"),
-    ({"definition": DEF, "mock": {"fieldValidationMode": "LOOSE"}},
-     "Value 'LOOSE' at 'mock.fieldValidationMode' failed to satisfy constraint: "
-     "Member must satisfy enum value set: [STRICT, PRESENT, NONE]"),
-    ({"definition": DEF, "context": "1" * (DATA_MAX + 1)},
-     "Value at 'context' failed to satisfy constraint: Member must have length less than or equal to 262144"),
-    ({"definition": DEF, "stateConfiguration": {"retrierRetryCount": -1}},
-     "Value '-1' at 'stateConfiguration.retrierRetryCount' failed to satisfy constraint: "
-     "Member must have value greater than or equal to 0"),
-    ({"definition": DEF, "stateConfiguration": {"errorCausedByState": ""}},
-     "Value at 'stateConfiguration.errorCausedByState' failed to satisfy constraint: "
-     "Member must have length greater than or equal to 1"),
-    ({"definition": DEF, "stateConfiguration": {"errorCausedByState": "s" * 81}},
-     "Value at 'stateConfiguration.errorCausedByState' failed to satisfy constraint: "
-     "Member must have length less than or equal to 80"),
-    ({"definition": DEF, "stateConfiguration": {"mapIterationFailureCount": -5}},
-     "Value '-5' at 'stateConfiguration.mapIterationFailureCount' failed to satisfy constraint: "
-     "Member must have value greater than or equal to 0"),
-    ({"definition": DEF, "stateConfiguration": {"mapItemReaderData": "1" * (DATA_MAX + 1)}},
-     "Value at 'stateConfiguration.mapItemReaderData' failed to satisfy constraint: "
-     "Member must have length less than or equal to 262144"),
+    (
+        {"definition": None},
+        "Value null at 'definition' failed to satisfy constraint: Member must not be null",
+    ),
+    (
+        {"definition": ""},
+        "Value at 'definition' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    ),
+    (
+        {"definition": "x" * 1_048_577},
+        "Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576",
+    ),
+    (
+        {"definition": "\U0001f600" * 524_288 + "x"},
+        "Value at 'definition' failed to satisfy constraint: Member must have length less than or equal to 1048576",
+    ),
+    (
+        {"definition": DEF, "roleArn": ""},
+        "Value '' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    ),
+    (
+        {"definition": DEF, "roleArn": "a" * 257},
+        f"Value '{'a' * 257}' at 'roleArn' failed to satisfy constraint: Member must have length less than or equal to 256",
+    ),
+    (
+        {"definition": DEF, "input": "1" * (DATA_MAX + 1)},
+        "Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144",
+    ),
+    (
+        {"definition": DEF, "inspectionLevel": "FOO"},
+        "Value 'FOO' at 'inspectionLevel' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [INFO, DEBUG, TRACE]",
+    ),
+    (
+        {"definition": DEF, "inspectionLevel": "debug"},
+        "Value 'debug' at 'inspectionLevel' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [INFO, DEBUG, TRACE]",
+    ),
+    (
+        {"definition": DEF, "variables": "1" * (DATA_MAX + 1)},
+        "Value at 'variables' failed to satisfy constraint: Member must have length less than or equal to 262144",
+    ),
+    (
+        {"definition": DEF, "stateName": ""},
+        "Value at 'stateName' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    ),
+    (
+        {"definition": DEF, "stateName": "s" * 81},
+        "Value at 'stateName' failed to satisfy constraint: Member must have length less than or equal to 80",
+    ),
+    (
+        {"definition": DEF, "mock": {"result": "1" * (DATA_MAX + 1)}},
+        "Value at 'mock.result' failed to satisfy constraint: Member must have length less than or equal to 262144",
+    ),
+    (
+        {"definition": DEF, "mock": {"errorOutput": {}}},
+        "Value null at 'mock.errorOutput.error' failed to satisfy constraint: Member must not be null",
+    ),
+    (
+        {"definition": DEF, "mock": {"errorOutput": {"error": None}}},
+        "Value null at 'mock.errorOutput.error' failed to satisfy constraint: Member must not be null",
+    ),
+    (
+        {"definition": DEF, "mock": {"errorOutput": {"error": "e" * 257}}},
+        "Value at 'mock.errorOutput.error' failed to satisfy constraint: Member must have length less than or equal to 256",
+    ),
+    (
+        {"definition": DEF, "mock": {"errorOutput": {"error": "E", "cause": "c" * 32_769}}},
+        "Value at 'mock.errorOutput.cause' failed to satisfy constraint: "
+        "Member must have length less than or equal to 32768",
+    ),
+    (
+        {"definition": DEF, "mock": {"fieldValidationMode": "LOOSE"}},
+        "Value 'LOOSE' at 'mock.fieldValidationMode' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [STRICT, PRESENT, NONE]",
+    ),
+    (
+        {"definition": DEF, "context": "1" * (DATA_MAX + 1)},
+        "Value at 'context' failed to satisfy constraint: Member must have length less than or equal to 262144",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"retrierRetryCount": -1}},
+        "Value '-1' at 'stateConfiguration.retrierRetryCount' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 0",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"errorCausedByState": ""}},
+        "Value at 'stateConfiguration.errorCausedByState' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"errorCausedByState": "s" * 81}},
+        "Value at 'stateConfiguration.errorCausedByState' failed to satisfy constraint: "
+        "Member must have length less than or equal to 80",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"mapIterationFailureCount": -5}},
+        "Value '-5' at 'stateConfiguration.mapIterationFailureCount' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 0",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"mapItemReaderData": "1" * (DATA_MAX + 1)}},
+        "Value at 'stateConfiguration.mapItemReaderData' failed to satisfy constraint: "
+        "Member must have length less than or equal to 262144",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("body", "sentence"), CONSTRAINTS, ids=[s.split("'")[1] + f"-{i}" for i, (_, s) in enumerate(CONSTRAINTS)])
+@pytest.mark.parametrize(
+    ("body", "sentence"), CONSTRAINTS, ids=[s.split("'")[1] + f"-{i}" for i, (_, s) in enumerate(CONSTRAINTS)]
+)
 def test_each_constraint_is_one_coral_validation_error(body: dict[str, Any], sentence: str) -> None:
     error = _error(body)
     assert isinstance(error, ModelValidationException)
@@ -225,20 +298,36 @@ TYPE_ERRORS = [
     ({"definition": DEF, "revealSecrets": []}, "Start of list found where not expected"),
     ({"definition": DEF, "mock": "x"}, "Expected null"),
     ({"definition": DEF, "mock": [1]}, "Start of list found where not expected"),
-    ({"definition": DEF, "mock": {"result": {"a": 1}}}, "Start of structure or map found where not expected."),
+    (
+        {"definition": DEF, "mock": {"result": {"a": 1}}},
+        "Start of structure or map found where not expected.",
+    ),
     ({"definition": DEF, "mock": {"errorOutput": "E"}}, "Expected null"),
-    ({"definition": DEF, "mock": {"errorOutput": {"error": 1}}}, "NUMBER_VALUE can not be converted to a String"),
+    (
+        {"definition": DEF, "mock": {"errorOutput": {"error": 1}}},
+        "NUMBER_VALUE can not be converted to a String",
+    ),
     ({"definition": DEF, "stateConfiguration": 3}, "Expected null"),
-    ({"definition": DEF, "stateConfiguration": {"retrierRetryCount": True}},
-     "TRUE_VALUE can not be converted to an Integer"),
-    ({"definition": DEF, "stateConfiguration": {"retrierRetryCount": "1"}},
-     "STRING_VALUE can not be converted to an Integer"),
-    ({"definition": DEF, "stateConfiguration": {"retrierRetryCount": 1.5}},
-     "NUMBER_VALUE can not be converted to an Integer"),
-    ({"definition": DEF, "stateConfiguration": {"mapIterationFailureCount": 2**31}},
-     "NUMBER_VALUE can not be converted to an Integer"),
-    ({"definition": DEF, "stateConfiguration": {"errorCausedByState": 7}},
-     "NUMBER_VALUE can not be converted to a String"),
+    (
+        {"definition": DEF, "stateConfiguration": {"retrierRetryCount": True}},
+        "TRUE_VALUE can not be converted to an Integer",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"retrierRetryCount": "1"}},
+        "STRING_VALUE can not be converted to an Integer",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"retrierRetryCount": 1.5}},
+        "NUMBER_VALUE can not be converted to an Integer",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"mapIterationFailureCount": 2**31}},
+        "NUMBER_VALUE can not be converted to an Integer",
+    ),
+    (
+        {"definition": DEF, "stateConfiguration": {"errorCausedByState": 7}},
+        "NUMBER_VALUE can not be converted to a String",
+    ),
 ]
 
 

@@ -33,8 +33,11 @@ def sockets() -> Iterator[tuple[socket.socket, socket.socket]]:
         server.close()
 
 
-def _response(cls: type[gunicorn_wsgi.Response], sockets: tuple[socket.socket, socket.socket],
-              headers: list[tuple[str, str]]) -> gunicorn_wsgi.Response:
+def _response(
+    cls: type[gunicorn_wsgi.Response],
+    sockets: tuple[socket.socket, socket.socket],
+    headers: list[tuple[str, str]],
+) -> gunicorn_wsgi.Response:
     client, server = sockets
     cfg = Config()
     client.sendall(REQUEST)
@@ -82,7 +85,9 @@ def test_an_answer_without_body_still_sends_its_headers(sockets: tuple[socket.so
     response = _response(SingleWriteResponse, sockets, [("Content-Length", "0")])
     response.close()
     writes = _writes(sockets)
-    assert len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and writes[0].endswith(b"\r\n\r\n")
+    assert (
+        len(writes) == 1 and writes[0].startswith(b"HTTP/1.1 200 OK\r\n") and writes[0].endswith(b"\r\n\r\n")
+    )
 
 
 @pytest.mark.parametrize("chunks", [[b"ab"], [b"ab", b"cd"]])

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,17 +28,21 @@ import pytest
 
 from teststate import create_app
 from teststate.server import TestStateServer, gunicorn_options
-from teststate.testing import free_loopback_port, is_healthy, worker_pids
 from teststate.settings import ENV_NAMES, Settings, SettingsError
+from teststate.testing import free_loopback_port, is_healthy, worker_pids
 
 REPO = Path(__file__).resolve().parents[2]
 H = {"X-Amz-Target": "AWSStepFunctions.TestState"}
 PASS = '{"Type": "Pass", "End": true}'
 # Stopped by the core's 1 s JSONata limit: an in-flight request of about a second.
-ONE_SECOND_JSONATA = json.dumps({
-    "Type": "Pass", "QueryLanguage": "JSONata", "End": True,
-    "Output": "{% ($f := function($n){$n > 0 ? $f($n-1) : 0}; $f(100000000)) %}",
-})
+ONE_SECOND_JSONATA = json.dumps(
+    {
+        "Type": "Pass",
+        "QueryLanguage": "JSONata",
+        "End": True,
+        "Output": "{% ($f := function($n){$n > 0 ? $f($n-1) : 0}; $f(100000000)) %}",
+    }
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -58,20 +61,43 @@ def test_defaults_are_secure_and_documented() -> None:
 
 def test_every_setting_comes_from_its_variable() -> None:
     env = {
-        "TESTSTATE_HOST": "0.0.0.0", "TESTSTATE_PORT": "9000", "TESTSTATE_WORKERS": "3",
-        "TESTSTATE_WORKER_TIMEOUT": "60", "TESTSTATE_GRACEFUL_TIMEOUT": "5", "TESTSTATE_MAX_REQUESTS": "0",
-        "TESTSTATE_MAX_REQUESTS_JITTER": "7", "TESTSTATE_REQUEST_BUDGET_SECONDS": "2.5",
-        "TESTSTATE_MAX_BODY_BYTES": "1000", "TESTSTATE_MAX_JSON_DEPTH": "64", "TESTSTATE_LOG_LEVEL": "DEBUG",
-        "TESTSTATE_JSONATA_TIMEOUT_MS": "11", "TESTSTATE_JSONATA_MAX_DEPTH": "12",
-        "TESTSTATE_JSONATA_MAX_SEQUENCE_ITEMS": "13", "TESTSTATE_JSONATA_MAX_STRING_LENGTH": "14",
-        "TESTSTATE_JSONPATH_TIMEOUT_MS": "15", "TESTSTATE_JSONPATH_MAX_STEPS": "16",
+        "TESTSTATE_HOST": "0.0.0.0",
+        "TESTSTATE_PORT": "9000",
+        "TESTSTATE_WORKERS": "3",
+        "TESTSTATE_WORKER_TIMEOUT": "60",
+        "TESTSTATE_GRACEFUL_TIMEOUT": "5",
+        "TESTSTATE_MAX_REQUESTS": "0",
+        "TESTSTATE_MAX_REQUESTS_JITTER": "7",
+        "TESTSTATE_REQUEST_BUDGET_SECONDS": "2.5",
+        "TESTSTATE_MAX_BODY_BYTES": "1000",
+        "TESTSTATE_MAX_JSON_DEPTH": "64",
+        "TESTSTATE_LOG_LEVEL": "DEBUG",
+        "TESTSTATE_JSONATA_TIMEOUT_MS": "11",
+        "TESTSTATE_JSONATA_MAX_DEPTH": "12",
+        "TESTSTATE_JSONATA_MAX_SEQUENCE_ITEMS": "13",
+        "TESTSTATE_JSONATA_MAX_STRING_LENGTH": "14",
+        "TESTSTATE_JSONPATH_TIMEOUT_MS": "15",
+        "TESTSTATE_JSONPATH_MAX_STEPS": "16",
         "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH": "17",
     }
     assert Settings.from_env(env) == Settings(
-        host="0.0.0.0", port=9000, workers=3, worker_timeout=60, graceful_timeout=5, max_requests=0,
-        max_requests_jitter=7, request_budget_seconds=2.5, max_body_bytes=1000, max_json_depth=64,
-        log_level="debug", jsonata_timeout_ms=11, jsonata_max_depth=12, jsonata_max_sequence_items=13,
-        jsonata_max_string_length=14, jsonpath_timeout_ms=15, jsonpath_max_steps=16,
+        host="0.0.0.0",
+        port=9000,
+        workers=3,
+        worker_timeout=60,
+        graceful_timeout=5,
+        max_requests=0,
+        max_requests_jitter=7,
+        request_budget_seconds=2.5,
+        max_body_bytes=1000,
+        max_json_depth=64,
+        log_level="debug",
+        jsonata_timeout_ms=11,
+        jsonata_max_depth=12,
+        jsonata_max_sequence_items=13,
+        jsonata_max_string_length=14,
+        jsonpath_timeout_ms=15,
+        jsonpath_max_steps=16,
         intrinsic_max_string_length=17,
     )
     assert set(env) == set(ENV_NAMES.values())
@@ -83,7 +109,10 @@ def test_every_setting_comes_from_its_variable() -> None:
         ({"TESTSTATE_WORKERS": "two"}, "TESTSTATE_WORKERS must be an integer, got 'two'"),
         ({"TESTSTATE_WORKERS": "0"}, "TESTSTATE_WORKERS must be at least 1"),
         ({"TESTSTATE_MAX_REQUESTS": "-1"}, "TESTSTATE_MAX_REQUESTS must not be negative"),
-        ({"TESTSTATE_REQUEST_BUDGET_SECONDS": "nan"}, "TESTSTATE_REQUEST_BUDGET_SECONDS must be a finite number"),
+        (
+            {"TESTSTATE_REQUEST_BUDGET_SECONDS": "nan"},
+            "TESTSTATE_REQUEST_BUDGET_SECONDS must be a finite number",
+        ),
         ({"TESTSTATE_REQUEST_BUDGET_SECONDS": "fast"}, "TESTSTATE_REQUEST_BUDGET_SECONDS must be a number"),
         ({"TESTSTATE_REQUEST_BUDGET_SECONDS": "400"}, "must be below TESTSTATE_WORKER_TIMEOUT"),
         ({"TESTSTATE_LOG_LEVEL": "loud"}, "TESTSTATE_LOG_LEVEL must be one of debug, info, warning, error"),
@@ -96,8 +125,9 @@ def test_bad_values_are_refused_with_the_variable_named(env: dict[str, str], mes
 
 
 def test_gunicorn_gets_the_lifecycle_settings() -> None:
-    settings = Settings(worker_timeout=45, graceful_timeout=7, max_requests=99, max_requests_jitter=9,
-                        log_level="warning")
+    settings = Settings(
+        worker_timeout=45, graceful_timeout=7, max_requests=99, max_requests_jitter=9, log_level="warning"
+    )
     options = gunicorn_options(settings=settings)
     assert options["bind"] == "127.0.0.1:8083"
     assert (options["timeout"], options["graceful_timeout"]) == (45, 7)
@@ -126,15 +156,15 @@ class Served:
         return self.log.read().decode(errors="replace")
 
 
-
-
 @contextmanager
 def _server(**env: str) -> Iterator[Served]:
     port = free_loopback_port()
     served = Served(
         subprocess.Popen(
             [sys.executable, "-m", "teststate.cli", "serve", "--port", str(port)],
-            cwd=REPO, stdout=(log := tempfile.TemporaryFile()), stderr=subprocess.STDOUT,
+            cwd=REPO,
+            stdout=(log := tempfile.TemporaryFile()),
+            stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "TESTSTATE_WORKERS": "1", **env},
         ),
         f"http://127.0.0.1:{port}",
@@ -183,7 +213,9 @@ pytestmark = pytest.mark.e2e if sys.platform == "linux" else pytest.mark.skip("n
 def test_sigterm_lets_the_in_flight_request_finish_and_exits_0() -> None:
     with _server() as served:
         answers: list[tuple[int, dict[str, Any]]] = []
-        client = threading.Thread(target=lambda: answers.append(_post(served.url, {"definition": ONE_SECOND_JSONATA})))
+        client = threading.Thread(
+            target=lambda: answers.append(_post(served.url, {"definition": ONE_SECOND_JSONATA}))
+        )
         client.start()
         time.sleep(0.3)  # the request is being evaluated (it takes about a second)
         served.process.send_signal(signal.SIGTERM)
@@ -204,10 +236,11 @@ def test_the_budget_fails_the_state_and_the_worker_lives_on() -> None:
             "status": "FAILED",
             "error": "States.Timeout",
             "cause": "The state did not finish within this server's time budget of 0.3 seconds per request"
-                     " (TESTSTATE_REQUEST_BUDGET_SECONDS)",
+            " (TESTSTATE_REQUEST_BUDGET_SECONDS)",
         }
         assert _post(served.url, {"definition": PASS, "input": '{"a": 1}'}) == (
-            200, {"status": "SUCCEEDED", "output": '{"a":1}'}
+            200,
+            {"status": "SUCCEEDED", "output": '{"a":1}'},
         )
         assert set(worker_pids(served.process.pid)) == before, "the same worker served both"
 
@@ -217,7 +250,9 @@ def test_workers_are_recycled_after_max_requests() -> None:
         first = set(worker_pids(served.process.pid))
         for _ in range(4):
             assert _post(served.url, {"definition": PASS})[0] == 200
-        assert _wait_for(lambda: (now := set(worker_pids(served.process.pid))) and now.isdisjoint(first)), served.output()
+        assert _wait_for(lambda: (now := set(worker_pids(served.process.pid))) and now.isdisjoint(first)), (
+            served.output()
+        )
         assert _post(served.url, {"definition": PASS})[0] == 200
 
 
@@ -263,8 +298,17 @@ def test_warning_level_logs_no_access_lines() -> None:
 # --------------------------------------------------------------------------------------------
 _AUDITING: list[bool] = []
 _SEEN: list[tuple[str, str]] = []
-_WATCHED = ("socket.connect", "socket.getaddrinfo", "subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
-            "os.fork", "urllib.Request", "open")
+_WATCHED = (
+    "socket.connect",
+    "socket.getaddrinfo",
+    "subprocess.Popen",
+    "os.system",
+    "os.exec",
+    "os.posix_spawn",
+    "os.fork",
+    "urllib.Request",
+    "open",
+)
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -275,19 +319,55 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 sys.addaudithook(_audit)  # permanent for the process, but records only while a test switches it on
 
 HOSTILE_REQUESTS: list[dict[str, Any]] = [
-    {"definition": json.dumps({"Type": "Task", "Resource": "arn:aws:states:::http:invoke", "End": True,
-                               "Arguments": {"ApiEndpoint": "http://127.0.0.1:9/x", "Method": "GET"},
-                               "QueryLanguage": "JSONata"}),
-     "roleArn": "arn:aws:iam::123456789012:role/r", "mock": {"result": '{"ResponseBody": {}}'}},
-    {"definition": json.dumps({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
-                               "End": True}), "roleArn": "arn:aws:iam::123456789012:role/r"},
-    {"definition": json.dumps({"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
-                               "Output": "{% $eval('__import__(\"os\").system(\"true\")') %}"})},
-    {"definition": json.dumps({"Type": "Pass", "End": True,
-                               "Parameters": {"a.$": "States.JsonToString($.x)", "b.$": "$$.Execution.Input"}}),
-     "input": '{"x": "file:///etc/passwd"}'},
-    {"definition": json.dumps({"Type": "Pass", "QueryLanguage": "JSONata", "End": True,
-                               "Output": "{% $parse('{\"a\": \"/etc/passwd\"}') %}"})},
+    {
+        "definition": json.dumps(
+            {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::http:invoke",
+                "End": True,
+                "Arguments": {"ApiEndpoint": "http://127.0.0.1:9/x", "Method": "GET"},
+                "QueryLanguage": "JSONata",
+            }
+        ),
+        "roleArn": "arn:aws:iam::123456789012:role/r",
+        "mock": {"result": '{"ResponseBody": {}}'},
+    },
+    {
+        "definition": json.dumps(
+            {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "End": True}
+        ),
+        "roleArn": "arn:aws:iam::123456789012:role/r",
+    },
+    {
+        "definition": json.dumps(
+            {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "End": True,
+                "Output": '{% $eval(\'__import__("os").system("true")\') %}',
+            }
+        )
+    },
+    {
+        "definition": json.dumps(
+            {
+                "Type": "Pass",
+                "End": True,
+                "Parameters": {"a.$": "States.JsonToString($.x)", "b.$": "$$.Execution.Input"},
+            }
+        ),
+        "input": '{"x": "file:///etc/passwd"}',
+    },
+    {
+        "definition": json.dumps(
+            {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "End": True,
+                "Output": '{% $parse(\'{"a": "/etc/passwd"}\') %}',
+            }
+        )
+    },
 ]
 
 
@@ -298,7 +378,9 @@ def test_no_request_makes_the_server_connect_spawn_or_open_files() -> None:
     _SEEN.clear()
     _AUDITING.append(True)
     try:
-        answers = [client.post("/", data=json.dumps(body), headers=H).status_code for body in HOSTILE_REQUESTS]
+        answers = [
+            client.post("/", data=json.dumps(body), headers=H).status_code for body in HOSTILE_REQUESTS
+        ]
     finally:
         _AUDITING.clear()
     assert all(status in (200, 400) for status in answers), answers
@@ -306,10 +388,19 @@ def test_no_request_makes_the_server_connect_spawn_or_open_files() -> None:
 
 
 def test_core_bounds_come_from_the_environment() -> None:
-    settings = Settings.from_env({"TESTSTATE_JSONATA_TIMEOUT_MS": "250", "TESTSTATE_JSONPATH_MAX_STEPS": "77",
-                                  "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH": "5000"})
+    settings = Settings.from_env(
+        {
+            "TESTSTATE_JSONATA_TIMEOUT_MS": "250",
+            "TESTSTATE_JSONPATH_MAX_STEPS": "77",
+            "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH": "5000",
+        }
+    )
     limits = settings.limits
-    assert (limits.jsonata.timeout_ms, limits.jsonpath.max_steps, limits.intrinsics.max_string_length) == (250, 77, 5000)
+    assert (limits.jsonata.timeout_ms, limits.jsonpath.max_steps, limits.intrinsics.max_string_length) == (
+        250,
+        77,
+        5000,
+    )
     assert limits.intrinsics.max_range_items == 1000  # AWS's documented limit stays fixed
     with pytest.raises(SettingsError, match="TESTSTATE_JSONATA_MAX_DEPTH must be at least 1"):
         Settings.from_env({"TESTSTATE_JSONATA_MAX_DEPTH": "0"})
@@ -318,10 +409,17 @@ def test_core_bounds_come_from_the_environment() -> None:
 def test_the_app_runs_states_with_its_configured_bounds() -> None:
     app = create_app(settings=Settings(jsonata_max_sequence_items=10))
     client = app.test_client()
-    answer = client.post("/", headers={"X-Amz-Target": "AWSStepFunctions.TestState",
-                                       "Content-Type": "application/x-amz-json-1.0"},
-                         data=json.dumps({"definition": json.dumps({
-                             "Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% [1..11] %}", "End": True})}))
+    answer = client.post(
+        "/",
+        headers={"X-Amz-Target": "AWSStepFunctions.TestState", "Content-Type": "application/x-amz-json-1.0"},
+        data=json.dumps(
+            {
+                "definition": json.dumps(
+                    {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% [1..11] %}", "End": True}
+                )
+            }
+        ),
+    )
     payload = answer.get_json(force=True)
     assert (payload["status"], payload["error"]) == ("FAILED", "States.QueryEvaluationError")
     assert "10 items" in payload["cause"]

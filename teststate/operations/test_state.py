@@ -72,7 +72,9 @@ MSG_MAP_PARALLEL_WITHOUT_MOCK: Final = (
     "TestState API does not support Map or Parallel states. "
     "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"
 )
-MSG_BOTH_MOCK_FIELDS: Final = "A test mock should have only one of the following fields: [result, errorOutput]."
+MSG_BOTH_MOCK_FIELDS: Final = (
+    "A test mock should have only one of the following fields: [result, errorOutput]."
+)
 MSG_REVEAL_SECRETS_WITH_MOCK: Final = "TestState does not support RevealSecrets when a mock is specified."
 MSG_MOCK_NOT_JSON: Final = "Mocked result must be valid JSON"
 MSG_MOCK_NOT_ARRAY: Final = "Mocked result must be an array."
@@ -351,8 +353,13 @@ def _build_context(
         if not loaded.reads_context:
             return {}
         return default_context(
-            loaded=loaded, input=state_input, role_arn=req.role_arn, region=region,
-            account=account, world=world, retry_count=state_configuration(req).retrier_retry_count,
+            loaded=loaded,
+            input=state_input,
+            role_arn=req.role_arn,
+            region=region,
+            account=account,
+            world=world,
+            retry_count=state_configuration(req).retrier_retry_count,
         )
     try:
         context = loads(req.context)
@@ -435,12 +442,28 @@ INSPECTION_ENCODERS: Final[Mapping[str, Callable[[JSON], Any]]] = {
     "toleratedFailurePercentage": _float,
     "maxConcurrency": _integer,
 }
-_MODEL_INSPECTION_MEMBERS: Final = frozenset({
-    "input", "afterArguments", "afterInputPath", "afterParameters", "result", "afterResultSelector",
-    "afterResultPath", "request", "response", "variables", "errorDetails", "afterItemsPath",
-    "afterItemSelector", "afterItemBatcher", "afterItemsPointer", "toleratedFailureCount",
-    "toleratedFailurePercentage", "maxConcurrency",
-})
+_MODEL_INSPECTION_MEMBERS: Final = frozenset(
+    {
+        "input",
+        "afterArguments",
+        "afterInputPath",
+        "afterParameters",
+        "result",
+        "afterResultSelector",
+        "afterResultPath",
+        "request",
+        "response",
+        "variables",
+        "errorDetails",
+        "afterItemsPath",
+        "afterItemSelector",
+        "afterItemBatcher",
+        "afterItemsPointer",
+        "toleratedFailureCount",
+        "toleratedFailurePercentage",
+        "maxConcurrency",
+    }
+)
 if set(INSPECTION_ENCODERS) != _MODEL_INSPECTION_MEMBERS:  # checked at import, like every table
     raise RuntimeError("every InspectionData member needs exactly one encoder")
 

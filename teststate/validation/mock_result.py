@@ -337,7 +337,11 @@ MESSAGES: Final[Mapping[str, str]] = {
     "required": "Required field '{}' is missing",
 }
 _JSON_TYPES: Final[Mapping[str, type | tuple[type, ...]]] = {
-    "string": str, "boolean": bool, "array": list, "object": dict, "map": dict,
+    "string": str,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+    "map": dict,
 }
 if set(_JSON_TYPES) | {"number", "any"} != set(KINDS.values()) | {"any"}:  # checked at import
     raise RuntimeError("every JSON expectation needs a type check")

@@ -185,7 +185,9 @@ class CoralString(fields.Field):
         self.enum = enum
         self.sensitive = sensitive
 
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> str:
         if not isinstance(value, str):
             raise ValidationError(_type_mismatch(value, "String"))
         shown = "" if self.sensitive else f"'{value}'"
@@ -210,7 +212,9 @@ class CoralString(fields.Field):
 class CoralBoolean(fields.Field):
     """A model boolean: JSON true/false only (marshmallow's Boolean would take "yes" and 1)."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> bool:
         if type(value) is not bool:
             raise ValidationError(_type_mismatch(value, "Boolean"))
         return value
@@ -227,7 +231,9 @@ class CoralInteger(fields.Field):
         super().__init__(**kwargs)
         self.minimum = minimum
 
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> int:
         if not is_integer(value):  # true is not 1; 1.5 is not an integer; 2.0 is
             raise ValidationError(_type_mismatch(value, "Integer"))
         value = int(value)
@@ -243,7 +249,9 @@ class CoralInteger(fields.Field):
 class CoralStructure(fields.Nested):
     """A model structure: a JSON object only, then its own members."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Any:
         if isinstance(value, list):
             raise ValidationError(_type_mismatch(value, "Structure"))
         if not isinstance(value, dict):
@@ -274,7 +282,11 @@ class MockErrorOutputSchema(_CoralSchema):
     # The model does not mark `error` required, but the API reference says it is required when
     # `errorOutput` is given; reported with Coral's not-null wording [INFER].
     error = CoralString(
-        data_key="error", max_length=256, sensitive=True, required=True, allow_none=False,
+        data_key="error",
+        max_length=256,
+        sensitive=True,
+        required=True,
+        allow_none=False,
         error_messages=_REQUIRED_MESSAGES,
     )
     cause = _optional(CoralString, "cause", max_length=32_768, sensitive=True)
@@ -326,8 +338,13 @@ class TestStateInputSchema(_CoralSchema):
     __test__ = False
 
     definition = CoralString(
-        data_key="definition", min_length=1, max_length=1_048_576, sensitive=True,
-        required=True, allow_none=False, error_messages=_REQUIRED_MESSAGES,
+        data_key="definition",
+        min_length=1,
+        max_length=1_048_576,
+        sensitive=True,
+        required=True,
+        allow_none=False,
+        error_messages=_REQUIRED_MESSAGES,
     )
     role_arn = _optional(CoralString, "roleArn", min_length=1, max_length=256)
     input = _optional(CoralString, "input", max_length=MAX_DATA, sensitive=True)
@@ -384,7 +401,8 @@ def to_api_error(messages: Any) -> ApiError:
         if isinstance(message, TypeMismatch):
             return SerializationException(str(message))
     sentences = [
-        message.render(path) if isinstance(message, Violation)
+        message.render(path)
+        if isinstance(message, Violation)
         else f"Value at '{path}' failed to satisfy constraint: {message}"
         for path, message in problems
     ]
@@ -455,7 +473,9 @@ def _compile(schema: Schema) -> Callable[[Mapping[str, Any]], Any]:
         check = _CHECKS.get(type(field))
         if check is None:  # checked at import: every field class needs its plain check
             raise RuntimeError(f"no fast check for {type(field).__name__} ({attribute})")
-        members.append((attribute, field.data_key or attribute, field.required, field.allow_none, check(field)))
+        members.append(
+            (attribute, field.data_key or attribute, field.required, field.allow_none, check(field))
+        )
     make = schema._make  # the schema's @post_load hook
 
     def load(data: Mapping[str, Any]) -> Any:
