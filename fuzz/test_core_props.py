@@ -22,7 +22,7 @@ from interpreter import (
     run_state,
 )
 from interpreter.definition.loader import LoadedState
-from interpreter.map.state import IterationCountError
+from interpreter.errors import IterationCountError
 
 _NOW = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 

@@ -5,27 +5,22 @@ the selected state as often as needed (`run_state`), each time with its input, c
 variables, injected clock/random source and optional mock. No I/O, no sleeping, no web framework.
 """
 
-from interpreter.context import ContextError, default_context, validate_context
+from interpreter.context import default_context, validate_context
 from interpreter.definition.loader import LoadedState, load_definition
 from interpreter.errors import (
     ASLError,
+    ContextError,
     DefinitionError,
     ErrorName,
     ExpressionError,
+    RequestError,
     StateNotFound,
     StatesError,
+    UnsupportedState,
 )
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
 from interpreter.scope import World
-from interpreter.states.run import (
-    Mock,
-    MockError,
-    StateConfiguration,
-    Status,
-    TestResult,
-    UnsupportedState,
-    run_state,
-)
+from interpreter.states.run import Mock, MockError, StateConfiguration, Status, TestResult, run_state
 
 __all__ = [
     "ABSENT",
@@ -38,6 +33,7 @@ __all__ = [
     "LoadedState",
     "Mock",
     "MockError",
+    "RequestError",
     "StateConfiguration",
     "StateNotFound",
     "StatesError",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from interpreter.definition.loader import LoadedState
-from interpreter.errors import ASLError
+from interpreter.errors import ContextError
 from interpreter.jsontypes import JSON, is_integer
 from interpreter.scope import World
 
@@ -22,13 +22,6 @@ DEFAULT_REGION = "us-east-1"
 # Recorded: State.RetryCount is present for Task and Map tests and absent for a Pass test; the
 # other states that can retry (Parallel) are taken to behave like Map.
 _STATES_WITH_RETRY_COUNT = frozenset({"Task", "Map", "Parallel"})
-
-
-class ContextError(ASLError):
-    """The caller's context object is not acceptable.
-
-    ``str(error)`` is AWS's message after the prefix ``Invalid Context object provided: ``.
-    """
 
 
 def iso_timestamp(moment: datetime) -> str:

@@ -13,7 +13,20 @@ target) live in ``com.amazon.coral.service``. Clients only read what follows the
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import ClassVar, Final
+
+from interpreter.errors import (
+    REQUEST_ERRORS,
+    ContextError,
+    DefinitionError,
+    ItemReaderDataMissing,
+    ItemReaderDataUnsupported,
+    IterationCountError,
+    RequestError,
+    StateNotFound,
+    UnsupportedState,
+)
 
 SFN_NAMESPACE = "com.amazonaws.swf.service.v2.model"
 CORAL_VALIDATE_NAMESPACE = "com.amazon.coral.validate"
@@ -102,3 +115,33 @@ class InternalFailure(ApiError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__("InternalFailure", message, status=500)
+
+
+# ---------------------------------------------------------------------------------------------
+# Core errors -> API errors: the one translation
+# ---------------------------------------------------------------------------------------------
+CONTEXT_PREFIX: Final = "Invalid Context object provided: "
+"""AWS's prefix for every context-object problem (recorded: aws/test_state_context_object)."""
+
+_REQUEST_ERROR_ANSWERS: Final[dict[type[RequestError], Callable[[str], ApiError]]] = {
+    StateNotFound: ValidationException,
+    UnsupportedState: ValidationException,
+    IterationCountError: ValidationException,
+    ItemReaderDataMissing: ValidationException,
+    ItemReaderDataUnsupported: ValidationException,
+    ContextError: lambda message: ValidationException(CONTEXT_PREFIX + message),
+}
+if set(_REQUEST_ERROR_ANSWERS) != set(REQUEST_ERRORS):
+    raise RuntimeError("every RequestError class of the core needs exactly one API answer")
+
+
+def api_error_for(err: DefinitionError | RequestError) -> ApiError:
+    """The API error for a core error that is the request's fault.
+
+    A `DefinitionError` is ``InvalidDefinition`` with AWS's ``Invalid State Machine Definition``
+    wording; each `RequestError` class has its answer in the table above, its ``message`` being
+    the whole text AWS gives (or ours, where AWS's is not recorded).
+    """
+    if isinstance(err, DefinitionError):
+        return InvalidDefinition(f"Invalid State Machine Definition: '{err.message}'")
+    return _REQUEST_ERROR_ANSWERS[type(err)](err.message)

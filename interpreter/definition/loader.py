@@ -105,7 +105,7 @@ def load_definition(text: str, state_name: str | None) -> LoadedState:
     name = SINGLE_STATE_NAME if state_name is None else state_name
     state = machine.states.get(name)
     if state is None:
-        raise StateNotFound("State not found in definition")
+        raise StateNotFound()
     return LoadedState(
         state=state,
         state_name=name,

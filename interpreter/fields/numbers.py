@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.errors import DefinitionError, ErrorName, ExpressionError, PathMissing, StatesError
 from interpreter.fields.templates import Template, compile_jsonata_template
-from interpreter.jsonpath import Path, PathMissing, compile_path
+from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, is_number
 from interpreter.scope import Scope
 

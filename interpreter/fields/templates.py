@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.errors import DefinitionError, ErrorName, ExpressionError, PathMissing, StatesError
 from interpreter.intrinsics import Intrinsic, compile_intrinsic, is_intrinsic
 from interpreter.jsonata.expression import (
     JsonataExpression,
@@ -26,7 +26,7 @@ from interpreter.jsonata.expression import (
     evaluate_field,
     is_jsonata_template,
 )
-from interpreter.jsonpath import Path, PathMissing, compile_path
+from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope
 

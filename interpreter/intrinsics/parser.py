@@ -36,8 +36,8 @@ from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Final, TypeAlias
 
-from interpreter.errors import ErrorName, ExpressionError, StatesError
-from interpreter.jsonpath import Path, PathMissing, compile_path
+from interpreter.errors import ErrorName, ExpressionError, PathMissing, StatesError
+from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, is_number, loads, type_name
 from interpreter.scope import Scope
 

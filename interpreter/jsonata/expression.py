@@ -33,7 +33,7 @@ from typing import Any, Final
 from jsonata import Jsonata
 from jsonata.jexception import JException
 
-from interpreter.errors import ErrorName, ExpressionError, StatesError
+from interpreter.errors import ErrorName, ExpressionError, JsonataEvaluationError, StatesError
 from interpreter.jsonata.base import DEFAULT_LIMITS, FunctionError
 from interpreter.jsonata.bounds import GUARD_BINDING, RESERVED_NAMES, BoundedJsonata, Guard
 from interpreter.jsonata.fast import BAIL, FastProgram, compile_fast
@@ -47,7 +47,6 @@ from interpreter.scope import Scope
 __all__ = [
     "DEFAULT_LIMITS",
     "PYTHON_RECURSION_LIMIT",
-    "JsonataEvaluationError",
     "JsonataExpression",
     "JsonataLimits",
     "compile_jsonata",
@@ -68,25 +67,6 @@ if sys.getrecursionlimit() < PYTHON_RECURSION_LIMIT:  # pragma: no cover - the i
 
 
 _QUERY_EVALUATION_ERROR: Final = ErrorName.QUERY_EVALUATION_ERROR.value
-
-
-class JsonataEvaluationError(StatesError):
-    """``States.QueryEvaluationError`` raised by an evaluation, with the parts of its cause.
-
-    Attributes:
-        source: the expression inside ``{% %}``.
-        detail: ``<code>: <message>`` for a runtime error, or None when the result was
-            undefined (then `evaluate_field` words the cause).
-    """
-
-    def __init__(self, source: str, detail: str | None) -> None:
-        self.source = source
-        self.detail = detail
-        if detail is None:
-            cause = f"The JSONata expression '{source}' returned nothing (undefined)."
-        else:
-            cause = f"The JSONata expression '{source}' threw an error during evaluation. {detail}"
-        super().__init__(_QUERY_EVALUATION_ERROR, cause)
 
 
 # ---------------------------------------------------------------------------------------------

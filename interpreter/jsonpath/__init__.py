@@ -6,13 +6,6 @@ The rest of the interpreter imports JSONPath only from here; only this package i
 
 from __future__ import annotations
 
-from interpreter.jsonpath.paths import (
-    Path,
-    PathMissing,
-    ReferencePath,
-    compile_path,
-    compile_reference_path,
-    set_at,
-)
+from interpreter.jsonpath.paths import Path, ReferencePath, compile_path, compile_reference_path, set_at
 
-__all__ = ["Path", "PathMissing", "ReferencePath", "compile_path", "compile_reference_path", "set_at"]
+__all__ = ["Path", "ReferencePath", "compile_path", "compile_reference_path", "set_at"]

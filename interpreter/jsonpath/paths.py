@@ -39,15 +39,14 @@ from jsonpath_ng import JSONPath as _EnginePath
 from jsonpath_ng.ext import parse as _engine_parse
 from jsonpath_ng.ext.filter import Expression as _EngineExpression
 
-from interpreter.errors import ASLError, ErrorName, ExpressionError, StatesError
-from interpreter.jsontypes import JSON, dumps
+from interpreter.errors import ErrorName, ExpressionError, PathMissing, StatesError, dumps_lenient
+from interpreter.jsontypes import JSON
 from interpreter.limits import JsonPathLimits
 from interpreter.regexes import compile_user_regex, timeout_until
 from interpreter.scope import Scope
 
 __all__ = [
     "Path",
-    "PathMissing",
     "ReferencePath",
     "compile_path",
     "compile_reference_path",
@@ -71,31 +70,6 @@ _DOT_NAME_END: Final = frozenset(".[(")
 # are the names Jayway's default provider (json-smart) would print.
 _JSON_PROVIDER: Final = "com.jayway.jsonpath.spi.json.JsonSmartJsonProvider"
 _JAVA_INT_MAX: Final = 2**31 - 1
-
-
-class PathMissing(ASLError):
-    """The path matched nothing where AWS requires a match (a definite path).
-
-    Attributes:
-        path: the path text as written in the definition.
-        detail: Jayway's message, e.g. ``No results for path: $['a']``.
-    """
-
-    def __init__(self, path: str, detail: str) -> None:
-        self.path = path
-        self.detail = detail
-        super().__init__(self.invalid_path_cause())
-
-    def invalid_path_cause(self) -> str:
-        """The cause AWS reports for InputPath/OutputPath (recorded, test_base_scenarios)."""
-        return f"Invalid path '{self.path}' : {self.detail}"
-
-    def field_cause(self, field_name: str, input_value: JSON) -> str:
-        """The cause AWS reports for ``x.$`` templates, ErrorPath and CausePath (recorded)."""
-        return (
-            f"The JSONPath '{self.path}' specified for the field '{field_name}' "
-            f"could not be found in the input '{_dumps_lenient(input_value)}'"
-        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,15 +255,7 @@ def _java_class(value: JSON) -> str:
 
 
 def _java_string(value: JSON) -> str:
-    return value if isinstance(value, str) else _dumps_lenient(value)
-
-
-def _dumps_lenient(value: JSON) -> str:
-    """Compact JSON for messages; never raises (messages must not fail)."""
-    try:
-        return dumps(value)
-    except (TypeError, ValueError, RecursionError):
-        return str(value)
+    return value if isinstance(value, str) else dumps_lenient(value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -680,5 +646,5 @@ def _match_failure(ref: ReferencePath, doc: JSON) -> StatesError:
     # Wording from memory of AWS execution histories; not in our recorded corpus.
     return StatesError(
         ErrorName.RESULT_PATH_MATCH_FAILURE,
-        f"Unable to apply ReferencePath {ref.text} to input {_dumps_lenient(doc)}",
+        f"Unable to apply ReferencePath {ref.text} to input {dumps_lenient(doc)}",
     )

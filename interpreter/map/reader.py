@@ -27,7 +27,14 @@ from datetime import UTC
 from itertools import islice
 from typing import Final
 
-from interpreter.errors import ASLError, DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.errors import (
+    DefinitionError,
+    ErrorName,
+    ExpressionError,
+    ItemReaderDataMissing,
+    ItemReaderDataUnsupported,
+    StatesError,
+)
 from interpreter.fields.numbers import NumberField, compile_number_field, resolve_path
 from interpreter.fields.templates import Template, compile_arguments
 from interpreter.jsonpath import Path, compile_path
@@ -40,8 +47,6 @@ __all__ = [
     "INPUT_TYPES",
     "MAX_ITEMS_LIMIT",
     "ItemReader",
-    "ItemReaderDataMissing",
-    "ItemReaderDataUnsupported",
     "compile_item_reader",
 ]
 
@@ -65,23 +70,6 @@ MAX_CSV_HEADER_BYTES: Final = 10 * 1024  # [DOC] "Step Functions supports CSV he
 _RESOURCE_RE: Final = re.compile(r"arn:aws[a-z-]*:states:::s3:(\w+)")
 
 _ItemsParser = Callable[["ItemReader", str, "int | None"], "list[JSON]"]
-
-
-class ItemReaderDataMissing(ASLError):
-    """A Map with an ItemReader was tested without ``stateConfiguration.mapItemReaderData``.
-
-    A request problem, not a state failure: the service answers 400 ValidationException.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This offline TestState server cannot read the ItemReader's source: specify "
-            "stateConfiguration.mapItemReaderData"
-        )
-
-
-class ItemReaderDataUnsupported(ASLError):
-    """The declared source cannot be given as text (PARQUET is binary): a 400, not a state failure."""
 
 
 def _failed(cause: str) -> StatesError:

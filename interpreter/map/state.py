@@ -27,15 +27,19 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from interpreter.definition.model import MapState, ParallelState
-from interpreter.errors import ASLError, ErrorName, StatesError
-from interpreter.jsonpath import PathMissing
+from interpreter.errors import (
+    ErrorName,
+    IterationCountError,
+    PathMissing,
+    StatesError,
+    UnsupportedState,
+)
 from interpreter.jsontypes import ABSENT, JSON, dumps, json_size
 from interpreter.scope import Scope
 from interpreter.states.dataflow import (
     MAX_PAYLOAD_BYTES,
     Done,
     Trace,
-    UnsupportedState,
     Work,
     data_limit_exceeded,
     jsonata_tail,
@@ -51,16 +55,6 @@ THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 FAST_TEXT_BOUND = 8 * 1024 * 1024
 """Selected items whose JSON text cannot exceed this are measured by encoding them at once."""
-
-MSG_FAILURE_COUNT_OVER_ITERATIONS = (
-    "Map iteration failure count must be less than or equal to the number of Map iterations"
-)
-"""AWS's message (recorded, V13) when ``mapIterationFailureCount`` exceeds the iterations."""
-
-
-class IterationCountError(ASLError):
-    """``mapIterationFailureCount`` is larger than the number of iterations the Map would run:
-    a request error (400 ValidationException, V13), not a state failure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +104,7 @@ def run_map(state: MapState, scope: Scope, trace: Trace, work: Work) -> Done:
     iterations = _iteration_inputs(state, inner, trace, items)
     failures = work.config.map_iteration_failure_count
     if failures is not None and failures > len(iterations):
-        raise IterationCountError(MSG_FAILURE_COUNT_OVER_ITERATIONS)
+        raise IterationCountError()
     # A mocked error is the Map's own failure, whatever mapIterationFailureCount says (recorded:
     # counts 0 and 2 with a tolerance of 2 both fail with the mocked error).
     result = mocked_result(mock)

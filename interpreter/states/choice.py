@@ -22,14 +22,14 @@ from enum import Enum
 from functools import lru_cache
 from typing import Final, Protocol
 
-from interpreter.errors import DefinitionError, ErrorName, ExpressionError, StatesError
+from interpreter.errors import DefinitionError, ErrorName, ExpressionError, PathMissing, StatesError
 from interpreter.jsonata.expression import (
     JsonataExpression,
     compile_jsonata,
     evaluate_field,
     is_jsonata_template,
 )
-from interpreter.jsonpath import Path, PathMissing, compile_path
+from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import ABSENT, JSON, is_number, type_name
 from interpreter.scope import Scope
 from interpreter.timestamps import Instant, parse_instant, parse_timestamp

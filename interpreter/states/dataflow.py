@@ -13,18 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from interpreter.definition.model import State
-from interpreter.errors import ASLError, ErrorName, StatesError
+from interpreter.errors import ErrorName, PathMissing, StatesError
 from interpreter.fields.templates import UNBOUNDED_FANOUT, Template
-from interpreter.jsonpath import Path, PathMissing, set_at
+from interpreter.jsonpath import Path, set_at
 from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, json_size, utf8_size
 from interpreter.scope import Scope
 
 MAX_PAYLOAD_BYTES = 262_144
 """AWS quota: maximum input or output size for a task, state or execution (UTF-8 bytes)."""
-
-
-class UnsupportedState(ASLError):
-    """A state that cannot be evaluated offline as asked (a Task, Map or Parallel without a mock)."""
 
 
 @dataclass(frozen=True, slots=True)

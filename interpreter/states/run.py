@@ -37,7 +37,7 @@ from interpreter.definition.model import (
     TaskState,
     WaitState,
 )
-from interpreter.errors import ErrorName, StatesError
+from interpreter.errors import ErrorName, StatesError, UnsupportedState
 from interpreter.fields.templates import Template
 from interpreter.jsontypes import ABSENT, JSON, dumps
 from interpreter.map.state import run_map, run_parallel
@@ -51,7 +51,6 @@ from interpreter.states.dataflow import (
     MockError,
     StateConfiguration,
     Trace,
-    UnsupportedState,
     Work,
     after_input_path,
     after_parameters,
@@ -74,7 +73,6 @@ __all__ = [
     "StateConfiguration",
     "Status",
     "TestResult",
-    "UnsupportedState",
     "error_output",
     "run_state",
 ]

@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 
-from interpreter.errors import ASLError, DefinitionError, ErrorName, StatesError
-from interpreter.map.reader import (
+from interpreter.errors import (
+    ASLError,
+    DefinitionError,
+    ErrorName,
     ItemReaderDataMissing,
     ItemReaderDataUnsupported,
-    compile_item_reader,
-    parse_json_pointer,
+    StatesError,
 )
+from interpreter.map.reader import compile_item_reader, parse_json_pointer
 from interpreter.schema import validate_single_state
 from interpreter.scope import Scope
 

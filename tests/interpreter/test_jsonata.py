@@ -15,10 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interpreter.errors import ASLError, ExpressionError, StatesError
+from interpreter.errors import ASLError, ExpressionError, JsonataEvaluationError, StatesError
 from interpreter.jsonata.expression import (
     DEFAULT_LIMITS,
-    JsonataEvaluationError,
     JsonataExpression,
     JsonataLimits,
     compile_jsonata,

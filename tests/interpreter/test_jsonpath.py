@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interpreter.errors import ASLError, ExpressionError, StatesError
-from interpreter.jsonpath import (
-    PathMissing,
-    ReferencePath,
-    compile_path,
-    compile_reference_path,
-    set_at,
-)
+from interpreter.errors import ASLError, ExpressionError, PathMissing, StatesError
+from interpreter.jsonpath import ReferencePath, compile_path, compile_reference_path, set_at
 from interpreter.jsontypes import JSON
 from interpreter.scope import Scope
 from tests.corpus import DERIVED

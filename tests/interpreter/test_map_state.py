@@ -21,12 +21,8 @@ from interpreter import (
     load_definition,
     run_state,
 )
-from interpreter.map.state import (
-    MSG_FAILURE_COUNT_OVER_ITERATIONS,
-    THRESHOLD_CAUSE,
-    IterationCountError,
-    Tolerance,
-)
+from interpreter.errors import IterationCountError
+from interpreter.map.state import THRESHOLD_CAUSE, Tolerance
 from interpreter.states.run import MAX_PAYLOAD_BYTES
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
@@ -348,7 +344,9 @@ def test_failure_count_above_the_iterations_is_a_request_error() -> None:
             mock=Mock(result=[1, 1, 1]),
             config=StateConfiguration(map_iteration_failure_count=4),
         )
-    assert str(raised.value) == MSG_FAILURE_COUNT_OVER_ITERATIONS
+    assert str(raised.value) == (
+        "Map iteration failure count must be less than or equal to the number of Map iterations"
+    )
     # equal to the iterations is accepted
     result = run(
         map_state(),

@@ -33,14 +33,13 @@ from typing import Any, Final
 from interpreter import (
     ABSENT,
     JSON,
-    ASLError,
+    ContextError,
     DefinitionError,
     LoadedState,
     Mock,
     MockError,
+    RequestError,
     StateConfiguration,
-    StateNotFound,
-    StatesError,
     TestResult,
     World,
     default_context,
@@ -53,11 +52,12 @@ from interpreter import (
 from interpreter.definition.model import MapState, ParallelState, TaskState
 from teststate.budget import configured_budget_seconds, run_within
 from teststate.errors import (
-    ApiError,
+    CONTEXT_PREFIX,
     InvalidArn,
     InvalidDefinition,
     InvalidExecutionInput,
     ValidationException,
+    api_error_for,
 )
 from teststate.validation.mock_result import validate_mock_result
 from teststate.validation.request import TestStateRequest
@@ -85,9 +85,7 @@ MSG_MOCK_BRANCH_COUNT: Final = (
 MSG_FAILURE_COUNT_WITHOUT_MOCK: Final = (
     "TestState does not support MapIterationFailureCount when a mock is not specified."
 )
-MSG_STATE_NOT_FOUND: Final = "State not found in definition"
 
-CONTEXT_PREFIX: Final = "Invalid Context object provided: "
 
 # Not recorded: our wording, modelled on the recorded messages of the same family [INFER].
 MSG_CONTEXT_WITHOUT_MOCK: Final = "TestState does not support Context when a mock is not specified."
@@ -165,10 +163,8 @@ def test_state(
             mock=mock,
             config=state_configuration(req),
         )
-    except StatesError:
-        raise  # a runtime failure must come back as a TestResult: a core bug, let it surface
-    except ASLError as err:
-        raise _api_error(err) from None
+    except (DefinitionError, RequestError) as err:
+        raise api_error_for(err) from None
     return encode_result(result, req.inspection_level)
 
 
@@ -201,23 +197,8 @@ def account_from_role_arn(role_arn: str | None) -> str:
 def _load(definition: str, state_name: str | None) -> LoadedState:
     try:
         return load_definition(definition, state_name)
-    except ASLError as err:
-        raise _api_error(err) from None
-
-
-def _api_error(err: ASLError) -> ApiError:
-    """The one translation of core errors into API errors.
-
-    `DefinitionError` -> InvalidDefinition (V17); `StateNotFound` -> V14; any other request-level
-    error of the core (context V16, iteration count V13, mock schema V15, and `UnsupportedState`
-    for a state type the core cannot run yet) carries the complete message as its text ->
-    ValidationException.
-    """
-    if isinstance(err, StateNotFound):
-        return ValidationException(MSG_STATE_NOT_FOUND)
-    if isinstance(err, DefinitionError):
-        return InvalidDefinition(f"Invalid State Machine Definition: '{err.message}'")
-    return ValidationException(str(err))
+    except (DefinitionError, RequestError) as err:
+        raise api_error_for(err) from None
 
 
 def _check_configuration(req: TestStateRequest) -> None:
@@ -367,8 +348,8 @@ def _build_context(
         raise ValidationException(MSG_CONTEXT_NOT_JSON) from None
     try:
         validate_context(context, loaded)
-    except ASLError as err:
-        raise ValidationException(CONTEXT_PREFIX + str(err)) from None
+    except ContextError as err:
+        raise api_error_for(err) from None
     return context
 
 
