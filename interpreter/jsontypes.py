@@ -6,6 +6,7 @@ immutable: nothing in the core mutates a value it was given, so no defensive cop
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import re
@@ -19,16 +20,14 @@ JSON: TypeAlias = Any
 """A JSON value: dict[str, JSON] | list[JSON] | str | int | float | bool | None."""
 
 
-class _Absent:
-    """The type of `ABSENT`: "no value at all", which is different from JSON null."""
+class Absent(enum.Enum):
+    """The type of `ABSENT`: "no value at all", which is different from JSON null.
 
-    __slots__ = ()
-    _instance: _Absent | None = None
+    A one-member enum, so that ``x is ABSENT`` narrows ``T | Absent`` to ``T`` for the type
+    checker, and the marker stays one object through copies and pickling.
+    """
 
-    def __new__(cls) -> _Absent:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    ABSENT = "ABSENT"
 
     def __repr__(self) -> str:
         return "ABSENT"
@@ -36,11 +35,8 @@ class _Absent:
     def __bool__(self) -> bool:
         return False
 
-    def __reduce__(self) -> str:
-        return "ABSENT"
 
-
-ABSENT: Final = _Absent()
+ABSENT: Final = Absent.ABSENT
 
 
 def is_number(value: object) -> bool:

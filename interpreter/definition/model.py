@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from interpreter.fields.templates import Template
 from interpreter.jsonpath import Path, ReferencePath
-from interpreter.jsontypes import ABSENT, JSON
+from interpreter.jsontypes import ABSENT, JSON, Absent
 from interpreter.states.choice import ChoiceRule
 
 if TYPE_CHECKING:  # annotations only: those modules compile their objects, the model just holds them
@@ -50,7 +50,7 @@ class Catcher:
 
     error_equals: tuple[str, ...]
     next: str
-    result_path: ReferencePath | Any | None = ABSENT
+    result_path: ReferencePath | Absent | None = ABSENT
     output: Template | None = None
     assign: Template | None = None
 
@@ -69,11 +69,11 @@ class State:
     query_language: QueryLanguage
     next: str | None = None
     end: bool = False
-    input_path: Path | Any | None = ABSENT
-    output_path: Path | Any | None = ABSENT
+    input_path: Path | Absent | None = ABSENT
+    output_path: Path | Absent | None = ABSENT
     parameters: Template | None = None
     result_selector: Template | None = None
-    result_path: ReferencePath | Any | None = ABSENT
+    result_path: ReferencePath | Absent | None = ABSENT
     arguments: Template | None = None
     output: Template | None = None
     assign: Template | None = None
@@ -169,7 +169,7 @@ class MapState(State):
         children: the names of every state inside the processor, nested ones included.
     """
 
-    items_path: Path | Any = ABSENT
+    items_path: Path | Absent = ABSENT
     items: Template | None = None
     item_selector: Template | None = None
     fast_selector: FastSelector | None = None

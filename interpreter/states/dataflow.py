@@ -16,7 +16,7 @@ from interpreter.definition.model import State
 from interpreter.errors import ErrorName, PathMissing, StatesError
 from interpreter.fields.templates import UNBOUNDED_FANOUT, Template
 from interpreter.jsonpath import Path, set_at
-from interpreter.jsontypes import ABSENT, JSON, dumps, encoded_size, json_size, utf8_size
+from interpreter.jsontypes import ABSENT, JSON, Absent, dumps, encoded_size, json_size, utf8_size
 from interpreter.scope import Scope
 
 MAX_PAYLOAD_BYTES = 262_144
@@ -161,7 +161,7 @@ def data_limit_exceeded(state_name: str) -> StatesError:
 # --- shared steps ------------------------------------------------------------------------------
 
 
-def select(path: Path | Any | None, value: JSON, scope: Scope) -> JSON:
+def select(path: Path | Absent | None, value: JSON, scope: Scope) -> JSON:
     """InputPath/OutputPath: "$" when absent, {} for null, else the selection."""
     if path is ABSENT:
         return value
