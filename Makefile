@@ -1,31 +1,45 @@
 # The README's two commands: `make serve` and `make test`. Both create the virtualenv and
-# install the project on first use (only python3 and make are needed on a fresh clone).
+# install what they need on first use (only python3 and make are needed on a fresh clone):
+# `make serve` the service alone, `make test` the service plus the test tools (extra `test`).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+SERVICE_STAMP := $(VENV)/.service-stamp
+STAMP  := $(VENV)/.test-stamp
 
 TESTSTATE_HOST    ?= 127.0.0.1
 TESTSTATE_PORT    ?= 8083
 TESTSTATE_WORKERS ?= 2
 export TESTSTATE_HOST TESTSTATE_PORT TESTSTATE_WORKERS
 
-.PHONY: install serve test soak fuzz bench
+.PHONY: install serve test lint soak fuzz bench
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-serve: $(STAMP)
+$(SERVICE_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVICE_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(SERVICE_STAMP) $(STAMP)
+
+serve: $(SERVICE_STAMP)
 	$(BIN)/teststate serve
+
+# Lint, format and types first (ruff, mypy --strict; settings in pyproject.toml), then pytest.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # pytest exits 5 when it collected no tests (e.g. a PYTEST_ARGS filter that matches nothing):
 # say so and do not count it as a failure of the suite.
-test: $(STAMP)
+test: lint
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc
 
