@@ -1,4 +1,4 @@
-"""Tests for interpreter/schema/validate.py: AWS's definition-validation messages, first problem only."""
+"""Tests for interpreter/schema/: AWS's definition-validation messages, first problem only."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interpreter.errors import DefinitionError
-from interpreter.schema import validate as schema_module
+from interpreter.schema import tables as schema_tables
 from interpreter.schema import validate_machine, validate_single_state
 from tests.corpus import TESTSTATE_CORPORA
 
@@ -35,7 +35,7 @@ TASK = "arn:aws:states:::lambda:invoke"
 
 
 # ------------------------------------------------------------------------------------------
-# Messages recorded from AWS (spec section 9 and the sources cited in schema.py), verbatim
+# Messages recorded from AWS (see the evidence notes in interpreter/schema/__init__.py), verbatim
 # ------------------------------------------------------------------------------------------
 
 RECORDED_MACHINE = [
@@ -1184,7 +1184,7 @@ def _handlers(draw: st.DrawFn, catch: bool) -> list[Any]:
 def asl_states(draw: st.DrawFn, depth: int = 0) -> dict[str, Any]:
     state: dict[str, Any] = {"Type": draw(_value("Type"))}
     kind = state["Type"]
-    own = sorted(schema_module._STATE_SPECS[kind].fields) if kind in STATE_TYPES else FIELD_NAMES
+    own = sorted(schema_tables.STATE_SPECS[kind].fields) if kind in STATE_TYPES else FIELD_NAMES
     field_names = st.one_of(
         st.sampled_from(own), st.sampled_from(own), st.sampled_from(own), st.sampled_from(FIELD_NAMES)
     )
@@ -1261,7 +1261,7 @@ def test_asl_like_json_gives_none_or_definition_error(doc: Any, state: Any) -> N
     ],
 )
 def test_map_label_follows_aws_rules(label: str, valid: bool) -> None:
-    """[DOC] a Map Run label: 1-40 characters, no whitespace, brackets, wildcards, listed specials
+    """AWS developer guide, "Using Map state in Distributed mode" (Label): a Map Run label: 1-40 characters, no whitespace, brackets, wildcards, listed specials
     or control characters."""
     state = {
         "Type": "Map",
