@@ -95,7 +95,7 @@ def test_without_selector_or_batcher_the_items_are_the_iterations(items: list[An
     definition = {"Type": "Map", "ItemsPath": "$.items", "ItemProcessor": _PROCESSOR, "End": True}
     result = _run(definition, {"items": items, "extra": extra}, failures=len(items))
     assert result.inspection["afterItemsPath"] == items
-    assert result.status is Status.SUCCEEDED  # failures == iterations is allowed (V13), no tolerance declared
+    assert result.status is Status.SUCCEEDED  # failures == iterations is allowed, no tolerance declared
 
 
 @given(selector=flat_item_selectors(), items=map_items(max_size=6), shared=json_values(max_leaves=3))

@@ -1,5 +1,5 @@
 """Retry and Catch: for any handler lists, error name and retry count, run_state decides what a
-plain reference model of the ASL rules decides (spec 6.2, 6.5)."""
+plain reference model of the ASL rules decides."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final, TypedDict, TypeVar
 
 from interpreter.definition.model import (
     STATE_CLASSES,
@@ -40,17 +40,14 @@ from interpreter.fields.templates import (
     compile_reference,
     compile_template,
 )
-from interpreter.jsonpath import compile_path, compile_reference_path
-from interpreter.jsontypes import ABSENT, JSON, is_integer, loads
+from interpreter.jsonpath import Path, ReferencePath, compile_path, compile_reference_path
+from interpreter.jsontypes import ABSENT, JSON, Absent, is_integer, loads
 from interpreter.map.batcher import compile_item_batcher
 from interpreter.map.reader import compile_item_reader
 from interpreter.map.selector import compile_fast_selector
 from interpreter.map.writer import compile_result_writer
-from interpreter.schema import validate_machine, validate_single_state
+from interpreter.schema import SINGLE_STATE_NAME, validate_machine, validate_single_state
 from interpreter.states.choice import compile_choice_rule
-
-SINGLE_STATE_NAME = "StateName"
-"""The name AWS gives the state of a single-state definition (recorded in schema pointers)."""
 
 DEFINITION_CACHE_SIZE = 512
 
@@ -60,7 +57,6 @@ class Machine:
     """Every compiled state of a definition, nested ones included, by name."""
 
     states: Mapping[str, State]
-    single_state: bool
     in_map_iteration: frozenset[str] = frozenset()
     reads_context: bool = True
 
@@ -136,7 +132,6 @@ def load_machine(text: str, *, single_state: bool) -> Machine:
     _compile_scope(states, "/States", machine_language, compiled, in_map, inside_map=False)
     return Machine(
         states=compiled,
-        single_state=single_state,
         in_map_iteration=frozenset(in_map),
         reads_context=_mentions_context(document),
     )
@@ -207,6 +202,26 @@ def _nested_names(declaration: Mapping[str, JSON], pointer: str) -> frozenset[st
     return frozenset(names)
 
 
+class _Common(TypedDict):
+    """The `State` fields every state type shares, compiled (keyword arguments of its class)."""
+
+    name: str
+    type: str
+    query_language: QueryLanguage
+    next: str | None
+    end: bool
+    input_path: Path | Absent | None
+    output_path: Path | Absent | None
+    parameters: Template | None
+    result_selector: Template | None
+    result_path: ReferencePath | Absent | None
+    arguments: Template | None
+    output: Template | None
+    assign: Template | None
+    retry: tuple[Retrier, ...]
+    catch: tuple[Catcher, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class _Fields:
     """The declaration of one state with its pointer and language, for the field compilers."""
@@ -229,7 +244,7 @@ def _compile_state(
     language = QueryLanguage(declaration.get("QueryLanguage", machine_language))
     fields = _Fields(name, declaration, pointer, language)
     state_type = declaration["Type"]
-    common: dict[str, Any] = {
+    common: _Common = {
         "name": name,
         "type": state_type,
         "query_language": language,
@@ -255,11 +270,11 @@ def _compile_state(
 # --- per-type compilers ------------------------------------------------------------------------
 
 
-def _pass(fields: _Fields, common: dict[str, Any]) -> State:
+def _pass(fields: _Fields, common: _Common) -> State:
     return PassState(**common, result=fields.get("Result"))
 
 
-def _wait(fields: _Fields, common: dict[str, Any]) -> State:
+def _wait(fields: _Fields, common: _Common) -> State:
     seconds = fields.get("Seconds")
     timestamp = fields.get("Timestamp")
     if isinstance(seconds, str):
@@ -277,7 +292,7 @@ def _wait(fields: _Fields, common: dict[str, Any]) -> State:
     )
 
 
-def _choice(fields: _Fields, common: dict[str, Any]) -> State:
+def _choice(fields: _Fields, common: _Common) -> State:
     rules = []
     outputs: list[Template | None] = []
     assigns: list[Template | None] = []
@@ -300,11 +315,11 @@ def _choice(fields: _Fields, common: dict[str, Any]) -> State:
     )
 
 
-def _succeed(fields: _Fields, common: dict[str, Any]) -> State:
+def _succeed(fields: _Fields, common: _Common) -> State:
     return SucceedState(**common)
 
 
-def _fail(fields: _Fields, common: dict[str, Any]) -> State:
+def _fail(fields: _Fields, common: _Common) -> State:
     def literal_or_template(field: str) -> Template | None:
         value = fields.get(field)
         if value is ABSENT:
@@ -328,7 +343,7 @@ def _fail(fields: _Fields, common: dict[str, Any]) -> State:
     )
 
 
-def _task(fields: _Fields, common: dict[str, Any]) -> State:
+def _task(fields: _Fields, common: _Common) -> State:
     return TaskState(
         **common,
         resource=str(fields.declaration.get("Resource", "")),
@@ -350,21 +365,21 @@ def _duration(fields: _Fields, field: str) -> int | Template | None:
     return int(value)  # the schema accepts an integral number such as 5.0
 
 
-def _map(fields: _Fields, common: dict[str, Any]) -> State:
+def _map(fields: _Fields, common: _Common) -> State:
     """Map: ``Parameters`` is the legacy name of ``ItemSelector`` (ASL: "Parameters ... replaced by
     ItemSelector"), so it shapes each item, not the Map's input."""
     declaration = fields.declaration
     jsonata = fields.language is QueryLanguage.JSONATA
     selector_field = "ItemSelector" if "ItemSelector" in declaration else "Parameters"
     common["parameters"] = None
-    numbers = {"pointer": fields.pointer, "jsonata": jsonata}
+    pointer = fields.pointer
     reader = fields.get("ItemReader")
     batcher = fields.get("ItemBatcher")
     writer = fields.get("ResultWriter")
     selector = _by_language(fields, selector_field)
     return MapState(
         **common,
-        items_path=_optional_path(fields, "ItemsPath"),
+        items_path=_items_path(fields),
         items=_optional_jsonata(fields, "Items"),
         item_selector=selector,
         fast_selector=None if selector is None or jsonata else compile_fast_selector(selector),
@@ -376,12 +391,19 @@ def _map(fields: _Fields, common: dict[str, Any]) -> State:
         else compile_item_batcher(batcher, pointer=fields.at("ItemBatcher"), jsonata=jsonata),
         result_writer=None
         if writer is ABSENT
-        else compile_result_writer(writer, pointer=fields.at("ResultWriter"), jsonata=jsonata),
-        max_concurrency=compile_number_field(declaration, "MaxConcurrency", **numbers),
-        tolerated_failure_count=compile_number_field(declaration, "ToleratedFailureCount", **numbers),
+        else compile_result_writer(writer, pointer=fields.at("ResultWriter")),
+        max_concurrency=compile_number_field(declaration, "MaxConcurrency", pointer=pointer, jsonata=jsonata),
+        tolerated_failure_count=compile_number_field(
+            declaration, "ToleratedFailureCount", pointer=pointer, jsonata=jsonata
+        ),
         # ASL: "ToleratedFailurePercentage ... a number from 0 to 100" (fractions allowed).
         tolerated_failure_percentage=compile_number_field(
-            declaration, "ToleratedFailurePercentage", integer=False, maximum=100, **numbers
+            declaration,
+            "ToleratedFailurePercentage",
+            pointer=pointer,
+            jsonata=jsonata,
+            integer=False,
+            maximum=100,
         ),
         children=_nested_names(declaration, fields.pointer),
     )
@@ -398,7 +420,7 @@ def _by_language(fields: _Fields, field: str) -> Template | None:
     )
 
 
-def _parallel(fields: _Fields, common: dict[str, Any]) -> State:
+def _parallel(fields: _Fields, common: _Common) -> State:
     return ParallelState(
         **common,
         branch_count=len(fields.declaration["Branches"]),
@@ -406,7 +428,7 @@ def _parallel(fields: _Fields, common: dict[str, Any]) -> State:
     )
 
 
-_STATE_COMPILERS: Mapping[str, Callable[[_Fields, dict[str, Any]], State]] = {
+_STATE_COMPILERS: Mapping[str, Callable[[_Fields, _Common], State]] = {
     "Pass": _pass,
     "Wait": _wait,
     "Choice": _choice,
@@ -416,13 +438,14 @@ _STATE_COMPILERS: Mapping[str, Callable[[_Fields, dict[str, Any]], State]] = {
     "Map": _map,
     "Parallel": _parallel,
 }
-assert set(_STATE_COMPILERS) == set(STATE_CLASSES), "every state type needs a compiler"
+if set(_STATE_COMPILERS) != set(STATE_CLASSES):
+    raise RuntimeError(f"every state type needs a compiler: {sorted(_STATE_COMPILERS)}")
 
 
 # --- field compilers ---------------------------------------------------------------------------
 
 
-def _optional_path(fields: _Fields, field: str) -> Any:
+def _optional_path(fields: _Fields, field: str) -> Path | Absent | None:
     """InputPath/OutputPath: ABSENT (default "$"), None (null), or a compiled path."""
     value = fields.get(field)
     if value is ABSENT or value is None:
@@ -430,14 +453,23 @@ def _optional_path(fields: _Fields, field: str) -> Any:
     return _compile(fields.at(field), compile_path, value)
 
 
-def _path_or_none(fields: _Fields, field: str) -> Any:
+def _items_path(fields: _Fields) -> Path | Absent:
+    """ItemsPath: ABSENT (default "$") or a compiled path. Unlike InputPath it has no null form
+    (ASL: it must be a Reference Path), so null is refused like any other non-string."""
+    value = fields.get("ItemsPath")
+    if value is ABSENT:
+        return value
+    return _compile(fields.at("ItemsPath"), compile_path, value)
+
+
+def _path_or_none(fields: _Fields, field: str) -> Path | None:
     value = fields.get(field)
     if value is ABSENT or value is None:
         return None
     return _compile(fields.at(field), compile_path, value)
 
 
-def _optional_reference_path(fields: _Fields, field: str) -> Any:
+def _optional_reference_path(fields: _Fields, field: str) -> ReferencePath | Absent | None:
     value = fields.get(field)
     if value is ABSENT or value is None:
         return value
@@ -497,7 +529,10 @@ def _catcher(fields: _Fields, item: Mapping[str, JSON], pointer: str) -> Catcher
     )
 
 
-def _compile(pointer: str, compiler: Callable[[str], Any], text: JSON) -> Any:
+_Compiled = TypeVar("_Compiled")
+
+
+def _compile(pointer: str, compiler: Callable[[str], _Compiled], text: JSON) -> _Compiled:
     """Run an expression compiler, giving its error the field's JSON pointer."""
     if not isinstance(text, str):
         raise DefinitionError("Value must be a string", pointer)  # wording not recorded

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, PathMissing, StatesError
 from interpreter.fields.templates import Template, compile_jsonata_template
@@ -19,21 +20,25 @@ from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, is_number
 from interpreter.scope import Scope
 
+NumberSource: TypeAlias = int | float | Path | Template
+"""Where a numeric field's value comes from: the literal itself, the ``*Path`` field's path, or
+the JSONata template of a ``{% %}`` literal."""
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class NumberField:
-    """One numeric field, compiled: exactly one of `literal`, `template` and `path` is set.
+    """One numeric field, compiled.
 
     Attributes:
         name: the literal field's name (``MaxConcurrency``); the path field is ``name + "Path"``.
+        source: the literal, the compiled path of the ``*Path`` field, or the compiled JSONata
+            template.
         integer: whether the value must be an integer (counts) or may be fractional (percentages).
         minimum / maximum: the range AWS accepts (inclusive; no maximum when None).
     """
 
     name: str
-    literal: int | float | None = None
-    template: Template | None = None
-    path: Path | None = None
+    source: NumberSource
     integer: bool = True
     minimum: float = 0
     maximum: float | None = None
@@ -44,14 +49,15 @@ class NumberField:
         Raises:
             StatesError: States.Runtime when the path selects nothing or a value out of range
                 (causes of the recorded SecondsPath family), States.QueryEvaluationError when the
-                JSONata expression yields something other than a number in range [INFER wording].
+                JSONata expression yields something other than a number in range (wording not
+                recorded; ours).
         """
-        if self.literal is not None:
-            return self.literal
-        if self.path is not None:
-            return self._from_path(self.path, scope)
-        assert self.template is not None
-        value = self.template.render(scope)
+        source = self.source
+        if isinstance(source, int | float):
+            return source
+        if isinstance(source, Path):
+            return self._from_path(source, scope)
+        value = source.render(scope)
         if not self._accepts(value):
             raise StatesError(
                 ErrorName.QUERY_EVALUATION_ERROR,
@@ -102,8 +108,8 @@ def check_path_number(
     Raises:
         StatesError: States.Runtime: not a number of the kind (recorded for SecondsPath: "... cannot
             be parsed as a long value: $.x == 1.5"), below `minimum` (recorded: "... references a
-            negative value: $.x == -1"; other minimums not recorded [INFER]) or above `maximum`
-            (wording not recorded [INFER]).
+            negative value: $.x == -1"; the wording for other minimums is not recorded, ours
+            follows it) or above `maximum` (wording not recorded; ours).
     """
     if not (is_integer(value) if integer else is_number(value)):
         kind = "long" if integer else "double"
@@ -152,16 +158,20 @@ def compile_number_field(
     fields is present; a string literal is a JSONata template (`jsonata`: the owner's state is a
     JSONata state; the schema allows ``{% %}`` only there).
     """
-    common = {"name": name, "integer": integer, "minimum": minimum, "maximum": maximum}
+
+    def field(source: NumberSource) -> NumberField:
+        return NumberField(name=name, source=source, integer=integer, minimum=minimum, maximum=maximum)
+
     if name in owner:
         value = owner[name]
-        if isinstance(value, str):
-            if not jsonata:  # the schema refuses this first; kept so no string is ever taken as a number
-                raise DefinitionError("Value must be an integer", f"{pointer}/{name}")  # wording not recorded
-            template = compile_jsonata_template(value, field=name, pointer=f"{pointer}/{name}")
-            return NumberField(template=template, **common)
-        assert is_number(value)
-        return NumberField(literal=int(value) if integer else float(value), **common)
+        if isinstance(value, str) and jsonata:
+            return field(compile_jsonata_template(value, field=name, pointer=f"{pointer}/{name}"))
+        if not is_number(value):
+            # The schema refuses this first (a string literal outside a JSONata state included);
+            # kept so that nothing but a number is ever taken as one. Wording not recorded.
+            kind = "an integer" if integer else "a number"
+            raise DefinitionError(f"Value must be {kind}", f"{pointer}/{name}")
+        return field(int(value) if integer else float(value))
     path_name = f"{name}Path"
     if path_name in owner:
         text = owner[path_name]
@@ -173,5 +183,5 @@ def compile_number_field(
             raise DefinitionError(
                 f"The value '{text}' is not a valid JSONPath ({error.detail})", f"{pointer}/{path_name}"
             ) from None
-        return NumberField(path=path, **common)
+        return field(path)
     return None

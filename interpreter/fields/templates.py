@@ -223,12 +223,22 @@ def compile_arguments(owner: Mapping[str, JSON], *, pointer: str) -> Template | 
 
 
 def _fold_object(members: list[tuple[str, Template]]) -> Template:
-    if all(isinstance(member, Constant) for _, member in members):
-        return Constant({key: member.value for key, member in members})  # type: ignore[attr-defined]
-    return ObjectTemplate(tuple(members), min(UNBOUNDED_FANOUT, sum(member.fanout for _, member in members)))
+    """An object of constants as one constant (a later duplicate key wins, as in JSON decoding)."""
+    values: dict[str, JSON] = {}
+    for key, member in members:
+        if not isinstance(member, Constant):
+            fanout = min(UNBOUNDED_FANOUT, sum(item.fanout for _, item in members))
+            return ObjectTemplate(tuple(members), fanout)
+        values[key] = member.value
+    return Constant(values)
 
 
 def _fold_array(elements: list[Template]) -> Template:
-    if all(isinstance(element, Constant) for element in elements):
-        return Constant([element.value for element in elements])  # type: ignore[attr-defined]
-    return ArrayTemplate(tuple(elements), min(UNBOUNDED_FANOUT, sum(element.fanout for element in elements)))
+    """An array of constants as one constant."""
+    values: list[JSON] = []
+    for element in elements:
+        if not isinstance(element, Constant):
+            fanout = min(UNBOUNDED_FANOUT, sum(item.fanout for item in elements))
+            return ArrayTemplate(tuple(elements), fanout)
+        values.append(element.value)
+    return Constant(values)

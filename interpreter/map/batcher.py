@@ -1,16 +1,16 @@
 """A Distributed Map's ItemBatcher: groups the items into the batches AWS hands to child runs.
 
-Evidence:
-  [DOC]  AWS developer guide, "ItemBatcher (Map)": with batching, "Step Functions adds the items
-         to an Items array" and passes ``{"Items": [...]}`` to each child; ``BatchInput`` is
-         "fixed JSON input to include in each batch", giving ``{"BatchInput": {...}, "Items":
-         [...]}`` (BatchInput first in the docs' example); MaxInputBytesPerBatch "can be up to
-         256 KiB"; both limits together: the batch is cut at whichever is reached first.
-  [DOC]  CDK ItemBatcherProps (AWS-authored): without a byte limit, "no limits on the batch
-         size under the 256KB limit".
-  [ASL]  the ASL spec, "Batching Items": MaxItemsPerBatch and MaxInputBytesPerBatch "MUST be a
-         positive integer".
-  [INFER] our choices, marked where made.
+Where the rules come from:
+- AWS's developer guide, "ItemBatcher (Map)": with batching, "Step Functions adds the items to an
+  Items array" and passes ``{"Items": [...]}`` to each child; ``BatchInput`` is "fixed JSON input
+  to include in each batch", giving ``{"BatchInput": {...}, "Items": [...]}`` (BatchInput first
+  in the guide's example); MaxInputBytesPerBatch "can be up to 256 KiB"; both limits together:
+  the batch is cut at whichever is reached first.
+- The AWS CDK's ItemBatcherProps documentation: without a byte limit, "no limits on the batch
+  size under the 256KB limit".
+- The Amazon States Language specification, "Batching Items": MaxItemsPerBatch and
+  MaxInputBytesPerBatch "MUST be a positive integer".
+- Our own choices where none of these says, marked "ours" where made.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from interpreter.scope import Scope
 __all__ = ["MAX_BATCH_BYTES", "ItemBatcher", "compile_item_batcher"]
 
 MAX_BATCH_BYTES: Final = 262_144
-"""[DOC] MaxInputBytesPerBatch's ceiling (256 KiB), and the byte limit when none is declared."""
+"""MaxInputBytesPerBatch's ceiling (256 KiB, the guide), and the byte limit when none is declared."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +65,8 @@ class ItemBatcher:
 
         Greedy: each batch takes items until the next one would break a limit. The byte limit
         applies to the UTF-8 size of the batch object exactly as the child receives it,
-        compact JSON with ``BatchInput`` and the ``Items`` wrapper included [INFER: the docs do
-        not say what is counted; counting all of it keeps every child input within the limit].
+        compact JSON with ``BatchInput`` and the ``Items`` wrapper included (ours: the guide does
+        not say what is counted; counting all of it keeps every child input within the limit).
 
         Arguments:
             items: the Map's items (after the ItemReader / ItemsPath and ItemSelector), already
@@ -80,9 +80,9 @@ class ItemBatcher:
 
         Raises:
             StatesError: the limits or BatchInput failed to evaluate (see `limits`), or an item
-                does not fit in a batch on its own: States.Runtime [INFER: AWS's behaviour for
+                does not fit in a batch on its own: States.Runtime (ours: AWS's behaviour for
                 an item over MaxInputBytesPerBatch is not documented; we refuse rather than send
-                a child an input over the limit].
+                a child an input over the limit).
         """
         max_items, max_bytes = self.limits(scope)
         shell: dict[str, JSON] = (
@@ -105,7 +105,7 @@ class ItemBatcher:
         batches = []
         current: list[JSON] = []
         size = empty_size
-        for index, (item, item_size) in enumerate(zip(items, sizes)):
+        for index, (item, item_size) in enumerate(zip(items, sizes, strict=True)):
             full = max_items is not None and len(current) >= max_items
             if current and (full or size + 1 + item_size > max_bytes):
                 batches.append({**shell, "Items": current})
@@ -123,7 +123,7 @@ class ItemBatcher:
 
 def _oversized_cause(index: int, size: int, limit: int) -> str:
     shown = f"{size} bytes" if size <= limit else f"more than {limit} bytes"
-    return (  # wording not recorded [INFER]
+    return (  # wording not recorded; ours
         f"The item at index {index} does not fit in a batch: a batch holding only this item is {shown},"
         f" but MaxInputBytesPerBatch is {limit}"
     )

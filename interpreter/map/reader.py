@@ -6,14 +6,14 @@ does everything AWS does around the fetch: it evaluates ``Parameters`` / ``Argum
 Map's effective input (a path that misses fails the state as in any template), resolves
 ``MaxItems(Path)``, and parses the text as an object of the declared ``InputType`` would be parsed.
 
-Evidence, marked at each rule:
-  [DOC]  AWS developer guide, "ItemReader (Map)" (input-output-itemreader).
-  [LS]   LocalStack's reader, whose tests are validated against AWS
-         (tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.py: CSV headers first
-         row / given / duplicate / extra fields / typed headers, MaxItems -1, 0, 1.5, 1e8, 1e8+1,
-         JSON file that is not a list): a hint for AWS behaviour, not proof.
-  [MEASURED] floci-io/floci#3460 (listObjectsV2 items measured against AWS).
-  [INFER] our choice where nothing was found.
+Where each rule comes from is said next to it:
+- "the guide": AWS's developer guide, "ItemReader (Map)";
+- "recorded": executions of LocalStack's AWS-validated snapshot tests, in the conformance corpus
+  as ``executions/test_base_scenarios/test_map_item_reader_*`` (CSV headers in the first row or
+  given, duplicate headers, extra fields, typed headers; MaxItems 0, 2 and 1e8; MaxItemsPath -1,
+  0, 2, 1e8 and 1e8+1; a JSON file that is not a list);
+- floci-io/floci#3460, which measured listObjectsV2 items against AWS;
+- "ours": our choice, where none of these says.
 """
 
 from __future__ import annotations
@@ -50,22 +50,25 @@ __all__ = [
     "compile_item_reader",
 ]
 
-INPUT_TYPES: Final = ("CSV", "JSON", "JSONL", "MANIFEST", "PARQUET")  # [DOC]
-CSV_HEADER_LOCATIONS: Final = ("FIRST_ROW", "GIVEN")  # [DOC]
-CSV_DELIMITERS: Final[Mapping[str, str]] = {  # [DOC] CSVDelimiter, COMMA by default
+# The ReaderConfig values the guide lists.
+INPUT_TYPES: Final = ("CSV", "JSON", "JSONL", "MANIFEST", "PARQUET")
+CSV_HEADER_LOCATIONS: Final = ("FIRST_ROW", "GIVEN")
+CSV_DELIMITERS: Final[Mapping[str, str]] = {  # CSVDelimiter, COMMA by default
     "COMMA": ",",
     "PIPE": "|",
     "SEMICOLON": ";",
     "SPACE": " ",
     "TAB": "\t",
 }
-MANIFEST_TYPES: Final = ("ATHENA_DATA", "S3_INVENTORY")  # [DOC]
-TRANSFORMATIONS: Final = ("NONE", "LOAD_AND_FLATTEN")  # [DOC] listObjectsV2 only
-ACTIONS: Final = ("getObject", "listObjectsV2")  # [DOC] the two S3 actions ItemReader calls
+MANIFEST_TYPES: Final = ("ATHENA_DATA", "S3_INVENTORY")
+TRANSFORMATIONS: Final = ("NONE", "LOAD_AND_FLATTEN")  # listObjectsV2 only
+ACTIONS: Final = ("getObject", "listObjectsV2")  # the two S3 actions ItemReader calls
 MAX_ITEMS_LIMIT: Final = 100_000_000
-"""[DOC] "You can specify a limit of up to 100,000,000 after which the Distributed Map stops
-reading items"; [LS] MaxItems 0 means no limit and a larger MaxItemsPath value is clipped."""
-MAX_CSV_HEADER_BYTES: Final = 10 * 1024  # [DOC] "Step Functions supports CSV headers of up to 10 KiB"
+"""The guide: "You can specify a limit of up to 100,000,000 after which the Distributed Map stops
+reading items". Recorded: MaxItems 0 means no limit, and a larger MaxItemsPath value is not an
+error (``...test_map_item_reader_csv_max_items__0``, ``...csv_max_items_paths__100000001``): it is
+clipped to this."""
+MAX_CSV_HEADER_BYTES: Final = 10 * 1024  # the guide: "Step Functions supports CSV headers of up to 10 KiB"
 
 _RESOURCE_RE: Final = re.compile(r"arn:aws[a-z-]*:states:::s3:(\w+)")
 
@@ -73,7 +76,8 @@ _ItemsParser = Callable[["ItemReader", str, "int | None"], "list[JSON]"]
 
 
 def _failed(cause: str) -> StatesError:
-    # [DOC] ASL error names: States.ItemReaderFailed, "the ItemReader ... could not read".
+    # The error AWS names for a Map that could not read its items (developer guide, "Error
+    # handling in Step Functions", error names: States.ItemReaderFailed).
     return StatesError(ErrorName.ITEM_READER_FAILED, cause)
 
 
@@ -96,25 +100,21 @@ class ItemReader:
     """One ItemReader declaration, compiled.
 
     Attributes:
-        resource: the ARN as written.
-        action: ``getObject`` or ``listObjectsV2``.
+        action: ``getObject`` or ``listObjectsV2`` (from ``Resource``).
         arguments: the compiled ``Parameters`` (JSONPath) or ``Arguments`` (JSONata), or None.
         input_type: ``ReaderConfig.InputType`` (None for a plain listObjectsV2 listing).
         csv: CSV settings (CSV and MANIFEST inputs).
         items_pointer: ``ReaderConfig.ItemsPointer`` as RFC 6901 reference tokens, or None.
-        manifest_type: ``ReaderConfig.ManifestType`` (MANIFEST inputs).
         transformation: ``ReaderConfig.Transformation`` (listObjectsV2).
         max_items: ``MaxItems`` as a literal or JSONata expression.
         max_items_path: ``MaxItemsPath``.
     """
 
-    resource: str
     action: str
     arguments: Template | None = None
     input_type: str | None = None
     csv: CsvConfig = CsvConfig()
     items_pointer: tuple[str, ...] | None = None
-    manifest_type: str | None = None
     transformation: str | None = None
     max_items: NumberField | None = None
     max_items_path: Path | None = None
@@ -148,11 +148,11 @@ class ItemReader:
         if self.action == "listObjectsV2" and self.transformation != "LOAD_AND_FLATTEN":
             return _list_objects(data, limit)
         # getObject reads one object; listObjectsV2 with LOAD_AND_FLATTEN reads every listed
-        # object and flattens their items [DOC]: the data stands for that content [INFER].
+        # object and flattens their items (the guide): the data stands for that content (ours).
         return _PARSERS[self.input_type or "JSON"](self, data, limit)
 
     def _limit(self, scope: Scope) -> int | None:
-        """MaxItems for this run: None for no limit ([LS] 0 means no limit), at most 1e8."""
+        """MaxItems for this run: None for no limit (0 means no limit, recorded), at most 1e8."""
         if self.max_items is not None:
             value = int(self.max_items.evaluate(scope))
         elif self.max_items_path is not None:
@@ -163,7 +163,12 @@ class ItemReader:
 
 
 def _max_items_from_path(path: Path, scope: Scope) -> int:
-    """MaxItemsPath's value: a non-negative integer, else States.ItemReaderFailed [LS causes]."""
+    """MaxItemsPath's value: a non-negative integer, else States.ItemReaderFailed.
+
+    The negative cause is recorded (``...test_map_item_reader_csv_max_items_paths__-1``); the
+    non-integer one follows the recorded cause of the sibling MaxConcurrencyPath
+    (``executions/test_base_scenarios/test_max_concurrency_path__NoNumber``).
+    """
     value = resolve_path("MaxItemsPath", path, scope)
     if not is_integer(value):
         shown = value if isinstance(value, str) else dumps(value)
@@ -181,18 +186,19 @@ def _max_items_from_path(path: Path, scope: Scope) -> int:
 
 
 def _parse_json(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
-    """A JSON file: an array of items, or the array ItemsPointer selects inside it [DOC]."""
+    """A JSON file: an array of items, or the array ItemsPointer selects inside it (the guide)."""
     document = _load(data, "JSON")
     if reader.items_pointer is not None:
         document = _follow_pointer(document, reader.items_pointer)
     if not isinstance(document, list):
-        # [LS] AWS-validated: a JSON file holding an object fails the Map with this cause.
+        # Recorded: a JSON file holding an object fails the Map with this cause
+        # (``...test_map_item_reader_json_no_json_list_object``).
         raise _failed("Attempting to map over non-iterable node.")
     return document if limit is None else document[:limit]
 
 
 def _parse_jsonl(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
-    """JSON Lines: one JSON value per line [DOC]; blank lines are skipped [INFER].
+    """JSON Lines: one JSON value per line (the guide); blank lines are skipped (ours).
 
     Lines are split on LF only (a CR before it is dropped): U+2028 and friends may appear raw
     inside JSON strings, so ``str.splitlines`` would cut values apart.
@@ -208,15 +214,15 @@ def _parse_jsonl(reader: ItemReader, data: str, limit: int | None) -> list[JSON]
 
 
 def _parse_csv(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
-    """Delimited text: each row becomes an object of header -> string value [DOC].
+    """Delimited text: each row becomes an object of header -> string value (the guide).
 
-    Rules [LS, from tests validated against AWS]: every value stays a string (``1``, ``true``,
+    Recorded (``...test_map_item_reader_csv_*``): every value stays a string (``1``, ``true``,
     ``{}`` included); a row shorter than the header gives "" for the missing columns; extra
     columns are ignored; duplicate headers fail the Map with "CSV headers cannot contain
-    duplicates."; an empty header name is a key like any other. Quoting follows RFC 4180
+    duplicates."; an empty header name is a key like any other. Ours: quoting follows RFC 4180
     (delimiters, line breaks and doubled quotes inside quoted fields); a quoted field left open
-    at the end of the data fails [INFER]. Empty lines are skipped and a leading byte-order mark
-    is dropped [INFER].
+    at the end of the data fails; empty lines are skipped and a leading byte-order mark is
+    dropped.
     """
     rows = _csv_rows(data, reader.csv.delimiter)
     if reader.csv.header_location == "GIVEN":
@@ -230,18 +236,18 @@ def _parse_csv(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
         if size > MAX_CSV_HEADER_BYTES:
             raise _failed(
                 f"The CSV header is {size} bytes, more than the {MAX_CSV_HEADER_BYTES} bytes supported."
-            )  # [INFER]
+            )  # wording not recorded; ours
     if len(set(headers)) < len(headers):
-        raise _failed("CSV headers cannot contain duplicates.")  # [LS]
+        raise _failed("CSV headers cannot contain duplicates.")  # recorded
     order = _java_hash_order(headers)
     return [{headers[i]: row[i] if i < len(row) else "" for i in order} for row in islice(rows, limit)]
 
 
 def _parse_manifest(reader: ItemReader, data: str, limit: int | None) -> list[JSON]:
-    """An S3 Inventory or Athena manifest [DOC]: AWS reads the manifest, then the CSV data files
-    it lists, and makes one item per data row.
+    """An S3 Inventory or Athena manifest (the guide): AWS reads the manifest, then the CSV data
+    files it lists, and makes one item per data row.
 
-    The text given stands for those data rows [INFER]: CSV under the ReaderConfig's CSV settings.
+    The text given stands for those data rows (ours): CSV under the ReaderConfig's CSV settings.
     S3 Inventory data files have no header row (their columns are the manifest's ``fileSchema``,
     e.g. ``Bucket, Key, Size``), so the caller either declares them with ``CSVHeaderLocation:
     GIVEN`` + ``CSVHeaders`` or writes the fileSchema as the first row (the default, FIRST_ROW).
@@ -263,14 +269,15 @@ _PARSERS: Final[Mapping[str, _ItemsParser]] = {
     "MANIFEST": _parse_manifest,
     "PARQUET": _parse_parquet,
 }
-assert set(_PARSERS) == set(INPUT_TYPES)
+if set(_PARSERS) != set(INPUT_TYPES):
+    raise RuntimeError(f"every ItemReader InputType needs a parser: {sorted(_PARSERS)}")
 
 
 def _load(text: str, what: str) -> JSON:
     try:
         return loads(text)
     except ValueError as error:
-        raise _failed(f"The ItemReader data is not valid {what}: {error}") from None  # [INFER]
+        raise _failed(f"The ItemReader data is not valid {what}: {error}") from None  # wording: ours
 
 
 def _csv_rows(data: str, delimiter: str) -> Iterator[list[str]]:
@@ -292,11 +299,11 @@ def _java_hash_order(headers: tuple[str, ...]) -> list[int]:
     """Column indexes in the order AWS writes a CSV item's keys.
 
     AWS builds each item as a Java ``HashMap``: its keys come out by hash bucket, not in header
-    order. [LS] orders them to match AWS's recorded output (headers ``0,True,{}`` come out as
-    ``0``, ``{}``, ``True``); this computes the HashMap order itself: String.hashCode over UTF-16
-    code units, the ``h ^ (h >>> 16)`` spread, the table grown from 16 slots while more than 3/4
-    full, and insertion order within a bucket [INFER: bins holding 8+ keys become trees in Java,
-    not modelled].
+    order (recorded: headers ``0,True,{}`` come out as ``0``, ``{}``, ``True``,
+    ``...test_map_item_reader_csv_headers_first_row_typed_headers``). This computes the HashMap
+    order itself: String.hashCode over UTF-16 code units, the ``h ^ (h >>> 16)`` spread, the
+    table grown from 16 slots while more than 3/4 full, and insertion order within a bucket
+    (ours: bins holding 8+ keys become trees in Java, which is not modelled).
     """
     capacity = 16
     while len(headers) > capacity * 3 // 4:
@@ -328,7 +335,7 @@ def _spread(hash_value: int) -> int:
 
 
 def _follow_pointer(document: JSON, tokens: tuple[str, ...]) -> JSON:
-    """RFC 6901 evaluation; a pointer that selects nothing fails the read [INFER wording]."""
+    """RFC 6901 evaluation; a pointer that selects nothing fails the read (wording: ours)."""
     value = document
     for token in tokens:
         if isinstance(value, dict) and token in value:
@@ -347,13 +354,14 @@ def _follow_pointer(document: JSON, tokens: tuple[str, ...]) -> JSON:
 
 
 def _list_objects(data: str, limit: int | None) -> list[JSON]:
-    """A listObjectsV2 listing: one item per object, shaped as AWS passes them [DOC][MEASURED].
+    """A listObjectsV2 listing: one item per object, shaped as AWS passes them (the guide, and
+    floci-io/floci#3460's measurements).
 
-    Accepted text [INFER]: a ListObjectsV2 response object (its ``Contents``; a response without
+    Accepted text (ours): a ListObjectsV2 response object (its ``Contents``; a response without
     ``Contents`` lists nothing, as S3 omits it when empty) or a bare array of its entries. Each
     item is ``{"Etag", "Key", "LastModified", "Size", "StorageClass"}`` in that order (S3's
     ``ETag`` is renamed ``Etag`` and keeps its quotes); ``LastModified`` becomes epoch seconds
-    (the docs' example shows ``1668699881``), an integer when whole [INFER].
+    (the guide's example shows ``1668699881``), an integer when whole (ours).
     """
     document = _load(data, "JSON")
     if isinstance(document, dict):
@@ -433,7 +441,6 @@ def compile_item_reader(declaration: Mapping[str, JSON], *, pointer: str, jsonat
     if "ItemsPointer" in config:
         items_pointer = parse_json_pointer(config["ItemsPointer"], f"{config_pointer}/ItemsPointer")
     return ItemReader(
-        resource=resource,
         action=match.group(1),
         arguments=arguments,
         input_type=config.get("InputType"),
@@ -443,7 +450,6 @@ def compile_item_reader(declaration: Mapping[str, JSON], *, pointer: str, jsonat
             delimiter=CSV_DELIMITERS[config.get("CSVDelimiter", "COMMA")],
         ),
         items_pointer=items_pointer,
-        manifest_type=config.get("ManifestType"),
         transformation=config.get("Transformation"),
         max_items=max_items,
         max_items_path=max_items_path,

@@ -1,23 +1,24 @@
-"""Map and Parallel under TestState: the input side runs for real, the mock stands in for the
-iterations or branches (spec 6.7, 6.8).
+"""Map under TestState: the input side runs for real, the mock stands in for the iterations.
 
-Map, in AWS's order of processing (developer guide, "Map state input and output fields":
-ItemReader, ItemsPath/Items, ItemSelector, ItemBatcher, ResultWriter):
+TestState never runs a Map's ItemProcessor: it "only supports ... Parallel, or Map states" when a
+mock is specified (AWS Step Functions API reference, "TestState"). Map, in AWS's order of
+processing (developer guide, "Map state input and output fields": ItemReader, ItemsPath/Items,
+ItemSelector, ItemBatcher, ResultWriter):
 
 1. InputPath (JSONPath), recorded as ``afterInputPath``;
 2. the items: the ItemReader's data (``stateConfiguration.mapItemReaderData`` stands in for its
    source) or ``ItemsPath`` (JSONPath, ``afterItemsPath``) or ``Items`` (JSONata);
 3. MaxConcurrency (always reported, 0 when absent) and ToleratedFailureCount/Percentage
-   (reported when declared) [AWS-REC]; they come after the items, because a failing ItemsPath
-   reports neither (recorded); that they come before ItemSelector is our reading [INFER];
+   (reported when declared), as recorded (``aws/test_test_state_scenarios/
+   test_base_map_state_inspect__*``); they come after the items, because a failing ItemsPath
+   reports neither (recorded); that they come before ItemSelector is our reading (not recorded);
 4. ItemSelector per item, with ``Map.Item.Index``/``Value`` in the context (``afterItemSelector``),
    then ItemBatcher (``afterItemBatcher``);
 5. the mock: its error is the state's error; otherwise ``mapIterationFailureCount`` is held
    against the tolerated-failure threshold, and the mocked result goes through ResultSelector/
    ResultPath/OutputPath or Output/Assign.
 
-Parallel applies InputPath/Parameters or Arguments (AWS reports neither, recorded) and then the
-mock. Nothing here runs a child state.
+Nothing here runs a child state. Parallel, tested the same way, is `interpreter.states.parallel`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from interpreter.definition.model import MapState, ParallelState
+from interpreter.definition.model import MapState
 from interpreter.errors import (
     ErrorName,
     IterationCountError,
@@ -74,8 +75,8 @@ class Tolerance:
         ASL: the Map Run fails when more than ToleratedFailureCount iterations fail, or when the
         failed share exceeds ToleratedFailurePercentage; with both, when either is exceeded.
         The share is compared exactly, ``failures * 100 > percentage * iterations`` in rational
-        arithmetic, so no rounding moves the boundary (spec open question 6.7: AWS's rounding is
-        not recorded; exactly 1 of 3 failing breaches 33.3 and not 33.4 [INFER]).
+        arithmetic, so no rounding moves the boundary. AWS's rounding is not recorded: that
+        exactly 1 of 3 failing breaches 33.3 and not 33.4 is our reading.
         """
         if self.count is not None and failures > self.count:
             return True
@@ -90,7 +91,10 @@ class Tolerance:
 def run_map(state: MapState, scope: Scope, trace: Trace, work: Work) -> Done:
     mock = work.mock
     if mock is None:
-        raise UnsupportedState("A Map state can only be tested with a mock")  # V5 comes first
+        # The service refuses a Map without a mock before running it, with InvalidDefinition
+        # (aws/test_state_mock_validation/test_state_type_requires_mock__MapState); this guards
+        # direct callers of the interpreter.
+        raise UnsupportedState("A Map state can only be tested with a mock")
     if state.is_jsonata:
         effective = scope.state_input
         inner = scope
@@ -110,7 +114,7 @@ def run_map(state: MapState, scope: Scope, trace: Trace, work: Work) -> Done:
     result = mocked_result(mock)
     # The threshold is only evaluated when the Map declares one (recorded: no tolerance, no
     # Retry/Catch, 2 failures -> SUCCEEDED). Declared but unhandled, a breach fails the state,
-    # as it fails the Map Run [INFER, spec 6.7].
+    # as it fails the Map Run: AWS's answer for that case is not recorded, this is our reading.
     if failures and tolerance.declared and tolerance.exceeded_by(failures, len(iterations)):
         raise StatesError(ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
     if state.is_jsonata:
@@ -130,7 +134,7 @@ def _items(state: MapState, scope: Scope, trace: Trace, work: Work) -> list[JSON
         # this, every item list is bounded, which the batcher relies on.
         items = scope.state_input if state.items is None else render_within_quota(state, state.items, scope)
         if not isinstance(items, list):
-            # wording not recorded [INFER], in the family of the JSONata field errors.
+            # wording not recorded; ours, in the family of the JSONata field errors.
             raise StatesError(
                 ErrorName.QUERY_EVALUATION_ERROR,
                 f"The JSONata expression specified for the field 'Items' must evaluate to a JSON array,"
@@ -202,25 +206,3 @@ def _item_scope(scope: Scope, index: int, item: JSON) -> Scope:
     context = scope.context
     base: Mapping[str, JSON] = context if isinstance(context, dict) else {}
     return scope.with_context({**base, "Map": {"Item": {"Index": index, "Value": item}}})
-
-
-# --- Parallel ----------------------------------------------------------------------------------
-
-
-def run_parallel(state: ParallelState, scope: Scope, trace: Trace, work: Work) -> Done:
-    """Parallel: InputPath/Parameters or Arguments are evaluated (a failing path fails the state)
-    but, as recorded, not reported; the mocked result (one value per branch) then flows through
-    the tail."""
-    mock = work.mock
-    if mock is None:
-        raise UnsupportedState("A Parallel state can only be tested with a mock")  # V5 comes first
-    if state.is_jsonata:
-        if state.arguments is not None:
-            render_within_quota(state, state.arguments, scope)
-        result = mocked_result(mock)
-        return jsonata_tail(state, scope.with_result(result), result, state.next)
-    effective = select(state.input_path, scope.state_input, scope)
-    if state.parameters is not None:
-        render_within_quota(state, state.parameters, scope.with_current(effective))
-    result = mocked_result(mock)
-    return jsonpath_tail(state, scope, trace, result, state.next)

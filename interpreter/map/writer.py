@@ -1,12 +1,13 @@
 """A Distributed Map's ResultWriter, compiled: TestState's mock replaces the write.
 
 Nothing is written: with a ResultWriter the Map's mocked result must be an object (the service
-checks that, AWS-REC "Mocked result must be a JSON object."). The declaration is still validated
-(`interpreter.schema`) and its ``Parameters`` / ``Arguments`` compiled, so a bad path or
-expression is a definition error as in AWS. They are not rendered: the mock stands in for the
-Map Run, its write included.
+checks that; recorded: "Mocked result must be a JSON object.",
+``aws/test_state_mock_validation/test_mock_result_is_not_object_on_map_state_with_result_writer``).
+The declaration is still validated (`interpreter.schema`) and its ``Parameters`` / ``Arguments``
+compiled, so a bad path or expression is a definition error as in AWS. They are not rendered:
+the mock stands in for the Map Run, its write included.
 
-Evidence [DOC], AWS developer guide "ResultWriter (Map)": ``Resource``
+The fields, from the AWS developer guide, "ResultWriter (Map)": ``Resource``
 ``arn:aws:states:::s3:putObject``; ``Parameters`` (JSONPath) / ``Arguments`` (JSONata) with
 ``Bucket`` and ``Prefix``; ``WriterConfig`` with ``OutputType`` (JSON | JSONL) and
 ``Transformation`` (NONE | COMPACT | FLATTEN).
@@ -23,8 +24,8 @@ from interpreter.jsontypes import JSON
 
 __all__ = ["OUTPUT_TYPES", "WRITER_TRANSFORMATIONS", "ResultWriter", "compile_result_writer"]
 
-OUTPUT_TYPES: Final = ("JSON", "JSONL")  # [DOC]
-WRITER_TRANSFORMATIONS: Final = ("NONE", "COMPACT", "FLATTEN")  # [DOC]
+OUTPUT_TYPES: Final = ("JSON", "JSONL")
+WRITER_TRANSFORMATIONS: Final = ("NONE", "COMPACT", "FLATTEN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,20 +33,19 @@ class ResultWriter:
     """One ResultWriter declaration, compiled.
 
     Attributes:
-        resource: the ARN, or None (WriterConfig alone).
         arguments: the compiled ``Parameters`` / ``Arguments``, or None.
         output_type: ``WriterConfig.OutputType`` or None.
         transformation: ``WriterConfig.Transformation`` or None.
     """
 
-    resource: str | None = None
     arguments: Template | None = None
     output_type: str | None = None
     transformation: str | None = None
 
 
-def compile_result_writer(declaration: Mapping[str, JSON], *, pointer: str, jsonata: bool) -> ResultWriter:
-    """Compile a ResultWriter the schema has already accepted.
+def compile_result_writer(declaration: Mapping[str, JSON], *, pointer: str) -> ResultWriter:
+    """Compile a ResultWriter the schema has already accepted (which lets only the state's own
+    language's ``Parameters`` or ``Arguments`` through).
 
     Raises:
         DefinitionError: a path, template or expression that does not compile.
@@ -53,7 +53,6 @@ def compile_result_writer(declaration: Mapping[str, JSON], *, pointer: str, json
     arguments = compile_arguments(declaration, pointer=pointer)
     config: Mapping[str, JSON] = declaration.get("WriterConfig", {})
     return ResultWriter(
-        resource=declaration.get("Resource"),
         arguments=arguments,
         output_type=config.get("OutputType"),
         transformation=config.get("Transformation"),

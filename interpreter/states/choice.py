@@ -2,8 +2,9 @@
 
 JSONPath rules test a ``Variable`` with exactly one comparison operator, or combine nested rules
 with ``And``/``Or``/``Not``; JSONata rules carry a ``Condition`` expression. `compile_choice_rule`
-validates one element of ``Choices`` (or a nested operand) and returns a `ChoiceRule` whose
-``matches(scope)`` evaluates it; `choose` walks the rules in order and picks the next state.
+validates one element of ``Choices`` (and its nested operands) and returns a `ChoiceRule` whose
+``matches(scope)`` evaluates it; the Choice state's handler (`interpreter.states.run`) tries the
+rules in order and takes the first match's ``Next``, else ``Default``.
 
 AWS behaviours encoded here (evidence in the comments next to each):
 - a value of the wrong type never matches (NumericEquals on a string is simply false);
@@ -20,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from typing import Final, Protocol
+from typing import Final, Protocol, Self, TypeVar
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, PathMissing, StatesError
 from interpreter.jsonata.expression import (
@@ -40,7 +41,6 @@ __all__ = [
     "OPERATORS",
     "ChoiceRule",
     "GlobPattern",
-    "choose",
     "compile_choice_rule",
     "compile_glob",
 ]
@@ -181,24 +181,36 @@ def _type_test(predicate: Callable[[JSON], bool]) -> Comparator:
     return compare
 
 
-def _eq(a: object, b: object) -> bool:
+class _Ordered(Protocol):
+    """A totally ordered operand: the UTF-16 bytes of a string, a number or an `Instant`."""
+
+    def __lt__(self, other: Self, /) -> bool: ...
+    def __le__(self, other: Self, /) -> bool: ...
+    def __gt__(self, other: Self, /) -> bool: ...
+    def __ge__(self, other: Self, /) -> bool: ...
+
+
+_O = TypeVar("_O", bound=_Ordered)
+
+
+def _eq(a: _O, b: _O) -> bool:
     return a == b
 
 
-def _lt(a: object, b: object) -> bool:
-    return a < b  # type: ignore[operator]
+def _lt(a: _O, b: _O) -> bool:
+    return a < b
 
 
-def _gt(a: object, b: object) -> bool:
-    return a > b  # type: ignore[operator]
+def _gt(a: _O, b: _O) -> bool:
+    return a > b
 
 
-def _le(a: object, b: object) -> bool:
-    return a <= b  # type: ignore[operator]
+def _le(a: _O, b: _O) -> bool:
+    return a <= b
 
 
-def _ge(a: object, b: object) -> bool:
-    return a >= b  # type: ignore[operator]
+def _ge(a: _O, b: _O) -> bool:
+    return a >= b
 
 
 _ORDERINGS: Final = {
@@ -238,7 +250,7 @@ OPERATORS: Final[dict[str, tuple[OperandKind, Comparator]]] = {
 # Timestamp with five orderings each, BooleanEquals), each with its *Path form, StringMatches and
 # the six type tests: 39 names. Checked at import so the table cannot drift.
 if len(OPERATORS) != 16 * 2 + 1 + 6 or {kind for kind, _ in OPERATORS.values()} != set(OperandKind):
-    raise AssertionError(f"Choice operator table is inconsistent: {sorted(OPERATORS)}")
+    raise RuntimeError(f"Choice operator table is inconsistent: {sorted(OPERATORS)}")
 
 _LOGICAL: Final = ("And", "Or", "Not")
 
@@ -391,19 +403,18 @@ class JsonataCondition:
 
 @dataclass(frozen=True, slots=True)
 class ChoiceRule:
-    """One compiled element of ``Choices`` (or a nested And/Or/Not operand).
+    """One compiled element of ``Choices``.
 
     Attributes:
-        condition: the compiled test.
-        next: the state to go to when the rule matches (None for nested operands).
-        assign / output: the rule's raw ``Assign`` / ``Output`` JSON, ABSENT when not given; the
-            loader compiles them (they belong to the rule, named ``Choices[i]/Output`` by AWS).
+        condition: the compiled test (nested And/Or/Not operands are conditions inside it).
+        next: the state to go to when the rule matches.
+
+    A rule's own ``Assign`` and ``Output`` are compiled by the loader with the state's other
+    templates (`interpreter.definition.model.ChoiceState.rule_assigns` / ``rule_outputs``).
     """
 
     condition: Condition
-    next: str | None
-    assign: JSON = ABSENT
-    output: JSON = ABSENT
+    next: str
 
     def matches(self, scope: Scope) -> bool:
         """Whether the rule holds. Raises StatesError on runtime failures (missing path, JSONata)."""
@@ -411,33 +422,13 @@ class ChoiceRule:
 
 
 # ---------------------------------------------------------------------------------------------
-# Choosing
+# No match
 
 # AWS wording (floci-io/floci: "AWS wording, verified against us-east-1"; the developer guide says
 # the state machine fails because it cannot transition out of the state).
 NO_CHOICE_MATCHED_CAUSE: Final = (
     "Failed to transition out of the state. The state does not point to a next state."
 )
-
-
-def choose(rules: tuple[ChoiceRule, ...], default: str | None, scope: Scope) -> str:
-    """The ``Next`` of the first rule that matches, else ``Default``.
-
-    Rules are evaluated in order and evaluation stops at the first match, so a later rule that
-    would fail is never evaluated (AWS, observed by floci-io/floci#2689).
-
-    Raises:
-        StatesError: a rule failed at run time, or nothing matched and there is no Default
-            (States.NoChoiceMatched, ASL spec "Choice State").
-    """
-    for rule in rules:
-        if rule.matches(scope):
-            if rule.next is None:  # a nested operand (top_level=False) was passed as a rule
-                raise StatesError(ErrorName.RUNTIME, "The matching Choice rule has no 'Next'")
-            return rule.next
-    if default is None:
-        raise StatesError(ErrorName.NO_CHOICE_MATCHED, NO_CHOICE_MATCHED_CAUSE)
-    return default
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,41 +457,43 @@ def _field_label(pointer: str) -> str:
 MAX_NESTING: Final = 100
 
 
-def compile_choice_rule(
-    rule: JSON, *, query_language: str, pointer: str, top_level: bool = True
-) -> ChoiceRule:
-    """Validate and compile one Choice rule.
+def compile_choice_rule(rule: JSON, *, query_language: str, pointer: str) -> ChoiceRule:
+    """Validate and compile one element of ``Choices`` (it must have ``Next``; its nested
+    And/Or/Not operands must not).
 
     Args:
-        rule: one element of ``Choices`` (top_level=True: must have ``Next``) or a nested
-            And/Or/Not operand (must not have ``Next``).
+        rule: the rule as declared.
         query_language: ``"JSONPath"`` or ``"JSONata"`` (the state's effective language).
         pointer: JSON pointer of `rule` in the definition, e.g. ``/States/S/Choices[0]``.
 
     Raises:
         DefinitionError: the rule is not valid ASL; its pointer names the offending field.
     """
-    return _compile(rule, jsonata=query_language == "JSONata", pointer=pointer, top_level=top_level, depth=0)
+    jsonata = query_language == "JSONata"
+    declaration = _object(rule, pointer)
+    _check_fields(declaration, jsonata=jsonata, pointer=pointer, top_level=True)
+    next_state = _next(declaration, pointer=pointer)
+    if jsonata:
+        condition: Condition = _jsonata_condition(declaration, pointer=pointer)
+    else:
+        condition = _jsonpath_condition(declaration, pointer=pointer, depth=0)
+    return ChoiceRule(condition=condition, next=next_state)
 
 
-def _compile(rule: JSON, *, jsonata: bool, pointer: str, top_level: bool, depth: int) -> ChoiceRule:
+def _operand(rule: JSON, *, pointer: str, depth: int) -> Condition:
+    """A nested operand of And/Or/Not (JSONPath only): a rule without ``Next``."""
+    declaration = _object(rule, pointer)
+    if depth > MAX_NESTING:
+        raise DefinitionError(f"Choice rules may be nested at most {MAX_NESTING} levels deep", pointer)
+    _check_fields(declaration, jsonata=False, pointer=pointer, top_level=False)
+    return _jsonpath_condition(declaration, pointer=pointer, depth=depth)
+
+
+def _object(rule: JSON, pointer: str) -> dict[str, JSON]:
     if not isinstance(rule, dict):
         # wording not recorded
         raise DefinitionError(f"Expected an object but got {type_name(rule)}", pointer)
-    if depth > MAX_NESTING:
-        raise DefinitionError(f"Choice rules may be nested at most {MAX_NESTING} levels deep", pointer)
-    _check_fields(rule, jsonata=jsonata, pointer=pointer, top_level=top_level)
-    next_state = _next(rule, pointer=pointer, top_level=top_level)
-    if jsonata:
-        condition: Condition = _jsonata_condition(rule, pointer=pointer)
-    else:
-        condition = _jsonpath_condition(rule, pointer=pointer, depth=depth)
-    return ChoiceRule(
-        condition=condition,
-        next=next_state,
-        assign=rule.get("Assign", ABSENT),
-        output=rule.get("Output", ABSENT),
-    )
+    return rule
 
 
 def _check_fields(rule: dict[str, JSON], *, jsonata: bool, pointer: str, top_level: bool) -> None:
@@ -530,9 +523,7 @@ def _check_fields(rule: dict[str, JSON], *, jsonata: bool, pointer: str, top_lev
         raise DefinitionError(f"Field '{name}' is not supported", pointer)
 
 
-def _next(rule: dict[str, JSON], *, pointer: str, top_level: bool) -> str | None:
-    if not top_level:
-        return None
+def _next(rule: dict[str, JSON], *, pointer: str) -> str:
     if "Next" not in rule:
         # AWS, recorded (aws-cloudformation/cfn-lint#4077): "These fields are required: [Next]
         # at /States/<state>/Choices/<i>".
@@ -591,16 +582,14 @@ def _logical(rule: dict[str, JSON], name: str, *, pointer: str, depth: int) -> C
     if name == "Not":
         if not isinstance(value, dict):
             raise DefinitionError("The field 'Not' should be an object", at)  # wording not recorded
-        operand = _compile(value, jsonata=False, pointer=at, top_level=False, depth=depth + 1)
-        return Negation(operand.condition)
+        return Negation(_operand(value, pointer=at, depth=depth + 1))
     if not isinstance(value, list):
         raise DefinitionError(f"The field '{name}' should be an array", at)  # wording not recorded
     if not value:
         # AWS, recorded for TestState: "Value cannot be empty at /States/StateName/Branches".
         raise DefinitionError("Value cannot be empty", at)
     operands = tuple(
-        _compile(item, jsonata=False, pointer=f"{at}[{index}]", top_level=False, depth=depth + 1).condition
-        for index, item in enumerate(value)
+        _operand(item, pointer=f"{at}[{index}]", depth=depth + 1) for index, item in enumerate(value)
     )
     return AllOf(operands) if name == "And" else AnyOf(operands)
 
@@ -661,7 +650,7 @@ _OPERAND_CHECKS: Final[dict[OperandKind, tuple[Callable[[JSON], bool], str]]] = 
     OperandKind.PATTERN: (lambda value: isinstance(value, str), "a string"),
 }
 if set(_OPERAND_CHECKS) != set(OperandKind) - {OperandKind.PATH}:
-    raise AssertionError("every literal operand kind needs a check")
+    raise RuntimeError("every literal operand kind needs a check")
 
 
 def _literal_operand(kind: OperandKind, operator: str, operand: JSON, *, at: str) -> JSON:

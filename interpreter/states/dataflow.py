@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Final, TypeVar
 
 from interpreter.definition.model import State
 from interpreter.errors import ErrorName, PathMissing, StatesError
 from interpreter.fields.templates import UNBOUNDED_FANOUT, Template
-from interpreter.jsonpath import Path, set_at
+from interpreter.jsonpath import Path, ReferencePath, set_at
 from interpreter.jsontypes import ABSENT, JSON, Absent, dumps, encoded_size, json_size, utf8_size
 from interpreter.scope import Scope
 
@@ -50,13 +50,17 @@ class StateConfiguration:
     map_item_reader_data: str | None = None
 
 
+DEFAULT_CONFIGURATION: Final = StateConfiguration()
+"""A request without ``stateConfiguration``: first attempt, no simulated failures, no reader data."""
+
+
 @dataclass(frozen=True, slots=True)
 class Work:
     """What stands in for the state's work in this test: the mock, and the simulated
     circumstances (``stateConfiguration``) that Map and Parallel also read."""
 
     mock: Mock | None = None
-    config: StateConfiguration = StateConfiguration()
+    config: StateConfiguration = DEFAULT_CONFIGURATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +80,9 @@ class Failed:
     cause: str | None
 
 
+_Value = TypeVar("_Value")
+
+
 class Trace:
     """The inspection record of one run; local to `run_state`, never shared."""
 
@@ -84,7 +91,8 @@ class Trace:
     def __init__(self) -> None:
         self.entries: dict[str, JSON] = {}
 
-    def record(self, key: str, value: JSON) -> JSON:
+    def record(self, key: str, value: _Value) -> _Value:
+        """Record `value` under AWS's inspection member name `key`, and pass it on unchanged."""
         self.entries[key] = value
         return value
 
@@ -173,7 +181,7 @@ def select(path: Path | Absent | None, value: JSON, scope: Scope) -> JSON:
         raise StatesError(ErrorName.RUNTIME, missing.invalid_path_cause()) from None
 
 
-def apply_result_path(result_path: Any, raw_input: JSON, result: JSON) -> JSON:
+def apply_result_path(result_path: ReferencePath | Absent | None, raw_input: JSON, result: JSON) -> JSON:
     """ResultPath: "$" (default, ABSENT) replaces, null discards the result, a path merges it in."""
     if result_path is ABSENT:
         return result
@@ -187,8 +195,8 @@ def assigned(state_name: str, scope: Scope, *assigns: Template | None) -> Mappin
 
     Every block sees the variables as they were before the state (AWS: assignments take effect
     after it); a later block's value wins for a name both assign. What one state assigns is
-    held to the payload quota too (AWS caps assigned variables at 256 KiB; the error is not
-    recorded, States.DataLimitExceeded is our reading [INFER]).
+    held to the payload quota too (AWS caps assigned variables at 256 KiB; the error AWS raises
+    then is not recorded: States.DataLimitExceeded is our reading).
     """
     values: dict[str, JSON] = {}
     for assign in assigns:

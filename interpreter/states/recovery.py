@@ -1,8 +1,9 @@
 """Retry and Catch: which retrier or catcher handles an error, and what TestState reports for it.
 
 TestState never retries or sleeps: it runs the state once and *reports* what the execution would
-do next (spec 6.2). The caller says which attempt this is (``stateConfiguration.retrierRetryCount``)
-and this module decides, as a value:
+do next (recorded: ``aws/test_state_configuration/test_state_configuration_retrier_retry_count__*``).
+The caller says which attempt this is (``stateConfiguration.retrierRetryCount``) and this module
+decides, as a value:
 
 - the first retrier (in ``Retry`` order) whose ``ErrorEquals`` matches the error handles it; while
   the count is below its ``MaxAttempts`` the state is RETRIABLE with the backoff the execution
@@ -91,16 +92,12 @@ class Decision:
     def retriable(self) -> bool:
         return self.backoff is not None
 
-    @property
-    def caught(self) -> bool:
-        return self.catch_index is not None
-
     def details(self) -> dict[str, int]:
         """``inspectionData.errorDetails`` for this decision (empty when nothing matched).
 
         The members are those of the API's InspectionErrorDetails; ``retryIndex`` with
-        ``catchIndex`` (a catcher after exhausted retries) is not recorded and is reported here
-        because both facts hold [INFER].
+        ``catchIndex`` (a catcher after exhausted retries) is not recorded: it is reported here
+        because both facts hold (our reading).
         """
         details: dict[str, int] = {}
         if self.catch_index is not None:

@@ -8,11 +8,11 @@ The data flow follows the ASL processing order:
   before the state: assignments take effect after it).
 
 Each step records its value in the inspection data under AWS's member name, so DEBUG/TRACE answers
-are a by-product of the run, not a second pass (the shared steps: `interpreter.states.dataflow`; Map and
-Parallel: `interpreter.map.state`). Runtime failures are raised as `StatesError` deep inside and
-become a `TestResult` value here, after the state's Retry and Catch have had their say
-(`interpreter.states.recovery`): RETRIABLE, CAUGHT_ERROR or FAILED. Nothing else escapes but `ASLError`
-subclasses.
+are a by-product of the run, not a second pass (the shared steps: `interpreter.states.dataflow`;
+Map: `interpreter.map.state`; Parallel: `interpreter.states.parallel`). Runtime failures are raised
+as `StatesError` deep inside and become a `TestResult` value here, after the state's Retry and
+Catch have had their say (`interpreter.states.recovery`): RETRIABLE, CAUGHT_ERROR or FAILED.
+Nothing else escapes but `ASLError` subclasses.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ from interpreter.definition.model import (
 from interpreter.errors import ErrorName, StatesError, UnsupportedState
 from interpreter.fields.templates import Template
 from interpreter.jsontypes import ABSENT, JSON, dumps
-from interpreter.map.state import run_map, run_parallel
+from interpreter.map.state import run_map
 from interpreter.scope import Scope, World
 from interpreter.states.choice import NO_CHOICE_MATCHED_CAUSE
 from interpreter.states.dataflow import (
+    DEFAULT_CONFIGURATION,
     MAX_PAYLOAD_BYTES,
     Done,
     Failed,
@@ -63,6 +64,7 @@ from interpreter.states.dataflow import (
     render_within_quota,
     select,
 )
+from interpreter.states.parallel import run_parallel
 from interpreter.states.recovery import decide
 from interpreter.states.waiting import check_task_durations, check_wait
 
@@ -115,7 +117,7 @@ def run_state(
     variables: Mapping[str, JSON],
     world: World,
     mock: Mock | None = None,
-    config: StateConfiguration = StateConfiguration(),
+    config: StateConfiguration = DEFAULT_CONFIGURATION,
 ) -> TestResult:
     """Evaluate the loaded state once with this input.
 
@@ -173,7 +175,7 @@ def _result(
 
 
 def _recover(state: State, scope: Scope, trace: Trace, error: StatesError, retry_count: int) -> TestResult:
-    """The answer for an error the state raised: its Retry and Catch decide (spec 6.2).
+    """The answer for an error the state raised: its Retry and Catch decide (`decide`).
 
     RETRIABLE and FAILED carry the error and no output; CAUGHT_ERROR carries the error, the
     catcher's output and its Next. ``errorDetails`` names the retrier and catcher involved.
@@ -206,7 +208,8 @@ def _recover(state: State, scope: Scope, trace: Trace, error: StatesError, retry
 
 def error_output(error: StatesError) -> dict[str, JSON]:
     """The error as a value: ``{"Error", "Cause"}`` (JSONata ``$states.errorOutput``, recorded; the
-    JSONPath catcher's result). A mocked error without a cause has no ``Cause`` member [INFER]."""
+    JSONPath catcher's result). A mocked error without a cause has no ``Cause`` member (not
+    recorded; our reading)."""
     value: dict[str, JSON] = {"Error": str(error.error)}
     if error.cause is not None:
         value["Cause"] = error.cause
@@ -233,6 +236,8 @@ def _catch(state: State, catcher: Catcher, scope: Scope, error: StatesError) -> 
 # --- state handlers ----------------------------------------------------------------------------
 
 _Outcome = Done | Failed
+# A handler takes the state class it is registered for: a key-dependent type the type system
+# cannot state, hence Any for that one parameter (`run_state` looks the handler up by type(state)).
 _Handler = Callable[[Any, Scope, Trace, Work], _Outcome]
 
 
@@ -292,29 +297,32 @@ def _run_choice(state: ChoiceState, scope: Scope, trace: Trace, work: Work) -> _
     if state.is_jsonata:
         matched = _match(state, scope)
         output, assign = _rule_fields(state, matched)
-        return jsonata_tail(state, scope, scope.state_input, _next_of(state, matched, scope), output, assign)
+        return jsonata_tail(state, scope, scope.state_input, _next_of(state, matched), output, assign)
     effective = trace.record("afterInputPath", select(state.input_path, scope.state_input, scope))
     inner = scope.with_current(effective)
     matched = _match(state, inner)
     _, rule_assign = _rule_fields(state, matched)
     variables = assigned(state.name, inner, state.assign, rule_assign)
     output = select(state.output_path, effective, scope)
-    return Done(output, _next_of(state, matched, inner), variables)
+    return Done(output, _next_of(state, matched), variables)
 
 
 def _match(state: ChoiceState, scope: Scope) -> int | None:
-    """Index of the first rule that matches, None when only Default (or nothing) is left."""
+    """Index of the first rule that matches, None when only Default (or nothing) is left.
+
+    Rules are evaluated in order and evaluation stops at the first match, so a later rule that
+    would fail is never evaluated (AWS, observed by floci-io/floci#2689).
+    """
     for index, rule in enumerate(state.choices):
         if rule.matches(scope):
             return index
     return None
 
 
-def _next_of(state: ChoiceState, matched: int | None, scope: Scope) -> str:
+def _next_of(state: ChoiceState, matched: int | None) -> str:
+    """The matched rule's ``Next``, else ``Default``."""
     if matched is not None:
-        next_state = state.choices[matched].next
-        assert next_state is not None  # top-level rules always carry Next (schema)
-        return next_state
+        return state.choices[matched].next
     if state.default is not None:
         return state.default
     # ASL: "If no Choice rule matches and no Default is provided, the interpreter raises
@@ -374,7 +382,7 @@ def _fail_text(template: Template | None, scope: Scope, field: str) -> str | Non
     )
 
 
-_HANDLERS: Mapping[type, _Handler] = {
+_HANDLERS: Mapping[type[State], _Handler] = {
     PassState: _run_pass,
     TaskState: _run_task,
     ChoiceState: _run_choice,
@@ -384,4 +392,5 @@ _HANDLERS: Mapping[type, _Handler] = {
     MapState: run_map,
     ParallelState: run_parallel,
 }
-assert set(_HANDLERS) == set(STATE_CLASSES.values()), "every state type needs a handler"
+if set(_HANDLERS) != set(STATE_CLASSES.values()):
+    raise RuntimeError(f"every state type needs a handler: {sorted(cls.__name__ for cls in _HANDLERS)}")

@@ -1,9 +1,9 @@
 """Durations: validate what a Wait state would wait for and a Task's timeouts, never sleep.
 
-TestState runs one state in isolation; whether AWS really waits there is not documented (spec,
-open question 2). This interpreter takes the answer a test suite needs: the duration or instant
-is computed and checked exactly as AWS checks it (causes recorded from executions), and the input
-is passed on at once.
+TestState runs one state in isolation; whether AWS really waits there is neither documented nor
+recorded. This interpreter takes the answer a test suite needs: the duration or instant is
+computed and checked exactly as AWS checks it (causes recorded from executions), and the input is
+passed on at once.
 """
 
 from __future__ import annotations

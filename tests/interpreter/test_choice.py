@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import random
 import re
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from interpreter import Status, TestResult, World, load_definition, run_state
 from interpreter.errors import ASLError, DefinitionError, StatesError
-from interpreter.jsontypes import ABSENT
 from interpreter.scope import Scope
 from interpreter.states.choice import (
     MAX_NESTING,
     NO_CHOICE_MATCHED_CAUSE,
     OPERATORS,
     ChoiceRule,
-    choose,
     compile_choice_rule,
     compile_glob,
 )
@@ -38,14 +39,37 @@ def scope_of(value: Any, variables: dict[str, Any] | None = None, context: Any =
     )
 
 
-def rule(definition: Any, language: str = "JSONPath", *, top_level: bool = True) -> ChoiceRule:
-    return compile_choice_rule(
-        definition, query_language=language, pointer="/States/S/Choices[0]", top_level=top_level
-    )
+def rule(definition: Any, language: str = "JSONPath") -> ChoiceRule:
+    return compile_choice_rule(definition, query_language=language, pointer="/States/S/Choices[0]")
 
 
 def holds(definition: dict[str, Any], value: Any, **kwargs: Any) -> bool:
     return rule({**definition, "Next": "N"}).matches(scope_of(value, **kwargs))
+
+
+def run_choice(
+    definition: str | dict[str, Any],
+    value: Any,
+    *,
+    state_name: str | None = None,
+    variables: dict[str, Any] | None = None,
+) -> TestResult:
+    """Run a Choice state as TestState does: its rules in order, then Default."""
+    text = definition if isinstance(definition, str) else json.dumps(definition)
+    return run_state(
+        load_definition(text, state_name),
+        input=value,
+        context={},
+        variables=variables or {},
+        world=World(now=datetime(2025, 1, 2, tzinfo=UTC), rng=random.Random(0)),
+    )
+
+
+def choice_state(choices: list[Any], default: str | None) -> dict[str, Any]:
+    state: dict[str, Any] = {"Type": "Choice", "Choices": choices}
+    if default is not None:
+        state["Default"] = default
+    return state
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,26 +99,18 @@ def test_corpus_is_there() -> None:
 @pytest.mark.parametrize("case", CHOICE_CASES)
 def test_derived_choice_case(case: dict[str, Any]) -> None:
     request = case["request"]
-    definition = json.loads(request["definition"])
-    name = request["stateName"]
-    state = definition["States"][name]
-    if "InputPath" in state:
-        pytest.skip("InputPath is applied by the state runner, not by the rules")
-    language = state.get("QueryLanguage", definition.get("QueryLanguage", "JSONPath"))
-    rules = tuple(
-        compile_choice_rule(item, query_language=language, pointer=f"/States/{name}/Choices/{index}")
-        for index, item in enumerate(state["Choices"])
+    result = run_choice(
+        request["definition"],
+        json.loads(request.get("input", "{}")),
+        state_name=request["stateName"],
+        variables=json.loads(request["variables"]) if "variables" in request else None,
     )
-    value = json.loads(request.get("input", "{}"))
-    variables = json.loads(request["variables"]) if "variables" in request else {}
-    scope = scope_of(value, variables)
     expected = case["expect"]["response"]
+    assert result.status == expected["status"]
     if expected["status"] == "SUCCEEDED":
-        assert choose(rules, state.get("Default"), scope) == expected["nextState"]
+        assert result.next_state == expected["nextState"]
     else:
-        with pytest.raises(StatesError) as failure:
-            choose(rules, state.get("Default"), scope)
-        assert (failure.value.error, failure.value.cause) == (expected.get("error"), expected.get("cause"))
+        assert (result.error, result.cause) == (expected.get("error"), expected.get("cause"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,7 +260,7 @@ ODD_VALUES = [None, 0, 1.5, -1, "", "a", "2016-03-14T01:59:00Z", True, False, []
 def _literal_operand(name: str) -> Any:
     if name.startswith("Numeric"):
         return 1
-    if name.startswith("Boolean") or name.startswith("Is"):
+    if name.startswith(("Boolean", "Is")):
         return True
     if name.startswith("Timestamp"):
         return "2016-03-14T01:59:00Z"
@@ -317,8 +333,9 @@ def test_logical_operators() -> None:
     assert holds({"Not": {"Variable": "$.type", "StringEquals": "Private"}}, {"type": "Public"}) is True
 
 
-def test_spec_example_e2() -> None:
-    # spec §8 E2, recorded from TestState: input {"type":"Private","value":22} -> ValueInTwenties.
+def test_recorded_choice_example() -> None:
+    # Recorded from TestState (aws/test_test_state_scenarios/test_base_inspection_level_info__
+    # BASE_CHOICE_STATE): input {"type":"Private","value":22} -> ValueInTwenties.
     choices = [
         {"Not": {"Variable": "$.type", "StringEquals": "Private"}, "Next": "Public"},
         {"Variable": "$.value", "NumericEquals": 0, "Next": "ValueIsZero"},
@@ -330,11 +347,8 @@ def test_spec_example_e2() -> None:
             "Next": "ValueInTwenties",
         },
     ]
-    rules = tuple(
-        compile_choice_rule(item, query_language="JSONPath", pointer=f"/States/S/Choices/{index}")
-        for index, item in enumerate(choices)
-    )
-    assert choose(rules, "DefaultState", scope_of({"type": "Private", "value": 22})) == "ValueInTwenties"
+    result = run_choice(choice_state(choices, "DefaultState"), {"type": "Private", "value": 22})
+    assert (result.status, result.next_state) == (Status.SUCCEEDED, "ValueInTwenties")
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,24 +410,28 @@ def test_and_stops_at_the_first_false_operand() -> None:
     assert holds(shortcut, {}) is True
 
 
-def test_choose_takes_the_first_match_then_default() -> None:
-    rules = (
-        rule({"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"}),
-        rule({"Variable": "$.n", "NumericGreaterThan": 0, "Next": "Positive"}),
-        rule({"Variable": "$.missing", "IsNull": True, "Next": "NeverEvaluated"}),
-    )
-    assert choose(rules, "Default", scope_of({"n": 11})) == "Big"
-    assert choose(rules, "Default", scope_of({"n": 5})) == "Positive"
-    with pytest.raises(StatesError):
-        choose(rules, "Default", scope_of({"n": 0}))  # the third rule is evaluated and fails
-    assert choose(rules[:2], "Default", scope_of({"n": 0})) == "Default"
+def test_the_first_match_wins_then_default() -> None:
+    choices = [
+        {"Variable": "$.n", "NumericGreaterThan": 10, "Next": "Big"},
+        {"Variable": "$.n", "NumericGreaterThan": 0, "Next": "Positive"},
+        {"Variable": "$.missing", "IsNull": True, "Next": "NeverEvaluated"},
+    ]
+    state = choice_state(choices, "Default")
+    assert run_choice(state, {"n": 11}).next_state == "Big"
+    assert run_choice(state, {"n": 5}).next_state == "Positive"
+    failed = run_choice(state, {"n": 0})  # the third rule is evaluated and fails
+    assert (failed.status, failed.error) == (Status.FAILED, "States.Runtime")
+    assert run_choice(choice_state(choices[:2], "Default"), {"n": 0}).next_state == "Default"
 
 
 def test_no_match_without_default() -> None:
-    rules = (rule({"Variable": "$", "BooleanEquals": True, "Next": "Yes"}),)
-    with pytest.raises(StatesError) as error:
-        choose(rules, None, scope_of(False))
-    assert (error.value.error, error.value.cause) == ("States.NoChoiceMatched", NO_CHOICE_MATCHED_CAUSE)
+    state = choice_state([{"Variable": "$", "BooleanEquals": True, "Next": "Yes"}], None)
+    result = run_choice(state, False)
+    assert (result.status, result.error, result.cause) == (
+        Status.FAILED,
+        "States.NoChoiceMatched",
+        NO_CHOICE_MATCHED_CAUSE,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -483,11 +501,19 @@ def test_jsonata_condition_that_throws() -> None:
     )
 
 
-def test_jsonata_rule_keeps_assign_and_output_raw() -> None:
+def test_jsonata_rule_with_assign_and_output() -> None:
+    # A rule's Assign and Output are compiled with the state (Choices[i]/Assign, .../Output) and
+    # apply when the rule matches; the rule itself carries only its condition and Next.
     compiled = jsonata_rule(True, Assign={"x": "{% 1 %}"}, Output={"o": 1})
-    assert (compiled.next, compiled.assign, compiled.output) == ("N", {"x": "{% 1 %}"}, {"o": 1})
-    plain = jsonata_rule(True)
-    assert (plain.assign, plain.output) == (ABSENT, ABSENT)
+    assert compiled.next == "N"
+    state = {
+        "Type": "Choice",
+        "QueryLanguage": "JSONata",
+        "Choices": [{"Condition": True, "Next": "N", "Assign": {"x": "{% 1 %}"}, "Output": {"o": 1}}],
+    }
+    result = run_choice(state, {})
+    assert (result.status, result.output, result.next_state) == (Status.SUCCEEDED, {"o": 1}, "N")
+    assert result.inspection["variables"] == {"x": 1}
 
 
 # --------------------------------------------------------------------------------------------
@@ -497,10 +523,8 @@ def test_jsonata_rule_keeps_assign_and_output_raw() -> None:
 P = "/States/S/Choices[0]"
 
 
-def _case(
-    definition: Any, detail: str, pointer: str = P, *, language: str = "JSONPath", top_level: bool = True
-) -> Any:
-    return pytest.param(definition, language, top_level, detail, pointer, id=detail[:60])
+def _case(definition: Any, detail: str, pointer: str = P, *, language: str = "JSONPath") -> Any:
+    return pytest.param(definition, language, detail, pointer, id=detail[:60])
 
 
 N = {"Next": "N"}
@@ -526,8 +550,9 @@ VALIDATION_CASES = [
     _case({"And": [], **N}, "Value cannot be empty", f"{P}/And"),
     # the remaining wordings are not recorded; they follow AWS's style
     _case({"Variable": "$.a", "StringEquals": "x", **N, "Foo": 1}, "Field 'Foo' is not supported"),
-    _case({**A_IS_NULL, **N}, "Field 'Next' is not supported", top_level=False),
-    _case({**A_IS_NULL, "Assign": {}}, "Field 'Assign' is not supported", top_level=False),
+    # nested operands carry no transition
+    _case({"Not": {**A_IS_NULL, **N}, **N}, "Field 'Next' is not supported", f"{P}/Not"),
+    _case({"Not": {**A_IS_NULL, "Assign": {}}, **N}, "Field 'Assign' is not supported", f"{P}/Not"),
     _case({"StringEquals": "x", **N}, "These fields are required: [Variable]"),
     _case(
         {"Variable": "$.a", "StringEquals": "x", "NumericEquals": 1, **N},
@@ -604,10 +629,10 @@ VALIDATION_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("definition", "language", "top_level", "detail", "pointer"), VALIDATION_CASES)
-def test_validation(definition: Any, language: str, top_level: bool, detail: str, pointer: str) -> None:
+@pytest.mark.parametrize(("definition", "language", "detail", "pointer"), VALIDATION_CASES)
+def test_validation(definition: Any, language: str, detail: str, pointer: str) -> None:
     with pytest.raises(DefinitionError) as error:
-        compile_choice_rule(definition, query_language=language, pointer=P, top_level=top_level)
+        compile_choice_rule(definition, query_language=language, pointer=P)
     assert error.value.code == "SCHEMA_VALIDATION_FAILED"
     assert (error.value.detail, error.value.pointer) == (detail, pointer)
 

@@ -208,7 +208,6 @@ def test_result_writer_compiles() -> None:
             "WriterConfig": {"OutputType": "JSONL", "Transformation": "FLATTEN"},
         },
         pointer="/States/M/ResultWriter",
-        jsonata=False,
     )
     assert (writer.output_type, writer.transformation) == ("JSONL", "FLATTEN")
     assert writer.arguments is not None and writer.arguments.render(_scope()) == {
@@ -218,12 +217,10 @@ def test_result_writer_compiles() -> None:
     jsonata = compile_result_writer(
         {"Resource": "arn:aws:states:::s3:putObject", "Arguments": {"Bucket": "{% $states.input.run %}"}},
         pointer="/States/M/ResultWriter",
-        jsonata=True,
     )
     assert jsonata.arguments is not None and jsonata.arguments.render(_scope()) == {"Bucket": "r1"}
     with pytest.raises(DefinitionError):
         compile_result_writer(
             {"Resource": "arn:aws:states:::s3:putObject", "Arguments": {"B": "{% ( %}"}},
             pointer="/States/M/ResultWriter",
-            jsonata=True,
         )

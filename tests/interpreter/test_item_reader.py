@@ -60,7 +60,7 @@ JSON_CASES = [
     ("[1, 2, 3]", {"ItemsPointer": ""}, [1, 2, 3]),
     ("[1, 2, 3]", {"MaxItems": 2}, [1, 2]),
     ("[1, 2, 3]", {"MaxItems": 1}, [1]),
-    ("[1, 2, 3]", {"MaxItems": 0}, [1, 2, 3]),  # 0: no limit [LS]
+    ("[1, 2, 3]", {"MaxItems": 0}, [1, 2, 3]),  # 0: no limit (recorded execution)
     ("[1, 2, 3]", {"MaxItems": 10}, [1, 2, 3]),
 ]
 
@@ -73,7 +73,7 @@ def test_json(data: str, config: dict[str, Any], expected: list[Any]) -> None:
 @pytest.mark.parametrize(
     ("data", "config", "cause"),
     [
-        ('{"Hello": "world"}', {}, "Attempting to map over non-iterable node."),  # [LS] AWS-validated
+        ('{"Hello": "world"}', {}, "Attempting to map over non-iterable node."),  # recorded execution
         ('"text"', {}, "Attempting to map over non-iterable node."),
         ('{"a": {"b": 1}}', {"ItemsPointer": "/a"}, "Attempting to map over non-iterable node."),
         (
@@ -198,7 +198,8 @@ def test_csv(data: str, config: dict[str, Any], expected: list[Any]) -> None:
 @pytest.mark.parametrize(
     ("headers", "order"),
     [
-        # [LS] AWS-validated typed-headers test: "0,True,{}" comes out as 0, {}, True.
+        # Recorded (executions/test_base_scenarios/test_map_item_reader_csv_headers_first_row_typed_headers):
+        # "0,True,{}" comes out as 0, {}, True.
         (["0", "True", "{}"], ["0", "{}", "True"]),
         (["H1", ""], ["", "H1"]),
         (["Col1", "Col2", "Col3"], ["Col1", "Col2", "Col3"]),
@@ -220,13 +221,13 @@ def test_csv_hashmap_order_grows_the_table() -> None:
     [item] = _read(FIRST_ROW, data)
     expected = sorted(headers, key=lambda name: ((ord(name) ^ (ord(name) >> 16)) & 31, headers.index(name)))
     assert list(item) == expected
-    assert list(item)[0] == "a"
+    assert next(iter(item)) == "a"
 
 
 @pytest.mark.parametrize(
     ("data", "config", "cause"),
     [
-        (LS_ROWS, _given("H1", "H1", "H3"), "CSV headers cannot contain duplicates."),  # [LS]
+        (LS_ROWS, _given("H1", "H1", "H3"), "CSV headers cannot contain duplicates."),  # recorded
         ("a,a\n1,2", FIRST_ROW, "CSV headers cannot contain duplicates."),
     ],
 )
@@ -424,10 +425,10 @@ def test_jsonata_arguments_and_max_items() -> None:
     ("value", "expected", "cause"),
     [
         (2, [1, 2], None),
-        (0, [1, 2, 3], None),  # 0: no limit [LS]
-        (100_000_001, [1, 2, 3], None),  # clipped to 100,000,000 [LS]
+        (0, [1, 2, 3], None),  # 0: no limit (recorded execution)
+        (100_000_001, [1, 2, 3], None),  # not an error (recorded execution): clipped to 100,000,000
         (2.0, [1, 2], None),
-        (-1, None, "field MaxItems must be positive"),  # [LS]
+        (-1, None, "field MaxItems must be positive"),  # recorded execution
         (1.5, None, "The MaxItemsPath field refers to value '1.5' which is not a valid integer: $.max"),
         ("2", None, "The MaxItemsPath field refers to value '2' which is not a valid integer: $.max"),
     ],
@@ -486,7 +487,7 @@ def test_bad_max_items_path_is_a_definition_error() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Schema (interpreter/schema/validate.py checks the three objects' fields)
+# Schema (interpreter/schema/distributed_map.py checks the three objects' fields)
 
 MAP = {
     "Type": "Map",

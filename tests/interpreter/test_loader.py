@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from interpreter import ABSENT, DefinitionError, StateNotFound, load_definition
-from interpreter.definition.loader import SINGLE_STATE_NAME, LoadedState, load_machine
+from interpreter.definition.loader import LoadedState, load_machine
 from interpreter.definition.model import (
     ChoiceState,
     FailState,
@@ -21,6 +21,7 @@ from interpreter.definition.model import (
     TaskState,
     WaitState,
 )
+from interpreter.schema import SINGLE_STATE_NAME
 from interpreter.scope import Scope
 
 
@@ -311,6 +312,15 @@ def test_paths_absent_null_and_present() -> None:
     assert present.result_path.text == "$.c"
 
 
+def test_items_path_has_no_null_form() -> None:
+    # ASL: ItemsPath must be a Reference Path; null would leave the Map without items.
+    processor = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    definition = {"Type": "Map", "ItemsPath": None, "ItemProcessor": processor, "End": True}
+    with pytest.raises(DefinitionError) as raised:
+        load_definition(_text(definition), None)
+    assert raised.value.pointer == "/States/StateName/ItemsPath"
+
+
 # --------------------------------------------------------------------------------------------
 # Caching
 
@@ -433,7 +443,7 @@ def test_query_language_is_inherited_and_overridable(
 
 
 def test_nested_states_inherit_the_machine_language_not_the_enclosing_state() -> None:
-    # interpreter.schema [MEASURED]: branch and processor states inherit the whole machine's language.
+    # As interpreter.schema checks it: branch and processor states inherit the whole machine's language.
     definition = _machine(
         {
             "M": {

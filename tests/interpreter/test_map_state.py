@@ -1,4 +1,4 @@
-"""Map and Parallel in the core: items, ItemSelector, thresholds, the mock, inspection (spec 6.7, 6.8, 7)."""
+"""Map and Parallel in the core: items, ItemSelector, thresholds, the mock, inspection."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 PROCESSOR = {"StartAt": "Item", "States": {"Item": {"Type": "Pass", "End": True}}}
 DISTRIBUTED = {**PROCESSOR, "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}}
 THRESHOLD = "States.ExceedToleratedFailureThreshold"
+NO_CONFIGURATION = StateConfiguration()
 
 
 def run(
@@ -38,7 +39,7 @@ def run(
     mock: Mock | None = None,
     state_name: str | None = None,
     context: Any = None,
-    config: StateConfiguration = StateConfiguration(),
+    config: StateConfiguration = NO_CONFIGURATION,
 ) -> TestResult:
     loaded = load_definition(json.dumps(definition), state_name)
     return run_state(
@@ -304,7 +305,12 @@ CATCHING = map_state(
     [
         (CATCHING, 1, Status.SUCCEEDED, None),
         (CATCHING, 2, Status.CAUGHT_ERROR, THRESHOLD),
-        (map_state(ToleratedFailureCount=1), 2, Status.FAILED, THRESHOLD),  # declared, unhandled [INFER]
+        (
+            map_state(ToleratedFailureCount=1),
+            2,
+            Status.FAILED,
+            THRESHOLD,
+        ),  # declared, unhandled (not recorded; ours)
         (map_state(), 3, Status.SUCCEEDED, None),  # no tolerance declared: no threshold (recorded)
         (map_state(ToleratedFailurePercentage=50), 2, Status.SUCCEEDED, None),  # 2 of 4 = 50%
         (map_state(ToleratedFailurePercentage=50), 3, Status.FAILED, THRESHOLD),

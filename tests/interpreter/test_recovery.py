@@ -1,4 +1,4 @@
-"""Retry and Catch: the decision table (recovery.py) and what run_state reports for it (spec 6.2, 6.5)."""
+"""Retry and Catch: the decision table (recovery.py) and what run_state reports for it."""
 
 from __future__ import annotations
 
@@ -267,7 +267,7 @@ def test_jsonata_catcher_output_and_assign_read_states_error_output() -> None:
 def test_jsonata_catcher_without_output_passes_the_error_output() -> None:
     definition = task(QueryLanguage="JSONata", Catch=[{"ErrorEquals": ["States.ALL"], "Next": "H"}])
     result = run(definition, {"v": 1}, Mock(error=MockError("E")))
-    assert result.output == {"Error": "E"}  # no cause given: no Cause member [INFER]
+    assert result.output == {"Error": "E"}  # no cause given: no Cause member (not recorded; ours)
 
 
 def test_catcher_that_fails_itself_fails_the_state_with_its_own_error() -> None:

@@ -1,4 +1,4 @@
-"""run_state: data flow, statuses, errors and inspection data of one state (spec 6, 7, 8)."""
+"""run_state: data flow, statuses, errors and inspection data of one state."""
 
 from __future__ import annotations
 
@@ -69,7 +69,9 @@ def failed(error: str | None, cause: str | None, inspection: dict[str, Any]) -> 
 
 
 # --------------------------------------------------------------------------------------------
-# Worked examples E1-E4 (spec 8, recorded)
+# Worked examples E1-E4, recorded from TestState: aws/test_test_state_scenarios/
+# test_base_inspection_level_debug__IO_PASS_STATE, ..._info__BASE_CHOICE_STATE,
+# ..._info__BASE_FAIL_STATE, and aws/test_test_state_machine_scenarios/test_base_state_name_multi_state__*
 
 E1_INPUT = {
     "initialData": {"fieldFromInput": "value from input", "otherField": "other"},
@@ -152,7 +154,7 @@ def test_e4_jsonata_machine_state_by_name() -> None:
 
 
 def test_info_pass_with_result() -> None:
-    # Spec 6.6 (recorded INFO example).
+    # Recorded: aws/test_test_state_scenarios/test_base_inspection_level_info__BASE_RESULT_PASS_STATE.
     definition = {"Type": "Pass", "Result": {"resultKey": "result value"}, "End": True}
     result = run(definition, {"Value": "HelloWorld"})
     assert (result.status, result.output, result.next_state) == (
@@ -163,7 +165,7 @@ def test_info_pass_with_result() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Inspection-data matrix, JSONPath (spec 7.1)
+# Inspection data by state type, JSONPath (as recorded in aws/test_test_state_scenarios)
 
 IN = {"a": {"b": 1}, "c": [1, 2]}
 
@@ -284,7 +286,7 @@ def test_jsonpath_inspection_matrix(definition: Any, input: Any, expected: tuple
 
 
 # --------------------------------------------------------------------------------------------
-# Inspection-data matrix, JSONata (spec 7.2)
+# Inspection data by state type, JSONata (as recorded in aws/test_test_state_scenarios)
 
 
 @pytest.mark.parametrize(
@@ -641,7 +643,8 @@ def test_jsonata_output_reads_states_input_and_context() -> None:
 
 
 def test_jsonata_variables_from_the_request() -> None:
-    # Spec 6.11 (recorded): $var_input_value and $sum(...) + $var_constant_1.
+    # Recorded (aws/test_test_state_scenarios/test_state_with_variables__base_expressions):
+    # $var_input_value and $sum(...) + $var_constant_1.
     definition = {
         "QueryLanguage": "JSONata",
         "StartAt": "Init",
