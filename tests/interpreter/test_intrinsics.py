@@ -461,7 +461,7 @@ def test_evaluate_raises_only_asl_errors(text: str, document: JSON, variable: JS
 
 def test_json_merge_orders_keys_as_a_java_hash_map() -> None:
     # Inferred from the recorded merge ({a,b,d} + {a,c,d} -> a, b, c, d): java.util.HashMap order.
-    from interpreter.intrinsics.parser import _java_string_hash
+    from interpreter.intrinsics.java import java_string_hash as _java_string_hash
 
     assert _java_string_hash("hello") == 99162322  # Java: "hello".hashCode()
     assert _java_string_hash("") == 0
