@@ -24,11 +24,8 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final
@@ -39,57 +36,35 @@ from bench.loadgen import LoadSummary, exchange_once, run_load
 from bench.report import HttpRow, check_targets, render_table, to_json
 from bench.scenarios import COLD_LOAD_DEFINITION, Scenario, all_scenarios, http_request
 from teststate.settings import Settings
-from teststate.testing import free_loopback_port, is_healthy, rss_kib, stop_process, worker_pids
+from teststate.testing import (
+    SERVE_COMMAND,
+    RunningServer,
+    ServerDidNotStart,
+    rss_kib,
+    start_server,
+)
 
 REPO: Final = Path(__file__).resolve().parent.parent
 HOST: Final = "127.0.0.1"
 START_TIMEOUT_SECONDS: Final = 60.0
-STOP_TIMEOUT_SECONDS: Final = 30.0
+FLOOR_COMMAND: Final = ("-m", "bench.floor")
 
 
 # --------------------------------------------------------------------------------------------
 # Servers
 # --------------------------------------------------------------------------------------------
-class ServerDidNotStart(Exception):
-    """A server did not come up; the message holds its log."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunningServer:
-    """A server this run started: its port and its gunicorn master's pid."""
-
-    name: str
-    port: int
-    pid: int
-
-
-@contextmanager
-def _server(name: str, argv: list[str], port: int, workers: int) -> Iterator[RunningServer]:
-    """Start `argv` (a gunicorn master listening on `port`), wait until it and its workers are up,
-    and stop it on exit: SIGTERM, then SIGKILL if it does not finish in time."""
-    log: IO[bytes] = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+def _started(
+    *, workers: int, env: dict[str, str] | None = None, command: Sequence[str] = SERVE_COMMAND
+) -> RunningServer:
+    """A server of ours on a free loopback port: the real one, or the floor's `command`."""
+    return start_server(
+        host=HOST, workers=workers, env=env, start_timeout=START_TIMEOUT_SECONDS, command=command
     )
-    try:
-        url = f"http://{HOST}:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not is_healthy(url) or len(worker_pids(process.pid)) < workers:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                raise ServerDidNotStart(
-                    f"the {name} did not start on {url}:\n{log.read().decode(errors='replace')}"
-                )
-            time.sleep(0.05)
-        yield RunningServer(name, port, process.pid)
-    finally:
-        stop_process(process, STOP_TIMEOUT_SECONDS)
-        log.close()
 
 
-def _worker_rss(master: int) -> dict[str, int | None]:
+def _worker_rss(server: RunningServer) -> dict[str, int | None]:
     try:
-        return {str(pid): rss_kib(pid) for pid in worker_pids(master)}
+        return {str(pid): rss_kib(pid) for pid in server.worker_pids()}
     except OSError:
         return {}
 
@@ -260,34 +235,13 @@ def _memory_main(requests: int, workers: int) -> int:
     """``--memory N``: the memory run (bench.memory) against a server of our own."""
     from bench.memory import run_memory
 
-    port = free_loopback_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "teststate.cli",
-        "serve",
-        "--host",
-        HOST,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    saved = os.environ.get("TESTSTATE_MAX_REQUESTS")
-    os.environ["TESTSTATE_MAX_REQUESTS"] = "0"  # no recycling: it would hide any growth
     try:
-        with _server("server", argv, port, workers) as real:
-            run = run_memory(
-                port, lambda: worker_pids(real.pid), requests=requests, every=max(1, requests // 20)
-            )
+        # No recycling: it would hide any growth.
+        with _started(env={"TESTSTATE_MAX_REQUESTS": "0"}, workers=workers) as real:
+            run = run_memory(real.port, real.worker_pids, requests=requests, every=max(1, requests // 20))
     except ServerDidNotStart as err:
         print(f"bench: {err}", file=sys.stderr)
         return 2
-    finally:
-        if saved is None:
-            os.environ.pop("TESTSTATE_MAX_REQUESTS", None)
-        else:
-            os.environ["TESTSTATE_MAX_REQUESTS"] = saved
     print(run.report(), flush=True)
     return 0 if run.errors == 0 else 1
 
@@ -316,60 +270,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     http: dict[int, tuple[LoadSummary, list[HttpRow]]] = {}
     memory: dict[str, Any] = {}
     if not args.no_http:
-        floor_port, real_port = free_loopback_port(), free_loopback_port()
         try:
             with ExitStack() as servers:
                 print(
                     f"bench: starting the floor and the server ({workers} workers each)", file=out, flush=True
                 )
-                servers.enter_context(
-                    _server(
-                        "floor",
-                        [
-                            sys.executable,
-                            "-m",
-                            "bench.floor",
-                            "--host",
-                            HOST,
-                            "--port",
-                            str(floor_port),
-                            "--workers",
-                            str(workers),
-                        ],
-                        floor_port,
-                        workers,
-                    )
-                )
-                real = servers.enter_context(
-                    _server(
-                        "server",
-                        [
-                            sys.executable,
-                            "-m",
-                            "teststate.cli",
-                            "serve",
-                            "--host",
-                            HOST,
-                            "--port",
-                            str(real_port),
-                            "--workers",
-                            str(workers),
-                        ],
-                        real_port,
-                        workers,
-                    )
-                )
-                memory["server_worker_rss_kib_start"] = _worker_rss(real.pid)
+                floor = servers.enter_context(_started(workers=workers, command=FLOOR_COMMAND))
+                real = servers.enter_context(_started(workers=workers))
+                memory["server_worker_rss_kib_start"] = _worker_rss(real)
                 http = run_http(
                     scenarios,
-                    floor_port=floor_port,
-                    real_port=real_port,
+                    floor_port=floor.port,
+                    real_port=real.port,
                     clients=args.clients,
                     duration=duration,
                     warmup=warmup,
                     progress=out,
                 )
-                memory["server_worker_rss_kib_end"] = _worker_rss(real.pid)
+                memory["server_worker_rss_kib_end"] = _worker_rss(real)
         except ServerDidNotStart as err:
             print(f"bench: {err}", file=sys.stderr)
             return 2

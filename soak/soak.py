@@ -20,23 +20,20 @@ import http.client
 import json
 import os
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
-from teststate.testing import free_loopback_port, is_healthy, rss_kib, worker_pids
+from teststate.testing import RunningServer, ServerDidNotStart, rss_kib, start_server
 
-REPO: Final = Path(__file__).resolve().parent.parent
 TARGET: Final = "AWSStepFunctions.TestState"
 CLIENT_TIMEOUT_SECONDS: Final = 120.0
+START_TIMEOUT_SECONDS: Final = 30.0
+STOP_TIMEOUT_SECONDS: Final = 60.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,8 +338,8 @@ def _client(host: str, port: int, kinds: list[Kind], deadline: float, seed: int,
 # --------------------------------------------------------------------------------------------
 
 
-def _memory(master: int) -> dict[int, int | None]:
-    return {pid: rss_kib(pid) for pid in worker_pids(master)}
+def _memory(server: RunningServer) -> dict[int, int | None]:
+    return {pid: rss_kib(pid) for pid in server.worker_pids()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,70 +402,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("TESTSTATE_WORKERS") or 2))
     args = parser.parse_args(argv)
 
-    port = free_loopback_port()
-    url = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "TESTSTATE_WORKERS": str(args.workers),
         "TESTSTATE_LOG_LEVEL": os.environ.get("TESTSTATE_LOG_LEVEL") or "warning",
         "TESTSTATE_MAX_REQUESTS": os.environ.get("TESTSTATE_MAX_REQUESTS") or "0",
     }
-    with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "teststate.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not is_healthy(url) or len(worker_pids(server.pid)) < args.workers:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    print(
-                        f"soak: the server did not start:\n{log.read().decode(errors='replace')}",
-                        file=sys.stderr,
-                    )
-                    return 2
-                time.sleep(0.1)
-            memory = [("start", _memory(server.pid))]
-            stats = Stats()
-            kinds = request_mix()
-            started = time.monotonic()
-            end = started + args.seconds
-            threads = [
-                threading.Thread(
-                    target=_client, args=("127.0.0.1", port, kinds, end, seed, stats), daemon=True
-                )
-                for seed in range(args.clients)
-            ]
-            for thread in threads:
-                thread.start()
-            # After a tenth of the run the caches are warm: growth from there on is what counts.
-            time.sleep(args.seconds / 10)
-            memory.append(("warm", _memory(server.pid)))
-            for thread in threads:
-                thread.join(args.seconds + CLIENT_TIMEOUT_SECONDS + 30)
-            elapsed = time.monotonic() - started
-            memory.append(("end", _memory(server.pid)))
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        log.seek(0)
-        text = log.read().decode(errors="replace")
+    try:
+        server = start_server(workers=args.workers, env=env, start_timeout=START_TIMEOUT_SECONDS)
+    except ServerDidNotStart as err:
+        print(f"soak: {err}", file=sys.stderr)
+        return 2
+    with server:
+        memory = [("start", _memory(server))]
+        stats = Stats()
+        kinds = request_mix()
+        started = time.monotonic()
+        end = started + args.seconds
+        threads = [
+            threading.Thread(
+                target=_client, args=(server.host, server.port, kinds, end, seed, stats), daemon=True
+            )
+            for seed in range(args.clients)
+        ]
+        for thread in threads:
+            thread.start()
+        # After a tenth of the run the caches are warm: growth from there on is what counts.
+        time.sleep(args.seconds / 10)
+        memory.append(("warm", _memory(server)))
+        for thread in threads:
+            thread.join(args.seconds + CLIENT_TIMEOUT_SECONDS + 30)
+        elapsed = time.monotonic() - started
+        memory.append(("end", _memory(server)))
+        status = server.stop(timeout=STOP_TIMEOUT_SECONDS)
+    text = server.output()
     problems = [
         line
         for line in text.splitlines()
         if any(marker in line for marker in ("Traceback", "InternalFailure", "WORKER TIMEOUT", "SIGKILL"))
     ]
-    if server.returncode != 0:
-        problems.append(f"the server exited {server.returncode} on SIGTERM")
+    if status != 0:
+        problems.append(f"the server exited {status} on SIGTERM")
     ok = _report(stats, elapsed, args.clients, memory, problems, print)
     print("soak: PASS" if ok else "soak: FAIL")
     return 0 if ok else 1

@@ -1,8 +1,7 @@
 """Shared fixtures: the Flask app, and the REAL server with a boto3 client and the aws CLI.
 
 `server` starts ``python -m teststate.cli serve`` (gunicorn) on a free loopback port once per
-session. Everything the service needs is imported inside the fixtures, so the core's own tests
-run even when the service layer does not import.
+session (`teststate.testing.start_server`).
 """
 
 from __future__ import annotations
@@ -11,8 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +17,10 @@ from typing import Any
 
 import pytest
 
-from teststate.testing import free_loopback_port, is_healthy, stop_process
+from teststate.testing import ServerDidNotStart, start_server
 
-REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 START_TIMEOUT_SECONDS = 30.0
-STOP_TIMEOUT_SECONDS = 15.0
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 
 
@@ -54,40 +49,12 @@ def client(app: Any) -> Any:
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     """The URL of a live ``teststate serve`` (gunicorn, 2 sync workers) on 127.0.0.1."""
-    port = free_loopback_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tempfile.TemporaryFile(mode="w+b")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "teststate.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
     try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not is_healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(
-                    f"teststate serve did not come up on {url}:\n{log.read().decode(errors='replace')}"
-                )
-            time.sleep(0.1)
-        yield url
-    finally:
-        stop_process(process, STOP_TIMEOUT_SECONDS)
-        log.close()
+        running = start_server(workers=2, start_timeout=START_TIMEOUT_SECONDS)
+    except ServerDidNotStart as err:
+        pytest.fail(str(err))
+    with running:
+        yield running.url
 
 
 @pytest.fixture(scope="session")

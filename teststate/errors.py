@@ -2,13 +2,14 @@
 
 Every problem with a request is raised as an `ApiError` subclass and turned into the AWS JSON 1.0
 error envelope ``{"__type": "<namespace>#<Code>", "message": "..."}`` by
-`teststate.protocol.error_response`. Runtime failures of the tested state are NOT errors here:
-they are data in a 200 answer (``status: FAILED`` ...), see spec 2.4.
+`teststate.protocol.encode_error`. Runtime failures of the tested state are NOT errors here:
+they are data in a 200 answer (``status: FAILED`` ...), as AWS answers them (e.g.
+aws/test_state_configuration/test_map_state_error_caused_by_state__DEBUG).
 
-Namespaces (spec 2.5): Step Functions' own exceptions are reported by AWS as
-``com.amazonaws.swf.service.v2.model#<Code>``; Coral's model-constraint validator uses
-``com.amazon.coral.validate#ValidationException``; Coral's framing errors (bad body, unknown
-target) live in ``com.amazon.coral.service``. Clients only read what follows the ``#``.
+Namespaces, as re-implementations of AWS's JSON services report them (clients only read what
+follows the ``#``): Step Functions' own exceptions are ``com.amazonaws.swf.service.v2.model#<Code>``;
+Coral's model-constraint validator uses ``com.amazon.coral.validate#ValidationException``;
+Coral's framing errors (bad body, unknown target) live in ``com.amazon.coral.service``.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class ApiError(Exception):
 
 
 class ValidationException(ApiError):
-    """A semantic request problem (spec 5.1), e.g. ``State not found in definition``."""
+    """A semantic request problem, e.g. ``State not found in definition``
+    (aws/test_test_state_machine_scenarios/test_base_state_name_validation_failures__dne)."""
 
     def __init__(self, message: str) -> None:
         super().__init__("ValidationException", message)
@@ -60,28 +62,31 @@ class ValidationException(ApiError):
 class ModelValidationException(ValidationException):
     """A violation of the model's constraints (length, enum, minimum, required), Coral wording.
 
-    Same code as `ValidationException`, but Coral's validator namespace (spec 2.5).
+    Same code as `ValidationException`, but Coral's validator namespace.
     """
 
     namespace: ClassVar[str] = CORAL_VALIDATE_NAMESPACE
 
 
 class InvalidDefinition(ApiError):
-    """The definition is not valid ASL, or Map/Parallel without a mock (spec 5.1 V5, V17)."""
+    """The definition is not valid ASL (aws/test_state_mock_validation/test_parallel_state_empty_branches),
+    or a Map or Parallel state is tested without a mock
+    (aws/test_state_mock_validation/test_state_type_requires_mock__MapState)."""
 
     def __init__(self, message: str) -> None:
         super().__init__("InvalidDefinition", message)
 
 
 class InvalidExecutionInput(ApiError):
-    """``input`` is not JSON text (spec 5.2)."""
+    """``input`` is not JSON text (TestState's wording is not recorded; StartExecution's is used)."""
 
     def __init__(self, message: str) -> None:
         super().__init__("InvalidExecutionInput", message)
 
 
 class InvalidArn(ApiError):
-    """``roleArn`` is not an ARN (spec 5.2)."""
+    """``roleArn`` is not an ARN (TestState's wording is not recorded; other Step Functions
+    operations' is used)."""
 
     def __init__(self, message: str) -> None:
         super().__init__("InvalidArn", message)

@@ -1,18 +1,17 @@
-"""AWS JSON 1.0 framing: the body in, the target dispatched, the answer out (spec 2).
+"""AWS JSON 1.0 framing: the operation named by the target, the body decoded, the answer encoded.
 
 Requests are ``POST /`` with ``X-Amz-Target: AWSStepFunctions.<Operation>`` and a JSON object
 body; SigV4 is accepted unchecked (its credential scope only tells us the region) and any Host is
-accepted (botocore sends ``sync-<host>`` for TestState, spec 2.3). Every answer, errors included,
-carries ``Content-Type: application/x-amz-json-1.0`` and a fresh ``x-amzn-RequestId``.
+accepted (botocore sends ``sync-<host>`` for TestState, whose endpoint is
+``sync-states.<region>.amazonaws.com``). Every answer, errors included, carries
+``Content-Type: application/x-amz-json-1.0`` and a fresh ``x-amzn-RequestId``.
 
-`answer_api` is the API call with no web framework around it: target, body and Authorization
-header in, an `Answer` (status, complete body bytes, headers) out. The app (teststate/__init__.py)
-calls it straight from WSGI for ``POST /``, and from its Flask view for what it hands Flask (a
-chunked body); Flask's `Response` objects (`json_response`, `error_response`) serve the rest.
-
-Answers are built complete (bytes body, Content-Length) so the server writes them without
-chunking, and `teststate.server.SingleWriteResponse` puts the header block and the body on the
-wire in one ``sendall``: a split write can wait ~40 ms for a delayed ACK under Nagle (spec 2).
+Nothing here knows a web framework: `teststate.app` reads the request from WSGI and calls these
+pieces in order (`operation_for`, `read_json_body`, the operation, `encode_result`), and every
+`ApiError` becomes its answer in `encode_error`. Answers are built complete (bytes body,
+Content-Length) so the server writes them without chunking, and
+`teststate.server.SingleWriteResponse` puts the header block and the body on the wire in one
+``sendall``: a split write can wait ~40 ms for a delayed ACK under Nagle's algorithm.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from flask import Response
 from werkzeug.http import HTTP_STATUS_CODES
 
 from interpreter import World
@@ -40,29 +38,34 @@ DEFAULT_REGION: Final = "us-east-1"
 _CREDENTIAL_SCOPE: Final = re.compile(r"Credential=[^/,\s]*/\d{8}/([a-z0-9-]+)/[^/,\s]+/aws4_request")
 
 # Nesting depth configurable here (TESTSTATE_MAX_JSON_DEPTH); number tokens at most
-# interpreter.jsontypes.MAX_NUMBER_LENGTH characters (both Jackson's defaults [INFER]).
+# interpreter.jsontypes.MAX_NUMBER_LENGTH characters. Both are the defaults of Jackson, the JSON
+# parser of AWS's Java services; AWS's own limits are not published.
 DEFAULT_MAX_JSON_DEPTH: Final = MAX_JSON_DEPTH
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServiceConfig:
     """What answering a request needs from the app's configuration, read once when the app is
-    built (`teststate.create_app`), so a request needs no app context.
+    built (`teststate.app.create_app`), so a request needs no app context.
 
     Attributes:
         default_region: region for ARNs when the request carries no SigV4 credential scope.
+        max_body_bytes: largest request body accepted (None: no limit).
         max_json_depth: deepest nesting of the request body.
         limits: the core's bounds for every run.
         budget_seconds: wall clock of one state evaluation (teststate/budget.py; 0 = none).
     """
 
     default_region: str = DEFAULT_REGION
+    max_body_bytes: int | None = None
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     limits: Limits = field(default_factory=Limits)
     budget_seconds: float = 0.0
 
 
 Handler = Callable[[Mapping[str, Any], str, ServiceConfig], Mapping[str, Any]]
+"""An operation: the decoded body, the region and the configuration in, the answer's payload out.
+It validates the body itself and raises `ApiError` for anything wrong with the request."""
 
 
 def _test_state(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
@@ -80,18 +83,19 @@ OPERATIONS: Final[Mapping[str, Handler]] = {
 }
 
 
-def operation_for(target: str | None) -> Handler:
-    """The handler named by ``X-Amz-Target``.
+def operation_for(target: str | None) -> tuple[str, Handler]:
+    """The operation named by ``X-Amz-Target``: its name (``TestState``) and its handler.
 
     Raises:
-        UnknownOperationException: no or unknown target (wording not recorded [INFER]).
+        UnknownOperationException: no or unknown target (AWS's wording for this is not
+            recorded; ours).
     """
     if not target:
         raise UnknownOperationException("Missing X-Amz-Target header")
     handler = OPERATIONS.get(target)
     if handler is None:
         raise UnknownOperationException(f"Unknown operation {target}")
-    return handler
+    return target.rpartition(".")[2], handler
 
 
 def read_json_body(data: bytes, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> dict[str, Any]:
@@ -100,12 +104,12 @@ def read_json_body(data: bytes, max_depth: int = DEFAULT_MAX_JSON_DEPTH) -> dict
     Strict JSON: UTF-8 only, no NaN/Infinity, no number beyond double range or longer than
     `MAX_NUMBER_LENGTH` characters, no nesting deeper than `max_depth` (checked on the text
     before the parser recurses, so it never comes near Python's recursion limit). Duplicate
-    members keep the last value, as AWS's Jackson parser does by default [INFER].
+    members keep the last value, as Jackson (AWS's parser) does by default.
 
     Raises:
         SerializationException: not UTF-8 JSON, or not an object. Other Coral services were seen
-            answering unparsable JSON with no message at all; we always say what is wrong
-            (wording ours [INFER]), and use Coral's deserializer wording for a top-level array.
+            answering unparsable JSON with no message at all; we always say what is wrong (in
+            our words), and use Coral's deserializer wording for a top-level array.
     """
     if not data.strip():
         return {}
@@ -139,7 +143,7 @@ def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
-# werkzeug's status lines ("400 BAD REQUEST"), so an answer reads the same on either path.
+# werkzeug's status lines ("400 BAD REQUEST"): the ones Flask writes for the routes it answers.
 _STATUS_LINES: Final[Mapping[int, str]] = {
     code: f"{code} {reason.upper()}" for code, reason in HTTP_STATUS_CODES.items()
 }
@@ -176,9 +180,16 @@ class Answer:
 
 
 def encode_answer(
-    payload: Mapping[str, Any], status: int = 200, extra: Mapping[str, str] | None = None
+    payload: Mapping[str, Any],
+    status: int = 200,
+    *,
+    error: ApiError | None = None,
+    operation: str = "-",
+    outcome: str = "-",
+    request: Mapping[str, Any] | None = None,
 ) -> Answer:
-    """A complete answer: compact JSON bytes, Content-Type, Content-Length, a fresh request id."""
+    """A complete answer: compact JSON bytes, Content-Type, Content-Length, a fresh request id
+    (and X-Amzn-Errortype for an `error`)."""
     # A lone surrogate (legal as a JSON escape, not as UTF-8) that came back from the request
     # makes every non-ASCII character escaped: the same JSON, and valid UTF-8.
     body = dumps_utf8(payload)
@@ -188,69 +199,29 @@ def encode_answer(
         ("Content-Length", str(len(body))),
         ("x-amzn-RequestId", request_id),
     ]
-    if extra:
-        headers.extend(extra.items())
-    return Answer(status, body, headers, request_id)
+    if error is not None:
+        headers.append(("X-Amzn-Errortype", error.code))
+    return Answer(status, body, headers, request_id, operation, outcome, request, error)
 
 
-def encode_error(error: ApiError) -> Answer:
-    """The AWS error envelope: ``{"__type": "<ns>#<Code>", "message": ...}`` + X-Amzn-Errortype."""
-    payload: dict[str, Any] = {"__type": error.type}
-    if error.message is not None:
-        payload["message"] = error.message
-    answer = encode_answer(payload, status=error.status, extra={"X-Amzn-Errortype": error.code})
-    return Answer(
-        answer.status, answer.body, answer.headers, answer.request_id, outcome=error.code, error=error
-    )
-
-
-def answer_api(
-    config: ServiceConfig, target: str | None, authorization: str | None, body: Callable[[], bytes]
-) -> Answer:
-    """Answer one API call: dispatch on `target`, read and decode the body (`body()` reads it,
-    only once the target is known), run the operation; every `ApiError` becomes its error answer.
-
-    Anything else raised is a bug and propagates (the caller answers InternalFailure).
-    """
-    operation, request = "-", None
-    try:
-        handler = operation_for(target)
-        operation = (target or "").rpartition(".")[2]
-        request = read_json_body(body(), max_depth=config.max_json_depth)
-        payload = handler(request, region_from_authorization(authorization, config.default_region), config)
-    except ApiError as error:
-        failed = encode_error(error)
-        return Answer(
-            failed.status,
-            failed.body,
-            failed.headers,
-            failed.request_id,
-            operation,
-            failed.outcome,
-            request,
-            error,
-        )
+def encode_result(payload: Mapping[str, Any], *, operation: str, request: Mapping[str, Any]) -> Answer:
+    """The 200 answer of an operation; its outcome is the payload's ``status``."""
     outcome = str(payload.get("status", "OK"))
     error_name = payload.get("error")
     if isinstance(error_name, str) and error_name.startswith("States."):
         # AWS's own error names only: a mocked error name is caller data (sensitive in the model).
         outcome += f":{error_name}"
-    done = encode_answer(payload)
-    return Answer(done.status, done.body, done.headers, done.request_id, operation, outcome, request)
+    return encode_answer(payload, operation=operation, outcome=outcome, request=request)
 
 
-def json_response(
-    payload: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
-) -> Response:
-    """`encode_answer` as a Flask response."""
-    return to_response(encode_answer(payload, status, headers))
-
-
-def error_response(error: ApiError) -> Response:
-    """`encode_error` as a Flask response."""
-    return to_response(encode_error(error))
-
-
-def to_response(answer: Answer) -> Response:
-    """A Flask response carrying `answer` as it is."""
-    return Response(answer.body, status=answer.status, headers=answer.headers)
+def encode_error(
+    error: ApiError, *, operation: str = "-", request: Mapping[str, Any] | None = None
+) -> Answer:
+    """The answer to every `ApiError`, the AWS error envelope: ``{"__type": "<ns>#<Code>",
+    "message": ...}`` (no message member when it has none) and X-Amzn-Errortype."""
+    payload: dict[str, Any] = {"__type": error.type}
+    if error.message is not None:
+        payload["message"] = error.message
+    return encode_answer(
+        payload, error.status, error=error, operation=operation, outcome=error.code, request=request
+    )

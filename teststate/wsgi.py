@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from teststate import create_app
+from teststate.app import create_app
 
 app = create_app()

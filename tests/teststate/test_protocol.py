@@ -185,10 +185,10 @@ def test_service_errors_are_rendered_with_namespaced_type(
     _assert_error(_post(client, json.dumps(body), headers), 400, wire_type, message)
 
 
-def test_error_without_message_has_no_message_member(app: Any) -> None:
-    with app.test_request_context():
-        answer = protocol.error_response(SerializationException(None))
-    assert json.loads(answer.get_data()) == {"__type": "com.amazon.coral.service#SerializationException"}
+def test_error_without_message_has_no_message_member() -> None:
+    answer = protocol.encode_error(SerializationException(None))
+    assert json.loads(answer.body) == {"__type": "com.amazon.coral.service#SerializationException"}
+    assert ("X-Amzn-Errortype", "SerializationException") in answer.headers
 
 
 def test_unexpected_exception_is_a_logged_json_internal_failure(

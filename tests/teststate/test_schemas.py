@@ -1,4 +1,4 @@
-"""The request model: strict types, every constraint of spec 3, Coral's wording."""
+"""The request model: strict types, every constraint of the API model (botocore's TestStateInput), Coral's wording."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ import dataclasses
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from marshmallow import ValidationError
 
 from teststate.errors import ApiError, ModelValidationException, SerializationException
 from teststate.validation.request import (
+    _INVALID,
+    _LOAD_VALID_TEST_STATE_INPUT,
+    _TEST_STATE_INPUT,
     MockErrorOutputRequest,
     MockRequest,
     StateConfigurationRequest,
@@ -343,3 +349,61 @@ def test_a_type_error_wins_over_constraint_violations() -> None:
     error = _error({"inspectionLevel": "FOO", "revealSecrets": "yes"})
     assert isinstance(error, SerializationException)
     assert error.message == "STRING_VALUE can not be converted to an Boolean"
+
+
+# --------------------------------------------------------------------------------------------
+# The plain checks (the valid request without marshmallow) accept exactly what the schema does
+# --------------------------------------------------------------------------------------------
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**33), 2**33),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(["", "x", "INFO", "DEBUG", "TRACE", "STRICT", "NONE", "😀" * 41, "y" * 81, "FOO"]),
+)
+_MEMBER = st.sampled_from(
+    [
+        "definition",
+        "roleArn",
+        "input",
+        "inspectionLevel",
+        "revealSecrets",
+        "variables",
+        "stateName",
+        "context",
+        "mock",
+        "stateConfiguration",
+        "other",
+    ]
+)
+_INNER = st.dictionaries(
+    st.sampled_from(
+        [
+            "result",
+            "errorOutput",
+            "fieldValidationMode",
+            "error",
+            "cause",
+            "retrierRetryCount",
+            "errorCausedByState",
+            "mapIterationFailureCount",
+            "mapItemReaderData",
+            "x",
+        ]
+    ),
+    st.one_of(_SCALARS, st.dictionaries(st.sampled_from(["error", "cause"]), _SCALARS, max_size=2)),
+    max_size=4,
+)
+_BODIES = st.dictionaries(_MEMBER, st.one_of(_SCALARS, _INNER, st.lists(_SCALARS, max_size=2)), max_size=6)
+
+
+@settings(max_examples=1500)
+@given(body=st.one_of(_BODIES, _BODIES.map(lambda body: {"definition": "{}", **body})))
+def test_the_plain_checks_accept_exactly_what_the_schema_accepts(body: dict[str, Any]) -> None:
+    fast = _LOAD_VALID_TEST_STATE_INPUT(body)
+    try:
+        loaded = _TEST_STATE_INPUT.load(body)
+    except ValidationError:
+        assert fast is _INVALID
+    else:
+        assert fast == loaded

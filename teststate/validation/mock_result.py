@@ -1,20 +1,23 @@
-"""``mock.result`` checked against the called API's output shape (``fieldValidationMode``, spec 6.4).
+"""``mock.result`` checked against the called API's output shape (``fieldValidationMode``).
 
 AWS validates a Task's mocked result against the AWS SDK model of the API the integration calls
-(V15): ``STRICT`` (the default) wants every required member and checks every present one,
-``PRESENT`` checks only the present ones, ``NONE`` nothing. Members are matched in Step Functions
-casing (the model's member name with its first letter upper-cased: ``executionArn`` ->
-``ExecutionArn``); any other key is unknown, ignored and passed through (the mock is never
-modified). The first failure is reported by its member name alone [AWS-REC].
+and answers a mismatch with ``ValidationException: Mock result schema validation error: ...``
+(Step Functions API reference, "MockInput": ``STRICT``, the default, wants every required member
+and checks every present one, ``PRESENT`` checks only the present ones, ``NONE`` nothing).
+Members are matched in Step Functions casing (the model's member name with its first letter
+upper-cased: ``executionArn`` -> ``ExecutionArn``); any other key is unknown, ignored and passed
+through (the mock is never modified). The first failure is reported by its member name alone, at
+any depth (recorded: aws/test_field_validation_mode/test_strict_mode_eventbridge_task__wrong_type_nested_field).
 
-The output shapes come from botocore's bundled models (LocalStack does the same [LS]). Reading
+The output shapes come from botocore's bundled models (LocalStack reads the same ones). Reading
 them is I/O, hence this module lives in the service layer. Each service model is loaded once,
 lazily, on the first mock that needs it; nothing is read at import.
 
-Resources with no API model are not validated (spec 6.4): ``http:invoke``, ``apigateway:invoke``
-(AWS accepted ``{"approval": true}`` in STRICT [AWS-REC]), Activities, Lambda function ARNs,
-``.waitForTaskToken`` (the result is the callback payload), unknown services or operations, and
-the ``.sync`` forms whose result is not one botocore output shape (see `OPTIMIZED`).
+Resources with no API model are not validated: ``http:invoke``, ``apigateway:invoke``,
+Activities, Lambda function ARNs, ``.waitForTaskToken`` (the result is the callback payload),
+unknown services or operations, and the ``.sync`` forms whose result is not one botocore output
+shape (see `OPTIMIZED`). AWS accepted ``{"approval": true}`` for ``apigateway:invoke`` in STRICT
+(aws/test_test_state_scenarios/test_localstack_blogpost_scenario__large_purchase_ask_for_approval_response).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ class Target:
     `json_members`: top-level members the optimized integration turns from JSON text into JSON
     (Lambda's ``Payload``, Bedrock's ``Body``, ``Output`` of ``startExecution.sync:2``). The
     model calls them blobs/strings, but the result Step Functions produces holds the parsed
-    JSON, so any JSON is accepted there (spec 13 question 8, see `OPTIMIZED`).
+    JSON, so any JSON is accepted there (see `OPTIMIZED`).
     """
 
     service: str
@@ -63,9 +66,10 @@ def _t(service: str, operation: str, *json_members: str) -> Target:
 
 # Optimized integrations, keyed by what follows ``arn:<partition>:states:::`` (pattern suffix
 # included). Request-response forms return the API's own output. ``.sync`` forms return the
-# polling API's answer (AWS's TestState guide: mock ``states:startExecution.sync:2`` with the
-# DescribeExecution shape [AWS-SAMPLE]); they are listed only where that answer IS one botocore
-# output shape. Left out, hence not validated, on purpose:
+# polling API's answer (AWS's Step Functions skill for its agent toolkit, "Validation and
+# Testing": mock ``states:startExecution.sync:2`` with the DescribeExecution shape); they are
+# listed only where that answer IS one botocore output shape. Left out, hence not validated, on
+# purpose:
 # - ``batch:submitJob.sync``, ``ecs:runTask.sync``, ``glue:startJobRun.sync``,
 #   ``codebuild:startBuild(Batch).sync``, ``eks:*.sync``, ``emr-containers``/``emr-serverless``
 #   ``.sync``, ``databrew:startJobRun.sync``, ``mediaconvert:createJob.sync``: the result is one
@@ -77,9 +81,10 @@ def _t(service: str, operation: str, *json_members: str) -> Target:
 # - ``s3:getObject``/``s3:putObject`` only appear as Distributed Map ItemReader/ResultWriter.
 # Lambda's ``Payload`` (a blob in the model) is the function's JSON in the optimized result
 # (AWS: the integration "converts the API output from escaped JSON to a JSON object"; AWS's
-# examples mock it as an object). LocalStack noted AWS once rejecting an object Payload under
-# STRICT (spec 6.4 oddities), unconfirmed by any recording: we accept any JSON there, strings
-# included (``"Payload": "function output"`` was accepted [AWS-REC]).
+# examples mock it as an object). LocalStack's developers noted AWS once rejecting an object
+# Payload under STRICT, which no recording confirms: we accept any JSON there, strings included
+# (``"Payload": "function output"`` was accepted:
+# aws/test_test_state_mock_scenarios/test_base_lambda_service_task_mock_success).
 OPTIMIZED: Final[Mapping[str, Target]] = {
     "lambda:invoke": _t("lambda", "Invoke", "Payload"),
     "sqs:sendMessage": _t("sqs", "SendMessage"),
@@ -295,9 +300,12 @@ class Node:
     any_members: frozenset[str] = frozenset()  # members holding any JSON (`Target.json_members`)
 
 
-# botocore type -> JSON expectation (spec 6.4 type mapping). Timestamps are JSON strings
-# (``StartDate: true`` and ``1764103483`` both rejected [AWS-REC]); blobs are JSON strings
-# (``CiphertextBlob: 123`` rejected [AWS-REC]).
+# botocore type -> JSON expectation. Timestamps are JSON strings (``StartDate: true`` and
+# ``1764103483`` both rejected:
+# aws/test_field_validation_mode/test_strict_mode_sfn_task__wrong_timestamp_type_bool and
+# aws/test_field_validation_mode/test_strict_mode_sfn_task__wrong_timestamp_type_number); blobs
+# are JSON strings (``CiphertextBlob: 123`` rejected:
+# aws/test_field_validation_mode/test_strict_mode_aws_sdk_kms_task__wrong_blob_type_number).
 KINDS: Final[Mapping[str, str]] = {
     "string": "string",
     "timestamp": "string",
@@ -315,28 +323,31 @@ KINDS: Final[Mapping[str, str]] = {
 }
 
 # Constraints AWS was recorded enforcing where the bundled botocore model now says otherwise:
-# AWS rejected MemorySize 10241 with "exceeds the maximum value" [AWS-REC, test_field_validation_mode]
+# AWS rejected MemorySize 10241 with "exceeds the maximum value"
+# (aws/test_field_validation_mode/test_strict_mode_aws_sdk_lambda_get_function_task__integer_more_than_maximum_allowed)
 # while botocore >= 1.44 models Lambda's MemorySize max as 32768. Pinned so the answer does not
 # depend on the installed botocore.
 RECORDED_OVERRIDES: Final[Mapping[tuple[str, str], Mapping[str, float]]] = {
     ("lambda", "MemorySize"): {"max": 10240},
 }
 
+# AWS's wording, recorded in aws/test_field_validation_mode, except where marked "ours" (AWS's
+# is not recorded; ours follows the recorded ones).
 MESSAGES: Final[Mapping[str, str]] = {
     "string": "Field '{}' must be a string",
     "number": "Field '{}' must be a number",
-    "boolean": "Field '{}' must be a boolean",  # not recorded [INFER]
+    "boolean": "Field '{}' must be a boolean",  # ours
     "array": "Field '{}' must be an array",
-    "object": "Field '{}' must be an object",  # not recorded [INFER]
-    "map": "Field '{}' must be an object",  # not recorded [INFER]
+    "object": "Field '{}' must be an object",  # ours
+    "map": "Field '{}' must be an object",  # ours
     "enum": "Field '{}' is not an expected value",
     "min_length": "Field '{}' is smaller than the minimum length",
-    "max_length": "Field '{}' exceeds the maximum length",  # not recorded [INFER]
+    "max_length": "Field '{}' exceeds the maximum length",  # ours
     "min_value": "Field '{}' is less than the minimum value",
     "max_value": "Field '{}' exceeds the maximum value",
     "required": "Required field '{}' is missing",
 }
-_JSON_TYPES: Final[Mapping[str, type | tuple[type, ...]]] = {
+_JSON_TYPES: Final[Mapping[str, type[Any]]] = {
     "string": str,
     "boolean": bool,
     "array": list,
@@ -348,7 +359,8 @@ if set(_JSON_TYPES) | {"number", "any"} != set(KINDS.values()) | {"any"}:  # che
 
 
 def sfn_key(member: str) -> str:
-    """Step Functions' casing of a model member: first letter upper-cased [AWS-REC]."""
+    """Step Functions' casing of a model member: first letter upper-cased (recorded:
+    aws/test_field_validation_mode/test_strict_mode_sfn_task__field_name_not_in_sfn_case)."""
     return member[:1].upper() + member[1:]
 
 
@@ -356,7 +368,8 @@ def sfn_key(member: str) -> str:
 def compiled(service: str, shape_name: str) -> Node:
     """The `Node` for botocore shape `shape_name` of `service` (compiled once)."""
     model = service_model(service)
-    assert model is not None  # only reached through output_shape, which loaded it
+    if model is None:  # compiled shapes are named by output_shape, which found the model
+        raise LookupError(f"botocore has no model of {service!r}")
     shape = model.shape_for(shape_name)
     meta = {**shape.metadata, **RECORDED_OVERRIDES.get((service, shape_name), {})}
     type_name = shape.type_name
@@ -365,22 +378,22 @@ def compiled(service: str, shape_name: str) -> Node:
     if meta.get("document") or shape.serialization.get("eventstream") or type_name not in KINDS:
         return Node(service, "any")
     kind = KINDS[type_name]
-    bounds = {"min": _bound(meta.get("min")), "max": _bound(meta.get("max"))}
+    low, high = _bound(meta.get("min")), _bound(meta.get("max"))
     if kind == "object":
         # Unions (``"union": true``, e.g. DynamoDB's AttributeValue) are checked like structures:
-        # the one-member rule was never recorded, so it is not enforced [INFER].
+        # no recording shows AWS enforcing the one-member rule, so it is not enforced.
         members: dict[str, str] = {}
         for name, member in shape.members.items():
             members.setdefault(sfn_key(name), member.name)
         required = tuple(sfn_key(name) for name in meta.get("required", ()))
         return Node(service, kind, members=members, required=required)
     if kind == "array":
-        return Node(service, kind, element=shape.member.name, **bounds)
+        return Node(service, kind, element=shape.member.name, min=low, max=high)
     if kind == "map":
-        return Node(service, kind, element=shape.value.name, **bounds)
+        return Node(service, kind, element=shape.value.name, min=low, max=high)
     enum = frozenset(meta["enum"]) if type_name == "string" and meta.get("enum") else None
-    # `pattern` is not enforced: no recording shows AWS checking one [INFER].
-    return Node(service, kind, enum=enum, **bounds)
+    # `pattern` is not enforced: no recording shows AWS checking one.
+    return Node(service, kind, enum=enum, min=low, max=high)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -391,22 +404,24 @@ def root_node(target: Target, service: str, shape_name: str) -> Node:
 
 
 def _bound(value: object) -> float | None:
-    return value if is_number(value) else None  # type: ignore[return-value]
+    # A JSON number (bool is an int in Python), kept as it is: an int bound compares exactly.
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 # --------------------------------------------------------------------------------------------
 # The check
 # --------------------------------------------------------------------------------------------
 def validate_mock_result(resource: str, result: JSON, mode: str) -> None:
-    """Check a Task's ``mock.result`` against its API's output shape (spec 6.4).
+    """Check a Task's ``mock.result`` against its API's output shape.
 
     Arguments:
         resource: the Task's ``Resource``.
-        result: the parsed mock result (already known to be JSON, V8).
+        result: the parsed mock result (already known to be JSON: the operation answered
+            ``Mocked result must be valid JSON`` otherwise).
         mode: ``fieldValidationMode`` (``STRICT``, ``PRESENT`` or ``NONE``).
 
     Raises:
-        ValidationException: ``Mock result schema validation error: ...`` (V15).
+        ValidationException: ``Mock result schema validation error: ...``.
     """
     if mode == NONE:
         return
@@ -417,8 +432,8 @@ def validate_mock_result(resource: str, result: JSON, mode: str) -> None:
     if located is None:
         return  # botocore does not know this service/operation: nothing to check against
     # A result that is not an object (array, scalar, null) has no members: STRICT then misses the
-    # first required one, if the shape has any; otherwise it is accepted. Not recorded [INFER];
-    # LocalStack's AWS tests list such results among the ones expected to pass [LS].
+    # first required one, if the shape has any; otherwise it is accepted. AWS's answer is not
+    # recorded; LocalStack's AWS tests list such results among the ones expected to pass.
     members = result if isinstance(result, dict) else {}
     problem = _check(members, root_node(target, *located), None, mode == STRICT)
     if problem is not None:
@@ -461,10 +476,13 @@ def _visit(value: JSON, node: Node, field: str | None, strict: bool) -> tuple[st
         problem = _length(len(items), node, field)
         if problem is not None:
             return problem, []
-        assert node.element is not None
+        if node.element is None:  # `compiled` gives every array and map node its element shape
+            raise LookupError(f"{kind} node without an element shape")
         element = compiled(node.service, node.element)
         # List elements / map values are reported under the list's (or the element member's)
-        # name; a null element counts as absent [INFER], as for members.
+        # name (recorded:
+        # aws/test_field_validation_mode/test_strict_mode_eventbridge_task__wrong_type_2nd_array_element);
+        # a null element counts as absent, as for members (not recorded).
         return None, [(item, element, field) for item in items if item is not None]
     if node.enum is not None and value not in node.enum:
         return MESSAGES["enum"].format(field), []
@@ -474,9 +492,9 @@ def _visit(value: JSON, node: Node, field: str | None, strict: bool) -> tuple[st
 def _visit_object(value: dict[str, JSON], node: Node, strict: bool) -> tuple[str | None, _Children]:
     """A structure: required members first (STRICT), then present members in the mock's order.
 
-    A key present with ``null`` counts as absent, as the SDKs read it [INFER]. No recording
-    tells whether AWS reports a missing member before a wrong one elsewhere; this order (the
-    model's ``required`` list, then the mock's keys, depth first) reproduces every recording.
+    A key present with ``null`` counts as absent, as the SDKs read it (not recorded). No
+    recording tells whether AWS reports a missing member before a wrong one elsewhere; this order
+    (the model's ``required`` list, then the mock's keys, depth first) reproduces every recording.
     """
     if strict:
         for key in node.required:
@@ -487,7 +505,9 @@ def _visit_object(value: dict[str, JSON], node: Node, strict: bool) -> tuple[str
     for key, item in value.items():
         shape_name = members.get(key)
         if shape_name is None or item is None or key in node.any_members:
-            continue  # unknown members (other casing included) are ignored [AWS-REC]
+            # Unknown members (other casing included) are ignored (recorded:
+            # aws/test_field_validation_mode/test_strict_mode_mock_result_field_not_in_api_spec__field_not_part_of_api_spec).
+            continue
         children.append((item, compiled(node.service, shape_name), key))
     return None, children
 
@@ -503,8 +523,9 @@ def _range(value: float, node: Node, field: str | None) -> str | None:
 def _length(length: int, node: Node, field: str | None) -> str | None:
     """Length bounds of strings, blobs, lists and maps (Smithy's @length covers all four).
 
-    ``CiphertextBlob: ""`` under min 1 -> "smaller than the minimum length" [AWS-REC]; the
-    "maximum length" wording and the list/map cases are [INFER].
+    ``CiphertextBlob: ""`` under min 1 -> "smaller than the minimum length" (recorded:
+    aws/test_field_validation_mode/test_strict_mode_aws_sdk_kms_task__wrong_blob_length_less_than_minimum);
+    the "maximum length" wording and the list/map cases are ours (not recorded).
     """
     if node.min is not None and length < node.min:
         return MESSAGES["min_length"].format(field)
@@ -514,8 +535,9 @@ def _length(length: int, node: Node, field: str | None) -> str | None:
 
 
 def _utf16_length(text: str) -> int:
-    """Java's ``String.length()`` (UTF-16 code units), as AWS's Java service counts [INFER]:
-    the UTF-16 encoding's size, counted in C (``surrogatepass`` keeps a lone surrogate at one unit)."""
+    """Java's ``String.length()`` (UTF-16 code units), as we expect AWS's Java service to count
+    (not recorded): the UTF-16 encoding's size, counted in C (``surrogatepass`` keeps a lone
+    surrogate at one unit)."""
     if text.isascii():
         return len(text)
     return len(text.encode("utf-16-le", "surrogatepass")) // 2

@@ -1,7 +1,8 @@
 """The TestState request model: marshmallow schemas with AWS's types and constraints.
 
 `load_test_state_request(body)` turns the decoded JSON body into a frozen `TestStateRequest`, or
-raises ONE `ApiError` worded like AWS's Coral framework (spec 2.6, 3):
+raises ONE `ApiError` worded like AWS's Coral framework, the request layer of AWS's JSON
+services (members and constraints: Step Functions API reference, "TestState", Request Parameters):
 
 - a member of the wrong JSON type fails *deserialization*, before any constraint is looked at:
   `SerializationException` with Coral's deserializer wording (``NUMBER_VALUE can not be converted
@@ -18,7 +19,8 @@ member.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -46,7 +48,8 @@ class MockErrorOutputRequest:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MockRequest:
-    """``mock`` as sent: ``result`` is still JSON text (it is decoded by the operation, V8)."""
+    """``mock`` as sent: ``result`` is still JSON text (the operation decodes it, and answers
+    ``Mocked result must be valid JSON`` when it is not)."""
 
     result: str | None = None
     error_output: MockErrorOutputRequest | None = None
@@ -92,8 +95,8 @@ class Violation(str):
     """A constraint violation: the constraint text, plus how the value is shown.
 
     ``shown`` is ``"'<value>'"``, ``"null"`` or ``""`` (sensitive members: Coral leaves the value
-    out of the message, ``Value at 'definition' failed to satisfy constraint: ...``) [INFER from
-    other services' answers for sensitive members].
+    out of the message, ``Value at 'definition' failed to satisfy constraint: ...``, as other AWS
+    services answer for their sensitive members; TestState's answer is not recorded).
     """
 
     shown: str
@@ -129,7 +132,7 @@ def _type_mismatch(value: object, target: str) -> TypeMismatch:
     converted to an Integer``, ``STRING_VALUE can not be converted to an Boolean`` (sic),
     ``NUMBER_VALUE can not be converted to a Boolean``; containers give ``Start of list found
     where not expected`` / ``Start of structure or map found where not expected.``. The article
-    rule below reproduces every one of them; TestState's own answers were not recorded [INFER].
+    rule below reproduces every one of them; TestState's own answers are not recorded.
     """
     if isinstance(value, list):
         return TypeMismatch("Start of list found where not expected")
@@ -167,7 +170,7 @@ def _outside(text: str, min_length: int, max_length: int | None) -> int | None:
 # --------------------------------------------------------------------------------------------
 # Strict fields
 # --------------------------------------------------------------------------------------------
-class CoralString(fields.Field):
+class CoralString(fields.Field[str]):
     """A model string: JSON string only, then length and enum constraints."""
 
     def __init__(
@@ -209,7 +212,7 @@ class CoralString(fields.Field):
         return value
 
 
-class CoralBoolean(fields.Field):
+class CoralBoolean(fields.Field[bool]):
     """A model boolean: JSON true/false only (marshmallow's Boolean would take "yes" and 1)."""
 
     def _deserialize(
@@ -220,11 +223,11 @@ class CoralBoolean(fields.Field):
         return value
 
 
-class CoralInteger(fields.Field):
+class CoralInteger(fields.Field[int]):
     """A model integer (Java int) with a minimum; ``true`` is not 1.
 
-    A non-integral number (``1.5``) or one outside the int range is treated as a deserialization
-    failure [INFER: not recorded; Coral's number class suggests truncation, we reject instead].
+    A non-integral number (``1.5``) or one outside the int range is a deserialization failure.
+    AWS's answer is not recorded; Coral's number class suggests it truncates, we refuse instead.
     """
 
     def __init__(self, *, minimum: int = 0, **kwargs: Any) -> None:
@@ -236,31 +239,37 @@ class CoralInteger(fields.Field):
     ) -> int:
         if not is_integer(value):  # true is not 1; 1.5 is not an integer; 2.0 is
             raise ValidationError(_type_mismatch(value, "Integer"))
-        value = int(value)
-        if not -INT32_MAX - 1 <= value <= INT32_MAX:
-            raise ValidationError(_type_mismatch(value, "Integer"))
-        if value < self.minimum:
+        number = int(value)
+        if not -INT32_MAX - 1 <= number <= INT32_MAX:
+            raise ValidationError(_type_mismatch(number, "Integer"))
+        if number < self.minimum:
             raise ValidationError(
-                Violation(f"Member must have value greater than or equal to {self.minimum}", f"'{value}'")
+                Violation(f"Member must have value greater than or equal to {self.minimum}", f"'{number}'")
             )
-        return value
+        return number
 
 
 class CoralStructure(fields.Nested):
     """A model structure: a JSON object only, then its own members."""
 
     def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+        self,
+        value: Any,
+        attr: str | None,
+        data: Mapping[str, Any] | None,
+        partial: bool | Sequence[str] | AbstractSet[str] | None = None,
+        **kwargs: Any,
     ) -> Any:
         if isinstance(value, list):
             raise ValidationError(_type_mismatch(value, "Structure"))
         if not isinstance(value, dict):
-            # Reported for a scalar where a structure belongs by another Coral JSON service [INFER].
+            # Another Coral JSON service answers this for a scalar where a structure belongs;
+            # TestState's answer is not recorded.
             raise ValidationError(TypeMismatch("Expected null"))
-        return super()._deserialize(value, attr, data, **kwargs)
+        return super()._deserialize(value, attr, data, partial=partial, **kwargs)
 
 
-def _optional(field_cls: type[fields.Field], data_key: str, **kwargs: Any) -> Any:
+def _optional(field_cls: type[fields.Field[Any]], data_key: str, **kwargs: Any) -> Any:
     """An optional member: absent and ``null`` both mean "not given"."""
     return field_cls(data_key=data_key, required=False, allow_none=True, **kwargs)
 
@@ -272,6 +281,10 @@ _REQUIRED_MESSAGES: Final = {"required": NOT_NULL, "null": NOT_NULL}
 # Schemas (members in model order: errors are reported in this order)
 # --------------------------------------------------------------------------------------------
 class _CoralSchema(Schema):
+    """A model structure; its ``@post_load`` hook ``_make`` builds the request's dataclass."""
+
+    _make: Callable[..., Any]
+
     class Meta:
         unknown = EXCLUDE  # AWS JSON services ignore members they do not know
 
@@ -280,7 +293,7 @@ class MockErrorOutputSchema(_CoralSchema):
     """``MockErrorOutput``: error 0..256, cause 0..32768 (both sensitive)."""
 
     # The model does not mark `error` required, but the API reference says it is required when
-    # `errorOutput` is given; reported with Coral's not-null wording [INFER].
+    # `errorOutput` is given; reported with Coral's not-null wording (AWS's is not recorded).
     error = CoralString(
         data_key="error",
         max_length=256,
@@ -333,7 +346,7 @@ class TestStateConfigurationSchema(_CoralSchema):
 
 
 class TestStateInputSchema(_CoralSchema):
-    """``TestStateInput``: only ``definition`` is required (botocore model, spec 3)."""
+    """``TestStateInput``: only ``definition`` is required (botocore's model of the API)."""
 
     __test__ = False
 
@@ -468,6 +481,8 @@ def _compile(schema: Schema) -> Callable[[Mapping[str, Any]], Any]:
     As marshmallow does: members in declaration order; absent is skipped (required: invalid);
     ``null`` is None where allowed; unknown members are ignored; then the ``@post_load`` hook.
     """
+    if not isinstance(schema, _CoralSchema):  # checked at import, as every field below
+        raise RuntimeError(f"{type(schema).__name__} is not a model structure")
     members = []
     for attribute, field in schema.load_fields.items():
         check = _CHECKS.get(type(field))
