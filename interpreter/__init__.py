@@ -3,7 +3,10 @@
 Load a definition once (`load_definition`, cached by text, every expression compiled), then run
 the selected state as often as needed (`run_state`), each time with its input, context object,
 variables, injected clock/random source and optional mock. No I/O, no sleeping, no web framework.
+`json_error_message` words invalid JSON as AWS does (Jackson's words).
 """
+
+from __future__ import annotations
 
 from interpreter.context import default_context, validate_context
 from interpreter.definition.loader import LoadedState, load_definition
@@ -18,6 +21,7 @@ from interpreter.errors import (
     StatesError,
     UnsupportedState,
 )
+from interpreter.json_errors import json_error_message
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
 from interpreter.scope import World
 from interpreter.states.run import Mock, MockError, StateConfiguration, Status, TestResult, run_state
@@ -43,6 +47,7 @@ __all__ = [
     "World",
     "default_context",
     "dumps",
+    "json_error_message",
     "load_definition",
     "loads",
     "run_state",

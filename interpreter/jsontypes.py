@@ -71,11 +71,13 @@ def type_name(value: object) -> str:
 
 
 MAX_JSON_DEPTH: Final = 1_000
-"""Deepest nesting of arrays and objects `loads` accepts by default (Jackson's default limit,
-the nearest thing to AWS's parser limits [INFER]); far below Python's recursion limit."""
+"""Deepest nesting of arrays and objects `loads` accepts by default: the default limit of Jackson
+(2.15 on), the JSON parser of AWS's Java services, since AWS's own limit is not published; far
+below Python's recursion limit."""
 MAX_NUMBER_LENGTH: Final = 1_000
-"""Longest number token `loads` accepts (Jackson's default [INFER]; Python itself refuses
-integers over 4,300 digits with advice about sys.set_int_max_str_digits)."""
+"""Longest number token `loads` accepts: Jackson's default limit (2.15 on), AWS's own not being
+published (Python itself refuses integers over 4,300 digits with advice about
+sys.set_int_max_str_digits)."""
 
 
 class JsonLimitError(ValueError):
@@ -136,7 +138,8 @@ def loads(text: str, *, max_depth: int = MAX_JSON_DEPTH) -> JSON:
     Raises:
         ValueError: the text is not a single acceptable JSON value (json.JSONDecodeError and
             `JsonLimitError` are ValueErrors). Nothing else: the depth cap keeps the parser far
-            from Python's recursion limit, so callers need not catch RecursionError.
+            from Python's recursion limit, so callers need not catch RecursionError. The message
+            is Python's; `interpreter.json_errors.json_error_message` gives AWS's (Jackson's).
     """
     if text.count("[") + text.count("{") > max_depth and nesting_depth(text) > max_depth:
         raise JsonLimitError(f"nesting depth exceeds the maximum allowed ({max_depth})")
@@ -253,14 +256,14 @@ def encoded_size(value: JSON, limit: int, memo: dict[int, tuple[int, JSON]]) -> 
     """
     kind = type(value)
     if kind is str:
-        return _string_size(value)  # type: ignore[arg-type]
+        return _string_size(value)
     if kind is dict or kind is list:
         known = memo.get(id(value))
         if known is not None:
             return known[0]
         total = 1 + (len(value) or 1)  # the brackets and the separators between items
         if kind is list:
-            for item in value:  # type: ignore[union-attr]
+            for item in value:
                 item_kind = type(item)
                 total += (
                     _SCALAR_SIZE[item_kind](item)
@@ -270,7 +273,7 @@ def encoded_size(value: JSON, limit: int, memo: dict[int, tuple[int, JSON]]) -> 
                 if total > limit:
                     return limit + 1
         else:
-            for key, item in value.items():  # type: ignore[union-attr]
+            for key, item in value.items():
                 item_kind = type(item)
                 total += (
                     _string_size(key)

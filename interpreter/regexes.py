@@ -19,7 +19,7 @@ import re
 import time
 from typing import Any, Final
 
-import regex
+import regex  # type: ignore[import-untyped]  # the regex package ships no type hints
 
 from interpreter.errors import ExpressionError
 

@@ -101,15 +101,3 @@ class Scope:
             error_output=self.error_output,
             world=self.world,
         )
-
-    def with_variables(self, variables: Mapping[str, JSON]) -> Scope:
-        """The same scope with another set of workflow variables."""
-        return Scope(
-            current=self.current,
-            context=self.context,
-            variables=variables,
-            state_input=self.state_input,
-            result=self.result,
-            error_output=self.error_output,
-            world=self.world,
-        )

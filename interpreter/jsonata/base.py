@@ -1,7 +1,7 @@
 """Shared pieces of the JSONata adapter: our function error, the function wrapper, size checks.
 
-Every ``interpreter.jsonata_*`` module builds on these; this module imports none of them, so
-the adapter's modules form no cycle.
+Every other module of the `interpreter.jsonata` package builds on these; this module imports
+none of them, so the adapter's modules form no cycle.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ DEFAULT_LIMITS: Final = JsonataLimits()
 LARGEST_DOUBLE: Final = int(sys.float_info.max)
 
 
-class FunctionError(JException):
+class FunctionError(JException):  # type: ignore[misc]  # jsonata ships no type hints
     """A failure inside one of our functions, with its whole message.
 
     A JException subclass because the library rewraps any other exception raised under
@@ -72,7 +72,7 @@ def check_picture(name: str, picture: Any, limits: JsonataLimits) -> None:
         )
 
 
-class _Native(Jsonata.JFunctionCallable):
+class _Native(Jsonata.JFunctionCallable):  # type: ignore[misc]  # jsonata ships no type hints
     """Adapts a Python callable to the library's function protocol (``call(input, args)``)."""
 
     def __init__(self, implementation: Callable[..., Any]) -> None:

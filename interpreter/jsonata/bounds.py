@@ -74,7 +74,7 @@ GUARD_BINDING: Final = "__guard"
 RESERVED_NAMES: Final = frozenset({"__evaluate_entry", "__evaluate_exit", GUARD_BINDING})
 
 
-class BoundedJsonata(Jsonata):
+class BoundedJsonata(Jsonata):  # type: ignore[misc]  # jsonata ships no type hints
     """The library's evaluator with two changes at its one call site, ``apply_inner``.
 
     * A regex handed to a function (``$match``, ``$replace``, ``$split``, ``$contains``, or

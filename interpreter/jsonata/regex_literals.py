@@ -109,22 +109,23 @@ class RegexView:
 
         def counted(match: Any) -> str:
             nonlocal budget
-            replacement = expand(match)
+            replacement: str = expand(match)
             budget -= len(replacement) - (match.end() - match.start())
             if budget < 0:
                 check_string_length(self.limits.max_string_length - budget, self.limits)
             return replacement
 
         try:
-            return self.regex.compiled.sub(counted, string, count, timeout=self._time_left())
+            replaced: str = self.regex.compiled.sub(counted, string, count, timeout=self._time_left())
         except TimeoutError:
             raise self._timed_out() from None
+        return replaced
 
     def split(self, string: str, maxsplit: int = 0) -> list[str]:
         """Split at matches; never more pieces than the sequence limit."""
         cap = self.limits.max_sequence_items
         try:
-            pieces = self.regex.compiled.split(
+            pieces: list[str] = self.regex.compiled.split(
                 string, min(maxsplit, cap) if maxsplit > 0 else cap, timeout=self._time_left()
             )
         except TimeoutError:

@@ -316,8 +316,8 @@ def test_regex_functions_keep_jsonata_semantics(expr: str, expected: Any) -> Non
 
 def test_a_regex_that_would_compile_too_large_is_refused_when_compiled() -> None:
     assert jsonata("$match('aaa', /a{3}/).match") == "aaa"
-    compile_user_regex("a{%d}" % MAX_REGEX_PROGRAM)
-    for pattern in ["a{%d}" % (MAX_REGEX_PROGRAM + 1), "(?:a{1000}){1000}", "((a{100}){100}){100}"]:
+    compile_user_regex(f"a{{{MAX_REGEX_PROGRAM}}}")
+    for pattern in [f"a{{{MAX_REGEX_PROGRAM + 1}}}", "(?:a{1000}){1000}", "((a{100}){100}){100}"]:
         with pytest.raises(ExpressionError, match="repeats too much"):
             compile_jsonata("{% $match('a', /" + pattern + "/) %}")
     with pytest.raises(ExpressionError, match="Invalid regular expression"):
