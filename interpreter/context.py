@@ -1,8 +1,9 @@
 """The context object (``$$`` / ``$states.context``): generated per test, or the caller's, validated.
 
-Generated, as AWS does (spec 6.10, recorded): an express execution of a throw-away state machine,
-with ARNs in the caller's account and region so that they agree with the caller's own ARNs, and
-the state always named ``StateName``.
+Generated as AWS generates it (recorded, e.g. aws/test_state_configuration/
+test_map_state_failure_count__INFO-BASE_MAP_STATE__below_tolerated_failure): an express execution
+of a throw-away state machine, with ARNs in the caller's account and region so that they agree
+with the caller's own ARNs, and the state always named ``StateName``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from interpreter.scope import World
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 
-# Recorded: State.RetryCount is present for Task and Map tests and absent for a Pass test; the
-# other states that can retry (Parallel) are taken to behave like Map.
+# Recorded: State.RetryCount is present for Task and Map tests
+# (aws/test_test_state_scenarios/test_state_task_catch_error__TRACE__catch_task_failed_response,
+# aws/test_state_configuration/test_map_state_failure_count__INFO-BASE_MAP_STATE__below_tolerated_failure)
+# and absent for a Pass test (aws/test_test_state_scenarios/test_state_with_variables__base_expressions).
+# Parallel, the other state that can retry, is not recorded: ours behaves like Map.
 _STATES_WITH_RETRY_COUNT = frozenset({"Task", "Map", "Parallel"})
 
 
@@ -46,8 +50,9 @@ def default_context(
 
     ``State.RetryCount`` is ``stateConfiguration.retrierRetryCount``: the test stands for that
     attempt of the state, so ``$$.State.RetryCount`` reads what the execution would read then
-    (recorded: 0 without a configuration; that it follows the configured count is our reading,
-    spec open question 5).
+    (recorded: 0 without a configuration; that it follows the configured count is not recorded:
+    it is our reading of the API reference, where ``retrierRetryCount`` is "The number of retry
+    attempts that have occurred for the state's Retry that applies to the mocked error").
     """
     machine_name = f"TestStateMachine-{_uuid(world)}"
     execution_name = _uuid(world)
@@ -70,9 +75,9 @@ def default_context(
         "State": state,
     }
     if loaded.in_map_iteration:
-        # A state inside a Map's processor runs as one iteration: AWS documents that TestState
-        # fills in $$.Map.Item for it (spec 6.7). Which iteration is not documented: the first,
-        # whose value is the state's own input [INFER].
+        # A state inside a Map's processor runs as one iteration: AWS's own sample code for
+        # TestState says that it fills in $$.Map.Item for it (not recorded). Which iteration is not
+        # said either: ours is the first, whose value is the state's own input.
         context["Map"] = {"Item": {"Index": 0, "Value": input}}
     return context
 
@@ -93,8 +98,14 @@ def _is_count(value: JSON) -> bool:
     return is_integer(value) and value >= 0
 
 
-# The members a caller may set (spec 6.10; LocalStack's model of AWS's validator), with the check
-# and the type word of AWS's message ("Execution.Id must be a string", recorded).
+# The members a caller may set, with the check and the type word of AWS's message ("Execution.Id
+# must be a string", recorded: aws/test_state_context_object/
+# test_state_context_object_validation_failures__INVALID_EXECUTION_ID_TYPE; the other words are
+# ours). Every member of AWS Step Functions developer guide, "Accessing execution data from the
+# Context object", section "Context object fields": Execution (Id, Input, Name, RoleArn,
+# StartTime, RedriveCount, RedriveTime), State (EnteredTime, Name, RetryCount), StateMachine (Id,
+# Name), Task (Token). A real client (aws-stepfunctions-toolkit) sends them all; any other member
+# is refused in AWS's recorded words. Map is refused on its own (recorded).
 _Check = tuple[Callable[[JSON], bool], str]
 _ALLOWED: Mapping[str, Mapping[str, _Check]] = {
     "Execution": {
@@ -103,6 +114,10 @@ _ALLOWED: Mapping[str, Mapping[str, _Check]] = {
         "Name": (_is_string, "a string"),
         "RoleArn": (_is_string, "a string"),
         "StartTime": (_is_string, "a string"),
+        # The guide: "RedriveCount": Number, "RedriveTime": "Format: ISO 8601". AWS's checks of
+        # their values are not recorded; ours are those of the other counts and timestamps.
+        "RedriveCount": (_is_count, "a non-negative integer"),
+        "RedriveTime": (_is_string, "a string"),
     },
     "State": {
         "EnteredTime": (_is_string, "a string"),
@@ -120,7 +135,10 @@ _ALLOWED: Mapping[str, Mapping[str, _Check]] = {
 
 
 def validate_context(context: JSON, loaded: LoadedState) -> None:
-    """Check a caller's context object as AWS does (messages recorded, spec 6.10).
+    """Check a caller's context object as AWS does.
+
+    The messages are recorded (aws/test_state_context_object/test_state_context_object_validation_failures__*
+    and test_state_context_object_invalid_states__TOKEN_TASK_NOT_SYNC) except where marked.
 
     Raises:
         ContextError: the first problem, in member order.

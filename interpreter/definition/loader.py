@@ -40,6 +40,7 @@ from interpreter.fields.templates import (
     compile_reference,
     compile_template,
 )
+from interpreter.json_errors import json_error_message
 from interpreter.jsonpath import Path, ReferencePath, compile_path, compile_reference_path
 from interpreter.jsontypes import ABSENT, JSON, Absent, is_integer, loads
 from interpreter.map.batcher import compile_item_batcher
@@ -116,9 +117,11 @@ def load_machine(text: str, *, single_state: bool) -> Machine:
     try:
         document = loads(text)
     except ValueError as error:
-        # AWS's code for unparsable JSON (ValidateStateMachineDefinition, recorded); its detail is
-        # Jackson's parser message, ours is Python's.
-        raise DefinitionError(str(error), "", code="INVALID_JSON_DESCRIPTION") from None
+        # AWS's code, and Jackson's message with its location as ValidateStateMachineDefinition shows
+        # it (recorded: api/test_sfn_api_validation/test_validate_state_machine_definition_not_a_
+        # definition__NOT_A_DEF); TestState's own answer for it is not recorded.
+        detail = json_error_message(text, error, located=True)
+        raise DefinitionError(detail, "", code="INVALID_JSON_DESCRIPTION") from None
     if single_state:
         validate_single_state(document)
         machine_language = QueryLanguage.JSONPATH

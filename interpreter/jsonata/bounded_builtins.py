@@ -46,7 +46,12 @@ def _distinct(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
         if not isinstance(array, list) or len(array) <= 1:
             return array
         seen: set[Any] = set()
-        kept = [item for item in array if not (_identity(item) in seen or seen.add(_identity(item)))]
+        kept = []
+        for item in array:
+            key = _identity(item)
+            if key not in seen:
+                seen.add(key)
+                kept.append(item)
         return Utils.create_sequence_from_iter(kept) if isinstance(array, Utils.JList) else kept
 
     return native_function("<x:x>", distinct)
@@ -71,11 +76,24 @@ def _identity(value: Any) -> Any:
 
 def _pad(world: World, limits: JsonataLimits) -> Jsonata.JFunction:
     """``$pad(str, width[, char])``: the library builds the padding before any check
-    (``$pad('x', 1e10)`` asked for 10 GB); |width| is the result's length, so check it first."""
+    (``$pad('x', 1e10)`` asked for 10 GB); |width| is the result's length, so check it first.
+
+    A fractional width is JSONata 2.0.6's: 2.1 truncates it (jsonata-js CHANGELOG, 2.1.0:
+    "Truncate fractional part of numeric argument of `$pad` function", PR #729), and so does the
+    library, but 2.0.6 builds its padding with ``new Array(|width| - length + 1)``, which throws
+    JavaScript's ``RangeError: Invalid array length`` when that count is fractional. How AWS words
+    an error that has no JSONata code is not recorded: ours is JavaScript's own text for it."""
 
     def pad(string: Any, width: Any, char: Any = None) -> Any:
         if isinstance(width, (int, float)) and not isinstance(width, bool):
             check_string_length(int(min(abs(width), sys.maxsize)), limits)
+            if (
+                isinstance(string, str)
+                and isinstance(width, float)
+                and not width.is_integer()
+                and abs(width) - len(string) > 0
+            ):
+                raise FunctionError("RangeError: Invalid array length")
         return Functions.pad(string, width, char)
 
     return native_function("<s-ns?:s>", pad)

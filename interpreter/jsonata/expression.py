@@ -1,9 +1,11 @@
 """JSONata for Step Functions: compile ``{% ... %}`` once, evaluate it against a `Scope`.
 
 The public adapter around ``jsonata`` (jsonata-python): the rest of the interpreter imports
-JSONata only through this module, and only the ``interpreter.jsonata_*`` modules behind it
-import the library. It adds what AWS adds on top of JSONata 2.0.6 and keeps the library's
-quirks inside:
+JSONata only through this module, and only the `interpreter.jsonata` modules behind it import
+the library. It adds what AWS adds on top of JSONata 2.0.6 and keeps the library's quirks inside:
+
+* syntax: JSONata 2.0.6's, which AWS pins; the library implements 2.1, whose ``??`` and ``?:``
+  operators are refused as 2.0.6 refuses them (`interpreter.jsonata.syntax`);
 
 * bindings: ``$states`` (input, context, result, errorOutput), every workflow variable, and the
   Step Functions functions ``$partition``, ``$range``, ``$hash``, ``$random``, ``$uuid``,
@@ -39,6 +41,7 @@ from interpreter.jsonata.bounds import GUARD_BINDING, RESERVED_NAMES, BoundedJso
 from interpreter.jsonata.fast import BAIL, FastProgram, compile_fast
 from interpreter.jsonata.functions import FUNCTION_FACTORIES
 from interpreter.jsonata.regex_literals import compile_regex
+from interpreter.jsonata.syntax import check_syntax
 from interpreter.jsonata.values import js_stringify, to_json, to_jsonata
 from interpreter.jsontypes import ABSENT, JSON
 from interpreter.limits import JsonataLimits
@@ -136,6 +139,7 @@ def compile_jsonata(text: str) -> JsonataExpression:
     if not source:
         raise ExpressionError("The JSONata expression is empty")
     try:
+        check_syntax(source, compile_regex)  # JSONata 2.0.6 has no ?? and ?: operators
         compiled = BoundedJsonata(source, compile_regex)
     except ExpressionError:
         raise

@@ -37,6 +37,7 @@ from interpreter.errors import (
 )
 from interpreter.fields.numbers import NumberField, compile_number_field, resolve_path
 from interpreter.fields.templates import Template, compile_arguments
+from interpreter.json_errors import json_error_message
 from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, loads, utf8_size
 from interpreter.scope import Scope
@@ -277,7 +278,8 @@ def _load(text: str, what: str) -> JSON:
     try:
         return loads(text)
     except ValueError as error:
-        raise _failed(f"The ItemReader data is not valid {what}: {error}") from None  # wording: ours
+        # Our wording around the parser's message, which is Jackson's as everywhere else.
+        raise _failed(f"The ItemReader data is not valid {what}: {json_error_message(text, error)}") from None
 
 
 def _csv_rows(data: str, delimiter: str) -> Iterator[list[str]]:

@@ -1,4 +1,4 @@
-"""The context object: AWS's generated default, and validation of a caller's context (spec 6.10)."""
+"""The context object: AWS's generated default, and validation of a caller's context."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from interpreter import (
     ContextError,
+    Mock,
     Status,
     World,
     default_context,
@@ -85,7 +86,8 @@ def test_default_context_state_section(state_type: str, state: dict[str, Any]) -
 
 @pytest.mark.parametrize(("state_type", "expected"), [("Task", 3), ("Map", 3), ("Pass", None)])
 def test_default_context_retry_count_is_the_configured_retry(state_type: str, expected: int | None) -> None:
-    # stateConfiguration.retrierRetryCount: the test stands for that attempt (open question 5).
+    # stateConfiguration.retrierRetryCount: the test stands for that attempt (our reading; only
+    # the count 0 without a configuration is recorded).
     context = default_context(
         loaded=_loaded(state_type), input={}, role_arn=None, world=_world(), retry_count=3
     )
@@ -191,16 +193,60 @@ TASK_ERROR = (
 )
 
 
+# Every member of the AWS Step Functions developer guide, "Accessing execution data from the
+# Context object", section "Context object fields", as a real client (aws-stepfunctions-toolkit)
+# sends it; Task is only allowed for a callback Task.
+DOCUMENTED_CONTEXT = {
+    "Execution": {
+        "Id": "arn:aws:states:us-east-1:123456789012:execution:MyStateMachine:execution-name-12345",
+        "Input": {"values": [1, 2]},
+        "Name": "execution-name-12345",
+        "RoleArn": "arn:aws:iam::123456789012:role/StepFunctionsRole",
+        "StartTime": "2025-01-15T10:30:00.000Z",
+        "RedriveCount": 0,
+        "RedriveTime": "2025-01-15T10:35:00.000Z",
+    },
+    "State": {"EnteredTime": "2025-01-15T10:30:01.500Z", "Name": "MyTaskState", "RetryCount": 0},
+    "StateMachine": {"Id": "arn:aws:states:us-east-1:123456789012:stateMachine:MyStateMachine", "Name": "M"},
+}
+
+
+def test_every_documented_member_is_accepted_and_read_as_given() -> None:
+    task = "arn:aws:states:::sqs:sendMessage.waitForTaskToken"
+    context = {**DOCUMENTED_CONTEXT, "Task": {"Token": "abcd123"}}
+    assert validate_context(context, _task(task)) is None
+    loaded = load_definition(
+        json.dumps(
+            {
+                "Type": "Task",
+                "Resource": task,
+                "Parameters": {
+                    "QueueUrl": "q",
+                    "MessageBody": {"all.$": "$$", "redrives.$": "$$.Execution.RedriveCount"},
+                },
+                "End": True,
+            }
+        ),
+        None,
+    )
+    result = run_state(
+        loaded, input={}, context=context, variables={}, world=_world(), mock=Mock(result={"MessageId": "m"})
+    )
+    assert result.status is Status.SUCCEEDED
+    assert result.inspection["afterParameters"]["MessageBody"] == {"all": context, "redrives": 0}
+
+
 @pytest.mark.parametrize(
     ("context", "message"),
     [
-        # Recorded (aws/test_state_context_object).
+        # Recorded (aws/test_state_context_object/test_state_context_object_validation_failures__*,
+        # test_state_context_object_invalid_states__TOKEN_TASK_NOT_SYNC).
         ({"Execution": {"Id": 1}}, "Execution.Id must be a string"),
         ({"Map": {}}, "'Map' field is not supported when mocking a Context object"),
         ({"Execution": {"pokemon": "squirtle"}}, "Field 'pokemon' is not allowed"),
         ({"Pokedex": {}}, "Field 'Pokedex' is not allowed"),
         ({**FULL_CONTEXT, "Task": {"Token": "abcd123"}}, TASK_ERROR),
-        # Same rules for the other members (LocalStack's model of AWS's validator).
+        # Same rules for the other members (AWS's wording for them is not recorded).
         ({"Execution": {"Name": 5}}, "Execution.Name must be a string"),
         ({"Execution": {"RoleArn": 5}}, "Execution.RoleArn must be a string"),
         ({"Execution": {"StartTime": None}}, "Execution.StartTime must be a string"),
@@ -210,6 +256,11 @@ TASK_ERROR = (
         ({"State": {"RetryCount": 1.5}}, "State.RetryCount must be a non-negative integer"),
         ({"State": {"RetryCount": "0"}}, "State.RetryCount must be a non-negative integer"),
         ({"State": {"RetryCount": True}}, "State.RetryCount must be a non-negative integer"),
+        ({"Execution": {"RedriveCount": -1}}, "Execution.RedriveCount must be a non-negative integer"),
+        ({"Execution": {"RedriveCount": "0"}}, "Execution.RedriveCount must be a non-negative integer"),
+        ({"Execution": {"RedriveTime": 0}}, "Execution.RedriveTime must be a string"),
+        ({"Execution": {"RedriveTime": None}}, "Execution.RedriveTime must be a string"),
+        ({"Execution": {"ParentId": "x"}}, "Field 'ParentId' is not allowed"),
         ({"StateMachine": {"Id": {}}}, "StateMachine.Id must be a string"),
         ({"StateMachine": {"Name": None}}, "StateMachine.Name must be a string"),
         ({"StateMachine": {"Version": "1"}}, "Field 'Version' is not allowed"),
@@ -245,6 +296,9 @@ def test_invalid_contexts_are_rejected_with_aws_messages(context: Any, message: 
         {"Execution": {"Input": [1, "two", {"three": 3}]}},
         {"State": {"RetryCount": 0}},
         {"State": {"RetryCount": 12}},
+        {"Execution": {"RedriveCount": 0, "RedriveTime": "2025-01-15T10:30:00.000Z"}},
+        {"Execution": {"RedriveCount": 2.0}},
+        DOCUMENTED_CONTEXT,
     ],
 )
 @pytest.mark.parametrize("state_type", ["Pass", "Task", "Map", "Parallel", "Choice"])

@@ -113,7 +113,7 @@ def test_depth_is_checked_before_either_parser() -> None:
 
 
 _JSON_ALPHABET = st.sampled_from(
-    list('{}[],:"\\ \t\n0123456789-+.eEtruefalsnul') + ["\\u00e9", "\\ud800", "é", "😀"]
+    [*'{}[],:"\\ \t\n0123456789-+.eEtruefalsnul', "\\u00e9", "\\ud800", "é", "😀"]
 )
 
 

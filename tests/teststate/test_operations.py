@@ -1,4 +1,4 @@
-"""The TestState operation: spec 5 rules in the order of 5.3, AWS's messages, the answer's encoding.
+"""The TestState operation: the request rules in AWS's order, AWS's messages, the answer's encoding.
 
 Every request goes through the real `teststate.operations.test_state.test_state` with the real interpreter
 core and real ASL definitions: nothing in the request path is replaced. The core loads every state
@@ -131,7 +131,7 @@ MACHINE = _definition(
 # A Pass whose output is the context object it saw.
 PASS_CONTEXT = _definition({"Type": "Pass", "Parameters": {"context.$": "$$"}, "End": True})
 
-MSG_V5 = (
+MSG_MAP_PARALLEL_WITHOUT_MOCK = (
     "TestState API does not support Map or Parallel states. "
     "Supported state types include: [Task, Wait, Pass, Succeed, Fail, Choice]"
 )
@@ -158,115 +158,133 @@ def _fixed_world(seed: int = 7) -> World:
 
 
 # --------------------------------------------------------------------------------------------
-# Recorded rules (spec 5.1), each alone
+# Recorded rules, each alone (teststate/operations/test_state.py names the case recording each)
 # --------------------------------------------------------------------------------------------
 RULES = [
     # (definition, request members, error class, message)
-    ("V1", TASK, {}, ValidationException, "RoleArn must be specified when testing a Task state"),
     (
-        "V2",
+        "task-without-role",
+        TASK,
+        {},
+        ValidationException,
+        "RoleArn must be specified when testing a Task state",
+    ),
+    (
+        "mock-on-pass",
         PASS,
         {"mock": {"result": "{}"}},
         ValidationException,
         "State type 'Pass' is not supported when a mock is specified",
     ),
     (
-        "V3",
+        "mock-on-fail",
         FAIL,
         {"mock": {"errorOutput": {"error": "E", "cause": "C"}}},
         ValidationException,
         "State type 'Fail' is not supported when a mock is specified",
     ),
     (
-        "V4",
+        "mock-on-succeed",
         SUCCEED,
         {"mock": {"result": "{}"}},
         ValidationException,
         "State type 'Succeed' is not supported when a mock is specified",
     ),
     (
-        "V2-Choice",
+        "mock-on-choice",
         CHOICE,
         {"mock": {"result": "{}"}},
         ValidationException,
         "State type 'Choice' is not supported when a mock is specified",
     ),
     (
-        "V2-Wait",
+        "mock-on-wait",
         WAIT,
         {"mock": {"result": "{}"}},
         ValidationException,
         "State type 'Wait' is not supported when a mock is specified",
     ),
-    ("V5-Map", MAP, {}, InvalidDefinition, MSG_V5),
-    ("V5-Map-ResultWriter", MAP_WITH_RESULT_WRITER, {"roleArn": ROLE}, InvalidDefinition, MSG_V5),
-    ("V5-Parallel", PARALLEL, {"roleArn": ROLE}, InvalidDefinition, MSG_V5),
+    ("map-without-mock", MAP, {}, InvalidDefinition, MSG_MAP_PARALLEL_WITHOUT_MOCK),
     (
-        "V6",
+        "map-with-writer-without-mock",
+        MAP_WITH_RESULT_WRITER,
+        {"roleArn": ROLE},
+        InvalidDefinition,
+        MSG_MAP_PARALLEL_WITHOUT_MOCK,
+    ),
+    ("parallel-without-mock", PARALLEL, {"roleArn": ROLE}, InvalidDefinition, MSG_MAP_PARALLEL_WITHOUT_MOCK),
+    (
+        "both-mock-fields",
         TASK,
         {"mock": {"result": "{}", "errorOutput": {"error": "E", "cause": "C"}}},
         ValidationException,
         "A test mock should have only one of the following fields: [result, errorOutput].",
     ),
     (
-        "V7",
+        "reveal-secrets-with-mock",
         TASK,
         {"mock": {"result": "{}"}, "revealSecrets": True},
         ValidationException,
         "TestState does not support RevealSecrets when a mock is specified.",
     ),
     (
-        "V8",
+        "mock-result-not-json",
         TASK,
         {"mock": {"result": "not JSON string", "fieldValidationMode": "NONE"}},
         ValidationException,
         "Mocked result must be valid JSON",
     ),
-    ("V8-NaN", TASK, {"mock": {"result": "NaN"}}, ValidationException, "Mocked result must be valid JSON"),
     (
-        "V9-Map",
+        "mock-result-nan",
+        TASK,
+        {"mock": {"result": "NaN"}},
+        ValidationException,
+        "Mocked result must be valid JSON",
+    ),
+    (
+        "map-mock-not-array",
         MAP,
         {"mock": {"result": '{"mock": "object"}'}},
         ValidationException,
         "Mocked result must be an array.",
     ),
     (
-        "V9-Parallel",
+        "parallel-mock-not-array",
         PARALLEL,
         {"mock": {"result": '{"a": 1}'}},
         ValidationException,
         "Mocked result must be an array.",
     ),
     (
-        "V10",
+        "map-with-writer-mock-not-object",
         MAP_WITH_RESULT_WRITER,
         {"mock": {"result": '["x"]'}},
         ValidationException,
         "Mocked result must be a JSON object.",
     ),
     (
-        "V11",
+        "parallel-mock-too-few",
         PARALLEL,
         {"mock": {"result": '[{"branch1": "result"}]'}},
         ValidationException,
         "Mocked result must contain the same number of items as number of Parallel branches.",
     ),
     (
-        "V11-too-many",
+        "parallel-mock-too-many",
         PARALLEL,
         {"mock": {"result": "[1, 2, 3]"}},
         ValidationException,
         "Mocked result must contain the same number of items as number of Parallel branches.",
     ),
     (
-        "V12",
+        "failure-count-without-mock",
         MAP,
         {"roleArn": ROLE, "stateConfiguration": {"mapIterationFailureCount": 0}},
         ValidationException,
         "TestState does not support MapIterationFailureCount when a mock is not specified.",
     ),
     (
-        "V12-Task",
+        "failure-count-without-mock-on-task",
         TASK,
         {"roleArn": ROLE, "stateConfiguration": {"mapIterationFailureCount": 1}},
         ValidationException,
@@ -290,7 +308,7 @@ def test_recorded_rule(
 
 
 @pytest.mark.parametrize("state_name", ["dne", '"invalid"', "first"])
-def test_v14_state_not_found(state_name: str) -> None:
+def test_state_not_found(state_name: str) -> None:
     error = _fails(MACHINE, stateName=state_name)
     assert (type(error), error.message) == (ValidationException, "State not found in definition")
 
@@ -324,8 +342,7 @@ def test_state_name_may_select_a_state_inside_a_branch() -> None:
         (
             "not a definition",
             {"mock": {"result": "[]"}},
-            "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Expecting value: line 1 column 1 "
-            "(char 0)'",
+            "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"not a definition\"; line: 1, column: 4]'",
         ),
         (
             PASS,
@@ -336,7 +353,7 @@ def test_state_name_may_select_a_state_inside_a_branch() -> None:
     ],
     ids=["schema", "not-json", "single-state-with-state-name"],
 )
-def test_v17_definition_error(definition: str, members: dict[str, Any], message: str) -> None:
+def test_definition_error(definition: str, members: dict[str, Any], message: str) -> None:
     error = _fails(definition, **members)
     assert (type(error), error.message) == (InvalidDefinition, message)
 
@@ -437,7 +454,7 @@ def test_map_and_parallel_run_with_their_mock(
 
 
 CONFIGURATION_RULES = [
-    # stateConfiguration members that do not fit the tested state [INFER: AWS's wording unknown]
+    # stateConfiguration members that do not fit the tested state (AWS's wording is not recorded: ours)
     (
         "failure-count-on-task",
         TASK,
@@ -485,7 +502,7 @@ CONFIGURATION_RULES = [
         "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state.",
     ),
     (
-        "V13",
+        "failure-count-over-iterations",
         MAP,
         {
             "mock": {"result": "[1, 1, 1]"},
@@ -527,69 +544,75 @@ def test_error_caused_by_state_names_a_state_of_a_branch(caused_by: str) -> None
 
 
 # --------------------------------------------------------------------------------------------
-# Order of the rules where two collide (spec 5.3)
+# Order of the rules where two collide (recorded where the module docstring says; ours elsewhere)
 # --------------------------------------------------------------------------------------------
 ORDER = [
     (
-        "V12-before-V5",
+        "failure-count-before-map-without-mock",
         MAP,
         {"stateConfiguration": {"mapIterationFailureCount": 1}},
         ValidationException,
         "TestState does not support MapIterationFailureCount when a mock is not specified.",
     ),
     (
-        "V12-before-context-without-mock",
+        "failure-count-before-context-without-mock",
         MAP,
         {"stateConfiguration": {"mapIterationFailureCount": 1}, "context": "{}"},
         ValidationException,
         "TestState does not support MapIterationFailureCount when a mock is not specified.",
     ),
     (
-        "context-without-mock-before-V5",
+        "context-without-mock-before-map-without-mock",
         PARALLEL,
         {"context": "{}"},
         ValidationException,
         "TestState does not support Context when a mock is not specified.",
     ),
-    ("V5-before-input", MAP, {"input": "x"}, InvalidDefinition, MSG_V5),
+    ("map-without-mock-before-input", MAP, {"input": "x"}, InvalidDefinition, MSG_MAP_PARALLEL_WITHOUT_MOCK),
     (
-        "V2-before-context",
+        "mock-on-pass-before-context",
         PASS,
         {"mock": {"result": "{}"}, "context": '{"Map": {}}'},
         ValidationException,
         "State type 'Pass' is not supported when a mock is specified",
     ),
     (
-        "V2-before-V7",
+        "mock-on-pass-before-reveal-secrets",
         PASS,
         {"mock": {"result": "{}"}, "revealSecrets": True},
         ValidationException,
         "State type 'Pass' is not supported when a mock is specified",
     ),
     (
-        "V3-before-V6",
+        "mock-on-fail-before-both-mock-fields",
         FAIL,
         {"mock": {"result": "x", "errorOutput": {"error": "E"}}},
         ValidationException,
         "State type 'Fail' is not supported when a mock is specified",
     ),
     (
-        "V7-before-V6",
+        "reveal-secrets-before-both-mock-fields",
         TASK,
         {"mock": {"result": "x", "errorOutput": {"error": "E"}}, "revealSecrets": True},
         ValidationException,
         "TestState does not support RevealSecrets when a mock is specified.",
     ),
     (
-        "V6-before-V8",
+        "both-mock-fields-before-mock-not-json",
         TASK,
         {"mock": {"result": "x", "errorOutput": {"error": "E"}}},
         ValidationException,
         "A test mock should have only one of the following fields: [result, errorOutput].",
     ),
-    ("V8-before-V9", MAP, {"mock": {"result": "x"}}, ValidationException, "Mocked result must be valid JSON"),
     (
-        "V9-before-V11",
+        "mock-not-json-before-mock-shape",
+        MAP,
+        {"mock": {"result": "x"}},
+        ValidationException,
+        "Mocked result must be valid JSON",
+    ),
+    (
+        "mock-not-array-before-branch-count",
         PARALLEL,
         {"mock": {"result": "{}"}},
         ValidationException,
@@ -603,7 +626,7 @@ ORDER = [
         "Mocked result must be valid JSON",
     ),
     (
-        "V11-before-input",
+        "branch-count-before-input",
         PARALLEL,
         {"mock": {"result": "[1]"}, "input": "x"},
         ValidationException,
@@ -614,7 +637,7 @@ ORDER = [
         TASK,
         {"mock": {"result": "{}"}, "input": "x", "variables": "[]"},
         InvalidExecutionInput,
-        "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+        "Invalid State Machine Execution Input: 'Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')'",
     ),
     (
         "variables-before-context",
@@ -624,14 +647,14 @@ ORDER = [
         "Variables must be a valid JSON object",
     ),
     (
-        "input-before-V1",
+        "input-before-task-without-role",
         TASK,
         {"input": "x"},
         InvalidExecutionInput,
-        "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+        "Invalid State Machine Execution Input: 'Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')'",
     ),
     (
-        "variables-before-V1",
+        "variables-before-task-without-role",
         TASK,
         {"variables": "1"},
         ValidationException,
@@ -642,7 +665,7 @@ ORDER = [
         MAP,
         {"mock": {"result": "[]"}, "input": "x"},
         InvalidExecutionInput,
-        "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+        "Invalid State Machine Execution Input: 'Unrecognized token 'x': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')'",
     ),
     (
         "variables-before-execution",
@@ -652,21 +675,21 @@ ORDER = [
         "Variables must be a valid JSON object",
     ),
     (
-        "V16-before-execution",
+        "context-before-execution",
         MAP,
         {"mock": {"result": "[]"}, "context": '{"Map": {}}'},
         ValidationException,
         "Invalid Context object provided: 'Map' field is not supported when mocking a Context object",
     ),
     (
-        "V14-before-V12",
+        "state-not-found-before-failure-count",
         MACHINE,
         {"stateName": "dne", "stateConfiguration": {"mapIterationFailureCount": 1}},
         ValidationException,
         "State not found in definition",
     ),
     (
-        "V14-before-V2",
+        "state-not-found-before-mock-on-pass",
         MACHINE,
         {"stateName": "dne", "mock": {"result": "{}"}},
         ValidationException,
@@ -706,7 +729,7 @@ def test_definition_errors_come_before_every_mock_rule(definition: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Rules whose wording AWS did not record (ours, spec 5.2)
+# Rules whose wording AWS did not record (ours)
 # --------------------------------------------------------------------------------------------
 INFERRED = [
     (
@@ -735,14 +758,16 @@ INFERRED = [
         TASK,
         {"mock": {"result": "{}"}, "context": "{"},
         ValidationException,
-        "Invalid Context object provided: Context object must be valid JSON",
+        "Invalid Context object provided: Unexpected end-of-input: expected close marker for Object "
+        '(start marker at [Source: (String)"{"; line: 1, column: 1])',
     ),
     (
         "variables-not-json",
         PASS,
         {"variables": "{"},
         ValidationException,
-        "Variables must be a valid JSON object",
+        "Variables must be a valid JSON object: Unexpected end-of-input: expected close marker for Object "
+        '(start marker at [Source: (String)"{"; line: 1, column: 1])',
     ),
     (
         "variables-array",
@@ -759,18 +784,70 @@ INFERRED = [
         "Invalid State Machine Execution Input: 'Invalid execution input.'",
     ),
     (
+        # StartExecution's recorded answer (api/test_sfn_api/test_invalid_start_execution_input).
         "input-not-json",
         PASS,
-        {"input": "not json"},
+        {"input": "not some json"},
         InvalidExecutionInput,
-        "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+        "Invalid State Machine Execution Input: 'Unrecognized token 'not': was expecting (JSON String, "
+        "Number, Array, Object or token 'null', 'true' or 'false')'",
+    ),
+    (
+        # Recorded the same way.
+        "input-single-quotes",
+        PASS,
+        {"input": "{'not': 'json'"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Unexpected character (''' (code 39)): was expecting "
+        "double-quote to start field name'",
     ),
     (
         "input-nan",
         PASS,
         {"input": "NaN"},
         InvalidExecutionInput,
-        "Invalid State Machine Execution Input: 'NaN is not valid JSON'",
+        "Invalid State Machine Execution Input: 'Non-standard token 'NaN': enable "
+        "JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS to allow'",
+    ),
+    (
+        "input-trailing",
+        PASS,
+        {"input": "{} {}"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Trailing token (of type START_OBJECT) found after value "
+        "(bound as `com.fasterxml.jackson.databind.JsonNode`): not allowed as per "
+        "`DeserializationFeature.FAIL_ON_TRAILING_TOKENS`'",
+    ),
+    (
+        "input-no-break-space",
+        PASS,
+        {"input": "\u00a0"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Unexpected character ('\u00a0' (code 160)): expected a "
+        "valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')'",
+    ),
+    (
+        "input-white-space",
+        PASS,
+        {"input": " \n\t"},
+        InvalidExecutionInput,
+        "Invalid State Machine Execution Input: 'Invalid execution input.'",
+    ),
+    (
+        "variables-trailing",
+        PASS,
+        {"variables": '{"a": 1}]'},
+        ValidationException,
+        "Variables must be a valid JSON object: Unexpected close marker ']': expected '}' (for root "
+        'starting at [Source: (String)"{"a": 1}]"; line: 1, column: 0])',
+    ),
+    (
+        "context-not-json-token",
+        TASK,
+        {"mock": {"result": "{}"}, "context": "Execution"},
+        ValidationException,
+        "Invalid Context object provided: Unrecognized token 'Execution': was expecting (JSON String, "
+        "Number, Array, Object or token 'null', 'true' or 'false')",
     ),
     (
         "input-too-deep",
@@ -836,7 +913,8 @@ def _generated_context(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_defaults_reach_the_core() -> None:
-    """No input -> {}, no variables, no mock, no context: the generated one (spec 6.10)."""
+    """No input -> {}, no variables, no mock, no context: the generated one (as recorded, see
+    interpreter/context.py)."""
     answer = _answer(PASS_CONTEXT, world=_fixed_world(), inspectionLevel="DEBUG")
     assert answer["status"] == "SUCCEEDED"
     assert answer["inspectionData"]["input"] == "{}"
@@ -992,7 +1070,7 @@ DESCRIBE_EXECUTION = (
 @pytest.mark.parametrize(
     "definition, mock_result",
     [
-        # .sync:2 returns the polling API's answer: a DescribeExecution shape (spec 6.4).
+        # .sync:2 returns the polling API's answer: a DescribeExecution shape.
         (SYNC_TASK, DESCRIBE_EXECUTION),
         (ACTIVITY_TASK, '{"Output": "done"}'),  # an activity's output is not validated
     ],
@@ -1350,7 +1428,8 @@ def test_the_operation_returns_the_encoded_result(
 
 
 # --------------------------------------------------------------------------------------------
-# End to end, with the real core (spec 8 E1, E3)
+# End to end, with the real core (recorded: aws/test_test_state_scenarios/
+# test_base_inspection_level_debug__IO_PASS_STATE and test_base_inspection_level_info__BASE_FAIL_STATE)
 # --------------------------------------------------------------------------------------------
 E1_DEFINITION = json.dumps(
     {

@@ -150,13 +150,14 @@ def test_content_type_is_not_required(client: Any) -> None:
             {"definition": "not a definition"},
             HEADERS,
             "com.amazonaws.swf.service.v2.model#InvalidDefinition",
-            "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Expecting value: line 1 column 1 (char 0)'",
+            "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: Unrecognized token 'not': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')\n at [Source: (String)\"not a definition\"; line: 1, column: 4]'",
         ),
         (
             {"definition": PASS, "input": "x"},
             HEADERS,
             "com.amazonaws.swf.service.v2.model#InvalidExecutionInput",
-            "Invalid State Machine Execution Input: 'Expecting value: line 1 column 1 (char 0)'",
+            "Invalid State Machine Execution Input: 'Unrecognized token 'x': was expecting (JSON String, Number, Array, "
+            "Object or token 'null', 'true' or 'false')'",
         ),
         (
             {"definition": PASS, "roleArn": "bad"},

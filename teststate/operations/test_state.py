@@ -1,27 +1,50 @@
 """The TestState operation: request rules in AWS's order, the core call, the answer's encoding.
 
-`test_state` applies the semantic rules of spec 5 in the order of spec 5.3, each with AWS's
-recorded message (5.1) or, where AWS's wording is unknown, our own (marked [INFER] with the
-choice made). Then it runs the state with the interpreter core and encodes the `TestResult` as a
-``TestStateOutput``: JSON values become compact JSON text, absent members are left out, and
-``inspectionData`` is only sent at DEBUG and TRACE.
+`test_state` applies the request rules in the order AWS applies them, each with AWS's message
+where a conformance case records it (cited by case id, under tests/conformance/corpus) and our own
+wording where none does (said so where it is used). Then it runs the state with the interpreter
+core and encodes the `TestResult` as a ``TestStateOutput``: JSON values become compact JSON text,
+absent members are left out, and ``inspectionData`` is only sent at DEBUG and TRACE.
 
-Order (spec 5.3, plus where the unrecorded checks sit):
- 1. model constraints                              (schemas.py, before we get here)
- 2. ``roleArn`` shape -> InvalidArn                 [INFER: position and wording]
- 3. definition -> InvalidDefinition (V17); ``stateName`` lookup -> V14
- 4. ``mapIterationFailureCount`` without mock (V12); ``context`` without mock [INFER]
- 5. Map/Parallel without mock (V5); mock on Pass/Fail/Succeed (V2-V4) or Choice/Wait (5.2);
-    then ``stateConfiguration`` members that do not fit the state [INFER: wording and position]
- 6. with a mock: revealSecrets (V7), both fields (V6), no field [INFER], result JSON (V8),
-    Map/Parallel result shape (V9-V11), a Task's result against its API's output shape per
-    ``fieldValidationMode`` (V15, mock_validation.py)
- 7. ``input`` JSON -> InvalidExecutionInput; ``variables`` JSON object [INFER: position]
- 8. ``context`` JSON and content (V16)
- 9. Task without mock: no roleArn (V1); otherwise this offline server cannot call AWS
-10. the core: V13 (iteration count: the Map's items must be evaluated first) comes back as an
-    error from it, and so does an ItemReader Map without ``mapItemReaderData`` (this server
-    cannot read its source)
+The order. Where two rules collide, the recorded cases fix which one wins (the Map's failure count
+before the Map without a mock: aws/test_state_mock_validation/test_map_iteration_failure_count_without_mock;
+the state type before the context: aws/test_state_context_object/test_state_context_object_invalid_states__INVALID_STATE_PASS);
+where no recording decides, the place is ours.
+ 1. model constraints (teststate.validation.request, before we get here)
+ 2. ``roleArn`` shape -> InvalidArn (its place is ours)
+ 3. the definition -> InvalidDefinition
+    (aws/test_test_state_machine_scenarios/test_state_name_invalid_state_definition); ``stateName``
+    lookup -> "State not found in definition"
+    (aws/test_test_state_machine_scenarios/test_base_state_name_validation_failures__dne)
+ 4. ``mapIterationFailureCount`` without a mock
+    (aws/test_state_mock_validation/test_map_iteration_failure_count_without_mock); ``context``
+    without a mock (ours)
+ 5. Map/Parallel without a mock (aws/test_state_mock_validation/test_state_type_requires_mock__MapState);
+    a mock on Pass, Fail or Succeed
+    (aws/test_state_mock_validation/test_state_type_does_not_accept_mock__mock_result-PassState),
+    or on Choice or Wait (the same wording, ours); then ``stateConfiguration`` members that do not
+    fit the state (ours)
+ 6. with a mock: revealSecrets (aws/test_state_mock_validation/test_reveal_secrets_is_true_and_mock_result_is_set),
+    both fields (aws/test_state_mock_validation/test_both_mock_result_and_mock_error_output_are_set),
+    neither field (ours), a result that is not JSON
+    (aws/test_test_state_mock_scenarios/test_base_lambda_service_task_mock_is_not_json_string),
+    a Map's or Parallel's result shape (aws/test_state_mock_validation/test_mock_result_is_not_array_on_parallel_state
+    and its neighbours), a Task's result against its API's output shape per
+    ``fieldValidationMode`` (aws/test_field_validation_mode_present/*, teststate.validation.mock_result)
+ 7. ``input`` JSON -> InvalidExecutionInput (StartExecution's recorded wording); ``variables``
+    (ours)
+ 8. ``context`` JSON and content (aws/test_state_context_object/test_state_context_object_validation_failures__*)
+ 9. a Task without a mock: no roleArn
+    (aws/test_test_state_scenarios/test_base_lambda_service_task_state_no_role_arn_validation);
+    otherwise this offline server cannot call AWS
+10. the core: the Map's iteration count
+    (aws/test_state_mock_validation/test_map_iteration_failure_count_exceeds_mock_result_items; the
+    Map's items must be evaluated first) comes back as an error from it, and so does an ItemReader
+    Map without ``mapItemReaderData`` (this server cannot read its source)
+
+Invalid JSON in a member is described in the words of Jackson, AWS's JSON parser
+(`interpreter.json_errors`), wherever AWS's answer quotes the parser; the mocked result's answer
+is recorded without it.
 """
 
 from __future__ import annotations
@@ -44,11 +67,13 @@ from interpreter import (
     World,
     default_context,
     dumps,
+    json_error_message,
     load_definition,
     loads,
     run_state,
     validate_context,
 )
+from interpreter.context import DEFAULT_ACCOUNT
 from interpreter.definition.model import MapState, ParallelState, TaskState
 from teststate.budget import configured_budget_seconds, run_within
 from teststate.errors import (
@@ -62,10 +87,10 @@ from teststate.errors import (
 from teststate.validation.mock_result import validate_mock_result
 from teststate.validation.request import TestStateRequest
 
-DEFAULT_ACCOUNT: Final = "123456789012"
 _ACCOUNT_ID: Final = re.compile(r"\d{12}")
 
-# Spec 5.1, verbatim (note the trailing periods on some, not on others).
+# AWS's recorded messages, verbatim (the trailing periods on some and not on others included);
+# the module docstring names the case that records each.
 MSG_NO_ROLE: Final = "RoleArn must be specified when testing a Task state"
 MSG_STATE_TYPE_WITH_MOCK: Final = "State type '{state_type}' is not supported when a mock is specified"
 MSG_MAP_PARALLEL_WITHOUT_MOCK: Final = (
@@ -87,10 +112,9 @@ MSG_FAILURE_COUNT_WITHOUT_MOCK: Final = (
 )
 
 
-# Not recorded: our wording, modelled on the recorded messages of the same family [INFER].
+# Not recorded: our wording, modelled on the recorded messages of the same family.
 MSG_CONTEXT_WITHOUT_MOCK: Final = "TestState does not support Context when a mock is not specified."
 MSG_EMPTY_MOCK: Final = "A test mock should have one of the following fields: [result, errorOutput]."
-MSG_CONTEXT_NOT_JSON: Final = CONTEXT_PREFIX + "Context object must be valid JSON"
 MSG_VARIABLES_NOT_OBJECT: Final = "Variables must be a valid JSON object"
 MSG_FAILURE_COUNT_NOT_MAP: Final = "TestState only supports MapIterationFailureCount for Map states."
 MSG_READER_DATA_NOT_READER: Final = (
@@ -102,17 +126,25 @@ MSG_CAUSED_BY_NOT_MAP_OR_PARALLEL: Final = (
 MSG_CAUSED_BY_UNKNOWN: Final = (
     "ErrorCausedByState must be the name of a state inside the tested Map or Parallel state."
 )
+# StartExecution's recorded words for input that is empty or not JSON
+# (api/test_sfn_api/test_invalid_start_execution_input); TestState's are not recorded.
 MSG_EMPTY_INPUT: Final = "Invalid State Machine Execution Input: 'Invalid execution input.'"
+MSG_INPUT_NOT_JSON: Final = "Invalid State Machine Execution Input: '{detail}'"
 # AWS would make the call with the role; this server is offline and can only use a mock.
 MSG_OFFLINE_TASK: Final = (
     "This offline TestState server cannot call AWS services: specify a mock "
     "(mock.result or mock.errorOutput) to test a Task state"
 )
-# AWS documents that Activity, .sync and .waitForTaskToken Tasks need a mock (wording unknown).
+# API reference, TestState: "TestState only supports the following when a mock is specified:
+# Activity tasks, .sync or .waitForTaskToken service integration patterns, Parallel, or Map
+# states." AWS's answer to such a Task without a mock is not recorded: ours.
 MSG_CALLBACK_TASK: Final = (
     "TestState only supports Activity tasks and '.sync' or '.waitForTaskToken' service "
     "integration patterns when a mock is specified"
 )
+
+# JSON's white space (RFC 8259); str.strip() alone would also strip what Jackson refuses.
+_JSON_WHITESPACE: Final = " \t\n\r"
 
 MOCKABLE_TYPES: Final = frozenset({"Task", "Map", "Parallel"})
 INSPECTING_LEVELS: Final = frozenset({"DEBUG", "TRACE"})
@@ -169,7 +201,7 @@ def test_state(
 
 
 # pytest would collect a module-level function named test_*: tell it this is not a test.
-test_state.__test__ = False  # type: ignore[attr-defined]
+test_state.__test__ = False  # type: ignore[attr-defined]  # an attribute pytest reads, unknown to the type
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,8 +212,8 @@ def account_from_role_arn(role_arn: str | None) -> str:
 
     Raises:
         InvalidArn: ``roleArn`` is not an ARN. ``Invalid ARN prefix`` is AWS's wording for other
-            SFN operations (spec 5.2); the second message, for ``arn:`` with too few parts, is
-            ours [INFER].
+            Step Functions operations (recorded: api/test_sfn_api/test_describe_invalid_arn_sm);
+            the second message, for ``arn:`` with too few parts, is ours.
     """
     if role_arn is None:
         return DEFAULT_ACCOUNT
@@ -208,7 +240,8 @@ def _check_configuration(req: TestStateRequest) -> None:
     if config is not None and config.map_iteration_failure_count is not None:
         raise ValidationException(MSG_FAILURE_COUNT_WITHOUT_MOCK)
     if req.context is not None:
-        # The model: "This field may only be specified if a mock is specified in the same request."
+        # API reference, TestState, ``context``: "This field may only be specified if a mock is
+        # specified in the same request."
         raise ValidationException(MSG_CONTEXT_WITHOUT_MOCK)
 
 
@@ -217,13 +250,15 @@ def _check_state_type(req: TestStateRequest, state_type: str) -> None:
         if state_type in ("Map", "Parallel"):
             raise InvalidDefinition(MSG_MAP_PARALLEL_WITHOUT_MOCK)
     elif state_type not in MOCKABLE_TYPES:
-        # Recorded for Pass, Fail and Succeed; Choice and Wait get the same wording (spec 5.2).
+        # Recorded for Pass, Fail and Succeed; Choice and Wait get the same wording (ours: the
+        # API reference allows a mock only for Task, Map and Parallel).
         raise ValidationException(MSG_STATE_TYPE_WITH_MOCK.format(state_type=state_type))
 
 
 def _check_state_configuration(req: TestStateRequest, loaded: LoadedState) -> None:
     """The Map/Parallel members of ``stateConfiguration`` only make sense for the state they
-    describe. AWS's wording for these is not recorded: ours, in the family of V12 [INFER].
+    describe. AWS's wording for these is not recorded: ours, in the family of the recorded
+    "TestState does not support MapIterationFailureCount when a mock is not specified.".
 
     ``errorCausedByState`` names "the state from which an error originates when an error is
     mocked for a Map or Parallel state" (API reference): it must be one of the states inside the
@@ -248,7 +283,9 @@ def _check_state_configuration(req: TestStateRequest, loaded: LoadedState) -> No
 
 
 def _build_mock(req: TestStateRequest, loaded: LoadedState) -> Mock | None:
-    """The core's `Mock`, after the mock rules V7, V6, V8, V9-V11, V15 (in that order)."""
+    """The core's `Mock`, after the mock rules in AWS's order: revealSecrets, both fields, a
+    result that is not JSON, the Map's or Parallel's result shape, the Task's output shape (the
+    module docstring names the recorded cases)."""
     mock = req.mock
     if mock is None:
         return None
@@ -262,20 +299,24 @@ def _build_mock(req: TestStateRequest, loaded: LoadedState) -> Mock | None:
     if mock.result is None:
         raise ValidationException(MSG_EMPTY_MOCK)
     try:
-        # Checked whatever fieldValidationMode says, NONE included (spec 5.1 V8).
+        # Checked whatever fieldValidationMode says, NONE included (recorded:
+        # aws/test_test_state_mock_scenarios/test_base_lambda_service_task_mock_is_not_json_string,
+        # whose answer does not quote the parser).
         result = loads(mock.result)
     except ValueError:
         raise ValidationException(MSG_MOCK_NOT_JSON) from None
     _check_result_shape(result, loaded)
     if isinstance(loaded.state, TaskState):
-        # V15: the Task's result against its API's output shape (spec 6.4).
+        # The Task's result against its API's output shape (teststate.validation.mock_result).
         validate_mock_result(loaded.state.resource, result, mock.field_validation_mode)
     return Mock(result=result, field_validation_mode=mock.field_validation_mode)
 
 
 def _check_result_shape(result: JSON, loaded: LoadedState) -> None:
-    """V9-V11: a Map's result is an array (an object with a ResultWriter); a Parallel's is an
-    array with one item per branch."""
+    """A Map's result is an array (an object with a ResultWriter); a Parallel's is an array with
+    one item per branch (recorded: aws/test_state_mock_validation/test_mock_result_is_not_array_on_map_state_without_result_writer,
+    test_mock_result_is_not_object_on_map_state_with_result_writer,
+    test_mock_result_array_size_mismatch_on_parallel_state)."""
     if loaded.state_type == "Map":
         if loaded.has_result_writer:
             if not isinstance(result, dict):
@@ -290,34 +331,39 @@ def _check_result_shape(result: JSON, loaded: LoadedState) -> None:
 
 
 def decode_input(text: str | None) -> JSON:
-    """The state input: ``{}`` when not given (spec 3).
+    """The state input: ``{}`` when not given (recorded:
+    aws/test_state_context_object/test_state_wait_task_context_object reports ``{}`` as its input).
 
     Raises:
-        InvalidExecutionInput: not JSON. Wording of StartExecution (spec 5.2), with Python's parser
-            message where AWS shows Jackson's.
+        InvalidExecutionInput: empty, or not JSON, in StartExecution's recorded words, which quote
+            Jackson's message (`interpreter.json_errors`). Only JSON's own white space counts as
+            empty (Jackson reports any other character); that white space alone is answered like
+            the empty text is our choice.
     """
     if text is None:
         return {}
-    if not text.strip():
+    if not text.strip(_JSON_WHITESPACE):
         raise InvalidExecutionInput(MSG_EMPTY_INPUT)
     try:
         return loads(text)
     except ValueError as err:
-        raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{err}'") from None
+        raise InvalidExecutionInput(MSG_INPUT_NOT_JSON.format(detail=json_error_message(text, err))) from None
 
 
 def decode_variables(text: str | None) -> Mapping[str, JSON]:
-    """The workflow variables: a JSON object literal (spec 3), none when not given.
+    """The workflow variables: "JSON object literal that sets variables used in the state under
+    test" (API reference, TestState, ``variables``), none when not given.
 
     Raises:
-        ValidationException: not a JSON object (wording not recorded [INFER]).
+        ValidationException: not a JSON object. AWS's wording is not recorded: ours, followed by
+            Jackson's message when the text is not JSON at all.
     """
     if text is None:
         return {}
     try:
         variables = loads(text)
-    except ValueError:
-        raise ValidationException(MSG_VARIABLES_NOT_OBJECT) from None
+    except ValueError as err:
+        raise ValidationException(f"{MSG_VARIABLES_NOT_OBJECT}: {json_error_message(text, err)}") from None
     if not isinstance(variables, dict):
         raise ValidationException(MSG_VARIABLES_NOT_OBJECT)
     return variables
@@ -326,9 +372,12 @@ def decode_variables(text: str | None) -> Mapping[str, JSON]:
 def _build_context(
     req: TestStateRequest, loaded: LoadedState, state_input: JSON, *, region: str, account: str, world: World
 ) -> JSON:
-    """The caller's context (validated, V16), which replaces the generated one entirely.
+    """The caller's context, validated (`interpreter.validate_context`), which replaces the
+    generated one entirely (recorded: aws/test_state_context_object/test_state_context_object_edge_cases__EMPTY).
 
-    The generated one (two UUIDs, timestamps) is only made when the definition can read it.
+    The generated one (two UUIDs, timestamps) is only made when the definition can read it. A
+    context that is not JSON is answered with the prefix of AWS's recorded context messages and
+    Jackson's message; that combination is ours (not recorded).
     """
     if req.context is None:
         if not loaded.reads_context:
@@ -344,8 +393,8 @@ def _build_context(
         )
     try:
         context = loads(req.context)
-    except ValueError:
-        raise ValidationException(MSG_CONTEXT_NOT_JSON) from None
+    except ValueError as err:
+        raise ValidationException(CONTEXT_PREFIX + json_error_message(req.context, err)) from None
     try:
         validate_context(context, loaded)
     except ContextError as err:
@@ -354,7 +403,9 @@ def _build_context(
 
 
 def _check_task_can_run(req: TestStateRequest, loaded: LoadedState) -> None:
-    """A Task without a mock: AWS needs a role (V1) and would then call the service for real."""
+    """A Task without a mock: AWS needs a role (recorded:
+    aws/test_test_state_scenarios/test_base_lambda_service_task_state_no_role_arn_validation) and
+    would then call the service for real."""
     if loaded.state_type != "Task" or req.mock is not None:
         return
     if req.role_arn is None:
@@ -389,7 +440,8 @@ def _integer(value: JSON) -> int:
 
 
 def _float(value: JSON) -> float:
-    # AWS writes toleratedFailurePercentage as a float literal (1.0) [AWS-REC].
+    # AWS writes toleratedFailurePercentage as a float literal, 1.0 (recorded:
+    # aws/test_test_state_scenarios/test_base_map_state_inspect__TOLERATED_FAILURE_PERCENTAGE-DEBUG).
     return float(value)
 
 
@@ -463,7 +515,9 @@ def encode_inspection(inspection: Mapping[str, JSON], texts: dict[int, str] | No
         if encoder is None or value is ABSENT or value is None:
             continue
         if key == "variables" and value == {}:
-            continue  # omitted when there are no variables [AWS-REC]
+            # Omitted when there are no variables (recorded:
+            # aws/test_test_state_scenarios/test_state_with_variables__empty_variables).
+            continue
         if encoder is _json_text and isinstance(value, (dict, list)):
             text = texts.get(id(value))
             if text is None:
