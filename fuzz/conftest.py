@@ -65,8 +65,8 @@ _counting = False
 
 
 def counted(app: flask.Flask) -> flask.Flask:
-    """`app`, its requests counted while fuzz tests run (at the WSGI entry: the API's fast path
-    answers most requests without Flask's request signals)."""
+    """`app`, its requests counted while fuzz tests run (at the WSGI entry: ``POST /`` is answered
+    there, without Flask's request signals)."""
     inner = app.wsgi_app
 
     def wsgi_app(environ: Any, start_response: Any) -> Any:
