@@ -12,7 +12,7 @@ TESTSTATE_PORT    ?= 8083
 TESTSTATE_WORKERS ?= 2
 export TESTSTATE_HOST TESTSTATE_PORT TESTSTATE_WORKERS
 
-.PHONY: install serve test lint soak fuzz bench
+.PHONY: install serve test lint system-deps soak fuzz bench
 
 install: $(STAMP)
 
@@ -31,6 +31,16 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 serve: $(SERVICE_STAMP)
 	$(BIN)/teststate serve
 
+# Programs some tests drive, from Debian's packages: Graphviz draws the coverage report, headless
+# Chromium opens it. Installed when missing and this runs as root with apt-get (CI does); otherwise
+# those tests skip, except under CI, where they fail.
+SYSTEM_PACKAGES := graphviz chromium fonts-liberation
+system-deps:
+	@if command -v dot >/dev/null && command -v chromium >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	else echo "note: install $(SYSTEM_PACKAGES) for the coverage report tests"; fi
+
 # Lint, format and types first (ruff, mypy --strict; settings in pyproject.toml), then pytest.
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,7 +49,7 @@ lint: $(STAMP)
 
 # pytest exits 5 when it collected no tests (e.g. a PYTEST_ARGS filter that matches nothing):
 # say so and do not count it as a failure of the suite.
-test: lint
+test: lint system-deps
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests (exit 5)"; exit 0; fi; exit $$rc
 
