@@ -295,20 +295,22 @@ def _prepare_call(state: TaskState, scope: Scope) -> None:
 
 def _run_choice(state: ChoiceState, scope: Scope, trace: Trace, work: Work) -> _Outcome:
     if state.is_jsonata:
-        matched = _match(state, scope)
+        matched = first_matching_rule(state, scope)
         output, assign = _rule_fields(state, matched)
         return jsonata_tail(state, scope, scope.state_input, _next_of(state, matched), output, assign)
     effective = trace.record("afterInputPath", select(state.input_path, scope.state_input, scope))
     inner = scope.with_current(effective)
-    matched = _match(state, inner)
+    matched = first_matching_rule(state, inner)
     _, rule_assign = _rule_fields(state, matched)
     variables = assigned(state.name, inner, state.assign, rule_assign)
     output = select(state.output_path, effective, scope)
     return Done(output, _next_of(state, matched), variables)
 
 
-def _match(state: ChoiceState, scope: Scope) -> int | None:
+def first_matching_rule(state: ChoiceState, scope: Scope) -> int | None:
     """Index of the first rule that matches, None when only Default (or nothing) is left.
+
+    `scope` is what the rules see: in a JSONPath state, the state's input after InputPath.
 
     Rules are evaluated in order and evaluation stops at the first match, so a later rule that
     would fail is never evaluated (AWS, observed by floci-io/floci#2689).

@@ -42,6 +42,7 @@ from interpreter.definition.model import ChoiceState
 from interpreter.scope import Scope
 from interpreter.states.dataflow import select
 from interpreter.states.recovery import decide
+from interpreter.states.run import first_matching_rule
 from teststate.toolkit.coverage_model import (
     SINGLE_STATE_NAME,
     CatchEntry,
@@ -302,14 +303,12 @@ def _evaluated_branch(call: _Call) -> ChoiceBranch | None:
         return None
     state = loaded.state
     try:
-        scope = _choice_scope(state, loaded, call.request)
-        for index, rule in enumerate(state.choices):
-            if rule.matches(scope):
-                return ChoiceBranch(call.shape.name, index)
+        return ChoiceBranch(
+            call.shape.name, first_matching_rule(state, _choice_scope(state, loaded, call.request))
+        )
     except (ASLError, ValueError):
         # ValueError: a member that is not JSON (the endpoint would have refused the call).
         return None
-    return ChoiceBranch(call.shape.name, None)
 
 
 def _choice_scope(state: ChoiceState, loaded: LoadedState, request: Mapping[str, Any]) -> Scope:
