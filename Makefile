@@ -67,8 +67,8 @@ FUZZ_ARGS ?=
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest fuzz $(FUZZ_ARGS)
 
-# Bench: in-process and HTTP figures against a trivial-app floor on the same gunicorn settings
-# (bench/), printed as a table; kept out of `make test` (numbers, not assertions). BENCH_ARGS goes
+# Bench: in-process and HTTP figures against a trivial-app floor on the same gunicorn settings,
+# and the in-process boto3 client against botocore with a canned answer (bench/), printed as a table; kept out of `make test` (numbers, not assertions). BENCH_ARGS goes
 # to `python -m bench` as is (e.g. BENCH_ARGS='--json bench.json', '--scenarios pass', '--quick').
 BENCH_ARGS ?=
 bench: $(STAMP)

@@ -4,13 +4,15 @@
                     [--workers N] [--json FILE|-]
 
 1. In-process: the core and the operation per scenario (definition loaded), and the cold load of
-   the 20-state definition (`bench.inprocess`).
+   the 20-state definition (`bench.inprocess`); then the in-process boto3 client against
+   botocore's own cost for a canned answer, per Pass scenario (`bench.inprocess_client`).
 2. Starts the floor (`bench.floor`) and the real server (``python -m teststate.cli serve``, the
    console script's code path) on free loopback ports, with the same settings and workers.
 3. For each client count: the floor, then every scenario, with the load generator
    (`bench.loadgen`). Each scenario's answer is checked once first: one that is not HTTP 200
    with the expected ``status`` becomes an ERROR row (with the answer's message) and is not timed.
-4. Prints the table (to stderr when the JSON goes to stdout) and writes ``--json``.
+4. Prints the table and the in-process client's section (to stderr when the JSON goes to stdout)
+   and writes ``--json`` (the client's figures under ``inprocess_client``).
 
 Exit status 0 whatever the figures (targets are reported, never asserted); 2 when a server did not
 start. Both servers are stopped in ``finally``.
@@ -32,6 +34,10 @@ from typing import IO, Any, Final
 
 from bench.floor import FLOOR_BODY
 from bench.inprocess import ColdLoad, InProcessRow, cold_load, run_inprocess
+from bench.inprocess_client import ClientRow
+from bench.inprocess_client import render as render_client
+from bench.inprocess_client import run as run_client
+from bench.inprocess_client import to_json as client_json
 from bench.loadgen import LoadSummary, exchange_once, run_load
 from bench.report import HttpRow, check_targets, render_table, to_json
 from bench.scenarios import COLD_LOAD_DEFINITION, Scenario, all_scenarios, http_request
@@ -207,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--cold-runs", type=int, default=None, help="cold loads measured (default 30)")
     parser.add_argument(
+        "--client-rounds",
+        type=int,
+        default=None,
+        help="rounds of the in-process client against the canned floor (default 30)",
+    )
+    parser.add_argument(
         "--scenarios", default=None, metavar="SUBSTR", help="only scenarios whose name contains this"
     )
     parser.add_argument("--clients", type=_client_counts, default=[1, 8], help="client counts (default 1,8)")
@@ -257,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warmup = args.warmup if args.warmup is not None else (0.05 if args.quick else 0.3)
     samples = args.samples if args.samples is not None else (3 if args.quick else 40)
     cold_runs = args.cold_runs if args.cold_runs is not None else (3 if args.quick else 30)
+    client_rounds = args.client_rounds if args.client_rounds is not None else (3 if args.quick else 30)
     out = sys.stderr if args.json == "-" else sys.stdout
     scenarios = all_scenarios(args.scenarios)
     if not scenarios:
@@ -266,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"bench: in-process, {len(scenarios)} scenarios", file=out, flush=True)
     inprocess: list[InProcessRow] = run_inprocess(scenarios, samples=samples)
     cold: ColdLoad = cold_load(COLD_LOAD_DEFINITION, "Enrich", runs=cold_runs)
+    print("bench: in-process boto3 client against a canned answer", file=out, flush=True)
+    client: list[ClientRow] = run_client(scenarios, rounds=client_rounds)
 
     http: dict[int, tuple[LoadSummary, list[HttpRow]]] = {}
     memory: dict[str, Any] = {}
@@ -308,6 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         file=out,
         flush=True,
     )
+    if client:
+        print("\n" + render_client(client), file=out, flush=True)
     if args.json is not None:
         document = to_json(
             facts=facts,
@@ -317,6 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "warmup_s": warmup,
                 "samples": samples,
                 "cold_runs": cold_runs,
+                "client_rounds": client_rounds,
                 "clients": args.clients,
                 "scenario_filter": args.scenarios,
             },
@@ -325,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cold=cold,
             http=http,
             targets=targets,
-            extra={"memory": memory},
+            extra={"memory": memory, "inprocess_client": client_json(client)},
         )
         text = json.dumps(document, indent=2)
         if args.json == "-":

@@ -17,12 +17,27 @@ One request, step by step, and the module holding each step:
 - ``budget.py``: the wall-clock budget of one evaluation.
 
 Around them: ``settings.py`` (every bound, from ``TESTSTATE_*``), ``server.py`` (gunicorn
-configured in code), ``cli.py`` (``teststate serve``), ``testing.py`` (starting a real server for
-tests, benchmarks and the soak run).
+configured in code), ``cli.py`` (the ``teststate`` command: ``serve``, ``test-state``),
+``testing.py`` (starting a real server for tests, benchmarks and the soak run), and ``toolkit/``
+(for users' test suites: the pytest plugin, the in-process client, templates, coverage).
 """
 
 from __future__ import annotations
 
-from teststate.app import create_app
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from teststate.app import create_app
 
 __all__ = ["create_app"]
+
+
+def __getattr__(name: str) -> Any:
+    """``teststate.create_app``, imported on first use: importing a submodule that needs no app
+    (``teststate.testing``, ``teststate.toolkit``, the pytest plugin) loads no Flask (~290 ms)."""
+    if name == "create_app":
+        from teststate.app import create_app
+
+        globals()["create_app"] = create_app
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
