@@ -113,6 +113,12 @@ class JsonataExpression:
     # The fast form (`interpreter.jsonata.fast`) when the expression is in its subset.
     _fast: FastProgram | None = field(default=None, repr=False, compare=False)
 
+    @property
+    def parse_tree(self) -> Any:
+        """The library's parse tree of the expression, for tools that read what it refers to (it
+        is the library's own structure: read it, never change it)."""
+        return self._compiled.ast
+
     def evaluate(self, scope: Scope, limits: JsonataLimits | None = None) -> JSON:
         """The expression's value as plain JSON, or ABSENT when it is undefined.
 
