@@ -41,6 +41,7 @@ from bench.inprocess_client import to_json as client_json
 from bench.loadgen import LoadSummary, exchange_once, run_load
 from bench.report import HttpRow, check_targets, render_table, to_json
 from bench.scenarios import COLD_LOAD_DEFINITION, Scenario, all_scenarios, http_request
+from bench.sdk import SdkRun, run_sdk
 from teststate.settings import Settings
 from teststate.testing import (
     SERVE_COMMAND,
@@ -284,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     http: dict[int, tuple[LoadSummary, list[HttpRow]]] = {}
     memory: dict[str, Any] = {}
+    sdk: SdkRun | None = None
     if not args.no_http:
         try:
             with ExitStack() as servers:
@@ -303,6 +305,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     progress=out,
                 )
                 memory["server_worker_rss_kib_end"] = _worker_rss(real)
+                # boto3's own latency per call over HTTP, on a kept-alive connection.
+                sdk = run_sdk(HOST, real.port, calls=100 if args.quick else 1000)
         except ServerDidNotStart as err:
             print(f"bench: {err}", file=sys.stderr)
             return 2
@@ -318,6 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         recycled = " (workers were recycled: TESTSTATE_MAX_REQUESTS)" if set(start) != set(end) else ""
         notes.append(f"server worker RSS KiB: start {shown(start)}; end {shown(end)}{recycled}")
+    if sdk is not None:
+        notes.append(sdk.report())
     print(
         render_table(facts=facts, inprocess=inprocess, cold=cold, http=http, targets=targets, notes=notes),
         file=out,
@@ -343,7 +349,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             cold=cold,
             http=http,
             targets=targets,
-            extra={"memory": memory, "inprocess_client": client_json(client)},
+            extra={
+                "memory": memory,
+                "inprocess_client": client_json(client),
+                "sdk": sdk.to_json() if sdk is not None else None,
+            },
         )
         text = json.dumps(document, indent=2)
         if args.json == "-":

@@ -4,7 +4,7 @@ configuration as the real server.
     python -m bench.floor --port P [--host 127.0.0.1] [--workers N]
 
 `FloorServer` is `teststate.server.TestStateServer` with another app: same options
-(`teststate.server.gunicorn_options` from the same `Settings`: sync workers, timeouts, recycling,
+(`teststate.server.gunicorn_options` from the same `Settings`: our gevent workers, timeouts, recycling,
 preload), and the same single-write response class, which the parent's ``load`` installs. Whatever
 the real server costs beyond this floor is the price of Flask and of answering TestState.
 """

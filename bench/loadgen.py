@@ -1,10 +1,9 @@
 """A small HTTP/1.1 load generator: raw sockets, pre-encoded requests, one process per client.
 
 Each client process owns one connection and sends the same pre-encoded request again and again,
-reading each answer by its Content-Length. Connections are kept alive when the server allows it;
-gunicorn's sync worker answers every request with ``Connection: close`` (it forces the close), so
-against our server each request also pays a TCP connect, measured as part of its latency, as any
-client would pay it.
+reading each answer by its Content-Length. Connections are kept alive when the server allows it
+(ours does); when an answer says ``Connection: close`` the client reconnects, and the connect is
+measured as part of that request's latency, as any client would pay it.
 
 A run: every client warms up for ``warmup`` seconds, all wait at a barrier, then each sends
 requests until ``duration`` seconds have passed (or ``max_requests`` were sent) and hands its
@@ -15,6 +14,7 @@ but the status line and headers: the client must not be what limits the figures.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import socket
 import time
@@ -236,10 +236,8 @@ def run_load(
         processes.append(process)
     reports: list[_ClientReport] = []
     try:
-        try:
+        with contextlib.suppress(Exception):
             barrier.wait(warmup + SOCKET_TIMEOUT_SECONDS)
-        except Exception:
-            pass
         for receiver in pipes:
             if receiver.poll(duration + RESULT_TIMEOUT_SECONDS):
                 try:

@@ -192,7 +192,7 @@ def render_table(
     """The run as a plain-text report."""
     lines = [
         f"bench: {facts.get('cpu_count')} CPUs, Python {facts.get('python')}, gunicorn {facts.get('gunicorn')} "
-        f"({facts.get('server_workers')} sync workers, log level {facts.get('log_level')}), "
+        f"({facts.get('server_workers')} gevent workers, log level {facts.get('log_level')}), "
         f"commit {facts.get('git_commit') or '?'}",
     ]
     if inprocess:

@@ -48,7 +48,7 @@ def client(app: Any) -> Any:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
-    """The URL of a live ``teststate serve`` (gunicorn, 2 sync workers) on 127.0.0.1."""
+    """The URL of a live ``teststate serve`` (gunicorn, 2 workers) on 127.0.0.1."""
     try:
         running = start_server(workers=2, start_timeout=START_TIMEOUT_SECONDS)
     except ServerDidNotStart as err:

@@ -4,24 +4,32 @@ The core bounds its own work (JSONata steps and time, sequence sizes, intrinsic 
 bound missed there must not hang a worker. `call_with_budget` runs a callable under a
 ``setitimer(ITIMER_REAL)`` alarm whose handler raises `BudgetExceeded`; `run_state_within_budget`
 turns that into the answer AWS gives for a state that runs too long: status FAILED with
-``States.Timeout`` (TestState: "a test can run for up to 5 minutes"; spec 10).
+``States.Timeout`` ("The TestState API can run for up to five minutes. If the execution of a state
+exceeds this duration, it fails with the States.Timeout error": AWS Step Functions API reference,
+"TestState").
 
 Limits of the mechanism, on purpose:
 - Python runs signal handlers between bytecodes only: a long C call is interrupted when it next
   checks for signals (``re`` matching does, every few thousand steps; a single huge allocation
   does not). gunicorn's worker timeout stays the backstop for those.
 - Signals are delivered to the main thread only, so off the main thread (a threaded test server)
-  there is no budget and the callable runs unbounded. gunicorn's sync workers and Flask's test
-  client both call the app on the main thread.
+  there is no budget and the callable runs unbounded. The server's gevent workers
+  (`teststate.worker.TestStateWorker`) run every request in a greenlet of the main thread, and
+  Flask's test client calls the app on the main thread.
+- Greenlets share the main thread, so the alarm is raised only where it belongs: in the call that
+  armed it (its frame is on the interrupted stack). An evaluation never yields to another greenlet
+  (it does no I/O), but should the alarm ever land in another one, it is set again a moment later
+  rather than raised there.
 - `BudgetExceeded` derives from `BaseException`: the core and its libraries catch `Exception` to
   turn library bugs into ASL errors, and must not swallow the alarm.
 """
 
 from __future__ import annotations
 
-import _signal  # the C module under `signal`, without its per-call enum conversions (~7 us)
+import _signal  # type: ignore[import-not-found]  # typeshed describes `signal`, not its C module
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
@@ -47,11 +55,14 @@ T = TypeVar("T")
 
 _SIGALRM: Final = int(signal.SIGALRM)
 _ITIMER_REAL: Final = int(signal.ITIMER_REAL)
+# When the alarm lands outside the budgeted call (another greenlet runs), it is set again this
+# much later.
+_RETRY_SECONDS: Final = 0.01
 
 # The app config key holding the budget (set by `teststate.create_app` from the settings).
 CONFIG_KEY: Final = "TESTSTATE_REQUEST_BUDGET_SECONDS"
 
-# AWS's cause for this failure is not recorded; ours names the bound and how to change it [INFER].
+# AWS's cause for this failure is not recorded; ours names the bound and how to change it.
 TIMEOUT_CAUSE: Final = (
     "The state did not finish within this server's time budget of {seconds:g} seconds per request "
     "(TESTSTATE_REQUEST_BUDGET_SECONDS)"
@@ -81,12 +92,19 @@ def call_with_budget(seconds: float | None, fn: Callable[P, T], /, *args: P.args
     if _signal.getitimer(_ITIMER_REAL)[0] > 0:
         return fn(*args, **kwargs)
     armed = [True]
+    budgeted = sys._getframe()
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         # The alarm may land after `fn` returned but before the timer is cancelled: then the
         # work is done and the late signal is ignored.
-        if armed[0]:
-            raise BudgetExceeded(seconds)
+        if not armed[0]:
+            return
+        while frame is not None:
+            if frame is budgeted:
+                raise BudgetExceeded(seconds)
+            frame = frame.f_back
+        # Another greenlet of this thread is running: the call it would interrupt is not ours.
+        _signal.setitimer(_ITIMER_REAL, _RETRY_SECONDS)
 
     # `_signal` rather than `signal`: the same calls, minus the enum wrapping that made this
     # round trip ~10 us of every request.
@@ -115,8 +133,9 @@ def configured_budget_seconds() -> float:
 def timed_out_result(seconds: float) -> TestResult:
     """What a state that exceeded the budget answers: FAILED with ``States.Timeout``.
 
-    AWS fails a TestState run that exceeds its duration limit with States.Timeout (spec 10);
-    no output and no inspection data were produced, so none are sent.
+    AWS fails a TestState run that exceeds its duration limit with States.Timeout (AWS Step
+    Functions API reference, "TestState"); no output and no inspection data were produced, so
+    none are sent.
     """
     return TestResult(
         status=Status.FAILED,

@@ -10,7 +10,7 @@ Nothing here knows a web framework: `teststate.app` reads the request from WSGI 
 pieces in order (`operation_for`, `read_json_body`, the operation, `encode_result`), and every
 `ApiError` becomes its answer in `encode_error`. Answers are built complete (bytes body,
 Content-Length) so the server writes them without chunking, and
-`teststate.server.SingleWriteResponse` puts the header block and the body on the wire in one
+`teststate.worker.SingleWriteResponse` puts the header block and the body on the wire in one
 ``sendall``: a split write can wait ~40 ms for a delayed ACK under Nagle's algorithm.
 """
 

@@ -1,12 +1,16 @@
-"""gunicorn, configured in code: sync workers, one bind address, timeouts and recycling from settings.
+"""gunicorn, configured in code: one bind address, our gevent workers, timeouts and recycling from settings.
 
 `TestStateServer` is a `gunicorn.app.base.BaseApplication`, so no configuration file or command
-line of gunicorn's is involved; `teststate.cli` builds it from `teststate.settings.Settings`.
+line of gunicorn's is involved; `teststate.cli` builds it from `teststate.settings.Settings`. The
+workers are `teststate.worker.TestStateWorker` (one process per core, one greenlet per connection;
+see that module for how stalled and slow clients are bounded and connections kept alive).
 
-Lifecycle (all gunicorn's own mechanisms, configured here):
-- a worker silent for ``worker_timeout`` seconds (stuck in one request) is killed and replaced;
+Lifecycle (gunicorn's own mechanisms, configured here):
+- a worker silent for ``worker_timeout`` seconds (stuck in one request, in code no signal
+  interrupts) is killed and replaced;
 - SIGTERM (or SIGINT) to the master stops accepting, lets in-flight requests finish for up to
-  ``graceful_timeout`` seconds, then exits 0;
+  ``graceful_timeout`` seconds (idle kept-alive connections are closed within a second), then
+  exits 0;
 - each worker is replaced after ``max_requests`` (+ up to ``max_requests_jitter``) requests, which
   bounds what any slow growth (caches, allocator fragmentation) can cost.
 """
@@ -18,74 +22,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
-from gunicorn.http import wsgi as gunicorn_wsgi
 
 from teststate.settings import Settings
+from teststate.worker import ConnectionTable, install_single_write_response
 
-
-class _HeaderBuffer:
-    """Stands in for the socket while gunicorn renders the status line and headers."""
-
-    __slots__ = ("data",)
-
-    def __init__(self) -> None:
-        self.data = b""
-
-    def sendall(self, data: bytes) -> None:
-        self.data += data
-
-
-class SingleWriteResponse(gunicorn_wsgi.Response):  # type: ignore[misc]
-    """A gunicorn response that puts its headers and first body bytes on the wire in ONE write.
-
-    gunicorn writes the headers and the body with two ``sendall`` calls. On a connection where
-    Nagle's algorithm is on, the second small segment waits for the peer's delayed ACK: about
-    40 ms per call (spec 2). gunicorn sets TCP_NODELAY on its sockets, but clients and proxies
-    in between need not, so the answer is sent as one segment whatever the socket options.
-    """
-
-    _pending_headers: bytes = b""
-
-    def send_headers(self) -> None:
-        if self.headers_sent:
-            return
-        socket, buffer = self.sock, _HeaderBuffer()
-        self.sock = buffer  # gunicorn builds the header block; we keep it for the first write
-        try:
-            super().send_headers()
-        finally:
-            self.sock = socket
-        self._pending_headers = buffer.data
-
-    def _emit_body(self, data: bytes) -> None:
-        if self._pending_headers and not self.chunked:
-            data, self._pending_headers = self._pending_headers + data, b""
-        else:
-            self._flush_headers()
-        super()._emit_body(data)
-
-    def _flush_headers(self) -> None:
-        if self._pending_headers:
-            gunicorn_util.write(self.sock, self._pending_headers)
-            self._pending_headers = b""
-
-    def close(self) -> None:
-        if not self.headers_sent:  # the app wrote no body at all
-            self.send_headers()
-        self._flush_headers()
-        super().close()
-
-
-def _install_single_write_response() -> None:
-    """Make gunicorn's worker build `SingleWriteResponse` objects.
-
-    The sync worker calls ``gunicorn.http.wsgi.create`` without a response class, which then
-    uses the module's ``Response``; this process is ours (a gunicorn worker serving only this
-    app), so rebinding that name is the one-line way in.
-    """
-    gunicorn_wsgi.Response = SingleWriteResponse
+__all__ = ["TestStateServer", "banner", "endpoint_url", "gunicorn_options", "serve"]
 
 
 def endpoint_url(host: str, port: int) -> str:
@@ -131,11 +73,27 @@ def gunicorn_options(
     def when_ready(_server: Any) -> None:
         print(banner(url), flush=True)
 
+    # Room for every worker, and for as many again while replacements start before old ones exit.
+    table = ConnectionTable(2 * workers + 2)
+
+    def pre_fork(_server: Any, worker: Any) -> None:
+        worker.connection_table, worker.connection_slot = table, table.claim()
+
+    def exited(_server: Any, worker: Any) -> None:
+        slot = getattr(worker, "connection_slot", None)
+        if slot is not None:
+            table.release(slot)
+
     return {
         "bind": f"{host}:{port}" if ":" not in host else f"[{host}]:{port}",
         "workers": workers,
-        "worker_class": "sync",  # separate processes: the core's lru_caches need no locks
+        # One process per core, one greenlet per connection (README "Workers"); each process has
+        # its own caches, and greenlets never run two evaluations at once: no locks needed.
+        "worker_class": "teststate.worker.TestStateWorker",
         "timeout": settings.worker_timeout,
+        # `TestStateWorker` bounds each request (head and body) and each idle kept-alive
+        # connection by this; gunicorn closes every connection after one request when it is 0.
+        "keepalive": settings.client_timeout,
         "graceful_timeout": settings.graceful_timeout,
         "max_requests": settings.max_requests,
         "max_requests_jitter": settings.max_requests_jitter,
@@ -144,6 +102,9 @@ def gunicorn_options(
         # gunicorn's own lines (start, stop, worker restarts) never carry payloads.
         "loglevel": settings.log_level,
         "when_ready": when_ready,
+        "pre_fork": pre_fork,
+        "child_exit": exited,
+        "worker_exit": exited,
     }
 
 
@@ -166,7 +127,7 @@ class TestStateServer(BaseApplication):  # type: ignore[misc]
         from teststate.validation.mock_result import preload_service_models
         from teststate.wsgi import app
 
-        _install_single_write_response()
+        install_single_write_response()
         # With preload_app this runs once, in the master: the workers inherit the loaded models.
         preload_service_models()
         return app

@@ -1,10 +1,10 @@
 """The server's configuration: every bound and knob in one frozen value, read from the environment.
 
 `Settings.from_env(os.environ)` is the one place environment variables are read. The console
-script uses it for gunicorn (bind address, workers, timeouts, recycling), `create_app` for the
-app's own bounds (body size, JSON depth, request budget, log level). Every default is documented
-in the README ("Bounds" and "Configuration"); a bad value stops the server at start with a message
-naming the variable, never silently falls back to the default.
+script uses it for gunicorn (bind address, workers, timeouts, slow clients, recycling),
+`create_app` for the app's own bounds (body size, JSON depth, request budget, log level). Every
+default is documented in the README ("Bounds" and "Configuration"); a bad value stops the server
+at start with a message naming the variable, never silently falls back to the default.
 """
 
 from __future__ import annotations
@@ -43,11 +43,16 @@ class Settings:
     Attributes:
         host: address to bind; loopback unless told otherwise (nothing is exposed by default).
         port: TCP port to bind.
-        workers: gunicorn sync worker processes.
+        workers: gunicorn worker processes (gevent workers: `teststate.worker.TestStateWorker`).
         worker_timeout: seconds a worker may stay silent (one request) before gunicorn kills and
             replaces it. The request budget stops a state long before; this is the last resort for
             a worker stuck in code that signals cannot interrupt.
         graceful_timeout: seconds gunicorn waits on SIGTERM for in-flight requests to finish.
+        client_timeout: seconds a client has to send one whole request (head and body), counted
+            from the moment the connection opened or the previous answer was sent; a connection
+            that takes longer (idle, stalled in its head, trickling its body) is closed. It is
+            also how long an idle kept-alive connection is kept, and how long a client may take
+            to read its answer.
         max_requests: requests a worker serves before it is replaced (0 = never).
         max_requests_jitter: random extra requests per worker, so workers do not restart together.
         request_budget_seconds: wall clock one state evaluation may take before it fails with
@@ -65,18 +70,23 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8083
     workers: int = 2
-    # TestState itself allows 5 minutes per test (spec 10); kept above that so a configured
-    # budget of up to 5 minutes is never cut short by gunicorn.
+    # "The TestState API can run for up to five minutes" (AWS Step Functions API reference,
+    # "TestState"); kept above that so a configured budget of up to 5 minutes is never cut short
+    # by gunicorn.
     worker_timeout: int = 330
     graceful_timeout: int = 30
+    # Long enough for a test suite's pause between two calls on a kept-alive connection and for a
+    # 1 MiB body over a slow link; short enough that a stalled connection is soon gone.
+    client_timeout: int = 10
     max_requests: int = 10_000
     max_requests_jitter: int = 1_000
     request_budget_seconds: float = 10.0
     # 1 MiB (AWS's request quota) plus room for the JSON framing around a 1 MiB definition, so a
     # definition one character too long still gets AWS's model message rather than a 413.
     max_body_bytes: int = 1_048_576 + 65_536
-    # Jackson's default StreamReadConstraints.maxNestingDepth [INFER: AWS's parser is Jackson];
-    # far below the process's recursion limit (10,000 once jsonata is imported).
+    # Jackson's default StreamReadConstraints.maxNestingDepth (AWS's limit is not recorded; we
+    # assume its parser is Jackson); far below the process's recursion limit (10,000 once jsonata
+    # is imported).
     max_json_depth: int = MAX_JSON_DEPTH
     log_level: str = "info"
     # The core's own defaults (interpreter.limits), so they are stated in one place.
@@ -117,6 +127,7 @@ class Settings:
             "workers",
             "worker_timeout",
             "graceful_timeout",
+            "client_timeout",
             "max_body_bytes",
             "max_json_depth",
             *_CORE_BOUNDS,
@@ -183,6 +194,7 @@ ENV_NAMES: Final[Mapping[str, str]] = {
     "workers": "TESTSTATE_WORKERS",
     "worker_timeout": "TESTSTATE_WORKER_TIMEOUT",
     "graceful_timeout": "TESTSTATE_GRACEFUL_TIMEOUT",
+    "client_timeout": "TESTSTATE_CLIENT_TIMEOUT",
     "max_requests": "TESTSTATE_MAX_REQUESTS",
     "max_requests_jitter": "TESTSTATE_MAX_REQUESTS_JITTER",
     "request_budget_seconds": "TESTSTATE_REQUEST_BUDGET_SECONDS",
@@ -212,6 +224,7 @@ _PARSERS: Final[Mapping[str, Callable[[str, str], Any]]] = {
     "workers": _integer,
     "worker_timeout": _integer,
     "graceful_timeout": _integer,
+    "client_timeout": _integer,
     "max_requests": _integer,
     "max_requests_jitter": _integer,
     "request_budget_seconds": _number,

@@ -81,6 +81,28 @@ def test_off_the_main_thread_there_is_no_budget() -> None:
     assert seen == ["done"]
 
 
+def test_the_alarm_is_raised_only_in_the_budgeted_greenlet() -> None:
+    """The server's gevent workers run requests as greenlets of the main thread: an alarm that
+    lands while another greenlet runs must not be raised there, and still ends the budgeted call."""
+    greenlet = pytest.importorskip("greenlet").greenlet
+    seen: list[str] = []
+
+    def other() -> None:
+        seen.append(_spin(0.5))  # the 0.2 s alarm lands here: not the budgeted call
+
+    def budgeted() -> str:
+        greenlet(other).switch()  # runs `other` to its end, then comes back here
+        seen.append("back")
+        return _spin(30)
+
+    started = time.monotonic()
+    with pytest.raises(BudgetExceeded):
+        call_with_budget(0.2, budgeted)
+    assert seen == ["done", "back"]
+    assert time.monotonic() - started < 5
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_an_outer_timer_is_left_alone() -> None:
     fired: list[int] = []
     previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))

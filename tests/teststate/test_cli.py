@@ -56,12 +56,12 @@ def test_invalid_command_lines_exit(argv: list[str]) -> None:
 def test_gunicorn_settings() -> None:
     options = gunicorn_options(host="127.0.0.1", port=8083, workers=2)
     assert options["bind"] == "127.0.0.1:8083"
-    assert options["worker_class"] == "sync"
+    assert options["worker_class"] == "teststate.worker.TestStateWorker"
     assert options["workers"] == 2
     assert options["timeout"] > 300, "TestState may run a state for up to 5 minutes"
     server = TestStateServer(options)
     assert server.cfg.bind == ["127.0.0.1:8083"]
-    assert server.cfg.worker_class_str == "sync"
+    assert server.cfg.worker_class_str == "teststate.worker.TestStateWorker"
     assert gunicorn_options(host="::1", port=1, workers=1)["bind"] == "[::1]:1"
 
 

@@ -15,7 +15,7 @@ from gunicorn.config import Config
 from gunicorn.http import wsgi as gunicorn_wsgi
 from gunicorn.http.parser import RequestParser
 
-from teststate.server import SingleWriteResponse
+from teststate.worker import SingleWriteResponse
 
 REQUEST = b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}"
 BODY = b'{"ok":true}'

@@ -2,12 +2,16 @@
 
 Each server here is started with the console script's code path and its own ``TESTSTATE_*``
 environment (small budget, recycling, log level) so the behaviour is observed from outside:
-graceful shutdown on SIGTERM, worker recycling, the budget's States.Timeout with the worker
-staying alive, and the access log on stderr (payloads only at debug).
+graceful shutdown on SIGTERM (idle kept-alive connections do not hold it up), a stuck worker
+killed and replaced, worker recycling, the budget's States.Timeout with the worker staying alive,
+and the access log on stderr (payloads only at debug). Slow and stalled clients have their own
+module, test_slow_clients.py.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import signal
@@ -30,6 +34,7 @@ from teststate import create_app
 from teststate.server import TestStateServer, gunicorn_options
 from teststate.settings import ENV_NAMES, Settings, SettingsError
 from teststate.testing import free_loopback_port, is_healthy, worker_pids
+from teststate.worker import TestStateWorker
 
 REPO = Path(__file__).resolve().parents[2]
 H = {"X-Amz-Target": "AWSStepFunctions.TestState"}
@@ -66,6 +71,7 @@ def test_every_setting_comes_from_its_variable() -> None:
         "TESTSTATE_WORKERS": "3",
         "TESTSTATE_WORKER_TIMEOUT": "60",
         "TESTSTATE_GRACEFUL_TIMEOUT": "5",
+        "TESTSTATE_CLIENT_TIMEOUT": "4",
         "TESTSTATE_MAX_REQUESTS": "0",
         "TESTSTATE_MAX_REQUESTS_JITTER": "7",
         "TESTSTATE_REQUEST_BUDGET_SECONDS": "2.5",
@@ -86,6 +92,7 @@ def test_every_setting_comes_from_its_variable() -> None:
         workers=3,
         worker_timeout=60,
         graceful_timeout=5,
+        client_timeout=4,
         max_requests=0,
         max_requests_jitter=7,
         request_budget_seconds=2.5,
@@ -109,6 +116,8 @@ def test_every_setting_comes_from_its_variable() -> None:
         ({"TESTSTATE_WORKERS": "two"}, "TESTSTATE_WORKERS must be an integer, got 'two'"),
         ({"TESTSTATE_WORKERS": "0"}, "TESTSTATE_WORKERS must be at least 1"),
         ({"TESTSTATE_MAX_REQUESTS": "-1"}, "TESTSTATE_MAX_REQUESTS must not be negative"),
+        ({"TESTSTATE_CLIENT_TIMEOUT": "0"}, "TESTSTATE_CLIENT_TIMEOUT must be at least 1"),
+        ({"TESTSTATE_CLIENT_TIMEOUT": "2.5"}, "TESTSTATE_CLIENT_TIMEOUT must be an integer"),
         (
             {"TESTSTATE_REQUEST_BUDGET_SECONDS": "nan"},
             "TESTSTATE_REQUEST_BUDGET_SECONDS must be a finite number",
@@ -126,14 +135,21 @@ def test_bad_values_are_refused_with_the_variable_named(env: dict[str, str], mes
 
 def test_gunicorn_gets_the_lifecycle_settings() -> None:
     settings = Settings(
-        worker_timeout=45, graceful_timeout=7, max_requests=99, max_requests_jitter=9, log_level="warning"
+        worker_timeout=45,
+        graceful_timeout=7,
+        client_timeout=12,
+        max_requests=99,
+        max_requests_jitter=9,
+        log_level="warning",
     )
     options = gunicorn_options(settings=settings)
     assert options["bind"] == "127.0.0.1:8083"
-    assert (options["timeout"], options["graceful_timeout"]) == (45, 7)
+    assert (options["timeout"], options["graceful_timeout"], options["keepalive"]) == (45, 7, 12)
     assert (options["max_requests"], options["max_requests_jitter"]) == (99, 9)
     server = TestStateServer(options)
     assert (server.cfg.timeout, server.cfg.graceful_timeout, server.cfg.max_requests) == (45, 7, 99)
+    assert server.cfg.keepalive == 12, "the client timeout (TestStateWorker reads it as keepalive)"
+    assert server.cfg.worker_class is TestStateWorker
     assert server.cfg.loglevel == "warning"
 
 
@@ -163,7 +179,7 @@ def _server(**env: str) -> Iterator[Served]:
         subprocess.Popen(
             [sys.executable, "-m", "teststate.cli", "serve", "--port", str(port)],
             cwd=REPO,
-            stdout=(log := tempfile.TemporaryFile()),
+            stdout=(log := tempfile.TemporaryFile()),  # noqa: SIM115  # closed in the finally below
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "TESTSTATE_WORKERS": "1", **env},
         ),
@@ -224,6 +240,56 @@ def test_sigterm_lets_the_in_flight_request_finish_and_exits_0() -> None:
         assert answers and answers[0][0] == 200, served.output()
         assert answers[0][1]["error"] == "States.QueryEvaluationError"  # completed, not cut off
         assert not is_healthy(served.url), "no longer listening"
+
+
+def test_sigterm_does_not_wait_for_idle_kept_alive_connections() -> None:
+    """An idle kept-alive connection is closed at once on SIGTERM, not after its client timeout
+    (60 s here) or the graceful timeout (30 s); the in-flight request still finishes."""
+    with _server(TESTSTATE_CLIENT_TIMEOUT="60") as served:
+        idle = http.client.HTTPConnection("127.0.0.1", int(served.url.rpartition(":")[2]), timeout=30)
+        try:
+            idle.request("POST", "/", json.dumps({"definition": PASS}), H)
+            assert idle.getresponse().read()  # answered, and the connection is kept alive
+            answers: list[tuple[int, dict[str, Any]]] = []
+            client = threading.Thread(
+                target=lambda: answers.append(_post(served.url, {"definition": ONE_SECOND_JSONATA}))
+            )
+            client.start()
+            time.sleep(0.3)  # the request is being evaluated (it takes about a second)
+            stopping = time.monotonic()
+            served.process.send_signal(signal.SIGTERM)
+            client.join(30)
+            assert served.process.wait(timeout=30) == 0
+            assert time.monotonic() - stopping < 10, "the idle connection held up the stop"
+            assert answers and answers[0][0] == 200, served.output()
+            assert answers[0][1]["error"] == "States.QueryEvaluationError"  # completed, not cut off
+            assert idle.sock is not None
+            idle.sock.settimeout(5)
+            assert idle.sock.recv(1) == b"", "the idle connection was closed"
+        finally:
+            idle.close()
+
+
+def test_a_stuck_worker_is_killed_and_replaced() -> None:
+    """A worker that stops answering (stuck in C code that no signal interrupts; here SIGSTOP, which
+    looks the same from outside: no heartbeat) is killed after TESTSTATE_WORKER_TIMEOUT and a new
+    one serves."""
+    with _server(TESTSTATE_WORKER_TIMEOUT="2", TESTSTATE_REQUEST_BUDGET_SECONDS="1") as served:
+        (stuck,) = worker_pids(served.process.pid)
+        os.kill(stuck, signal.SIGSTOP)
+        try:
+            assert _wait_for(lambda: (now := worker_pids(served.process.pid)) and stuck not in now, 30), (
+                served.output()
+            )
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(stuck, signal.SIGCONT)
+        assert _wait_for(lambda: is_healthy(served.url), 30)
+        assert _post(served.url, {"definition": PASS, "input": '{"a": 1}'}) == (
+            200,
+            {"status": "SUCCEEDED", "output": '{"a":1}'},
+        )
+        assert "WORKER TIMEOUT" in served.output()
 
 
 def test_the_budget_fails_the_state_and_the_worker_lives_on() -> None:
