@@ -63,7 +63,7 @@ def same_json(left: Any, right: Any) -> bool:
     if isinstance(left, dict) and isinstance(right, dict):
         return left.keys() == right.keys() and all(same_json(left[key], right[key]) for key in left)
     if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(same_json(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(same_json(a, b) for a, b in zip(left, right, strict=True))
     return type(left) is type(right) and left == right
 
 
