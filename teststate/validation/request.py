@@ -441,7 +441,11 @@ def _string_check(field: CoralString) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not isinstance(value, str) or (enum is not None and value not in enum):
             return _INVALID
-        return value if _outside(value, min_length, max_length) is None else _INVALID
+        # `_outside` gives the length of a string that MAY break its bounds: check it.
+        length = _outside(value, min_length, max_length)
+        if length is None or (min_length <= length and (max_length is None or length <= max_length)):
+            return value
+        return _INVALID
 
     return check
 
