@@ -1135,7 +1135,7 @@ def runnable_requests(
     or a machine around it, an object input (so paths find something), a valid inspection level,
     and a mock (often without shape validation) exactly when the tested state is a Task, Map or
     Parallel, sometimes with a valid context. (A Map's mapIterationFailureCount may exceed its
-    items, which only the run can tell: then the answer is V13's ValidationException.)"""
+    items, which only the run can tell: then the answer is AWS's ValidationException for a failure count above the iterations.)"""
     states = state_definitions() if states is None else states
     if draw(st.booleans()):
         state = draw(states)
@@ -1164,7 +1164,9 @@ def runnable_requests(
             request["context"] = json.dumps(PINNED_CONTEXT)
         configuration = {"retrierRetryCount": draw(st.integers(0, 4))}
         if state["Type"] == "Map" and draw(st.booleans()):
-            configuration["mapIterationFailureCount"] = draw(st.integers(0, 3))  # may exceed the items: V13
+            configuration["mapIterationFailureCount"] = draw(
+                st.integers(0, 3)
+            )  # may exceed the items: a request error
         request["stateConfiguration"] = configuration
     if state.get("Type") == "Task":
         mock = draw(mocks())
@@ -1202,7 +1204,7 @@ def any_requests() -> st.SearchStrategy[dict[str, Any]]:
 CONTEXT_READERS = ("$$", "$states.context")
 RANDOM_READERS = ("$uuid", "$random", "$now", "$millis", "States.UUID", "States.MathRandom")
 
-# A context object every state accepts (spec 6.10: members of Execution, StateMachine, State).
+# A context object every state accepts (members of Execution, StateMachine, State).
 PINNED_CONTEXT = {
     "Execution": {
         "Id": "arn:aws:states:us-east-1:123456789012:express:Pinned:00000000-0000-4000-8000-000000000000",
@@ -1375,7 +1377,7 @@ def map_parallel_mocks(draw: st.DrawFn, state: dict[str, Any]) -> dict[str, Any]
 @st.composite
 def threshold_cases(draw: st.DrawFn) -> tuple[int | None, float | None, int, int]:
     """(ToleratedFailureCount or None, ToleratedFailurePercentage or None, failures, iterations),
-    failures never above the iterations (that is a request error, V13)."""
+    failures never above the iterations (that is a request error)."""
     iterations = draw(st.integers(0, 40))
     failures = draw(st.integers(0, iterations))
     count = draw(st.none() | st.integers(0, 45))

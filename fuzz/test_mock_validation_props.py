@@ -1,4 +1,4 @@
-"""Properties of ``mock.result`` validation (spec 6.4) over botocore's real output shapes.
+"""Properties of ``mock.result`` validation (fieldValidationMode) over botocore's real output shapes.
 
 A result built to fit an output shape passes STRICT; flipping the JSON type of one present member
 makes it fail naming that member; NONE accepts any JSON at all.

@@ -1,6 +1,6 @@
-"""``mock.result`` against the API output shape (spec 6.4, V15): messages, modes, resource table.
+"""``mock.result`` against the API output shape (fieldValidationMode): messages, modes, resource table.
 
-The recorded rows come from AWS (spec 6.4, conformance ``test_field_validation_mode*``); the
+The recorded rows come from AWS (conformance ``aws/test_field_validation_mode_*``); the
 model-driven tests build results from botocore's real output shapes, so a change of the bundled
 models that breaks an assumption of the validator shows up here.
 """
@@ -45,7 +45,7 @@ SQS = "arn:aws:states:::sqs:sendMessage"
 
 
 def _message(resource: str, result: JSON, mode: str = "STRICT") -> str | None:
-    """The V15 message for `result`, or None when it is accepted."""
+    """AWS's mock result schema message for `result`, or None when it is accepted."""
     try:
         validate_mock_result(resource, result, mode)
     except ValidationException as err:
@@ -56,7 +56,7 @@ def _message(resource: str, result: JSON, mode: str = "STRICT") -> str | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Recorded messages (spec 6.4 table) and recorded accepted cases
+# Recorded messages and recorded accepted cases
 # --------------------------------------------------------------------------------------------
 RECORDED = [
     (
@@ -545,7 +545,7 @@ def test_dropping_a_required_member_fails_strict_only(rest: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Wiring into the operation (spec 5.3 step 6)
+# Wiring into the operation (after the mock rules, before the run)
 # --------------------------------------------------------------------------------------------
 def _run(state: dict[str, Any], result: JSON, **mock: Any) -> dict[str, Any]:
     request = load_test_state_request(
