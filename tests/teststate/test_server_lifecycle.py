@@ -15,25 +15,22 @@ import http.client
 import json
 import os
 import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
 from teststate import create_app
 from teststate.server import TestStateServer, gunicorn_options
 from teststate.settings import ENV_NAMES, Settings, SettingsError
-from teststate.testing import free_loopback_port, is_healthy, worker_pids
+from teststate.testing import RunningServer, is_healthy, start_server, worker_pids
 from teststate.worker import TestStateWorker
 
 REPO = Path(__file__).resolve().parents[2]
@@ -156,53 +153,11 @@ def test_gunicorn_gets_the_lifecycle_settings() -> None:
 # --------------------------------------------------------------------------------------------
 # Real servers
 # --------------------------------------------------------------------------------------------
-@dataclass
-class Served:
-    """A running ``teststate serve`` and its combined stdout/stderr."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-    log: IO[bytes]
-    final: str | None = None  # everything it wrote, once it has stopped
-
-    def output(self) -> str:
-        if self.final is not None:
-            return self.final
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-
 @contextmanager
-def _server(**env: str) -> Iterator[Served]:
-    port = free_loopback_port()
-    served = Served(
-        subprocess.Popen(
-            [sys.executable, "-m", "teststate.cli", "serve", "--port", str(port)],
-            cwd=REPO,
-            stdout=(log := tempfile.TemporaryFile()),  # noqa: SIM115  # closed in the finally below
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", "TESTSTATE_WORKERS": "1", **env},
-        ),
-        f"http://127.0.0.1:{port}",
-        log,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not is_healthy(served.url):
-            if served.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{served.output()}")
-            time.sleep(0.1)
+def _server(**env: str) -> Iterator[RunningServer]:
+    """One worker, so that what a test does to "the worker" is unambiguous."""
+    with start_server(workers=1, env=env) as served:
         yield served
-    finally:
-        if served.process.poll() is None:
-            served.process.send_signal(signal.SIGTERM)
-            try:
-                served.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                served.process.kill()
-                served.process.wait()
-        served.final = served.output()
-        log.close()
 
 
 def _post(url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -20,21 +20,18 @@ import os
 import selectors
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
-from teststate.testing import free_loopback_port, is_healthy, worker_pids
+from teststate.testing import RunningServer, start_server
 
-REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 CLIENT_TIMEOUT = 3  # TESTSTATE_CLIENT_TIMEOUT of the servers started here
 BUDGET = 0.3  # TESTSTATE_REQUEST_BUDGET_SECONDS (below the core's own 1 s JSONata limit)
@@ -75,65 +72,20 @@ pytestmark = pytest.mark.e2e if sys.platform == "linux" else pytest.mark.skip("n
 # --------------------------------------------------------------------------------------------
 # A server of our own
 # --------------------------------------------------------------------------------------------
-class Served:
-    """A running ``teststate serve``: its process, port and combined output."""
-
-    def __init__(self, process: subprocess.Popen[bytes], port: int, log: IO[bytes]) -> None:
-        self.process = process
-        self.port = port
-        self.log = log
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def workers(self) -> set[int]:
-        return set(worker_pids(self.process.pid))
-
-
 @contextmanager
-def _server(workers: int = 2, **env: str) -> Iterator[Served]:
-    port = free_loopback_port()
-    log = tempfile.TemporaryFile()  # noqa: SIM115  # closed in the finally below, after the server
-    process = subprocess.Popen(
-        [sys.executable, "-m", "teststate.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={
-            **os.environ,
-            "PYTHONUNBUFFERED": "1",
-            "TESTSTATE_CLIENT_TIMEOUT": str(CLIENT_TIMEOUT),
-            "TESTSTATE_REQUEST_BUDGET_SECONDS": str(BUDGET),
-            "TESTSTATE_LOG_LEVEL": "warning",
-            **env,
-        },
-    )
-    served = Served(process, port, log)
-    try:
-        deadline = time.monotonic() + 30
-        while not is_healthy(served.url) or len(served.workers()) < workers:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not start:\n{served.output()}")
-            time.sleep(0.1)
-        yield served
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+def _server(workers: int = 2, **env: str) -> Iterator[RunningServer]:
+    environment = {
+        "TESTSTATE_CLIENT_TIMEOUT": str(CLIENT_TIMEOUT),
+        "TESTSTATE_REQUEST_BUDGET_SECONDS": str(BUDGET),
+        "TESTSTATE_LOG_LEVEL": "warning",
+        **env,
+    }
+    with start_server(host=HOST, workers=workers, env=environment) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[Served]:
+def served() -> Iterator[RunningServer]:
     with _server() as running:
         yield running
 
@@ -268,10 +220,10 @@ def _stalls(port: int, **counts: int) -> Iterator[Stalls]:
 # --------------------------------------------------------------------------------------------
 # Tests
 # --------------------------------------------------------------------------------------------
-def test_64_stalled_connections_do_not_delay_valid_calls(served: Served) -> None:
+def test_64_stalled_connections_do_not_delay_valid_calls(served: RunningServer) -> None:
     _timed_calls(served.port, 100)  # warm-up: caches, first connections
     idle = _timed_calls(served.port, 300)
-    workers = served.workers()
+    workers = set(served.worker_pids())
     with _stalls(served.port, heads=32, trickles=32) as stalls:
         time.sleep(0.3)  # every stalled connection has been accepted and is waiting
         stalled = _timed_calls(served.port, 300)
@@ -280,11 +232,11 @@ def test_64_stalled_connections_do_not_delay_valid_calls(served: Served) -> None
     # every call here waited seconds for a stalled connection to be dropped.
     assert _p99(stalled) <= 2 * _p99(idle) + 0.05, (_p99(idle), _p99(stalled))
     assert stalled[-1] < 1.0
-    assert served.workers() == workers, "no worker was lost or replaced"
+    assert set(served.worker_pids()) == workers, "no worker was lost or replaced"
 
 
-def test_stalled_connections_are_closed_after_the_client_timeout(served: Served) -> None:
-    workers = served.workers()
+def test_stalled_connections_are_closed_after_the_client_timeout(served: RunningServer) -> None:
+    workers = set(served.worker_pids())
     # The trickles stop sending a second before the timeout, so that the server has read all
     # they sent when it answers (closing a socket with unread data resets the connection, which
     # may discard the answer before the client reads it).
@@ -302,7 +254,7 @@ def test_stalled_connections_are_closed_after_the_client_timeout(served: Served)
                 assert "connection: close" in head, sent
             else:
                 assert sent == b"", sent  # nothing to answer: the head never came
-    assert served.workers() == workers, "no worker was lost or replaced"
+    assert set(served.worker_pids()) == workers, "no worker was lost or replaced"
     assert _timed_calls(served.port, 5)
 
 
@@ -317,7 +269,7 @@ def _established_peers(port: int) -> set[int]:
     return peers
 
 
-def test_boto3_reuses_one_connection_for_many_calls(served: Served) -> None:
+def test_boto3_reuses_one_connection_for_many_calls(served: RunningServer) -> None:
     import boto3
     from botocore.config import Config
 
@@ -339,7 +291,7 @@ def test_boto3_reuses_one_connection_for_many_calls(served: Served) -> None:
     assert len(seen) == 1, f"the server saw {len(seen)} connections for 10 calls"
 
 
-def test_a_kept_alive_connection_serves_several_calls(served: Served) -> None:
+def test_a_kept_alive_connection_serves_several_calls(served: RunningServer) -> None:
     connection = http.client.HTTPConnection(HOST, served.port, timeout=30)
     try:
         ports = set()
@@ -360,8 +312,8 @@ def test_a_kept_alive_connection_serves_several_calls(served: Served) -> None:
         connection.close()
 
 
-def test_the_budget_still_answers_states_timeout_beside_stalled_connections(served: Served) -> None:
-    workers = served.workers()
+def test_the_budget_still_answers_states_timeout_beside_stalled_connections(served: RunningServer) -> None:
+    workers = set(served.worker_pids())
     with _stalls(served.port, heads=8, trickles=8):
         connection = http.client.HTTPConnection(HOST, served.port, timeout=30)
         try:
@@ -380,10 +332,10 @@ def test_the_budget_still_answers_states_timeout_beside_stalled_connections(serv
             assert (again.status, json.loads(again.read())) == (200, VALID_ANSWER)
         finally:
             connection.close()
-    assert served.workers() == workers
+    assert set(served.worker_pids()) == workers
 
 
-def _worker_of(served: Served, connection: http.client.HTTPConnection) -> int | None:
+def _worker_of(served: RunningServer, connection: http.client.HTTPConnection) -> int | None:
     """The worker holding the server's end of `connection` (matched through /proc/net/tcp)."""
     assert connection.sock is not None
     client_port = connection.sock.getsockname()[1]
@@ -396,7 +348,7 @@ def _worker_of(served: Served, connection: http.client.HTTPConnection) -> int | 
             and int(remote.rpartition(":")[2], 16) == client_port
         ):
             inode = fields[9]
-    for pid in served.workers():
+    for pid in set(served.worker_pids()):
         with contextlib.suppress(OSError):
             for fd in Path(f"/proc/{pid}/fd").iterdir():
                 with contextlib.suppress(OSError):
@@ -411,7 +363,7 @@ def _call(connection: http.client.HTTPConnection, body: str) -> tuple[int, dict[
     return answer.status, json.loads(answer.read())
 
 
-def test_a_client_is_not_kept_waiting_behind_another_clients_long_states(served: Served) -> None:
+def test_a_client_is_not_kept_waiting_behind_another_clients_long_states(served: RunningServer) -> None:
     """A worker runs one evaluation at a time: a client whose kept-alive connection shares a
     worker with another client's long states waits once, is told to reconnect, and then gets a
     free worker. (A third connection, on the other worker, keeps the connections balanced, so it
@@ -462,11 +414,11 @@ def test_a_client_is_not_kept_waiting_behind_another_clients_long_states(served:
     assert len(waited) <= 2, f"{len(waited)} of {len(latencies)} calls waited behind a long state"
 
 
-def test_kept_alive_connections_are_spread_over_the_workers(served: Served) -> None:
+def test_kept_alive_connections_are_spread_over_the_workers(served: RunningServer) -> None:
     """Clients that connect at once may all land on one worker (here: the other one is stopped
     while they connect); the busier worker then sheds connections (``Connection: close``) until
     each worker holds about as many."""
-    first, second = sorted(served.workers())
+    first, second = sorted(set(served.worker_pids()))
     connections = [http.client.HTTPConnection(HOST, served.port, timeout=30) for _ in range(8)]
     try:
         os.kill(second, signal.SIGSTOP)
