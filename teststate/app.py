@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Mapping
@@ -29,6 +30,7 @@ from teststate import access_log, protocol
 from teststate.budget import CONFIG_KEY as BUDGET_CONFIG_KEY
 from teststate.errors import ApiError, InternalFailure
 from teststate.settings import LOG_LEVELS, Settings
+from teststate.storage.db import Database
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -81,6 +83,11 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
     }
     access_log.configure(LOG_LEVELS.get(str(values["TESTSTATE_LOG_LEVEL"]).lower(), logging.INFO))
     max_body = values.get("MAX_CONTENT_LENGTH")
+    # State machines and executions: in the data directory, shared by every worker (the app is
+    # built once in gunicorn's master, so a temporary directory is made once per server).
+    data_dir = str(values.get("TESTSTATE_DATA_DIR") or settings.data_dir or "")
+    if not data_dir:
+        data_dir = tempfile.mkdtemp(prefix="teststate-data-")
     app = ServiceApp(
         protocol.ServiceConfig(
             default_region=str(values["TESTSTATE_DEFAULT_REGION"]),
@@ -88,6 +95,9 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
             max_json_depth=int(values["TESTSTATE_MAX_JSON_DEPTH"]),
             limits=values.get("TESTSTATE_LIMITS") or settings.limits,
             budget_seconds=float(values.get(BUDGET_CONFIG_KEY) or 0),
+            database=Database(data_dir),
+            clock=str(values.get("TESTSTATE_CLOCK") or settings.clock),
+            mock_config=str(values.get("TESTSTATE_MOCK_CONFIG") or settings.mock_config),
         )
     )
     app.config.update(values)

@@ -28,7 +28,10 @@ from interpreter import World
 from interpreter.jsontypes import MAX_JSON_DEPTH, dumps_utf8, loads_utf8
 from interpreter.limits import Limits
 from teststate.errors import ApiError, SerializationException, UnknownOperationException
+from teststate.operations import executions as execution_operations
+from teststate.operations import state_machines as state_machine_operations
 from teststate.operations import test_state as operations
+from teststate.storage.db import Database
 from teststate.validation.request import load_test_state_request
 
 CONTENT_TYPE: Final = "application/x-amz-json-1.0"
@@ -54,6 +57,10 @@ class ServiceConfig:
         max_json_depth: deepest nesting of the request body.
         limits: the core's bounds for every run.
         budget_seconds: wall clock of one state evaluation (teststate/budget.py; 0 = none).
+        database: where state machines and executions are kept (None: an app built without
+            storage answers only TestState).
+        clock: how executions' clocks run (``virtual`` or ``real``; `teststate.settings`).
+        mock_config: the mock configuration file's path ("" = none).
     """
 
     default_region: str = DEFAULT_REGION
@@ -61,6 +68,9 @@ class ServiceConfig:
     max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
     limits: Limits = field(default_factory=Limits)
     budget_seconds: float = 0.0
+    database: Database | None = None
+    clock: str = "virtual"
+    mock_config: str = ""
 
 
 Handler = Callable[[Mapping[str, Any], str, ServiceConfig], Mapping[str, Any]]
@@ -80,6 +90,8 @@ def _test_state(body: Mapping[str, Any], region: str, config: ServiceConfig) -> 
 
 OPERATIONS: Final[Mapping[str, Handler]] = {
     "AWSStepFunctions.TestState": _test_state,
+    **{f"AWSStepFunctions.{name}": handler for name, handler in state_machine_operations.HANDLERS.items()},
+    **{f"AWSStepFunctions.{name}": handler for name, handler in execution_operations.HANDLERS.items()},
 }
 
 

@@ -18,7 +18,7 @@ from typing import Any, Final
 from interpreter.jsontypes import MAX_JSON_DEPTH
 from interpreter.limits import IntrinsicLimits, JsonataLimits, JsonPathLimits, Limits
 
-__all__ = ["ENV_NAMES", "LOG_LEVELS", "Settings", "SettingsError"]
+__all__ = ["CLOCKS", "ENV_NAMES", "LEGACY_MOCK_CONFIG", "LOG_LEVELS", "Settings", "SettingsError"]
 
 # Levels of `TESTSTATE_LOG_LEVEL`: payloads are logged only at "debug" (they are sensitive).
 LOG_LEVELS: Final[Mapping[str, int]] = {
@@ -30,6 +30,12 @@ LOG_LEVELS: Final[Mapping[str, int]] = {
 
 
 _CORE_DEFAULTS: Final = Limits()
+
+# How an execution's clock runs: "virtual" (Wait states, retry backoffs and timeouts advance it
+# without sleeping) or "real" (they take the time they say).
+CLOCKS: Final = ("virtual", "real")
+# AWS Step Functions Local's variable for the mock configuration file (LocalStack reads it too).
+LEGACY_MOCK_CONFIG: Final = "SFN_MOCK_CONFIG"
 
 
 class SettingsError(ValueError):
@@ -89,6 +95,12 @@ class Settings:
     # is imported).
     max_json_depth: int = MAX_JSON_DEPTH
     log_level: str = "info"
+    # Executions: where state machines and executions are kept ("" = a fresh temporary directory
+    # per server), how their clock runs, and the mock configuration file (also read from
+    # SFN_MOCK_CONFIG, Step Functions Local's name, when TESTSTATE_MOCK_CONFIG is unset).
+    data_dir: str = ""
+    clock: str = "virtual"
+    mock_config: str = ""
     # The core's own defaults (interpreter.limits), so they are stated in one place.
     jsonata_timeout_ms: int = _CORE_DEFAULTS.jsonata.timeout_ms
     jsonata_max_depth: int = _CORE_DEFAULTS.jsonata.max_depth
@@ -111,6 +123,8 @@ class Settings:
             if text is None or text.strip() == "":
                 continue
             values[name] = _PARSERS[name](variable, text.strip())
+        if "mock_config" not in values and (env.get(LEGACY_MOCK_CONFIG) or "").strip():
+            values["mock_config"] = env[LEGACY_MOCK_CONFIG].strip()
         return cls(**values).checked()
 
     def checked(self) -> Settings:
@@ -142,6 +156,8 @@ class Settings:
         if self.request_budget_seconds >= self.worker_timeout:
             # gunicorn would kill the worker before the budget could answer States.Timeout.
             raise SettingsError("TESTSTATE_REQUEST_BUDGET_SECONDS must be below TESTSTATE_WORKER_TIMEOUT")
+        if self.clock not in CLOCKS:
+            raise SettingsError(f"TESTSTATE_CLOCK must be one of {', '.join(CLOCKS)}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"TESTSTATE_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         return self
@@ -201,6 +217,9 @@ ENV_NAMES: Final[Mapping[str, str]] = {
     "max_body_bytes": "TESTSTATE_MAX_BODY_BYTES",
     "max_json_depth": "TESTSTATE_MAX_JSON_DEPTH",
     "log_level": "TESTSTATE_LOG_LEVEL",
+    "data_dir": "TESTSTATE_DATA_DIR",
+    "clock": "TESTSTATE_CLOCK",
+    "mock_config": "TESTSTATE_MOCK_CONFIG",
     "jsonata_timeout_ms": "TESTSTATE_JSONATA_TIMEOUT_MS",
     "jsonata_max_depth": "TESTSTATE_JSONATA_MAX_DEPTH",
     "jsonata_max_sequence_items": "TESTSTATE_JSONATA_MAX_SEQUENCE_ITEMS",
@@ -231,6 +250,9 @@ _PARSERS: Final[Mapping[str, Callable[[str, str], Any]]] = {
     "max_body_bytes": _integer,
     "max_json_depth": _integer,
     "log_level": _level,
+    "data_dir": _text,
+    "clock": _level,
+    "mock_config": _text,
     **dict.fromkeys(_CORE_BOUNDS, _integer),
 }
 # Checked at import: every setting has exactly one variable and one parser.

@@ -82,6 +82,9 @@ def test_every_setting_comes_from_its_variable() -> None:
         "TESTSTATE_JSONPATH_TIMEOUT_MS": "15",
         "TESTSTATE_JSONPATH_MAX_STEPS": "16",
         "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH": "17",
+        "TESTSTATE_DATA_DIR": "/srv/teststate",
+        "TESTSTATE_CLOCK": "Real",
+        "TESTSTATE_MOCK_CONFIG": "mocks.json",
     }
     assert Settings.from_env(env) == Settings(
         host="0.0.0.0",
@@ -103,8 +106,18 @@ def test_every_setting_comes_from_its_variable() -> None:
         jsonpath_timeout_ms=15,
         jsonpath_max_steps=16,
         intrinsic_max_string_length=17,
+        data_dir="/srv/teststate",
+        clock="real",
+        mock_config="mocks.json",
     )
     assert set(env) == set(ENV_NAMES.values())
+
+
+def test_the_mock_configuration_is_also_read_from_step_functions_locals_variable() -> None:
+    # Existing setups name the file by SFN_MOCK_CONFIG (AWS Step Functions Local, LocalStack).
+    assert Settings.from_env({"SFN_MOCK_CONFIG": "legacy.json"}).mock_config == "legacy.json"
+    both = {"SFN_MOCK_CONFIG": "legacy.json", "TESTSTATE_MOCK_CONFIG": "ours.json"}
+    assert Settings.from_env(both).mock_config == "ours.json"
 
 
 @pytest.mark.parametrize(
@@ -123,6 +136,7 @@ def test_every_setting_comes_from_its_variable() -> None:
         ({"TESTSTATE_REQUEST_BUDGET_SECONDS": "400"}, "must be below TESTSTATE_WORKER_TIMEOUT"),
         ({"TESTSTATE_LOG_LEVEL": "loud"}, "TESTSTATE_LOG_LEVEL must be one of debug, info, warning, error"),
         ({"TESTSTATE_PORT": "70000"}, "TESTSTATE_PORT must be between 0 and 65535"),
+        ({"TESTSTATE_CLOCK": "fast"}, "TESTSTATE_CLOCK must be one of virtual, real"),
     ],
 )
 def test_bad_values_are_refused_with_the_variable_named(env: dict[str, str], message: str) -> None:
