@@ -82,6 +82,12 @@ class BoundedJsonata(Jsonata):  # type: ignore[misc]  # jsonata ships no type hi
       evaluation's deadline, found through the ``__guard`` binding.
     * Calling a non-function fails with T1006 without the library's
       ``print("Proc not found ...")``, which would land on stdout, the server's log.
+
+    And one in ``evaluate_group_expression``: an object constructor over an empty array
+    (``$states.input.x[{"a": 1}]`` with ``x`` = ``[[]]``) appends an undefined entry to that array
+    (to make the literal object once, as jsonata-js does on its own copy); here it gets a fresh
+    sequence, so the state's input is never changed. An execution hands one state's output to the
+    next without copying, so a changed input would leak into every later state.
     """
 
     def apply_inner(self, proc: Any, args: Any, input: Any, environment: Any) -> Any:
@@ -99,6 +105,11 @@ class BoundedJsonata(Jsonata):  # type: ignore[misc]  # jsonata ships no type hi
             # The library's last branch, minus its print (jsonata-js: T1006).
             raise JException("T1006", 0)
         return super().apply_inner(proc, args, input, environment)
+
+    def evaluate_group_expression(self, expr: Any, input: Any, environment: Any) -> Any:
+        if isinstance(input, list) and not input and not getattr(input, "tuple_stream", False):
+            input = Utils.create_sequence()
+        return super().evaluate_group_expression(expr, input, environment)
 
     def evaluate_range_expression(self, lhs: Any, rhs: Any) -> Any:
         """``[a..b]``: above the reference implementation's cap (1e7 items) fail in its words

@@ -283,6 +283,17 @@ def test_evaluation_does_not_mutate_inputs() -> None:
     assert (state_input, variables) == snapshot
 
 
+@pytest.mark.parametrize("expr", ['$states.input.x[{"a": 1}]', '$states.input.x.{"a": 1}', "$v{'k': 1}"])
+def test_an_object_constructor_over_an_empty_array_leaves_it_empty(expr: str) -> None:
+    # The library appends an undefined entry to an empty array it groups over; an execution hands
+    # one state's output to the next without copying, so that entry would reach later states.
+    state_input: dict[str, Any] = {"x": [[]]}
+    variables: dict[str, Any] = {"v": []}
+    run(expr, make_scope(state_input, variables))
+    assert state_input == {"x": [[]]}
+    assert variables == {"v": []}
+
+
 # --- result conversion ----------------------------------------------------------------------
 
 
