@@ -700,13 +700,6 @@ def awkward_json_requests(draw: st.DrawFn) -> bytes:
 
 # --- mock results against API output shapes (teststate.validation.mock_result) ---------------------------
 
-# Characters whose UTF-16 length is 1 (no surrogates, nothing above the BMP): generated strings
-# then meet length bounds exactly as AWS counts them.
-_BMP_TEXT = st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",))
-_SHAPE_DEPTH = 4  # below this, optional members and list items are no longer drawn
-# Any JSON but null: a null member counts as absent, so it could not stand for a required one.
-_ANY_PRESENT = json_values(max_leaves=4).filter(lambda value: value is not None)
-
 
 def validated_resources() -> st.SearchStrategy[str]:
     """Task resources of the optimized integrations whose results are validated."""
@@ -715,68 +708,15 @@ def validated_resources() -> st.SearchStrategy[str]:
     return st.sampled_from(sorted(OPTIMIZED)).map(lambda rest: f"arn:aws:states:::{rest}")
 
 
-def _number_for(node: Any) -> st.SearchStrategy[Any]:
-    """JSON numbers within the node's value bounds (integers and floats alike)."""
-    low = -(2**53) if node.min is None else node.min
-    high = 2**53 if node.max is None else node.max
-    floats = st.floats(min_value=low, max_value=high, allow_nan=False, allow_infinity=False)
-    first, last = int(-(-low // 1)), int(high // 1)  # ceil and floor
-    return st.one_of(st.integers(min_value=first, max_value=last), floats) if first <= last else floats
-
-
-@st.composite
-def shape_values(draw: st.DrawFn, node: Any, depth: int = 0) -> Any:
-    """A value `node` (a `teststate.validation.mock_result.Node`) accepts: required members always,
-    optional ones sometimes, enums, length and value bounds respected."""
-    from teststate.validation.mock_result import compiled
-
-    kind = node.kind
-    shallow = depth >= _SHAPE_DEPTH
-    if kind == "object":
-        members = node.members or {}
-        chosen = set(node.required)
-        if not shallow:
-            optional = sorted(set(members) - chosen)
-            chosen |= (
-                set(draw(st.lists(st.sampled_from(optional), max_size=4, unique=True))) if optional else set()
-            )
-        keys = [key for key in members if key in chosen]  # the model's order
-        return {
-            key: draw(_ANY_PRESENT)
-            if key in node.any_members
-            else draw(shape_values(compiled(node.service, members[key]), depth + 1))
-            for key in keys
-        }
-    if kind in ("array", "map"):
-        low = int(node.min or 0)
-        high = low if shallow else min(int(node.max) if node.max is not None else low + 2, low + 2)
-        element = shape_values(compiled(node.service, node.element), depth + 1)
-        if kind == "array":
-            return draw(st.lists(element, min_size=low, max_size=high))
-        return draw(st.dictionaries(st.text(_BMP_TEXT, max_size=6), element, min_size=low, max_size=high))
-    if kind == "string":
-        if node.enum:
-            return draw(st.sampled_from(sorted(node.enum)))
-        low = int(node.min or 0)
-        high = min(int(node.max) if node.max is not None else low + 12, low + 12)
-        return draw(st.text(_BMP_TEXT, min_size=low, max_size=high))
-    if kind == "number":
-        return draw(_number_for(node))
-    if kind == "boolean":
-        return draw(st.booleans())
-    return draw(_ANY_PRESENT)  # documents and the like: any JSON
-
-
 @st.composite
 def valid_mock_results(draw: st.DrawFn) -> tuple[str, Any]:
-    """``(resource, result)``: a mapped integration and a result that fits its output shape."""
-    from teststate.validation.mock_result import output_shape, resolve_resource, root_node
+    """``(resource, result)``: a mapped integration and a result that fits its output shape, drawn
+    by the users' strategy (`teststate.toolkit.strategies.mock_results`), so the fuzz suite checks
+    the very strategy the README offers."""
+    from teststate.toolkit.strategies import mock_results
 
     resource = draw(validated_resources())
-    target = resolve_resource(resource)
-    located = output_shape(target) if target is not None else None
-    assert target is not None and located is not None, resource
-    return resource, draw(shape_values(root_node(target, *located)))
+    return resource, draw(mock_results(resource))
 
 
 # --- equivalence recipes (issue 5): one abstract program, rendered in both query languages -------
