@@ -153,7 +153,7 @@ def _compile_scope(
     `in_map` collects the names that sit inside a Map's processor."""
     for name, declaration in states.items():
         state_pointer = f"{pointer}/{name}"
-        state = _compile_state(name, declaration, language, state_pointer)
+        state = compile_state(name, declaration, language, state_pointer)
         if name not in out:
             out[name] = state
             if inside_map:
@@ -241,7 +241,7 @@ class _Fields:
         return self.declaration.get(field, ABSENT)
 
 
-def _compile_state(
+def compile_state(
     name: str, declaration: Mapping[str, JSON], machine_language: QueryLanguage, pointer: str
 ) -> State:
     language = QueryLanguage(declaration.get("QueryLanguage", machine_language))

@@ -101,11 +101,11 @@ def run_map(state: MapState, scope: Scope, trace: Trace, work: Work) -> Done:
     else:
         effective = trace.record("afterInputPath", select(state.input_path, scope.state_input, scope))
         inner = scope.with_current(effective)
-    items = _items(state, inner, trace, work)
+    items = map_items(state, inner, trace, work)
     max_concurrency = state.max_concurrency.evaluate(inner) if state.max_concurrency is not None else 0
     trace.record("maxConcurrency", max_concurrency)
-    tolerance = _tolerance(state, inner, trace)
-    iterations = _iteration_inputs(state, inner, trace, items)
+    tolerance = map_tolerance(state, inner, trace)
+    iterations = iteration_inputs(state, inner, trace, items)
     failures = work.config.map_iteration_failure_count
     if failures is not None and failures > len(iterations):
         raise IterationCountError()
@@ -122,7 +122,7 @@ def run_map(state: MapState, scope: Scope, trace: Trace, work: Work) -> Done:
     return jsonpath_tail(state, scope, trace, result, state.next)
 
 
-def _items(state: MapState, scope: Scope, trace: Trace, work: Work) -> list[JSON]:
+def map_items(state: MapState, scope: Scope, trace: Trace, work: Work) -> list[JSON]:
     """The items the Map iterates over, from its ItemReader, ItemsPath or Items."""
     if state.item_reader is not None:
         items = state.item_reader.read(work.config.map_item_reader_data, scope)
@@ -158,7 +158,7 @@ def _items(state: MapState, scope: Scope, trace: Trace, work: Work) -> list[JSON
     return trace.record("afterItemsPath", items)
 
 
-def _tolerance(state: MapState, scope: Scope, trace: Trace) -> Tolerance:
+def map_tolerance(state: MapState, scope: Scope, trace: Trace) -> Tolerance:
     count = percentage = None
     if state.tolerated_failure_count is not None:
         count = int(trace.record("toleratedFailureCount", state.tolerated_failure_count.evaluate(scope)))
@@ -169,7 +169,7 @@ def _tolerance(state: MapState, scope: Scope, trace: Trace) -> Tolerance:
     return Tolerance(count, percentage)
 
 
-def _iteration_inputs(state: MapState, scope: Scope, trace: Trace, items: list[JSON]) -> list[JSON]:
+def iteration_inputs(state: MapState, scope: Scope, trace: Trace, items: list[JSON]) -> list[JSON]:
     """Each iteration's input: the items after ItemSelector, then grouped by ItemBatcher.
 
     Each list is held to the payload quota, as AWS holds each inspection member (256 KiB).

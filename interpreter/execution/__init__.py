@@ -1,0 +1,49 @@
+"""Whole executions of a state machine: the engine, its values and the mock configuration file.
+
+`run_execution` runs an `ExecutionStart` and yields its history; the service
+(`teststate.operations.executions`) stores what it yields and feeds signals back.
+"""
+
+from interpreter.execution.engine import run_execution
+from interpreter.execution.mock_config import (
+    MockConfig,
+    MockConfigError,
+    MockResponse,
+    MockTestCase,
+    parse_mock_config,
+)
+from interpreter.execution.model import (
+    ExecutionStart,
+    Finished,
+    HistoryEvent,
+    Signal,
+    Step,
+    StopRequest,
+    Suspended,
+    TaskFailure,
+    TaskHeartbeat,
+    TaskSuccess,
+    TimerFired,
+    task_token,
+)
+
+__all__ = [
+    "ExecutionStart",
+    "Finished",
+    "HistoryEvent",
+    "MockConfig",
+    "MockConfigError",
+    "MockResponse",
+    "MockTestCase",
+    "Signal",
+    "Step",
+    "StopRequest",
+    "Suspended",
+    "TaskFailure",
+    "TaskHeartbeat",
+    "TaskSuccess",
+    "TimerFired",
+    "parse_mock_config",
+    "run_execution",
+    "task_token",
+]

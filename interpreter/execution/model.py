@@ -1,0 +1,139 @@
+"""The engine's public values: what starts an execution, what it yields, what the service feeds back.
+
+Everything here is a frozen value. `run_execution` (`interpreter.execution.engine`) takes an
+`ExecutionStart` and the signals received so far and yields `Step`s: history events in id order,
+then one `Finished` or one `Suspended`. The service stores what it yields and, when a signal
+arrives, runs the execution again from the start with one more signal: the same start and signals
+always give the same steps (the engine reads no clock and no random source of its own).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from interpreter.execution.mock_config import MockTestCase
+from interpreter.limits import Limits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutionStart:
+    """Everything an execution depends on, fixed when it starts."""
+
+    definition: str
+    input_text: str
+    execution_arn: str
+    execution_name: str
+    state_machine_arn: str
+    state_machine_name: str
+    role_arn: str
+    start_time: datetime
+    express: bool = False
+    redrive_count: int = 0
+    mocks: MockTestCase | None = None
+    virtual_clock: bool = True
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One event of GetExecutionHistory, its details member exactly as AWS's API answers it
+    (JSON values inside it as compact JSON text)."""
+
+    id: int
+    previous_event_id: int
+    type: str
+    timestamp: datetime
+    details_key: str | None
+    details: Mapping[str, Any]
+
+    def to_api(self) -> dict[str, Any]:
+        """The event as the API's HistoryEvent structure (timestamp still a datetime)."""
+        event: dict[str, Any] = {
+            "id": self.id,
+            "previousEventId": self.previous_event_id,
+            "timestamp": self.timestamp,
+            "type": self.type,
+        }
+        if self.details_key is not None:
+            event[self.details_key] = dict(self.details)
+        return event
+
+
+@dataclass(frozen=True, slots=True)
+class Suspended:
+    """The execution waits: for an answer naming one of `tokens`, or until `wake_at`."""
+
+    tokens: tuple[str, ...]
+    wake_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The execution's end: DescribeExecution's status, stopDate, output or error and cause."""
+
+    status: str
+    stop_time: datetime
+    output_text: str | None = None
+    error: str | None = None
+    cause: str | None = None
+
+
+Step = HistoryEvent | Suspended | Finished
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSuccess:
+    """SendTaskSuccess."""
+
+    token: str
+    output_text: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFailure:
+    """SendTaskFailure."""
+
+    token: str
+    error: str | None
+    cause: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskHeartbeat:
+    """SendTaskHeartbeat."""
+
+    token: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StopRequest:
+    """StopExecution: the execution ends ABORTED."""
+
+    error: str | None
+    cause: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    """A `Suspended.wake_at` has come (real-clock mode, or a token wait's deadline)."""
+
+    at: datetime
+
+
+Signal = TaskSuccess | TaskFailure | TaskHeartbeat | StopRequest | TimerFired
+
+
+def task_token(execution_arn: str, event_id: int) -> str:
+    """The task token of the Task whose TaskScheduled event is `event_id`: deterministic (a re-run
+    hands out the same token), opaque and URL-safe (base64url, no padding)."""
+    digest = hashlib.sha256(f"{execution_arn}#{event_id}".encode()).digest()
+    return "AQ" + base64.urlsafe_b64encode(digest + event_id.to_bytes(4, "big")).decode().rstrip("=")

@@ -1,0 +1,289 @@
+"""The execution engine: history shapes, Retry/Catch, Map, task tokens, stop, determinism."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from interpreter.execution import (
+    ExecutionStart,
+    Finished,
+    HistoryEvent,
+    MockTestCase,
+    Step,
+    StopRequest,
+    Suspended,
+    TaskSuccess,
+    parse_mock_config,
+    run_execution,
+)
+
+START = datetime(2024, 1, 1, tzinfo=UTC)
+ARN = "arn:aws:states:us-east-1:111111111111:execution:machine:run"
+
+
+def _start(
+    definition: dict[str, Any], input_text: str = "{}", mocks: MockTestCase | None = None
+) -> ExecutionStart:
+    return ExecutionStart(
+        definition=json.dumps(definition),
+        input_text=input_text,
+        execution_arn=ARN,
+        execution_name="run",
+        state_machine_arn="arn:aws:states:us-east-1:111111111111:stateMachine:machine",
+        state_machine_name="machine",
+        role_arn="arn:aws:iam::111111111111:role/r",
+        start_time=START,
+        mocks=mocks,
+    )
+
+
+def _mocks(responses: dict[str, Any], states: dict[str, str]) -> MockTestCase:
+    document = {"StateMachines": {"machine": {"TestCases": {"Case": states}}}, "MockedResponses": responses}
+    return parse_mock_config(document).test_case("machine", "Case")
+
+
+def _run(start: ExecutionStart, signals: tuple[Any, ...] = ()) -> tuple[list[HistoryEvent], Step]:
+    steps = list(run_execution(start, signals))
+    events = [step for step in steps if isinstance(step, HistoryEvent)]
+    return events, steps[-1]
+
+
+def _shape(events: list[HistoryEvent]) -> list[tuple[int, int, str]]:
+    return [(event.id, event.previous_event_id, event.type) for event in events]
+
+
+def test_pass_chain_history() -> None:
+    definition = {
+        "StartAt": "A",
+        "States": {
+            "A": {"Type": "Pass", "Result": {"x": 1}, "Next": "B"},
+            "B": {"Type": "Pass", "End": True},
+        },
+    }
+    events, end = _run(_start(definition, '{ "in" : 1 }'))
+    assert _shape(events) == [
+        (1, 0, "ExecutionStarted"),
+        (2, 0, "PassStateEntered"),
+        (3, 2, "PassStateExited"),
+        (4, 3, "PassStateEntered"),
+        (5, 4, "PassStateExited"),
+        (6, 5, "ExecutionSucceeded"),
+    ]
+    # The input text is echoed verbatim by ExecutionStarted and the first state only.
+    assert events[0].details["input"] == '{ "in" : 1 }'
+    assert events[1].details["input"] == '{ "in" : 1 }'
+    assert events[3].details["input"] == '{"x":1}'
+    assert events[0].to_api()["executionStartedEventDetails"]["inputDetails"] == {"truncated": False}
+    assert isinstance(end, Finished) and end.status == "SUCCEEDED" and end.output_text == '{"x":1}'
+
+
+def test_retry_then_success_advances_the_virtual_clock() -> None:
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 2, "BackoffRate": 3}],
+                "End": True,
+            }
+        },
+    }
+    mocks = _mocks(
+        {"R": {"0-1": {"Throw": {"Error": "Boom", "Cause": "c"}}, "2": {"Return": {"Payload": 7}}}},
+        {"T": "R"},
+    )
+    events, end = _run(_start(definition, mocks=mocks))
+    types = [event.type for event in events]
+    assert types.count("TaskFailed") == 2 and types.count("TaskScheduled") == 3
+    scheduled = [event for event in events if event.type == "TaskScheduled"]
+    # 2 s, then 2 * 3 = 6 s.
+    assert [s.timestamp - START for s in scheduled] == [
+        timedelta(0),
+        timedelta(seconds=2),
+        timedelta(seconds=8),
+    ]
+    assert scheduled[1].previous_event_id == scheduled[1].id - 1  # after the TaskFailed
+    assert isinstance(end, Finished) and end.status == "SUCCEEDED" and end.output_text == '{"Payload":7}'
+
+
+def test_catch_transitions_with_error_output() -> None:
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage",
+                "Catch": [{"ErrorEquals": ["Boom"], "Next": "Handled", "ResultPath": "$.error"}],
+                "End": True,
+            },
+            "Handled": {"Type": "Pass", "End": True},
+        },
+    }
+    mocks = _mocks({"R": {"0": {"Throw": {"Error": "Boom", "Cause": "why"}}}}, {"T": "R"})
+    events, end = _run(_start(definition, mocks=mocks))
+    assert [event.type for event in events][-5:] == [
+        "TaskFailed",
+        "TaskStateExited",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+    failed = next(event for event in events if event.type == "TaskFailed")
+    assert failed.details == {
+        "resourceType": "sqs",
+        "resource": "sendMessage",
+        "error": "Boom",
+        "cause": "why",
+    }
+    assert isinstance(end, Finished) and json.loads(end.output_text or "") == {
+        "error": {"Error": "Boom", "Cause": "why"}
+    }
+
+
+def test_inline_map_events() -> None:
+    definition = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        },
+    }
+    events, end = _run(_start(definition, "[1, 2]"))
+    assert _shape(events) == [
+        (1, 0, "ExecutionStarted"),
+        (2, 0, "MapStateEntered"),
+        (3, 2, "MapStateStarted"),
+        (4, 3, "MapIterationStarted"),
+        (5, 4, "PassStateEntered"),
+        (6, 5, "PassStateExited"),
+        (7, 6, "MapIterationSucceeded"),
+        (8, 6, "MapIterationStarted"),
+        (9, 8, "PassStateEntered"),
+        (10, 9, "PassStateExited"),
+        (11, 10, "MapIterationSucceeded"),
+        (12, 11, "MapStateSucceeded"),
+        (13, 11, "MapStateExited"),
+        (14, 13, "ExecutionSucceeded"),
+    ]
+    assert events[3].details == {"index": 0, "name": "M"}
+    assert isinstance(end, Finished) and end.output_text == "[1,2]"
+
+
+_TOKEN_MACHINE = {
+    "StartAt": "T",
+    "States": {
+        "T": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": True,
+        }
+    },
+}
+
+
+def test_token_wait_suspends_and_resumes() -> None:
+    start = _start(_TOKEN_MACHINE)
+    events, end = _run(start)
+    assert isinstance(end, Suspended) and len(end.tokens) == 1
+    token = end.tokens[0]
+    scheduled = next(event for event in events if event.type == "TaskScheduled")
+    assert json.loads(scheduled.details["parameters"]) == {"MessageBody": {"token": token}}
+    later = START + timedelta(seconds=30)
+    resumed, finished = _run(start, (TaskSuccess(token, '{"ok":true}', later),))
+    assert [event.to_api() for event in resumed[: len(events)]] == [event.to_api() for event in events]
+    assert [event.type for event in resumed[len(events) :]] == [
+        "TaskSucceeded",
+        "TaskStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert resumed[-1].timestamp == later
+    assert isinstance(finished, Finished) and finished.output_text == '{"ok":true}'
+
+
+def test_stop_request_aborts() -> None:
+    start = _start(_TOKEN_MACHINE)
+    events, end = _run(start, (StopRequest("Stopped", "by test", START + timedelta(seconds=5)),))
+    assert events[-1].type == "ExecutionAborted"
+    assert events[-1].details == {"error": "Stopped", "cause": "by test"}
+    assert isinstance(end, Finished) and end.status == "ABORTED"
+
+
+def test_same_start_and_signals_give_the_same_steps() -> None:
+    definition = {
+        "StartAt": "T",
+        "States": {
+            "T": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Retry": [{"ErrorEquals": ["States.ALL"], "JitterStrategy": "FULL", "MaxAttempts": 5}],
+                "End": True,
+            }
+        },
+    }
+    mocks = _mocks({"R": {"0-3": {"Throw": {"Error": "E"}}, "4": {"Return": 1}}}, {"T": "R"})
+    first = list(run_execution(_start(definition, mocks=mocks)))
+    second = list(run_execution(_start(definition, mocks=mocks)))
+    assert first == second
+
+
+def test_unmocked_task_fails_naming_the_state() -> None:
+    definition = {
+        "StartAt": "T",
+        "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": True}},
+    }
+    mocks = _mocks({"R": {"0": {"Return": 1}}}, {"Other": "R"})
+    _, end = _run(_start(definition, mocks=mocks))
+    assert isinstance(end, Finished) and end.status == "FAILED"
+    assert "'T'" in (end.cause or "")
+
+
+@pytest.mark.parametrize(
+    ("document", "pointer", "words"),
+    [
+        ({"MockedResponses": {"R": {"1-x": {"Return": 1}}}}, "/MockedResponses/R/1-x", "1-x"),
+        (
+            {"MockedResponses": {"R": {"0": {"Return": 1, "Throw": {"Error": "E"}}}}},
+            "/MockedResponses/R/0",
+            "both",
+        ),
+        (
+            {"MockedResponses": {"R": {"0": {"Throw": {"Cause": "c"}}}}},
+            "/MockedResponses/R/0/Throw/Error",
+            "Error",
+        ),
+        ({"StateMachines": [], "MockedResponses": {}}, "/StateMachines", "StateMachines"),
+    ],
+)
+def test_mock_config_errors_name_the_member(document: dict[str, Any], pointer: str, words: str) -> None:
+    from interpreter.execution import MockConfigError
+
+    with pytest.raises(MockConfigError) as raised:
+        parse_mock_config(document)
+    assert raised.value.pointer == pointer
+    assert words in raised.value.message
+
+
+def test_undefined_response_fails_only_its_test_case() -> None:
+    from interpreter.execution import MockConfigError
+
+    config = parse_mock_config(
+        {
+            "StateMachines": {"m": {"TestCases": {"Good": {"A": "R"}, "Broken": {"A": "Missing"}}}},
+            "MockedResponses": {"R": {"0": {"Return": 1}}},
+        }
+    )
+    assert config.test_case("m", "Good").response("A", 0) is not None
+    with pytest.raises(MockConfigError) as raised:
+        config.test_case("m", "Broken")
+    assert "Missing" in raised.value.message
+    with pytest.raises(MockConfigError):
+        config.test_case("m", "Nope")
