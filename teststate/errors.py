@@ -150,3 +150,131 @@ def api_error_for(err: DefinitionError | RequestError) -> ApiError:
     if isinstance(err, DefinitionError):
         return InvalidDefinition(f"Invalid State Machine Definition: '{err.message}'")
     return _REQUEST_ERROR_ANSWERS[type(err)](err.message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Control plane (state machines, versions, tags): Step Functions' own exceptions, their messages
+# in AWS's ``<What>: '<arn or name>'`` form where recorded (tests/conformance/corpus/api)
+# ---------------------------------------------------------------------------------------------
+class StateMachineDoesNotExist(ApiError):
+    """``State Machine Does Not Exist: '<arn>'`` (api/test_sfn_api/test_describe_nonexistent_sm,
+    api/test_sfn_api/test_invalid_start_execution_arn)."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
+
+
+class StateMachineAlreadyExists(ApiError):
+    """``State Machine Already Exists: '<arn>'`` (api/test_sfn_api/test_create_duplicate_sm_name)."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'")
+
+
+class StateMachineTypeNotSupported(ApiError):
+    """An operation the machine's type does not allow (api/test_sfn_api/test_start_sync_execution)."""
+
+    def __init__(
+        self, message: str = "This operation is not supported by this type of state machine"
+    ) -> None:
+        super().__init__("StateMachineTypeNotSupported", message)
+
+
+class InvalidName(ApiError):
+    """A name breaking AWS's naming rules (API reference, CreateStateMachine ``name``); the
+    wording ``Invalid Name: '<name>'`` is not recorded (ours, in the style of the others)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("InvalidName", f"Invalid Name: '{name}'")
+
+
+class ResourceNotFound(ApiError):
+    """``Resource not found: '<arn>'`` (api/test_sfn_api_tagging/test_tag_state_machine_version)."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__("ResourceNotFound", f"Resource not found: '{arn}'")
+
+
+class TooManyTags(ApiError):
+    """More than 50 tags on one resource (wording not recorded: ours)."""
+
+    def __init__(self, arn: str, limit: int) -> None:
+        super().__init__("TooManyTags", f"Too many tags for resource '{arn}': at most {limit} are allowed")
+
+
+class MissingRequiredParameter(ApiError):
+    """UpdateStateMachine with nothing to update (api/test_sfn_api/test_create_update_state_machine_base_update_none)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("MissingRequiredParameter", message)
+
+
+class InvalidToken(ApiError):
+    """A ``nextToken`` this server did not issue (wording not recorded: ours)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__("InvalidToken", f"Invalid Token: '{token}'")
+
+
+class ConflictException(ApiError):
+    """A request that contradicts the resource's current state (e.g. a stale ``revisionId``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ConflictException", message)
+
+
+class ServiceQuotaExceededException(ApiError):
+    """A per-resource quota is reached (e.g. 1000 versions of one state machine)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ServiceQuotaExceededException", message)
+
+
+class InvalidLoggingConfiguration(ApiError):
+    """``loggingConfiguration`` that cannot be applied (wording not recorded: ours)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidLoggingConfiguration", message)
+
+
+# ---------------------------------------------------------------------------------------------
+# Executions and task tokens (teststate/operations/executions.py)
+# ---------------------------------------------------------------------------------------------
+class ExecutionDoesNotExist(ApiError):
+    """``Execution Does Not Exist: '<arn>'`` (api/test_sfn_api/test_describe_execution_no_such_state_machine,
+    api/test_sfn_api/test_get_execution_history_no_such_execution)."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__("ExecutionDoesNotExist", f"Execution Does Not Exist: '{arn}'")
+
+
+class ExecutionAlreadyExists(ApiError):
+    """A name already used by another execution of the machine (wording not recorded: ours, in
+    the form of the recorded ``... Does Not Exist: '<arn>'`` messages)."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'")
+
+
+class TaskDoesNotExist(ApiError):
+    """A task token whose task is over (answered, or its execution ended); wording not recorded: ours."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "TaskDoesNotExist", "Task Does Not Exist: 'The task of this token is no longer waiting'"
+        )
+
+
+class TaskTimedOut(ApiError):
+    """A task token whose task timed out before the answer (wording not recorded: ours)."""
+
+    def __init__(self) -> None:
+        super().__init__("TaskTimedOut", "Task Timed Out: 'The task of this token timed out'")
+
+
+class InvalidOutput(ApiError):
+    """SendTaskSuccess ``output`` that is not JSON (wording not recorded: ours, in the form of the
+    recorded InvalidExecutionInput message, quoting Jackson)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__("InvalidOutput", f"Invalid State Machine Execution Output: '{detail}'")

@@ -37,7 +37,7 @@ def _assert_error(answer: Any, status: int, wire_type: str, message: str | None)
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("AWSStepFunctions.StartExecution", "Unknown operation AWSStepFunctions.StartExecution"),
+        ("AWSStepFunctions.CreateActivity", "Unknown operation AWSStepFunctions.CreateActivity"),
         ("AWSStepFunctions.testState", "Unknown operation AWSStepFunctions.testState"),
         ("TestState", "Unknown operation TestState"),
         (None, "Missing X-Amz-Target header"),
@@ -56,8 +56,17 @@ def test_target_is_checked_before_the_body(client: Any) -> None:
     assert json.loads(answer.get_data())["__type"].endswith("#UnknownOperationException")
 
 
-def test_operation_table_has_exactly_test_state() -> None:
-    assert set(protocol.OPERATIONS) == {TARGET}
+def test_every_operation_is_one_of_the_step_functions_api() -> None:
+    # The table holds AWS's operation names only (botocore's model of the service), TestState and
+    # the state machine and execution operations among them.
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("stepfunctions")
+    names = {f"AWSStepFunctions.{name}" for name in model.operation_names}
+    assert set(protocol.OPERATIONS) <= names
+    assert {TARGET, "AWSStepFunctions.CreateStateMachine", "AWSStepFunctions.StartExecution"} <= set(
+        protocol.OPERATIONS
+    )
 
 
 # --------------------------------------------------------------------------------------------

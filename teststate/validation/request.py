@@ -124,7 +124,7 @@ def _json_kind(value: object) -> str:
     return "STRING_VALUE"
 
 
-def _type_mismatch(value: object, target: str) -> TypeMismatch:
+def type_mismatch(value: object, target: str) -> TypeMismatch:
     """Coral's deserializer message for `value` where a `target` (String, Boolean ...) belongs.
 
     Probed wordings of other Coral JSON services: ``NUMBER_VALUE can not be converted to a
@@ -155,7 +155,7 @@ def _java_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def _outside(text: str, min_length: int, max_length: int | None) -> int | None:
+def length_if_outside(text: str, min_length: int, max_length: int | None) -> int | None:
     """The Java length of `text` when it may break the bounds, else None (it is within them).
 
     A Java length lies between ``len(text)`` and twice that, so most values are known to be
@@ -192,13 +192,13 @@ class CoralString(fields.Field[str]):
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> str:
         if not isinstance(value, str):
-            raise ValidationError(_type_mismatch(value, "String"))
+            raise ValidationError(type_mismatch(value, "String"))
         shown = "" if self.sensitive else f"'{value}'"
         if self.enum is not None and value not in self.enum:
             raise ValidationError(
                 Violation(f"Member must satisfy enum value set: [{', '.join(self.enum)}]", shown)
             )
-        length = _outside(value, self.min_length, self.max_length)
+        length = length_if_outside(value, self.min_length, self.max_length)
         if length is None:
             return value
         if length < self.min_length:
@@ -219,7 +219,7 @@ class CoralBoolean(fields.Field[bool]):
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> bool:
         if type(value) is not bool:
-            raise ValidationError(_type_mismatch(value, "Boolean"))
+            raise ValidationError(type_mismatch(value, "Boolean"))
         return value
 
 
@@ -238,10 +238,10 @@ class CoralInteger(fields.Field[int]):
         self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
     ) -> int:
         if not is_integer(value):  # true is not 1; 1.5 is not an integer; 2.0 is
-            raise ValidationError(_type_mismatch(value, "Integer"))
+            raise ValidationError(type_mismatch(value, "Integer"))
         number = int(value)
         if not -INT32_MAX - 1 <= number <= INT32_MAX:
-            raise ValidationError(_type_mismatch(number, "Integer"))
+            raise ValidationError(type_mismatch(number, "Integer"))
         if number < self.minimum:
             raise ValidationError(
                 Violation(f"Member must have value greater than or equal to {self.minimum}", f"'{number}'")
@@ -261,7 +261,7 @@ class CoralStructure(fields.Nested):
         **kwargs: Any,
     ) -> Any:
         if isinstance(value, list):
-            raise ValidationError(_type_mismatch(value, "Structure"))
+            raise ValidationError(type_mismatch(value, "Structure"))
         if not isinstance(value, dict):
             # Another Coral JSON service answers this for a scalar where a structure belongs;
             # TestState's answer is not recorded.
@@ -441,8 +441,8 @@ def _string_check(field: CoralString) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not isinstance(value, str) or (enum is not None and value not in enum):
             return _INVALID
-        # `_outside` gives the length of a string that MAY break its bounds: check it.
-        length = _outside(value, min_length, max_length)
+        # `length_if_outside` gives the length of a string that MAY break its bounds: check it.
+        length = length_if_outside(value, min_length, max_length)
         if length is None or (min_length <= length and (max_length is None or length <= max_length)):
             return value
         return _INVALID
