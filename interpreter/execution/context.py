@@ -59,16 +59,22 @@ def execution_context(
     redrive_time: datetime | None,
     state_machine_arn: str,
     state_machine_name: str,
+    express: bool = False,
 ) -> ExecutionContext:
-    """The execution's fixed context members."""
+    """The execution's fixed context members.
+
+    An EXPRESS execution has no ``RedriveCount`` (express executions cannot be redriven;
+    recorded: test_express_sync/test_query_runtime_memory, 2024-07).
+    """
     execution: dict[str, JSON] = {
         "Id": execution_arn,
         "Input": input,
         "StartTime": iso_timestamp(start_time),
         "Name": execution_name,
         "RoleArn": role_arn,
-        "RedriveCount": redrive_count,
     }
+    if not express:
+        execution["RedriveCount"] = redrive_count
     if redrive_time is not None:
         execution["RedriveTime"] = iso_timestamp(redrive_time)
     return ExecutionContext(

@@ -65,6 +65,8 @@ class Plan:
 
     machine: SubMachine
     reads_context: bool
+    timeout_seconds: int | None = None
+    """The definition's top-level ``TimeoutSeconds`` (None when absent or 0: see `compile_plan`)."""
 
 
 @functools.lru_cache(maxsize=PLAN_CACHE_SIZE)
@@ -80,7 +82,13 @@ def compile_plan(text: str) -> Plan:
         raise RuntimeError("a validated definition is an object")
     language = QueryLanguage(document.get("QueryLanguage", QueryLanguage.JSONPATH))
     top = _sub_machine(document, "", language, in_map=False, reads_context=machine.reads_context)
-    return Plan(machine=top, reads_context=machine.reads_context)
+    # The schema accepts TimeoutSeconds 0 at the top level; what AWS does with it is not
+    # recorded (ours: no limit, as if absent).
+    timeout = document.get("TimeoutSeconds")
+    timeout_seconds = (
+        timeout if isinstance(timeout, int) and not isinstance(timeout, bool) and timeout > 0 else None
+    )
+    return Plan(machine=top, reads_context=machine.reads_context, timeout_seconds=timeout_seconds)
 
 
 def _sub_machine(

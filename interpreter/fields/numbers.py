@@ -12,13 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from interpreter.errors import DefinitionError, ErrorName, ExpressionError, PathMissing, StatesError
 from interpreter.fields.templates import Template, compile_jsonata_template
 from interpreter.jsonpath import Path, compile_path
 from interpreter.jsontypes import JSON, dumps, is_integer, is_number
 from interpreter.scope import Scope
+
+MAP_RUN_FIELDS: Final = frozenset({"MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage"})
+"""The Map fields whose ``*Path`` values AWS checks with its Map Run wording ("... field refers to
+value ... which is not a valid integer", "... cannot be negative."); the others (SecondsPath, the
+batcher's and reader's) use the Wait state's recorded "parameter cannot be parsed" family."""
 
 NumberSource: TypeAlias = int | float | Path | Template
 """Where a numeric field's value comes from: the literal itself, the ``*Path`` field's path, or
@@ -69,10 +74,33 @@ class NumberField:
     def _from_path(self, path: Path, scope: Scope) -> int | float:
         field = f"{self.name}Path"
         value = resolve_path(field, path, scope)
-        check_path_number(
-            value, field, path.text, integer=self.integer, minimum=self.minimum, maximum=self.maximum
-        )
+        if self.name in MAP_RUN_FIELDS:
+            self._check_map_run_value(value, field, path.text)
+        else:
+            check_path_number(
+                value, field, path.text, integer=self.integer, minimum=self.minimum, maximum=self.maximum
+            )
         return self._normal(value)
+
+    def _check_map_run_value(self, value: JSON, field: str, path: str) -> None:
+        """A Map's MaxConcurrencyPath / ToleratedFailure*Path value, with the causes AWS records
+        for them (executions test_base_scenarios/test_max_concurrency_path__NoNumber,
+        test_map_state_tolerated_failure_count_path__-1, ..._percentage_path__100.1)."""
+        if not (is_integer(value) if self.integer else is_number(value)):
+            shown = value if isinstance(value, str) else dumps(value)
+            kind = "integer" if self.integer else "float"
+            raise StatesError(
+                ErrorName.RUNTIME,
+                f'The {field} field refers to value "{shown}" which is not a valid {kind}: {path}',
+            )
+        if value < self.minimum or (self.maximum is not None and value > self.maximum):
+            if self.maximum is None:
+                # Recorded for ToleratedFailureCount; MaxConcurrency's is not recorded (ours: the same).
+                raise StatesError(ErrorName.RUNTIME, f"{self.name} cannot be negative.")
+            raise StatesError(
+                ErrorName.RUNTIME,
+                f"{self.name} must be between {_number(self.minimum)} and {_number(self.maximum)}.",
+            )
 
     def _accepts(self, value: JSON) -> bool:
         if not (is_integer(value) if self.integer else is_number(value)):

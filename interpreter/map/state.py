@@ -35,7 +35,8 @@ from interpreter.errors import (
     StatesError,
     UnsupportedState,
 )
-from interpreter.jsontypes import ABSENT, JSON, dumps, json_size
+from interpreter.fields.templates import JsonataTemplate
+from interpreter.jsontypes import ABSENT, JSON, dumps, json_size, type_name
 from interpreter.scope import Scope
 from interpreter.states.dataflow import (
     MAX_PAYLOAD_BYTES,
@@ -132,13 +133,26 @@ def map_items(state: MapState, scope: Scope, trace: Trace, work: Work) -> list[J
     if state.is_jsonata:
         # Items an expression builds are a payload like any other (held to the quota): after
         # this, every item list is bounded, which the batcher relies on.
-        items = scope.state_input if state.items is None else render_within_quota(state, state.items, scope)
+        if state.items is None:
+            items = scope.state_input
+            if not isinstance(items, list):
+                # Recorded (executions test_base_scenarios/test_map_state_items_input_types__*).
+                raise StatesError(
+                    ErrorName.QUERY_EVALUATION_ERROR,
+                    f"Map state input must be an array but was: {dumps(items)}",
+                )
+            return items
+        items = render_within_quota(state, state.items, scope)
         if not isinstance(items, list):
-            # wording not recorded; ours, in the family of the JSONata field errors.
+            # Recorded (executions test_base_scenarios/test_map_state_items_eval_jsonata_fail__*,
+            # ..._items_variable_sampling__*): the source is the expression inside {% %}.
+            source = (
+                state.items.expression.source if isinstance(state.items, JsonataTemplate) else dumps(items)
+            )
             raise StatesError(
                 ErrorName.QUERY_EVALUATION_ERROR,
-                f"The JSONata expression specified for the field 'Items' must evaluate to a JSON array,"
-                f" but returned: {dumps(items)}",
+                f"The JSONata expression '{source}' specified for the field 'Items' returned an unexpected"
+                f" result type. Expected 'array', but was '{type_name(items)}' for value: {dumps(items)}",
             )
         return items
     path = state.items_path

@@ -86,9 +86,11 @@ def _jsonata_seconds(template: Template, scope: Scope, field: str, *, minimum: i
 
 def _check_timestamp(value: JSON, field: str, path: str) -> None:
     if not isinstance(value, str) or parse_timestamp(value) is None:
-        # wording not recorded; modelled on the recorded SecondsPath causes.
+        # Recorded (executions test_base_scenarios/test_wait_timestamp_path__NO_T): a string is
+        # shown as it is, without JSON quotes; other values as JSON (not recorded; ours).
+        shown = value if isinstance(value, str) else dumps(value)
         raise StatesError(
             ErrorName.RUNTIME,
             f"The {field} parameter does not reference a valid ISO-8601 extended offset date-time format"
-            f" string: {path} == {dumps(value)}",
+            f" string: {path} == {shown}",
         )

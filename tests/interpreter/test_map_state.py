@@ -174,7 +174,8 @@ def test_jsonata_items_must_be_an_array() -> None:
     )
     assert (result.status, result.error) == (Status.FAILED, "States.QueryEvaluationError")
     assert result.cause == (
-        "The JSONata expression specified for the field 'Items' must evaluate to a JSON array, but returned: \"x\""
+        "The JSONata expression '$states.input.v' specified for the field 'Items' returned an unexpected"
+        " result type. Expected 'array', but was 'string' for value: \"x\""
     )
 
 

@@ -115,10 +115,10 @@ def test_timestamp_path_accepts_valid_timestamps(timestamp: str) -> None:
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
-        ("2016-08-18T17:33:00", '"2016-08-18T17:33:00"'),
-        ("2016-08-18t17:33:00z", '"2016-08-18t17:33:00z"'),
-        ("2016-02-30T00:00:00Z", '"2016-02-30T00:00:00Z"'),
-        ("not a date", '"not a date"'),
+        ("2016-08-18T17:33:00", "2016-08-18T17:33:00"),
+        ("2016-08-18t17:33:00z", "2016-08-18t17:33:00z"),
+        ("2016-02-30T00:00:00Z", "2016-02-30T00:00:00Z"),
+        ("not a date", "not a date"),
         (5, "5"),
         (None, "null"),
         ({"a": 1}, '{"a":1}'),
@@ -128,7 +128,7 @@ def test_timestamp_path_rejects_non_timestamps(value: Any, shown: str) -> None:
     result = _run(_wait(TimestampPath="$.t"), {"t": value})
     assert result.status is Status.FAILED
     assert result.error == "States.Runtime"
-    # Wording not recorded; modelled on the recorded SecondsPath causes.
+    # Recorded (executions test_base_scenarios/test_wait_timestamp_path__*): a string unquoted.
     assert result.cause == (
         "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time"
         f" format string: $.t == {shown}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -287,3 +288,17 @@ def test_undefined_response_fails_only_its_test_case() -> None:
     assert "Missing" in raised.value.message
     with pytest.raises(MockConfigError):
         config.test_case("m", "Nope")
+
+
+@pytest.mark.parametrize(("express", "has_redrive_count"), [(False, True), (True, False)])
+def test_only_standard_executions_have_a_redrive_count(express: bool, has_redrive_count: bool) -> None:
+    # Recorded the same day: test_base/test_query_context_object_values (STANDARD) has it,
+    # test_express_sync/test_query_runtime_memory (EXPRESS) has not.
+    definition = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "Parameters": {"e.$": "$$.Execution"}, "End": True}},
+    }
+    start = replace(_start(definition), express=express)
+    _, end = _run(start)
+    assert isinstance(end, Finished) and end.output_text is not None
+    assert ("RedriveCount" in json.loads(end.output_text)["e"]) is has_redrive_count

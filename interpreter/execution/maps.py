@@ -1,0 +1,219 @@
+"""Map states in an execution: the items, MapStateStarted, the iterations (inline: in this
+history; distributed: child workflows behind MapRunStarted/MapRunSucceeded), tolerated failures,
+Retry of the whole Map and Catch."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Generator, Mapping
+
+from interpreter.definition.model import (
+    MapState,
+)
+from interpreter.errors import ErrorName, StatesError
+from interpreter.execution import events as ev
+from interpreter.execution.model import (
+    HistoryEvent,
+)
+from interpreter.execution.outcomes import (
+    Entered,
+    Err,
+    Gen,
+    Ok,
+    retrier_index,
+)
+from interpreter.execution.plan import Node, SubMachine
+from interpreter.execution.runner import Runner
+from interpreter.jsontypes import JSON
+from interpreter.map.state import Tolerance, iteration_inputs, map_items, map_tolerance
+from interpreter.states.dataflow import (
+    DEFAULT_CONFIGURATION,
+    Mock,
+    MockError,
+    Trace,
+    Work,
+    select,
+)
+from interpreter.states.run import Status, error_output
+
+
+def run_map(run: Runner, node: Node, value: JSON, variables: Mapping[str, JSON], entered: Entered) -> Gen:
+    """The handler of a Map state (`interpreter.execution.engine.STATE_HANDLERS`)."""
+    state = node.state
+    if not isinstance(state, MapState):
+        raise RuntimeError(f"run_map got a {state.type} state")
+    return (yield from _map(run, node, state, value, variables, entered))
+
+
+def _map(
+    run: Runner, node: Node, state: MapState, value: JSON, variables: Mapping[str, JSON], entered: Entered
+) -> Gen:
+    """Map: the items (ItemReader/ItemsPath/Items, ItemSelector, ItemBatcher) as TestState
+    evaluates them, MapStateStarted, the iterations, then the Map's own tail through
+    `run_state` with the results as its result. A failed Map Run goes through Retry (the whole
+    Map runs again: recorded, test_base_scenarios/test_map_state_retry) and Catch."""
+    counts = [0] * len(state.retry)
+    retries = 0
+    while True:
+        scope = run.scope(node, value, variables, entered, retries)
+        try:
+            inner = scope if state.is_jsonata else scope.with_current(select(state.input_path, value, scope))
+            trace = Trace()
+            items = map_items(state, inner, trace, Work(None, DEFAULT_CONFIGURATION))
+            if state.max_concurrency is not None:
+                state.max_concurrency.evaluate(inner)
+            inputs = iteration_inputs(state, inner, trace, items)
+        except StatesError:
+            # The same evaluation through run_state: it fails the same way, and Catch decides.
+            result = run.run_state(
+                node, value, variables, entered, mock=Mock(result=None), retry_count=retries
+            )
+            return (yield from run.conclude(node, result, variables, entered))
+        yield from run.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(inputs)})
+        try:
+            # Recorded: a bad ToleratedFailureCount(Path) fails the state after MapStateStarted
+            # (test_base_scenarios/test_map_state_tolerated_failure_count_path__-1).
+            tolerance = map_tolerance(state, inner, trace)
+        except StatesError:
+            result = run.run_state(
+                node, value, variables, entered, mock=Mock(result=None), retry_count=retries
+            )
+            return (yield from run.conclude(node, result, variables, entered))
+        processor = node.processor
+        if processor is None:
+            raise RuntimeError("a Map node has its processor")
+        if node.distributed:
+            outcome = yield from _distributed(run, node, processor, inputs, tolerance)
+        else:
+            outcome = yield from _inline(run, node, processor, inputs, variables, tolerance)
+        results, failure, last, exit_prev = outcome
+        if failure is None:
+            break
+        error = failure.error or ""
+        index = retrier_index(state.retry, error)
+        if index is not None and counts[index] < state.retry[index].max_attempts:
+            run.advance(run.backoff(state.retry[index], counts[index]))
+            counts[index] += 1
+            retries += 1
+            run.prev = last
+            continue
+        yield from run.emit("MapStateFailed", None, {}, prev=last)
+        mock = Mock(error=MockError(error, failure.cause))
+        exhausted = max(retries, counts[index] if index is not None else 0)
+        result = run.run_state(node, value, variables, entered, mock=mock, retry_count=exhausted)
+        if result.status is Status.CAUGHT_ERROR:
+            return (yield from run.conclude(node, result, variables, entered))
+        return Err(failure.error, failure.cause)
+    # Recorded (test_base_scenarios/test_map_state): MapStateSucceeded points back at the last
+    # iteration's event (a Distributed Map: at MapRunSucceeded), and so does MapStateExited of
+    # an inline Map; a Distributed Map's MapStateExited points at MapRunStarted (every recording
+    # since 2024-11, e.g. test_base_scenarios/test_map_state_config_distributed_items_path_from_previous;
+    # older ones pointed at MapRunSucceeded).
+    run.prev = last
+    yield from run.emit("MapStateSucceeded", None, {})
+    run.prev = exit_prev
+    result = run.run_state(node, value, variables, entered, mock=Mock(result=results), retry_count=retries)
+    return (yield from run.conclude(node, result, variables, entered, after=exit_prev))
+
+
+def _inline(
+    run: Runner,
+    node: Node,
+    processor: SubMachine,
+    inputs: list[JSON],
+    variables: Mapping[str, JSON],
+    tolerance: Tolerance,
+) -> Generator[HistoryEvent, None, tuple[list[JSON], Err | None, int, int]]:
+    """Inline iterations, one after another (AWS runs them concurrently up to MaxConcurrency;
+    the recorded histories use MaxConcurrency 1, whose order this is).
+
+    Recorded (test_base_scenarios/test_map_state, test_map_state_break_condition): each
+    MapIterationStarted points back at the previous iteration's last inner event, as do its
+    MapIterationSucceeded/Failed; a failing Map's MapStateFailed points at the failing
+    iteration's last inner event.
+    """
+    name = node.name
+    results: list[JSON] = []
+    failures = 0
+    last = run.prev
+    for index, item_input in enumerate(inputs):
+        yield from run.emit(
+            "MapIterationStarted", "mapIterationStartedEventDetails", ev.map_iteration(name, index)
+        )
+        outcome = yield from run.machine(processor, item_input, None, variables)
+        inner_last = run.prev
+        if isinstance(outcome, Ok):
+            last = yield from run.emit(
+                "MapIterationSucceeded",
+                "mapIterationSucceededEventDetails",
+                ev.map_iteration(name, index),
+            )
+            run.prev = inner_last
+            results.append(outcome.output)
+            continue
+        yield from run.emit(
+            "MapIterationFailed", "mapIterationFailedEventDetails", ev.map_iteration(name, index)
+        )
+        run.prev = inner_last
+        failures += 1
+        if not tolerance.declared or tolerance.exceeded_by(failures, len(inputs)):
+            return results, _map_failure(run, outcome, tolerance), inner_last, inner_last
+        results.append(error_output(StatesError(outcome.error or "", outcome.cause)))
+    return results, None, last, last
+
+
+def _map_failure(run: Runner, outcome: Err, tolerance: Tolerance) -> Err:
+    if tolerance.declared:
+        from interpreter.map.state import THRESHOLD_CAUSE
+
+        return Err(ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
+    return outcome
+
+
+def _distributed(
+    run: Runner,
+    node: Node,
+    processor: SubMachine,
+    inputs: list[JSON],
+    tolerance: Tolerance,
+) -> Generator[HistoryEvent, None, tuple[list[JSON], Err | None, int, int]]:
+    """A Distributed Map: its iterations are child workflows whose events are not in this
+    history (recorded: MapRunStarted, then MapRunSucceeded or MapRunFailed)."""
+    run.map_runs += 1
+    arn = _map_run_arn(run, node.name)
+    started = yield from run.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": arn})
+    results: list[JSON] = []
+    failures = 0
+    failure: Err | None = None
+    run.silent += 1
+    try:
+        for item_input in inputs:
+            outcome = yield from run.machine(processor, item_input, None, {})
+            if isinstance(outcome, Ok):
+                results.append(outcome.output)
+                continue
+            failures += 1
+            if not tolerance.declared or tolerance.exceeded_by(failures, len(inputs)):
+                failure = _map_failure(run, outcome, tolerance)
+                break
+            results.append(error_output(StatesError(outcome.error or "", outcome.cause)))
+    finally:
+        run.silent -= 1
+    if failure is not None:
+        last = yield from run.emit(
+            "MapRunFailed", "mapRunFailedEventDetails", ev.error_cause(failure.error, failure.cause)
+        )
+        return results, failure, last, last
+    last = yield from run.emit("MapRunSucceeded", None, {})
+    return results, None, last, started
+
+
+def _map_run_arn(run: Runner, state_name: str) -> str:
+    """``arn:...:mapRun:<state machine>/<label>:<id>`` (recorded shape); the id is derived
+    from the execution ARN, so re-runs agree."""
+    parts = run.start.execution_arn.split(":")
+    head = ":".join(parts[:5]) if len(parts) >= 5 else "arn:aws:states:us-east-1:000000000000"
+    seed = hashlib.sha256(f"{run.start.execution_arn}#{run.map_runs}".encode()).hexdigest()
+    label = f"{seed[:8]}-{seed[8:12]}-{seed[12:16]}-{seed[16:20]}-{seed[20:32]}"
+    run_id = f"{seed[32:40]}-{seed[40:44]}-{seed[44:48]}-{seed[48:52]}-{seed[52:64]}"
+    return f"{head}:mapRun:{run.start.state_machine_name}/{label}:{run_id}"

@@ -1,0 +1,223 @@
+"""Task states in an execution: the mocked response (or the task token's answer), the events of
+the call, real retries on the execution's clock, and Catch.
+
+The call's events follow the resource (`interpreter.execution.resources`); the result or error
+goes through `run_state`, so ResultSelector/ResultPath/Output/Assign and the Retry/Catch decision
+are TestState's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping
+from datetime import timedelta
+
+from interpreter.definition.model import (
+    TaskState,
+)
+from interpreter.errors import ErrorName
+from interpreter.execution.mock_config import MockResponse
+from interpreter.execution.model import (
+    HistoryEvent,
+    TaskFailure,
+    TaskHeartbeat,
+    TaskSuccess,
+    TimerFired,
+    task_token,
+)
+from interpreter.execution.outcomes import (
+    Entered,
+    Err,
+    Gen,
+    catcher_index,
+    retrier_index,
+)
+from interpreter.execution.plan import Node
+from interpreter.execution.resources import Resource, parse_resource
+from interpreter.execution.runner import Runner
+from interpreter.execution.waits import task_durations
+from interpreter.jsontypes import ABSENT, JSON, dumps, loads
+from interpreter.states.dataflow import (
+    Mock,
+    MockError,
+)
+from interpreter.states.run import Status, TestResult
+
+
+def run_task(run: Runner, node: Node, value: JSON, variables: Mapping[str, JSON], entered: Entered) -> Gen:
+    """The handler of a Task state (`interpreter.execution.engine.STATE_HANDLERS`)."""
+    state = node.state
+    if not isinstance(state, TaskState):
+        raise RuntimeError(f"run_task got a {state.type} state")
+    return (yield from _task(run, node, state, value, variables, entered))
+
+
+def _task(
+    run: Runner, node: Node, state: TaskState, value: JSON, variables: Mapping[str, JSON], entered: Entered
+) -> Gen:
+    resource = parse_resource(state.resource, run.region)
+    counts = [0] * len(state.retry)
+    retries = 0
+    after: int | None = None  # the event the state's Exited points back to
+    while True:
+        outcome = yield from _task_attempt(run, node, state, resource, value, variables, entered, retries)
+        result, call_failed, call_event = outcome
+        if call_event is not None:
+            after = call_event
+        if result.status is Status.SUCCEEDED:
+            return (yield from run.conclude(node, result, variables, entered, after=after))
+        error = result.error or ""
+        index = retrier_index(state.retry, error)
+        if index is not None and counts[index] < state.retry[index].max_attempts:
+            run.advance(run.backoff(state.retry[index], counts[index]))
+            counts[index] += 1
+            retries += 1
+            continue
+        if result.status is Status.RETRIABLE or (
+            index is not None and result.status is Status.FAILED and catcher_index(state, error) is not None
+        ):
+            # run_state decided with another retrier's count: decide again with the exhausted one.
+            result = _rerun_for_catch(
+                run, node, value, variables, entered, result, counts[index or 0], retries
+            )
+        if result.status is Status.CAUGHT_ERROR:
+            return (yield from run.conclude(node, result, variables, entered, after=after))
+        if call_failed:
+            return Err(result.error, result.cause)
+        return (yield from run.evaluation_failed(node, entered, result.error, result.cause))
+
+
+def _rerun_for_catch(
+    run: Runner,
+    node: Node,
+    value: JSON,
+    variables: Mapping[str, JSON],
+    entered: Entered,
+    result: TestResult,
+    count: int,
+    retries: int,
+) -> TestResult:
+    error = MockError(result.error or "", result.cause)
+    return run.run_state(
+        node, value, variables, entered, mock=Mock(error=error), retry_count=max(count, retries)
+    )
+
+
+def _task_attempt(
+    run: Runner,
+    node: Node,
+    state: TaskState,
+    resource: Resource,
+    value: JSON,
+    variables: Mapping[str, JSON],
+    entered: Entered,
+    retries: int,
+) -> Generator[HistoryEvent, None, tuple[TestResult, bool, int | None]]:
+    """One call of the Task: (run_state's result, whether the call itself failed, the id of
+    the event that ended the call)."""
+    invocation = run.invocations.get(node.name, 0)
+    mocks = run.start.mocks
+    response = mocks.response(node.name, invocation) if mocks is not None else None
+    waits_for_token = state.resource.endswith(".waitForTaskToken") and response is None
+    token = task_token(run.start.execution_arn, run.next_id) if waits_for_token else None
+    # First the arguments, as AWS evaluates them before the call.
+    probe = run.run_state(
+        node, value, variables, entered, mock=Mock(result=None), retry_count=retries, token=token
+    )
+    parameters = probe.inspection.get("afterArguments" if state.is_jsonata else "afterParameters", ABSENT)
+    if parameters is ABSENT or (probe.status is not Status.SUCCEEDED and "result" not in probe.inspection):
+        # The arguments (or the durations, credentials) failed before any call.
+        return probe, False, None
+    run.invocations[node.name] = invocation + 1
+    scope = run.scope(node, value, variables, entered)
+    timeout, heartbeat = task_durations(state, scope, value)
+    if response is None and not waits_for_token:
+        return _no_mock(run, node, value, variables, entered, retries), False, None
+    yield from run.emit(*resource.scheduled(parameters, run.region, timeout, heartbeat))
+    yield from run.emit(*resource.started())
+    if response is None:
+        # A .waitForTaskToken Task without a mocked response: wait for its token.
+        response = yield from _await_token(run, token or "", resource, timeout, heartbeat)
+    if response.is_error:
+        event = yield from run.emit(*resource.failed(response.error, response.cause))
+        mock = Mock(error=MockError(response.error or "", response.cause))
+        result = run.run_state(node, value, variables, entered, mock=mock, retry_count=retries, token=token)
+        return result, True, event
+    raw = resource.result_of(response.result)
+    event = yield from run.emit(*resource.succeeded(dumps(raw)))
+    result = run.run_state(
+        node, value, variables, entered, mock=Mock(result=raw), retry_count=retries, token=token
+    )
+    return result, False, event
+
+
+def _no_mock(
+    run: Runner, node: Node, value: JSON, variables: Mapping[str, JSON], entered: Entered, retries: int
+) -> TestResult:
+    """A Task the chosen test case does not mock: the execution fails (a later version calls an
+    AWS-compatible endpoint). Not an AWS behaviour; the error and cause are ours, except for an
+    activity: this server has no activities, so none exists, and AWS fails the state with
+    "The activity <arn> does not exist." (recorded: test_activities/test_activity_task_on_deleted)."""
+    mocks = run.start.mocks
+    resource_arn = getattr(node.state, "resource", "")
+    if _is_activity(resource_arn):
+        cause = f"The activity {resource_arn} does not exist."
+    elif mocks is None:
+        cause = (
+            f"The state '{node.name}' is a Task and the execution has no mock test case: this offline"
+            " server runs Tasks with the mocked responses of a mock configuration file"
+            " (start the execution with <stateMachineArn>#<TestCase>)"
+        )
+    else:
+        responses = mocks.mocks(node.name)
+        if responses is None:
+            cause = f"The mock test case '{mocks.name}' has no mocked response for the state '{node.name}'"
+        else:
+            cause = (
+                f"The mocked response '{responses.name}' of the state '{node.name}' has no entry for"
+                f" invocation {run.invocations.get(node.name, 1) - 1}"
+            )
+    return TestResult(status=Status.FAILED, error=ErrorName.RUNTIME, cause=cause)
+
+
+def _is_activity(arn: str) -> bool:
+    """``arn:<partition>:states:<region>:<account>:activity:<name>``."""
+    parts = arn.split(":")
+    return len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity"
+
+
+def _await_token(
+    run: Runner, token: str, resource: Resource, timeout: int | None, heartbeat: int | None
+) -> Generator[HistoryEvent, None, MockResponse]:
+    """Suspend until SendTaskSuccess/Failure names the token, or its timeout/heartbeat fires."""
+    started = run.clock
+    deadline = started + timedelta(seconds=timeout) if timeout is not None else None
+    beat = started + timedelta(seconds=heartbeat) if heartbeat is not None else None
+    while True:
+        wake = min((moment for moment in (deadline, beat, run.deadline) if moment is not None), default=None)
+        signal = run.next_signal((token,), wake)
+        if isinstance(signal, TaskSuccess) and signal.token == token:
+            run.advance_to(signal.at)
+            try:
+                output = loads(signal.output_text)
+            except ValueError:
+                output = signal.output_text
+            return MockResponse(result=output)
+        if isinstance(signal, TaskFailure) and signal.token == token:
+            run.advance_to(signal.at)
+            return MockResponse(is_error=True, error=signal.error, cause=signal.cause)
+        if isinstance(signal, TaskHeartbeat) and signal.token == token:
+            run.advance_to(signal.at)
+            if heartbeat is not None:
+                beat = run.clock + timedelta(seconds=heartbeat)
+            continue
+        if isinstance(signal, TimerFired) and wake is not None:
+            run.advance_to(max(signal.at, wake) if run.start.virtual_clock else signal.at)
+            if run.clock < wake:
+                continue
+            error = (
+                ErrorName.HEARTBEAT_TIMEOUT
+                if beat is not None and (deadline is None or beat < deadline)
+                else ErrorName.TIMEOUT
+            )
+            yield from run.emit(*resource.timed_out(error))
+            return MockResponse(is_error=True, error=error, cause=None)
