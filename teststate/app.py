@@ -29,6 +29,7 @@ from werkzeug.wsgi import get_content_length, get_input_stream
 from teststate import access_log, protocol
 from teststate.budget import CONFIG_KEY as BUDGET_CONFIG_KEY
 from teststate.errors import ApiError, InternalFailure
+from teststate.executions.runner import request_in_flight
 from teststate.settings import LOG_LEVELS, Settings
 from teststate.storage.db import Database
 
@@ -150,6 +151,11 @@ def answer_api_call(config: protocol.ServiceConfig, environ: WSGIEnvironment) ->
     The target is checked before the body is read: a call to an unknown operation costs no read.
     Never raises: an `ApiError` is its error answer, anything else `internal_failure`.
     """
+    with request_in_flight():
+        return _answer_api_call(config, environ)
+
+
+def _answer_api_call(config: protocol.ServiceConfig, environ: WSGIEnvironment) -> protocol.Answer:
     operation, body = "-", None
     try:
         operation, handler = protocol.operation_for(environ.get("HTTP_X_AMZ_TARGET"))

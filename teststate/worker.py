@@ -29,6 +29,8 @@ from gunicorn import util as gunicorn_util
 from gunicorn.http import wsgi as gunicorn_wsgi
 from gunicorn.workers.ggevent import GeventWorker
 
+from teststate.executions.runner import request_in_flight
+
 __all__ = ["ConnectionTable", "SingleWriteResponse", "TestStateWorker", "install_single_write_response"]
 # How often a connection waiting for its next request checks whether the worker is stopping, and
 # how long it is then still kept for a request the client may already be sending (it is answered
@@ -368,7 +370,10 @@ class TestStateWorker(GeventWorker):  # type: ignore[misc]  # gunicorn ships no 
     def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> None:
         if isinstance(sock, _ClientSocket):
             sock.request_began()
-        super().handle_request(listener_name, req, sock, addr)
+        # The executions runner (a thread of this process) gives way from the moment gunicorn
+        # has the request head until the answer is written, not only while the app runs.
+        with request_in_flight():
+            super().handle_request(listener_name, req, sock, addr)
         if isinstance(sock, _ClientSocket):
             sock.wait_for_request()
 

@@ -1,0 +1,373 @@
+"""The runner: drives executions in the background and stores what the engine yields.
+
+StartExecution stores the execution and answers at once, as AWS does (the execution runs after
+the answer). Each process (each gunicorn worker, or a test's in-process app) has one `Runner`
+per database: a daemon thread, started with the process's first execution operation (and again
+after a fork: a thread does not survive one), that claims runnable executions from the shared
+database (`teststate.storage.executions.runnable`: new, signalled, timer due, or whose owner's
+lease expired) and drives each: it runs `interpreter.execution.run_execution` from the start
+with every stored signal, skips the events already stored (checking each is identical: the
+engine is deterministic, so a difference is a bug and is logged), appends the new ones in
+batches (renewing its lease with each), and records the suspension (task tokens, timer) or the
+end. A worker killed mid-run leaves its lease to expire; another worker's runner then resumes
+the execution from its recorded events, which is why every execution operation starts the
+process's runner.
+
+The engine's work is CPU-bound; the runner yields the interpreter (``time.sleep(0)``) every few
+milliseconds of it, so a gevent worker's requests are still answered while a 10,000-item Map
+runs (gunicorn's worker here is not monkey-patched: the thread is a real one, and the GIL is
+what it shares).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Final
+
+from interpreter.execution.model import ExecutionStart, Finished, HistoryEvent, Signal, Suspended
+from interpreter.limits import Limits
+from teststate.executions import codec, mock_file
+from teststate.storage import executions as store
+
+if TYPE_CHECKING:
+    from interpreter.execution.mock_config import MockTestCase
+    from teststate.storage.db import Database
+
+__all__ = ["RunResult", "Runner", "run_to_end", "runner_for"]
+
+_log: Final = logging.getLogger("teststate.executions")
+
+# A lease is renewed with every batch; a worker silent this long is presumed dead.
+LEASE_SECONDS: Final = 10.0
+# How often an idle runner looks for work that another worker made runnable.
+POLL_SECONDS: Final = 0.05
+# Events appended per batch, and the longest a batch waits.
+BATCH_EVENTS: Final = 2000
+BATCH_SECONDS: Final = 0.25
+# Engine work between two yields of the interpreter; at a yield, the runner also pauses while
+# this process answers a request (at most PAUSE_SECONDS), so requests are not slowed by the GIL.
+YIELD_SECONDS: Final = 0.002
+PAUSE_SECONDS: Final = 0.05
+
+
+class _InFlight:
+    """How many API calls this process is answering (`teststate.app` counts them)."""
+
+    count = 0
+
+
+@contextlib.contextmanager
+def request_in_flight() -> Iterator[None]:
+    """Count an API call being answered: the runner gives way to it (`yield_to_requests`)."""
+    _InFlight.count += 1
+    try:
+        yield
+    finally:
+        _InFlight.count -= 1
+
+
+def yield_to_requests() -> None:
+    """Let other threads run, and wait (bounded) while this process answers API calls."""
+    time.sleep(0)
+    deadline = time.perf_counter() + PAUSE_SECONDS
+    while _InFlight.count > 0 and time.perf_counter() < deadline:
+        time.sleep(0.0002)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """One synchronous run to the end (StartSyncExecution): the events and the end."""
+
+    events: tuple[HistoryEvent, ...]
+    finished: Finished
+
+
+def _run_execution(
+    start: ExecutionStart, signals: Iterable[Signal]
+) -> Iterator[HistoryEvent | Suspended | Finished]:
+    from interpreter.execution import run_execution  # the engine, imported when first used
+
+    return iter(run_execution(start, tuple(signals)))
+
+
+def run_to_end(start: ExecutionStart) -> RunResult:
+    """Run an execution within the caller (StartSyncExecution), to its end.
+
+    A real-clock timer is slept through (the caller waits, as StartSyncExecution's caller does);
+    a wait for a task token cannot end (EXPRESS machines refuse ``.waitForTaskToken``), so it
+    ends the execution FAILED.
+    """
+    signals: list[Signal] = []
+    while True:
+        events: list[HistoryEvent] = []
+        last = start.start_time
+        for step in _run_execution(start, signals):
+            if isinstance(step, HistoryEvent):
+                events.append(step)
+                last = step.timestamp
+            elif isinstance(step, Finished):
+                return RunResult(tuple(events), step)
+            else:
+                if step.wake_at is None:
+                    # Not reachable through the API (EXPRESS refuses .waitForTaskToken); ours.
+                    return RunResult(
+                        tuple(events),
+                        Finished(
+                            "FAILED",
+                            last,
+                            error="States.Runtime",
+                            cause="A synchronous Express execution cannot wait for a task token",
+                        ),
+                    )
+                delay = (step.wake_at - _now()).total_seconds() if not start.virtual_clock else 0.0
+                if delay > 0:
+                    time.sleep(delay)
+                signals.append(codec.decode_signal(codec.encode_signal("timer", _now())))
+                break
+
+
+class Runner:
+    """The process's driver of executions stored in one database.
+
+    Attributes:
+        db: the database.
+        limits: the core's bounds, for every execution.
+    """
+
+    def __init__(self, db: Database, limits: Limits) -> None:
+        self.db = db
+        self.limits = limits
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._driving: set[str] = set()
+        self._done = threading.Condition(self._lock)
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self.owner = ""
+        self._mocks: dict[tuple[str, str, str], MockTestCase] = {}
+
+    # ---------------------------------------------------------------------------------------
+    # The background loop
+    # ---------------------------------------------------------------------------------------
+    def ensure_started(self) -> None:
+        """Start this process's loop if it is not running (first use, or after a fork)."""
+        pid = os.getpid()
+        if self._pid == pid and self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._pid != pid:
+                # A forked child: the parent's thread, lock holders and claims are not ours.
+                self._driving = set()
+                self._wake = threading.Event()
+            if self._pid == pid and self._thread is not None and self._thread.is_alive():
+                return
+            self._pid = pid
+            self.owner = f"{os.uname().nodename}:{pid}:{uuid.uuid4().hex[:8]}"
+            self._thread = threading.Thread(target=self._loop, name="teststate-executions", daemon=True)
+            self._thread.start()
+
+    def notify(self) -> None:
+        """Look for work now (an execution was started or signalled in this process)."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                upcoming = self._round()
+            except Exception:  # a bug: logged, and the loop goes on
+                _log.exception("the executions runner failed")
+                upcoming = None
+            timeout = POLL_SECONDS
+            if upcoming is not None:
+                timeout = max(0.0, min(timeout, upcoming - time.time()))
+            self._wake.wait(timeout)
+            self._wake.clear()
+
+    def _round(self) -> float | None:
+        """Drive every runnable execution once; the next timer's time, if any."""
+        arns, upcoming = store.runnable(self.db, time.time())
+        for arn in arns:
+            self.drive(arn)
+        return upcoming
+
+    # ---------------------------------------------------------------------------------------
+    # Driving one execution
+    # ---------------------------------------------------------------------------------------
+    def drive(self, arn: str) -> bool:
+        """Claim the execution and run it once (if it has work and nobody else drives it).
+
+        Returns:
+            True when this call ran it.
+        """
+        with self._lock:
+            if arn in self._driving:
+                return False
+            self._driving.add(arn)
+        try:
+            now = time.time()
+            timer = codec.encode_signal("timer", datetime.fromtimestamp(now, UTC))
+            if not store.claim(self.db, arn, self.owner, now, LEASE_SECONDS, timer):
+                return False
+            self._run(arn)
+            return True
+        finally:
+            with self._done:
+                self._driving.discard(arn)
+                self._done.notify_all()
+
+    def drive_now(self, arn: str, timeout: float) -> None:
+        """Drive the execution within the caller (StopExecution), waiting up to `timeout` seconds
+        for whoever drives it now to finish first."""
+        self.ensure_started()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._done:
+                while arn in self._driving and time.monotonic() < deadline:
+                    self._done.wait(deadline - time.monotonic())
+            self.drive(arn)
+            record = store.get_execution(self.db, arn)
+            if record is None or record.status != store.RUNNING:
+                return
+            owner, _ = store.lease_holder(self.db, arn)
+            if owner is None and arn not in self._driving:
+                return  # suspended, with nothing left to do
+            time.sleep(0.01)
+
+    def _run(self, arn: str) -> None:
+        record = store.get_execution(self.db, arn)
+        if record is None:
+            return
+        signals = [codec.decode_signal(body) for body in store.read_signals(self.db, arn)]
+        stored = store.read_events(self.db, arn)
+        try:
+            start = self.execution_start(record)
+        except mock_file.MockFileError as err:  # the stored document no longer resolves: a bug
+            _log.error("execution %s cannot be resumed: %s", arn, err)
+            return
+        pending: list[str] = []
+        next_id = len(stored) + 1
+        flushed_at = yielded_at = time.perf_counter()
+        last_time = record.start_date
+        timed_out = False
+        mismatch_logged = False
+        outcome: store.Outcome | None = None
+        for step in _run_execution(start, signals):
+            if isinstance(step, HistoryEvent):
+                last_time = step.timestamp
+                text = codec.encode_event(step)
+                if step.id <= len(stored):
+                    if text != stored[step.id - 1] and not mismatch_logged:
+                        mismatch_logged = True
+                        _log.error("execution %s: re-run event %d differs from the stored one", arn, step.id)
+                    continue
+                pending.append(text)
+                timed_out = timed_out or step.type.endswith("TimedOut")
+                clock = time.perf_counter()
+                if len(pending) >= BATCH_EVENTS or clock - flushed_at >= BATCH_SECONDS:
+                    if not store.record_progress(
+                        self.db, arn, self.owner, next_id, pending, time.time() + LEASE_SECONDS
+                    ):
+                        _log.warning("execution %s: lease lost, another runner drives it", arn)
+                        return
+                    next_id += len(pending)
+                    pending = []
+                    flushed_at = clock
+                if clock - yielded_at >= YIELD_SECONDS:
+                    yield_to_requests()
+                    yielded_at = time.perf_counter()
+            elif isinstance(step, Suspended):
+                outcome = store.Outcome(
+                    tokens=step.tokens,
+                    wake_at=self._real_wake(step.wake_at, last_time, virtual=start.virtual_clock),
+                    timed_out=timed_out,
+                )
+                break
+            else:
+                outcome = store.Outcome(
+                    status=step.status,
+                    stop_date=step.stop_time,
+                    output=step.output_text,
+                    error=step.error,
+                    cause=step.cause,
+                    timed_out=timed_out,
+                )
+                break
+        if outcome is None:  # the engine broke its contract: record nothing more, log it
+            _log.error("execution %s: the engine ended without Finished or Suspended", arn)
+            return
+        if not store.release(self.db, arn, self.owner, next_id, pending, outcome):
+            _log.warning("execution %s: lease lost, another runner drives it", arn)
+
+    @staticmethod
+    def _real_wake(wake_at: datetime | None, clock: datetime, *, virtual: bool) -> float | None:
+        """A suspension's timer in wall-clock epoch seconds. Under the virtual clock the engine's
+        deadline is measured from its clock at the suspension (the last event's time), and the
+        service measures that span in real time from now (interfaces: only token waits set it)."""
+        if wake_at is None:
+            return None
+        if not virtual:
+            return wake_at.timestamp()
+        return time.time() + max(0.0, (wake_at - clock).total_seconds())
+
+    def execution_start(self, record: store.ExecutionRecord) -> ExecutionStart:
+        """The engine's start value of a stored execution.
+
+        Raises:
+            mock_file.MockFileError: its mock document no longer resolves (a bug).
+        """
+        mocks = None
+        if record.test_case is not None and record.mock_hash is not None:
+            key = (record.mock_hash, record.state_machine_name, record.test_case)
+            mocks = self._mocks.get(key)
+            if mocks is None:
+                text = store.load_mock_document(self.db, record.mock_hash)
+                if text is None:
+                    raise mock_file.MockFileError(f"mock document {record.mock_hash} is missing")
+                mocks = mock_file.resolve_test_case(
+                    text, record.mock_hash, record.state_machine_name, record.test_case, source="(stored)"
+                )
+                self._mocks[key] = mocks
+        return ExecutionStart(
+            definition=record.definition,
+            input_text=record.input,
+            execution_arn=record.arn,
+            execution_name=record.name,
+            state_machine_arn=record.version_arn or record.state_machine_arn,
+            state_machine_name=record.state_machine_name,
+            role_arn=record.role_arn,
+            start_time=record.start_date,
+            express=record.type == "EXPRESS",
+            redrive_count=record.redrive_count,
+            mocks=mocks,
+            virtual_clock=record.clock != "real",
+            limits=self.limits,
+        )
+
+
+_runners: dict[str, Runner] = {}
+_runners_lock: Final = threading.Lock()
+
+
+def runner_for(db: Database, limits: Limits) -> Runner:
+    """The runner of `db` in this process (one per database file), started."""
+    key = str(db.path)
+    runner = _runners.get(key)
+    if runner is None:
+        with _runners_lock:
+            runner = _runners.get(key)
+            if runner is None:
+                runner = _runners[key] = Runner(db, limits)
+    runner.ensure_started()
+    return runner
