@@ -1,0 +1,127 @@
+"""The executions ratchet: every recorded execution, replayed against the live server.
+
+Cases come from the corpus's ``executions/`` folder; the server is started with the merged mock
+configuration the corpus's runner writes (``replay_executions.py --write-mock-config``), and each
+case is run and compared by that runner's own ``run_case`` (create the machine, start the
+execution with ``#<testCase>``, wait, compare status, output/error/cause and the whole history
+after the corpus's normalisation), imported from its file.
+
+One test per case, id ``<module>/<case>``. A case listed in ``known_failures_executions.txt`` is
+expected to fail (xfail); the test FAILS if an unlisted case fails or a listed case passes.
+Cases that ``require`` live AWS resources are skipped.
+
+``TESTSTATE_WRITE_KNOWN_FAILURES=1`` rewrites the list from this run instead (every failing case,
+with the first difference as its reason): run it, then review the reasons.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.conftest import START_TIMEOUT_SECONDS
+from tests.corpus import CONFORMANCE
+from teststate.testing import ServerDidNotStart, start_server
+
+KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures_executions.txt")
+WRITE_VARIABLE = "TESTSTATE_WRITE_KNOWN_FAILURES"
+_HEADER = """\
+# Recorded executions that do not pass yet: one per line, `<module>/<case>  # reason`.
+# tests/conformance/test_executions_corpus.py fails when a case NOT listed here fails, and when a
+# case listed here passes (remove it then): the list can only shrink. Regenerate it from a run with
+# TESTSTATE_WRITE_KNOWN_FAILURES=1 and review every reason.
+"""
+
+
+def _load_runner() -> ModuleType:
+    path = CONFORMANCE / "replay_executions.py"
+    spec = importlib.util.spec_from_file_location("conformance_replay_executions", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load_known_failures(path: Path) -> dict[str, str]:
+    """``{case id: reason}`` from lines ``<id>  # reason`` (blank and ``#`` lines ignored)."""
+    known: dict[str, str] = {}
+    if not path.exists():
+        return known
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        case_id, _, reason = text.partition("#")
+        known[case_id.strip()] = reason.strip()
+    return known
+
+
+RUNNER = _load_runner()
+CASES: dict[str, dict[str, Any]] = {
+    f"{case['_module']}/{case['id']}": case for case in RUNNER.load_cases(str(CONFORMANCE / "executions"))
+}
+KNOWN_FAILURES = _load_known_failures(KNOWN_FAILURES_FILE)
+_FAILURES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def executions_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server (two workers) whose mock file is the corpus's merged mock configuration."""
+    directory = tmp_path_factory.mktemp("executions-corpus")
+    mock_file = directory / "sfn-mocks.json"
+    mock_file.write_text(json.dumps(RUNNER.merged_mock_config(list(CASES.values()))), encoding="utf-8")
+    env = {"TESTSTATE_MOCK_CONFIG": str(mock_file), "TESTSTATE_LOG_LEVEL": "warning"}
+    try:
+        running = start_server(workers=2, env=env, start_timeout=START_TIMEOUT_SECONDS)
+    except ServerDidNotStart as err:
+        pytest.fail(str(err))
+    with running:
+        yield running.url
+    if os.environ.get(WRITE_VARIABLE):
+        lines = [f"{case_id}  # {reason}" for case_id, reason in sorted(_FAILURES.items())]
+        KNOWN_FAILURES_FILE.write_text(_HEADER + "\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def runner_args(executions_server: str) -> SimpleNamespace:
+    """The options `run_case` reads, as the runner's command line defaults them."""
+    return SimpleNamespace(
+        endpoint_url=executions_server,
+        region="us-east-1",
+        timeout=30.0,
+        jobs=1,
+        role_arn="arn:aws:iam::111111111111:role/snf_role",
+        keep=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def executions_client(runner_args: SimpleNamespace) -> Any:
+    """The runner's own boto3 client (one attempt, no host prefix) for the live server."""
+    return RUNNER.make_client(runner_args)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("case_id", sorted(CASES), ids=sorted(CASES))
+def test_execution_case(executions_client: Any, runner_args: SimpleNamespace, case_id: str) -> None:
+    case = CASES[case_id]
+    if case.get("requires"):
+        pytest.skip(f"requires {', '.join(case['requires'])}")
+    verdict, diffs = RUNNER.run_case(executions_client, case, runner_args)
+    if verdict != "pass":
+        _FAILURES[case_id] = " ".join((diffs[0] if diffs else verdict).split())[:200]
+    if os.environ.get(WRITE_VARIABLE):
+        return
+    if case_id in KNOWN_FAILURES:
+        if verdict == "pass":
+            pytest.fail(f"{case_id} passes now: remove it from {KNOWN_FAILURES_FILE.name}")
+        pytest.xfail(KNOWN_FAILURES[case_id] or f"listed in {KNOWN_FAILURES_FILE.name}")
+    assert verdict == "pass", "\n".join([f"{case_id} ({case.get('source')})", *diffs])
