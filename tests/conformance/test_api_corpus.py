@@ -18,16 +18,15 @@ slow down.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import types
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.conformance.ratchet import judge, load_known_failures, load_runner
 from tests.corpus import CONFORMANCE
 from teststate.testing import ServerDidNotStart, start_server
 
@@ -36,33 +35,11 @@ START_TIMEOUT_SECONDS = 30.0
 WAIT_TIMEOUT_SECONDS = 30.0  # per wait step of a case (replay_api's --timeout)
 
 
-def _load_replay_api() -> ModuleType:
-    path = CONFORMANCE / "replay_api.py"
-    spec = importlib.util.spec_from_file_location("conformance_replay_api", path)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _load_known_failures(path: Path) -> dict[str, str]:
-    """``{case id: reason}`` from lines ``<id>  # reason`` (blank and ``#`` lines ignored)."""
-    known: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        case_id, _, reason = text.partition("#")
-        known[case_id.strip()] = reason.strip()
-    return known
-
-
-REPLAY_API = _load_replay_api()
+REPLAY_API = load_runner("replay_api.py")
 CASES: dict[str, dict[str, Any]] = {
     f"{case['_module']}/{case['id']}": case for case in REPLAY_API.load_cases(str(CONFORMANCE / "api"))
 }
-KNOWN_FAILURES = _load_known_failures(KNOWN_FAILURES_FILE)
+KNOWN_FAILURES = load_known_failures(KNOWN_FAILURES_FILE)
 
 
 def _runner_args(endpoint: str) -> types.SimpleNamespace:
@@ -101,13 +78,8 @@ def api_client(api_server: str) -> Any:
 def test_api_case(api_client: Any, api_server: str, case_id: str) -> None:
     case = CASES[case_id]
     verdict, diffs = REPLAY_API.run_case(api_client, case, _runner_args(api_server))
-    if case_id in KNOWN_FAILURES:
-        if verdict == "pass":
-            pytest.fail(f"{case_id} passes now: remove it from {KNOWN_FAILURES_FILE.name}")
-        pytest.xfail(KNOWN_FAILURES[case_id] or f"listed in {KNOWN_FAILURES_FILE.name}")
-    assert verdict == "pass", "\n".join(
-        [f"{case_id} ({case.get('source')})", *diffs, "steps: " + json.dumps(case["steps"])[:2000]]
-    )
+    details = [f"{case_id} ({case.get('source')})", *diffs, "steps: " + json.dumps(case["steps"])[:2000]]
+    judge(case_id, verdict == "pass", KNOWN_FAILURES, KNOWN_FAILURES_FILE, details)
 
 
 def test_known_failures_name_existing_cases() -> None:

@@ -11,48 +11,25 @@ expected to fail (xfail); the test FAILS if an unlisted case fails or a listed c
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.conformance.ratchet import judge, load_known_failures, load_runner
 from tests.corpus import CONFORMANCE
 
 CORPORA = ("aws", "derived")
 KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures.txt")
 
 
-def _load_replay() -> ModuleType:
-    path = CONFORMANCE / "replay.py"
-    spec = importlib.util.spec_from_file_location("conformance_replay", path)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _load_known_failures(path: Path) -> dict[str, str]:
-    """``{case id: reason}`` from lines ``<id>  # reason`` (blank and ``#`` lines ignored)."""
-    known: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        case_id, _, reason = text.partition("#")
-        known[case_id.strip()] = reason.strip()
-    return known
-
-
-REPLAY = _load_replay()
+REPLAY = load_runner("replay.py")
 CASES: dict[str, dict[str, Any]] = {}
 for corpus in CORPORA:
     for name, case in REPLAY.load_cases(CONFORMANCE / corpus):
         CASES[f"{corpus}/{name}"] = case
-KNOWN_FAILURES = _load_known_failures(KNOWN_FAILURES_FILE)
+KNOWN_FAILURES = load_known_failures(KNOWN_FAILURES_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -70,18 +47,18 @@ def test_case(conformance_client: Any, case_id: str) -> None:
         pytest.skip(reason)
     actual = REPLAY.call(conformance_client, case["request"])
     diffs = REPLAY.evaluate(case["expect"], actual)
-    if case_id in KNOWN_FAILURES:
-        if not diffs:
-            pytest.fail(f"{case_id} passes now: remove it from {KNOWN_FAILURES_FILE.name}")
-        pytest.xfail(KNOWN_FAILURES[case_id] or "listed in known_failures.txt")
-    assert not diffs, "\n".join(
+    judge(
+        case_id,
+        not diffs,
+        KNOWN_FAILURES,
+        KNOWN_FAILURES_FILE,
         [
             f"{case_id} ({case.get('source')})",
             *diffs,
             "request: " + json.dumps(case["request"], ensure_ascii=False)[:2000],
             "expected: " + json.dumps(case["expect"], ensure_ascii=False)[:2000],
             "actual: " + json.dumps(actual, ensure_ascii=False, default=str)[:2000],
-        ]
+        ],
     )
 
 
@@ -96,7 +73,7 @@ def test_known_failures_parser() -> None:
         sample.write_text(
             "# header\n\naws/m/a  # not yet\nderived/m/b\n  aws/m/c#tight  \n", encoding="utf-8"
         )
-        assert _load_known_failures(sample) == {"aws/m/a": "not yet", "derived/m/b": "", "aws/m/c": "tight"}
+        assert load_known_failures(sample) == {"aws/m/a": "not yet", "derived/m/b": "", "aws/m/c": "tight"}
     finally:
         sample.unlink(missing_ok=True)
 

@@ -16,16 +16,16 @@ with the first difference as its reason): run it, then review the reasons.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from tests.conformance.ratchet import judge, load_known_failures, load_runner
 from tests.conftest import START_TIMEOUT_SECONDS
 from tests.corpus import CONFORMANCE
 from teststate.testing import ServerDidNotStart, start_server
@@ -40,35 +40,11 @@ _HEADER = """\
 """
 
 
-def _load_runner() -> ModuleType:
-    path = CONFORMANCE / "replay_executions.py"
-    spec = importlib.util.spec_from_file_location("conformance_replay_executions", path)
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _load_known_failures(path: Path) -> dict[str, str]:
-    """``{case id: reason}`` from lines ``<id>  # reason`` (blank and ``#`` lines ignored)."""
-    known: dict[str, str] = {}
-    if not path.exists():
-        return known
-    for line in path.read_text(encoding="utf-8").splitlines():
-        text = line.strip()
-        if not text or text.startswith("#"):
-            continue
-        case_id, _, reason = text.partition("#")
-        known[case_id.strip()] = reason.strip()
-    return known
-
-
-RUNNER = _load_runner()
+RUNNER = load_runner("replay_executions.py")
 CASES: dict[str, dict[str, Any]] = {
     f"{case['_module']}/{case['id']}": case for case in RUNNER.load_cases(str(CONFORMANCE / "executions"))
 }
-KNOWN_FAILURES = _load_known_failures(KNOWN_FAILURES_FILE)
+KNOWN_FAILURES = load_known_failures(KNOWN_FAILURES_FILE)
 _FAILURES: dict[str, str] = {}
 
 
@@ -120,8 +96,18 @@ def test_execution_case(executions_client: Any, runner_args: SimpleNamespace, ca
         _FAILURES[case_id] = " ".join((diffs[0] if diffs else verdict).split())[:200]
     if os.environ.get(WRITE_VARIABLE):
         return
-    if case_id in KNOWN_FAILURES:
-        if verdict == "pass":
-            pytest.fail(f"{case_id} passes now: remove it from {KNOWN_FAILURES_FILE.name}")
-        pytest.xfail(KNOWN_FAILURES[case_id] or f"listed in {KNOWN_FAILURES_FILE.name}")
-    assert verdict == "pass", "\n".join([f"{case_id} ({case.get('source')})", *diffs])
+    details = [f"{case_id} ({case.get('source')})", *diffs]
+    judge(case_id, verdict == "pass", KNOWN_FAILURES, KNOWN_FAILURES_FILE, details)
+
+
+def test_known_failures_name_existing_offline_cases() -> None:
+    stale = sorted(set(KNOWN_FAILURES) - set(CASES))
+    assert not stale, f"{KNOWN_FAILURES_FILE.name} lists cases the corpus does not have: {stale}"
+    live = sorted(case_id for case_id in KNOWN_FAILURES if CASES[case_id].get("requires"))
+    assert not live, f"{KNOWN_FAILURES_FILE.name} lists cases that are skipped anyway: {live}"
+
+
+def test_the_executions_corpus_is_complete() -> None:
+    # 502 recorded executions, 25 of them needing live S3 or Lambda (corpus README, "Executions").
+    assert len(CASES) == 502
+    assert sum(1 for case in CASES.values() if case.get("requires")) == 25
