@@ -16,6 +16,11 @@ Fixtures:
 - ``teststate_endpoint``: the endpoint ``sfn`` calls (None: in process).
 - ``teststate_coverage``: the session's coverage recorder (None without ``--teststate-coverage``),
   to record clients a test makes itself.
+- ``teststate_mock_config``: installs a mock configuration (AWS Step Functions Local's format) for
+  one test and puts back what was there after it; the in-process app and ``teststate_server``
+  read it at each execution's start, so nothing restarts.
+- ``teststate_mock_config_path``: the file they read (``TESTSTATE_MOCK_CONFIG`` or
+  ``SFN_MOCK_CONFIG`` when set, else a file of the session's own).
 
 Coverage (``--teststate-coverage``; ``--teststate-coverage-html DIR`` implies it): every client
 ``sfn`` makes is attached to one `teststate.toolkit.coverage.CoverageRecorder`; the session ends
@@ -27,9 +32,11 @@ and the service are imported when a fixture or an option needs them.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
@@ -49,10 +56,14 @@ __all__ = [
     "teststate_app",
     "teststate_coverage",
     "teststate_endpoint",
+    "teststate_mock_config",
+    "teststate_mock_config_path",
     "teststate_server",
 ]
 
 ENDPOINT_VARIABLE: Final = "TESTSTATE_ENDPOINT"
+# The server's and the in-process app's mock configuration file (teststate.settings).
+MOCK_CONFIG_VARIABLES: Final = ("TESTSTATE_MOCK_CONFIG", "SFN_MOCK_CONFIG")
 SERVER_START_SECONDS: Final = 60.0
 
 
@@ -136,22 +147,40 @@ def teststate_endpoint(pytestconfig: pytest.Config) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def teststate_app() -> WSGIApplication:
-    """The WSGI app the in-process ``sfn`` clients call (`teststate.toolkit.client.shared_app`:
-    settings from ``TESTSTATE_*``; override this fixture to test with an app of your own)."""
-    from teststate.toolkit.client import shared_app
-
-    return shared_app()
+def teststate_mock_config_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mock configuration file the in-process app and ``teststate_server`` read:
+    ``TESTSTATE_MOCK_CONFIG`` (or ``SFN_MOCK_CONFIG``) when set, else a file of this session's."""
+    for variable in MOCK_CONFIG_VARIABLES:
+        named = os.environ.get(variable, "").strip()
+        if named:
+            return Path(named)
+    return tmp_path_factory.mktemp("teststate") / "mock-config.json"
 
 
 @pytest.fixture(scope="session")
-def teststate_server() -> Iterator[str]:
+def teststate_app(teststate_mock_config_path: Path) -> WSGIApplication:
+    """The WSGI app the in-process ``sfn`` clients call (`teststate.toolkit.client.shared_app`:
+    settings from ``TESTSTATE_*``, the mock file `teststate_mock_config_path`; override this
+    fixture to test with an app of your own)."""
+    import dataclasses
+
+    from teststate.toolkit.client import inprocess_settings, shared_app
+
+    settings = inprocess_settings(os.environ)
+    return shared_app(dataclasses.replace(settings, mock_config=str(teststate_mock_config_path)))
+
+
+@pytest.fixture(scope="session")
+def teststate_server(teststate_mock_config_path: Path) -> Iterator[str]:
     """The URL of a real server (``teststate serve``: gunicorn) on a free loopback port, running
-    for the session."""
+    for the session; it reads the mock file `teststate_mock_config_path`."""
     from teststate.testing import ServerDidNotStart, start_server
 
     try:
-        running = start_server(start_timeout=SERVER_START_SECONDS)
+        running = start_server(
+            start_timeout=SERVER_START_SECONDS,
+            env={"TESTSTATE_MOCK_CONFIG": str(teststate_mock_config_path)},
+        )
     except ServerDidNotStart as error:
         pytest.fail(str(error), pytrace=False)
     with running:
@@ -178,6 +207,58 @@ def sfn(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Any:
     if state.recorder is not None:
         state.recorder.attach(client)
     return client
+
+
+MockConfigInstaller = Callable[[Mapping[str, Any] | str | Path], Path]
+"""Installs a mock configuration (a mapping, JSON text, or a file to copy) and returns the file."""
+
+
+@pytest.fixture
+def teststate_mock_config(
+    pytestconfig: pytest.Config, teststate_mock_config_path: Path
+) -> Iterator[MockConfigInstaller]:
+    """Install a mock configuration for this test: ``teststate_mock_config({...})``.
+
+    The file is replaced atomically (written beside it, then renamed), so an execution starting
+    meanwhile reads the old file or the new one, never half of one; the service reads it again
+    when it changed, so nothing restarts. After the test the previous content is put back (or the
+    file removed when there was none). With ``--teststate-endpoint`` the endpoint must read the
+    file named by ``TESTSTATE_MOCK_CONFIG``/``SFN_MOCK_CONFIG`` (a server on this machine).
+    """
+    if _state(pytestconfig).endpoint is not None and not any(
+        os.environ.get(variable, "").strip() for variable in MOCK_CONFIG_VARIABLES
+    ):
+        pytest.fail(
+            "teststate_mock_config with --teststate-endpoint: set TESTSTATE_MOCK_CONFIG to the mock "
+            "configuration file that endpoint reads",
+            pytrace=False,
+        )
+    path = teststate_mock_config_path
+    previous = path.read_bytes() if path.exists() else None
+
+    def install(config: Mapping[str, Any] | str | Path) -> Path:
+        if isinstance(config, Path):
+            text = config.read_text(encoding="utf-8")
+        elif isinstance(config, str):
+            text = config
+        else:
+            text = json.dumps(config, indent=2)
+        _replace(path, text.encode("utf-8"))
+        return path
+
+    yield install
+    if previous is not None:
+        _replace(path, previous)
+    elif path.exists():
+        path.unlink()
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically (a sibling file renamed over it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.write_bytes(data)
+    os.replace(staging, path)
 
 
 # --------------------------------------------------------------------------------------------
