@@ -95,6 +95,23 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         default=settings.workers,
         help="worker processes (env TESTSTATE_WORKERS, default 2)",
     )
+    run.add_argument(
+        "--data-dir",
+        default=None,
+        help="where state machines and executions are kept (env TESTSTATE_DATA_DIR; default a fresh "
+        "temporary directory)",
+    )
+    run.add_argument(
+        "--mock-config",
+        default=None,
+        help="the mock configuration file of executions (env TESTSTATE_MOCK_CONFIG or SFN_MOCK_CONFIG)",
+    )
+    run.add_argument(
+        "--clock",
+        choices=("virtual", "real"),
+        default=None,
+        help="how executions' clocks run (env TESTSTATE_CLOCK, default virtual)",
+    )
     _add_test_state(commands)
     return parser
 
@@ -235,6 +252,16 @@ def _test_state(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from teststate.server import serve
 
+    # The app reads its settings from the environment (gunicorn's master builds it, its workers
+    # inherit it): the options become the variables they stand for.
+    for option, variable in (
+        ("data_dir", "TESTSTATE_DATA_DIR"),
+        ("mock_config", "TESTSTATE_MOCK_CONFIG"),
+        ("clock", "TESTSTATE_CLOCK"),
+    ):
+        value = getattr(args, option, None)
+        if value is not None:
+            os.environ[variable] = os.path.abspath(value) if option != "clock" else value
     settings = _settings(os.environ)
     try:
         settings = dataclasses.replace(

@@ -277,3 +277,23 @@ def test_reveal_secrets_is_sent() -> None:
     )
     accepted = run_script("test-state", *argv, "--no-reveal-secrets")
     assert accepted.returncode == 0, accepted.stderr
+
+
+@pytest.mark.e2e
+def test_serve_keeps_state_machines_in_the_data_directory_it_is_given(tmp_path: Path) -> None:
+    # `teststate serve --data-dir DIR` twice on the same directory: the second server has what
+    # the first one created (a real server each time, gunicorn and its workers).
+    from teststate.testing import SERVE_COMMAND, start_server
+    from teststate.toolkit.client import endpoint_client
+
+    command = (*SERVE_COMMAND, "--data-dir", str(tmp_path / "data"), "--clock", "real")
+    with start_server(command=command, workers=1) as first:
+        arn = endpoint_client(first.url).create_state_machine(
+            name="Kept",
+            definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+            roleArn="arn:aws:iam::123456789012:role/sfn",
+        )["stateMachineArn"]
+    assert (tmp_path / "data").is_dir()
+    with start_server(command=command, workers=1) as second:
+        described = endpoint_client(second.url).describe_state_machine(stateMachineArn=arn)
+    assert described["name"] == "Kept"
