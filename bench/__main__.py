@@ -1,16 +1,20 @@
 """``python -m bench`` (``make bench``): in-process and HTTP figures, with ratios to a floor.
 
     python -m bench [--quick] [--duration S] [--warmup S] [--scenarios SUBSTR] [--clients 1,8]
-                    [--workers N] [--json FILE|-]
+                    [--workers N] [--no-executions] [--json FILE|-]
 
 1. In-process: the core and the operation per scenario (definition loaded), and the cold load of
    the 20-state definition (`bench.inprocess`); then the in-process boto3 client against
    botocore's own cost for a canned answer, per Pass scenario (`bench.inprocess_client`).
 2. Starts the floor (`bench.floor`) and the real server (``python -m teststate.cli serve``, the
-   console script's code path) on free loopback ports, with the same settings and workers.
+   console script's code path) on free loopback ports, with the same settings and workers; the
+   real server reads the executions' mock configuration file (``TESTSTATE_MOCK_CONFIG``, a
+   temporary file) and keeps its state machines in a temporary data directory.
 3. For each client count: the floor, then every scenario, with the load generator
    (`bench.loadgen`). Each scenario's answer is checked once first: one that is not HTTP 200
    with the expected ``status`` becomes an ERROR row (with the answer's message) and is not timed.
+   Then boto3's TestState latency (`bench.sdk`) and, unless ``--no-executions``, the execution
+   scenarios of issue 12 (`bench.executions`) against the same server, as ratios to it.
 4. Prints the table and the in-process client's section (to stderr when the JSON goes to stdout)
    and writes ``--json`` (the client's figures under ``inprocess_client``).
 
@@ -26,12 +30,14 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final
 
+from bench.executions import ExecutionRun, ExecutionSettings, run_executions, write_mock_config
 from bench.floor import FLOOR_BODY
 from bench.inprocess import ColdLoad, InProcessRow, cold_load, run_inprocess
 from bench.inprocess_client import ClientRow
@@ -231,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-http", action="store_true", help="in-process figures only")
     parser.add_argument(
+        "--no-executions",
+        action="store_true",
+        help="leave out the execution scenarios (StartSyncExecution, the inline Map, StartExecution "
+        "while an execution runs)",
+    )
+    parser.add_argument(
         "--memory",
         type=int,
         default=None,
@@ -286,14 +298,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     http: dict[int, tuple[LoadSummary, list[HttpRow]]] = {}
     memory: dict[str, Any] = {}
     sdk: SdkRun | None = None
+    executions: ExecutionRun | None = None
     if not args.no_http:
         try:
             with ExitStack() as servers:
                 print(
                     f"bench: starting the floor and the server ({workers} workers each)", file=out, flush=True
                 )
+                scratch = Path(servers.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
+                real_env = {
+                    "TESTSTATE_MOCK_CONFIG": str(write_mock_config(scratch)),
+                    "TESTSTATE_DATA_DIR": str(scratch / "data"),
+                }
+                (scratch / "data").mkdir()
                 floor = servers.enter_context(_started(workers=workers, command=FLOOR_COMMAND))
-                real = servers.enter_context(_started(workers=workers))
+                real = servers.enter_context(_started(workers=workers, env=real_env))
                 memory["server_worker_rss_kib_start"] = _worker_rss(real)
                 http = run_http(
                     scenarios,
@@ -307,12 +326,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 memory["server_worker_rss_kib_end"] = _worker_rss(real)
                 # boto3's own latency per call over HTTP, on a kept-alive connection.
                 sdk = run_sdk(HOST, real.port, calls=100 if args.quick else 1000)
+                if not args.no_executions:
+                    print("bench: executions (issue 12)", file=out, flush=True)
+                    counts = ExecutionSettings.quick() if args.quick else ExecutionSettings.full()
+                    executions = run_executions(HOST, real.port, counts)
         except ServerDidNotStart as err:
             print(f"bench: {err}", file=sys.stderr)
             return 2
 
     facts = _facts(workers, settings)
     targets = check_targets(inprocess, cold, http)
+    teststate_p50 = sdk.p50_ms if sdk is not None else None
+    if executions is not None:
+        targets += executions.targets(teststate_p50)
     notes = []
     if memory:
         start, end = memory["server_worker_rss_kib_start"], memory["server_worker_rss_kib_end"]
@@ -325,7 +351,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sdk is not None:
         notes.append(sdk.report())
     print(
-        render_table(facts=facts, inprocess=inprocess, cold=cold, http=http, targets=targets, notes=notes),
+        render_table(
+            facts=facts,
+            inprocess=inprocess,
+            cold=cold,
+            http=http,
+            targets=targets,
+            notes=notes,
+            sections=[executions.render(teststate_p50)] if executions is not None else [],
+        ),
         file=out,
         flush=True,
     )
@@ -343,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "client_rounds": client_rounds,
                 "clients": args.clients,
                 "scenario_filter": args.scenarios,
+                "executions": not args.no_executions,
             },
             scenarios=scenarios,
             inprocess=inprocess,
@@ -353,6 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "memory": memory,
                 "inprocess_client": client_json(client),
                 "sdk": sdk.to_json() if sdk is not None else None,
+                "executions": executions.to_json() if executions is not None else None,
             },
         )
         text = json.dumps(document, indent=2)

@@ -6,11 +6,15 @@ Targets (issue 6), each reported as met / MISSED, never asserted:
 - in-process with the definition loaded (core): Pass (JSONPath) < 30 us, Pass (JSONata) < 100 us,
   Task with a mock and Retry/Catch < 60 us;
 - a cold load of the 20-state definition < 5 ms.
+
+Targets of issue 12 (executions, `bench.executions`) are `Target`s too, with ``issue=12`` and ratios
+to boto3's TestState latency of the same run (unit ``x TestState``); the table lists each issue's
+targets under its own heading.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
@@ -52,13 +56,19 @@ class Target:
     limit: float
     unit: str
     value: float | None
+    issue: int = 6
+
+    @property
+    def is_ratio(self) -> bool:
+        """A multiple of another figure of the run (``x floor``, ``x TestState``)."""
+        return self.unit.startswith("x ")
 
     @property
     def met(self) -> bool | None:
         """None when not measured; "within 1.5x" is inclusive, "under 50 ms" / "< 30 us" strict."""
         if self.value is None:
             return None
-        return self.value <= self.limit if self.unit == "x floor" else self.value < self.limit
+        return self.value <= self.limit if self.is_ratio else self.value < self.limit
 
 
 def _ratio(value: float, floor: float) -> float | None:
@@ -88,18 +98,20 @@ def check_targets(
         targets.append(Target("cold load median", "machine-20", COLD_LOAD_LIMIT_MS, "ms", cold.median_ms))
     if TARGET_CLIENTS in http:
         floor, rows = http[TARGET_CLIENTS]
-        for row in rows:
-            base, group = row.scenario.base, row.scenario.group
-            p50 = row.summary.p50_ms if row.summary and row.summary.requests else None
+        for http_row in rows:
+            base, group = http_row.scenario.base, http_row.scenario.group
+            p50 = http_row.summary.p50_ms if http_row.summary and http_row.summary.requests else None
             if base in HTTP_BASE_MS_LIMITS:
                 targets.append(
-                    Target("HTTP 1 client p50", row.scenario.name, HTTP_BASE_MS_LIMITS[base], "ms", p50)
+                    Target("HTTP 1 client p50", http_row.scenario.name, HTTP_BASE_MS_LIMITS[base], "ms", p50)
                 )
                 continue
             ratio_limit = HTTP_BASE_RATIO_LIMITS.get(base, HTTP_RATIO_LIMITS.get(group))
             if ratio_limit is not None:
                 ratio = _ratio(p50, floor.p50_ms) if p50 is not None else None
-                targets.append(Target("HTTP 1 client p50", row.scenario.name, ratio_limit, "x floor", ratio))
+                targets.append(
+                    Target("HTTP 1 client p50", http_row.scenario.name, ratio_limit, "x floor", ratio)
+                )
     return targets
 
 
@@ -188,8 +200,10 @@ def render_table(
     http: Mapping[int, tuple[LoadSummary, list[HttpRow]]],
     targets: list[Target],
     notes: list[str],
+    sections: Sequence[str] = (),
 ) -> str:
-    """The run as a plain-text report."""
+    """The run as a plain-text report; `sections` (already rendered blocks, such as the
+    executions') go after the HTTP tables, before the targets."""
     lines = [
         f"bench: {facts.get('cpu_count')} CPUs, Python {facts.get('python')}, gunicorn {facts.get('gunicorn')} "
         f"({facts.get('server_workers')} gevent workers, log level {facts.get('log_level')}), "
@@ -224,33 +238,31 @@ def render_table(
             f"  {'floor':<26} {floor.rps:8.0f} {_x(1.0):>8} {floor.p50_ms:8.2f} {_x(1.0):>8} "
             f"{floor.p90_ms:8.2f} {floor.p99_ms:8.2f} {floor.errors:6d}",
         ]
-        for row in rows:
-            summary = row.summary
-            if row.error is not None or summary is None:
-                lines.append(f"  {row.scenario.name:<26} ERROR {row.error}")
+        for http_row in rows:
+            summary = http_row.summary
+            if http_row.error is not None or summary is None:
+                lines.append(f"  {http_row.scenario.name:<26} ERROR {http_row.error}")
                 continue
             lines.append(
-                f"  {row.scenario.name:<26} {summary.rps:8.0f} {_x(_ratio(summary.rps, floor.rps)):>8} "
+                f"  {http_row.scenario.name:<26} {summary.rps:8.0f} {_x(_ratio(summary.rps, floor.rps)):>8} "
                 f"{summary.p50_ms:8.2f} {_x(_ratio(summary.p50_ms, floor.p50_ms)):>8} {summary.p90_ms:8.2f} "
                 f"{summary.p99_ms:8.2f} {summary.errors:6d}"
                 + (f"  ({summary.error_sample})" if summary.error_sample else "")
             )
-    if targets:
-        lines += ["", "Targets (issue 6)"]
+    for section in sections:
+        lines += ["", section]
+    for issue in sorted({target.issue for target in targets}):
+        lines += ["", f"Targets (issue {issue})"]
         for target in targets:
+            if target.issue != issue:
+                continue
             verdict = {True: "met", False: "MISSED", None: "not measured"}[target.met]
             value = (
                 "-"
                 if target.value is None
-                else (
-                    f"{target.value:.2f}x"
-                    if target.unit == "x floor"
-                    else f"{target.value:.2f} {target.unit}"
-                )
+                else (f"{target.value:.2f}x" if target.is_ratio else f"{target.value:.2f} {target.unit}")
             )
-            limit = (
-                f"{target.limit:g}x floor" if target.unit == "x floor" else f"{target.limit:g} {target.unit}"
-            )
+            limit = f"{target.limit:g}{target.unit}" if target.is_ratio else f"{target.limit:g} {target.unit}"
             lines.append(f"  {target.what:<24} {target.scenario:<26} {value:>10} (limit {limit}): {verdict}")
     lines += ["", *notes] if notes else []
     return "\n".join(lines)

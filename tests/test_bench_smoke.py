@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bench.executions import TEST_CASE, express_machine_definition, map_input, mock_config
 from bench.scenarios import Group, all_scenarios
 
 REPO = Path(__file__).resolve().parent.parent
@@ -42,6 +43,18 @@ def test_scenarios_are_requests_as_boto3_sends_them() -> None:
     assert len(machine["States"]) == 20
 
 
+def test_the_execution_scenarios_mock_every_task_of_an_express_machine() -> None:
+    machine = express_machine_definition()
+    assert len(machine["States"]) == 20
+    assert ".waitForTaskToken" not in json.dumps(machine)  # AWS refuses it in an EXPRESS machine
+    tasks = {name for name, state in machine["States"].items() if state["Type"] == "Task"}
+    (config,) = mock_config()["StateMachines"].values()
+    case = config["TestCases"][TEST_CASE]
+    assert set(case) == tasks
+    assert set(case.values()) <= set(mock_config()["MockedResponses"])
+    assert len(map_input(10_000)) <= MEMBER_LIMIT
+
+
 def _run_quick() -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--json", "-"],
@@ -54,6 +67,7 @@ def _run_quick() -> dict[str, Any]:
     assert done.returncode == 0, done.stdout + done.stderr
     report: dict[str, Any] = json.loads(done.stdout)
     assert "HTTP, 1 client" in done.stderr and "Targets (issue 6)" in done.stderr  # the table went to stderr
+    assert "Executions (issue 12" in done.stderr and "Targets (issue 12)" in done.stderr
     return report
 
 
@@ -87,3 +101,19 @@ def test_the_quick_bench_reports_every_scenario_and_the_floor() -> None:
     for block in report["http"].values():
         assert [row["scenario"] for row in block["rows"] if row["error"] is not None] == []
     assert {target["scenario"] for target in report["targets"]} >= {"pass-jsonpath", "machine-20"}
+
+    # The execution scenarios ran against the same server; none failed.
+    executions = report["executions"]
+    assert executions["errors"] == {}, executions["errors"]
+    assert executions["sync"]["calls"] == executions["settings"]["sync_calls"]
+    map_run = executions["map"]
+    assert map_run["status"] == "SUCCEEDED" and map_run["items"] == executions["settings"]["map_items"]
+    assert (
+        map_run["events"] == map_run["engine_events"] > map_run["items"]
+    )  # the service stores what the engine yields
+    assert executions["start_while_running"]["latency"]["calls"] > 0
+    assert {target["scenario"] for target in report["targets"] if target["issue"] == 12} == {
+        "machine-20-sync",
+        "map-inline-10000",
+        "start-while-running",
+    }
