@@ -382,7 +382,9 @@ def test_terminal_summary(recorded: CoverageData) -> None:
         f"[2] {single.digest} single Pass state: states 1/1, Choice branches 0/0, Retry 0/0, Catch 0/0, transitions 1/1",
         "total: states 8/11, Choice branches 3/4, Retry 1/2, Catch 1/2, transitions 10/15",
     ]
-    assert summary_lines(CoverageData()) == ["TestState coverage: no TestState call was recorded"]
+    assert summary_lines(CoverageData()) == [
+        "TestState coverage: no TestState call or execution was recorded"
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -528,9 +530,9 @@ def test_the_report_in_headless_chromium(recorded: CoverageData, tmp_path: Path)
         (Category.CATCHES, "catches"),
         (Category.TRANSITIONS, "transitions"),
     ]:
-        covered, total = EXPECTED_TALLIES[category]
-        assert counts[("d0", kind)]["text"] == f"{covered}/{total}"
-        assert (counts[("d0", kind)]["covered"], counts[("d0", kind)]["total"]) == (str(covered), str(total))
+        seen, total = EXPECTED_TALLIES[category]
+        assert counts[("d0", kind)]["text"] == f"{seen}/{total}"
+        assert (counts[("d0", kind)]["covered"], counts[("d0", kind)]["total"]) == (str(seen), str(total))
         total_tally = recorded.total(category)
         assert counts[("total", kind)]["text"] == str(total_tally)
     assert counts[("d1", "states")]["text"] == "1/1"

@@ -205,10 +205,10 @@ def test_answers_are_the_real_servers(case: str, http_client: Any, local: Any) -
 
 @pytest.mark.e2e
 def test_an_operation_the_service_lacks_is_the_same_error(http_client: Any, local: Any) -> None:
-    expected = _answer(http_client.list_state_machines)
+    expected = _answer(http_client.list_activities)
     assert expected[0] == 400
     assert expected[1]["Error"]["Code"] == "UnknownOperationException"
-    assert _answer(local.list_state_machines) == expected
+    assert _answer(local.list_activities) == expected
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,13 +5,16 @@ its states (nested ones in Map processors and Parallel branches included), each 
 the Default, each Retry and Catch entry, and every transition (a ``Next``, a Choice rule's
 ``Next`` or ``Default``, a Catch's ``Next``, and the end of a machine or branch after ``End``, a
 Succeed or a Fail state). `Observed` holds what runs showed; it knows nothing of where the facts
-came from (TestState answers today, `teststate.toolkit.coverage`; execution histories later).
+came from (TestState answers, `teststate.toolkit.coverage`; execution histories,
+`teststate.toolkit.coverage_history`).
 `DefinitionCoverage` pairs the two for one definition, identified by its canonical JSON text, and
 `CoverageData` is a session's worth, mergeable across sessions and pytest workers (their JSON form
 is `teststate.toolkit.coverage`'s).
 
-State names are unique in a whole definition, nested states included (the interpreter selects
-any of them by name), so a state's name identifies it here too.
+State names are unique in a whole definition, nested states included (AWS refuses a repeat
+anywhere in the machine with DUPLICATE_STATE_NAME, `interpreter.schema.transitions`; the
+interpreter selects any of them by name), so a state's name identifies it here too, and an
+execution history's state names say which Map processor or Parallel branch ran.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ __all__ = [
     "StateOutline",
     "Tally",
     "Transition",
+    "UnreadExecution",
     "definition_key",
     "describe",
     "outline_of",
@@ -132,6 +136,8 @@ class StateOutline:
         choices: the ``Next`` of each Choice rule, in order.
         retry: the ``ErrorEquals`` of each Retry entry, in order.
         inner: the regions the state runs: a Map's processor, a Parallel's branches.
+        error: a Fail state's ``Error`` when it is a constant (an execution's history does not
+            name the error a Fail state raises inside a Map or Parallel: this does).
     """
 
     name: str
@@ -144,6 +150,7 @@ class StateOutline:
     retry: tuple[tuple[str, ...], ...] = ()
     catch: tuple[CatchRoute, ...] = ()
     inner: tuple[int, ...] = ()
+    error: str | None = None
 
     @property
     def terminal(self) -> bool:
@@ -299,6 +306,7 @@ def _add_state(
             if isinstance(entry.get("Next"), str)
         ),
         inner=tuple(inner),
+        error=_text(state.get("Error")) if state_type == "Fail" else None,
     )
 
 
@@ -335,12 +343,15 @@ class Observed:
     """What runs of one definition showed.
 
     Attributes:
-        calls: how many runs (TestState calls, or executions) were recorded.
-        unattributed: runs whose Choice rule, Retry or Catch entry could not be told from what was
+        calls: how many TestState calls were recorded.
+        executions: how many executions' histories were read.
+        unattributed: decisions (a TestState call's, or one Choice, Retry or Catch of an
+            execution) whose Choice rule, Retry or Catch entry could not be told from what was
             recorded (the state and transition still count).
     """
 
     calls: int = 0
+    executions: int = 0
     states: frozenset[str] = frozenset()
     choice_branches: frozenset[ChoiceBranch] = frozenset()
     retries: frozenset[RetryEntry] = frozenset()
@@ -352,6 +363,7 @@ class Observed:
         """Both observations together."""
         return Observed(
             calls=self.calls + other.calls,
+            executions=self.executions + other.executions,
             states=self.states | other.states,
             choice_branches=self.choice_branches | other.choice_branches,
             retries=self.retries | other.retries,
@@ -464,17 +476,29 @@ class DefinitionCoverage:
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadExecution:
+    """An execution whose history could not be read, so that it covered nothing: still running
+    when the coverage was taken, an EXPRESS execution (no history kept), an endpoint gone."""
+
+    execution_arn: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class CoverageData:
-    """The coverage of every definition a session (or several, merged) exercised, in the order first seen."""
+    """The coverage of every definition a session (or several, merged) exercised, in the order
+    first seen, and the executions it started but could not read."""
 
     definitions: tuple[DefinitionCoverage, ...] = ()
+    unread: tuple[UnreadExecution, ...] = ()
 
     def __iter__(self) -> Iterator[DefinitionCoverage]:
         return iter(self.definitions)
 
     def merge(self, other: CoverageData) -> CoverageData:
         """Both sessions' coverage: definitions with the same key are merged, the others kept."""
-        return CoverageData(tuple(_merged(self.definitions, other.definitions)))
+        unread = {item.execution_arn: item for item in (*self.unread, *other.unread)}
+        return CoverageData(tuple(_merged(self.definitions, other.definitions)), tuple(unread.values()))
 
     def total(self, category: Category) -> Tally:
         """The tally of one category over every definition."""

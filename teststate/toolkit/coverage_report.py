@@ -1,8 +1,8 @@
 """The HTML coverage report: each state machine drawn by Graphviz, covered and missed parts marked.
 
 `write_html_report` writes one self-contained page (no script, no external file) for a session's
-`CoverageData`: a legend, the totals, and per definition its counts, its graph and what it
-missed. The graph is Graphviz's: `dot_source` describes the machine in the DOT language and the
+`CoverageData`: a legend, the totals (TestState calls and executions read, per definition), the
+executions that could not be read, and per definition its counts, its graph and what it missed. The graph is Graphviz's: `dot_source` describes the machine in the DOT language and the
 ``dot`` program (Debian/Ubuntu package ``graphviz``) lays it out as SVG, inlined in the page.
 
 How a machine is drawn:
@@ -499,6 +499,7 @@ td.partial {{ color: {MISSED.line}; font-weight: bold; }}
 h3.missed {{ font-size: 14px; margin: 12px 0 2px; }}
 ul.missed {{ margin: 2px 0; font-size: 13px; }}
 ul.missed li {{ white-space: pre-wrap; }}
+ul.unread {{ font-size: 13px; }}
 pre {{ background: #f6f8fa; padding: 8px; font-size: 12px; overflow-x: auto; }}
 """
 
@@ -515,20 +516,34 @@ def html_report(
         raise ValueError("one SVG drawing per definition is needed")
     moment = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S %Z")
     calls = sum(coverage.observed.calls for coverage in data)
+    executions = sum(coverage.observed.executions for coverage in data)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{html.escape(title)}</title>",
         f"<style>{_STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
-        f'<p class="muted">{len(data.definitions)} definition(s), {calls} recorded call(s); generated {html.escape(moment)}.</p>',
+        f'<p class="muted" id="runs">{len(data.definitions)} definition(s), {calls} recorded TestState call(s), '
+        f"{executions} execution(s) read; generated {html.escape(moment)}.</p>",
         _legend(),
         _totals(data),
+        *_unread(data),
     ]
     for number, (coverage, svg) in enumerate(zip(data.definitions, svgs, strict=True)):
         parts.extend(_definition_section(coverage, svg, f"d{number}", number + 1))
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _unread(data: CoverageData) -> list[str]:
+    """The executions whose history could not be read (they covered nothing)."""
+    if not data.unread:
+        return []
+    items = "".join(
+        f'<li><span class="arn">{html.escape(visible(item.execution_arn))}</span>: {html.escape(visible(item.reason))}</li>'
+        for item in data.unread
+    )
+    return [f'<h2>{len(data.unread)} execution(s) not read</h2><ul class="unread" id="unread">{items}</ul>']
 
 
 def _legend() -> str:
@@ -574,17 +589,20 @@ def _header_cells() -> str:
 
 def _totals(data: CoverageData) -> str:
     rows = [
-        f'<table class="totals" id="totals"><tr><th>#</th><th>definition</th><th>calls</th>{_header_cells()}</tr>'
+        '<table class="totals" id="totals"><tr><th>#</th><th>definition</th><th>calls</th><th>executions</th>'
+        f"{_header_cells()}</tr>"
     ]
     for number, coverage in enumerate(data, 1):
         tallies = ((c, _KINDS[c], t.covered, t.total) for c in Category for t in (coverage.tally(c),))
         rows.append(
             f'<tr data-definition="d{number - 1}"><td><a href="#d{number - 1}">{number}</a></td>'
             f'<td class="name">{html.escape(visible(coverage.title))}</td><td class="count">{coverage.observed.calls}</td>'
-            f"{_count_cells(tallies)}</tr>"
+            f'<td class="count">{coverage.observed.executions}</td>{_count_cells(tallies)}</tr>'
         )
     tallies = ((c, _KINDS[c], t.covered, t.total) for c in Category for t in (data.total(c),))
-    rows.append(f'<tr class="total"><td></td><td>total</td><td></td>{_count_cells(tallies)}</tr></table>')
+    rows.append(
+        f'<tr class="total"><td></td><td>total</td><td></td><td></td>{_count_cells(tallies)}</tr></table>'
+    )
     return "".join(rows)
 
 
@@ -607,13 +625,14 @@ def _definition_section(coverage: DefinitionCoverage, svg: str, ident: str, numb
     parts = [
         f'<section class="definition" id="{ident}" data-digest="{coverage.digest}">',
         f'<h2>{number}. <span class="name">{html.escape(visible(coverage.title))}</span> '
-        f'<span class="muted">({kind} {coverage.digest}, {coverage.observed.calls} call(s))</span></h2>',
+        f'<span class="muted">({kind} {coverage.digest}, {coverage.observed.calls} call(s), '
+        f"{coverage.observed.executions} execution(s))</span></h2>",
         f'<table class="counts"><tr>{_header_cells()}</tr><tr>{_count_cells(tallies)}</tr></table>',
     ]
     if coverage.observed.unattributed:
         parts.append(
-            f'<p class="muted">{coverage.observed.unattributed} call(s) could not be attributed to a Choice rule, '
-            "Retry or Catch entry.</p>"
+            f'<p class="muted">{coverage.observed.unattributed} call(s) or execution decision(s) could not be '
+            "attributed to a Choice rule, Retry or Catch entry.</p>"
         )
     parts.append(f'<div class="graph">{svg}</div>')
     if missed:

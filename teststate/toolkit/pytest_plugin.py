@@ -103,7 +103,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="record which states, Choice rules, Retry and Catch entries and transitions the sfn "
-        "fixture's TestState calls covered; print a summary",
+        "fixture's TestState calls and executions covered; print a summary",
     )
     group.addoption(
         "--teststate-coverage-html",
@@ -195,7 +195,7 @@ def teststate_coverage(pytestconfig: pytest.Config) -> CoverageRecorder | None:
 
 
 @pytest.fixture
-def sfn(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Any:
+def sfn(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Iterator[Any]:
     """A boto3 Step Functions client: in process by default, else for ``--teststate-endpoint``."""
     from teststate.toolkit.client import endpoint_client, inprocess_client
 
@@ -206,7 +206,10 @@ def sfn(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> Any:
         client = endpoint_client(state.endpoint)
     if state.recorder is not None:
         state.recorder.attach(client)
-    return client
+    yield client
+    if state.recorder is not None:
+        # The executions this test started and saw end are read now, while the endpoint is up.
+        state.recorder.settle(client)
 
 
 MockConfigInstaller = Callable[[Mapping[str, Any] | str | Path], Path]
