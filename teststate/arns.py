@@ -34,13 +34,11 @@ __all__ = [
     "MapRunArn",
     "StateMachineArn",
     "execution_arn",
-    "map_run_arn",
     "parse_execution_arn",
     "parse_map_run_arn",
     "parse_resource_arn",
     "parse_state_machine_arn",
     "state_machine_arn",
-    "version_arn",
 ]
 
 ACCOUNT: Final = DEFAULT_ACCOUNT
@@ -76,15 +74,6 @@ class StateMachineArn:
     def base(self) -> str:
         """The unqualified state machine's ARN."""
         return state_machine_arn(self.region, self.account, self.name, partition=self.partition)
-
-    @property
-    def text(self) -> str:
-        """The ARN as written (with its version or alias)."""
-        if self.version is not None:
-            return f"{self.base}:{self.version}"
-        if self.alias is not None:
-            return f"{self.base}:{self.alias}"
-        return self.base
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,33 +120,20 @@ def state_machine_arn(region: str, account: str, name: str, *, partition: str = 
     return f"arn:{partition}:states:{region}:{account}:stateMachine:{name}"
 
 
-def version_arn(machine_arn: str, version: int) -> str:
-    """The ARN of `version` of the state machine `machine_arn`."""
-    return f"{machine_arn}:{version}"
-
-
 def execution_arn(
     region: str,
     account: str,
     state_machine_name: str,
     name: str,
     *,
-    express: bool = False,
     express_id: str | None = None,
     partition: str = "aws",
 ) -> str:
-    """A standard execution's ARN, or an express one (``express:<machine>:<name>:<id>``; an
-    express ARN needs `express_id`, a UUID AWS generates per execution)."""
-    if express:
-        if express_id is None:
-            raise ValueError("an express execution ARN needs its id")
+    """A standard execution's ARN, or with `express_id` (a UUID AWS generates per execution) an
+    express one: ``express:<machine>:<name>:<id>``."""
+    if express_id is not None:
         return f"arn:{partition}:states:{region}:{account}:express:{state_machine_name}:{name}:{express_id}"
     return f"arn:{partition}:states:{region}:{account}:execution:{state_machine_name}:{name}"
-
-
-def map_run_arn(region: str, account: str, state_machine_name: str, label: str, run_id: str) -> str:
-    """A Distributed Map run's ARN."""
-    return f"arn:aws:states:{region}:{account}:mapRun:{state_machine_name}/{label}:{run_id}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,22 +158,17 @@ def _wrong_type(resource_type: str) -> InvalidArn:
     return _invalid(f"Resource type not valid in this context: {resource_type}")
 
 
-def parse_state_machine_arn(
-    text: str, *, member: str = "stateMachineArn", qualified: bool = True
-) -> StateMachineArn:
-    """Parse a state machine ARN (with a version or alias suffix when `qualified`).
-
-    `member` names the request member for messages that need it (none of AWS's recorded ones
-    does; kept for the contract and future wording).
+def parse_state_machine_arn(text: str) -> StateMachineArn:
+    """Parse a state machine ARN, possibly with a version or alias suffix. AWS's recorded
+    InvalidArn messages do not name the request member, so neither do these.
 
     Raises:
         InvalidArn: not a Step Functions ARN, not a state machine's, or malformed.
     """
-    del member  # AWS's recorded InvalidArn messages do not name the member
     partition, region, account, resource_type, rest = _split(text)
     if resource_type != "stateMachine":
         raise _wrong_type(resource_type)
-    if not rest or not rest[0] or len(rest) > (2 if qualified else 1) or (len(rest) == 2 and not rest[1]):
+    if not rest or not rest[0] or len(rest) > 2 or (len(rest) == 2 and not rest[1]):
         raise _invalid(f"Unable to parse the ARN: {text}")  # not recorded: ours
     if len(rest) == 1:
         return StateMachineArn(partition, region, account, rest[0])
@@ -207,13 +178,12 @@ def parse_state_machine_arn(
     return StateMachineArn(partition, region, account, rest[0], alias=qualifier)
 
 
-def parse_execution_arn(text: str, *, member: str = "executionArn") -> ExecutionArn:
+def parse_execution_arn(text: str) -> ExecutionArn:
     """Parse a standard or express execution ARN.
 
     Raises:
         InvalidArn: not a Step Functions ARN, not an execution's, or malformed.
     """
-    del member
     partition, region, account, resource_type, rest = _split(text)
     if resource_type == "execution":
         if len(rest) != 2 or not all(rest):
@@ -226,13 +196,12 @@ def parse_execution_arn(text: str, *, member: str = "executionArn") -> Execution
     raise _wrong_type(resource_type)
 
 
-def parse_map_run_arn(text: str, *, member: str = "mapRunArn") -> MapRunArn:
+def parse_map_run_arn(text: str) -> MapRunArn:
     """Parse a Distributed Map run's ARN.
 
     Raises:
         InvalidArn: not a Step Functions ARN, not a map run's, or malformed.
     """
-    del member
     partition, region, account, resource_type, rest = _split(text)
     if resource_type != "mapRun":
         raise _wrong_type(resource_type)
@@ -257,4 +226,4 @@ def parse_resource_arn(text: str) -> StateMachineArn | None:
     _, _, _, resource_type, rest = _split(text)
     if resource_type == "activity" and len(rest) == 1 and rest[0]:
         return None
-    return parse_state_machine_arn(text, member="resourceArn")
+    return parse_state_machine_arn(text)

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Final
+from typing import Final
 
-from interpreter.errors import ASLError, DefinitionError, ErrorName
+from interpreter.errors import ASLError, ErrorName
 from interpreter.execution import events as ev
 from interpreter.execution.context import execution_context
 from interpreter.execution.maps import run_map
@@ -61,12 +61,16 @@ def run_execution(start: ExecutionStart, signals: Sequence[Signal] = ()) -> Iter
 def _drive(run: Runner) -> Iterator[Step]:
     """The whole execution: ExecutionStarted, the top-level machine, the terminal event."""
     start = run.start
-    yield run.event("ExecutionStarted", "executionStartedEventDetails", _started_details(run))
+    yield run.event(
+        "ExecutionStarted",
+        "executionStartedEventDetails",
+        ev.execution_started(start.input_text, start.role_arn, start.state_machine_version_arn),
+    )
     run.prev = 0  # recorded: the first state's Entered event has previousEventId 0
     try:
         plan = compile_plan(start.definition)
         value = loads(start.input_text)
-    except (DefinitionError, ValueError, ASLError) as error:
+    except (ValueError, ASLError) as error:  # DefinitionError is an ASLError
         # The service validates both before starting; a direct caller gets a failed execution.
         yield run.event(
             "ExecutionFailed",
@@ -153,15 +157,6 @@ def _timed_out(run: Runner) -> Iterator[Step]:
         prev=0,
     )
     yield _finished(run, "TIMED_OUT")
-
-
-def _started_details(run: Runner) -> dict[str, Any]:
-    # Recorded: the input text is echoed verbatim (corpus README, "Executions").
-    return {
-        "input": run.start.input_text,
-        "inputDetails": ev.NOT_TRUNCATED,
-        "roleArn": run.start.role_arn,
-    }
 
 
 def _finished(

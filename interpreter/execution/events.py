@@ -26,6 +26,16 @@ STATE_EVENT_PREFIX: Final[Mapping[str, str]] = {
 """Every state type's event prefix: ``<prefix>Entered`` / ``<prefix>Exited``."""
 
 
+def execution_started(input_text: str, role_arn: str, version_arn: str | None = None) -> dict[str, Any]:
+    """executionStartedEventDetails: the input text verbatim (recorded: corpus README,
+    "Executions"), and ``stateMachineVersionArn`` when the execution was started from a version
+    (botocore's model, ExecutionStartedEventDetails)."""
+    details: dict[str, Any] = {"input": input_text, "inputDetails": NOT_TRUNCATED, "roleArn": role_arn}
+    if version_arn is not None:
+        details["stateMachineVersionArn"] = version_arn
+    return details
+
+
 def entered(name: str, input_text: str) -> dict[str, Any]:
     """stateEnteredEventDetails."""
     return {"name": name, "input": input_text, "inputDetails": NOT_TRUNCATED}

@@ -7,34 +7,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Generator, Mapping
 
-from interpreter.definition.model import (
-    MapState,
-)
+from interpreter.definition.model import MapState
 from interpreter.errors import ErrorName, StatesError
 from interpreter.execution import events as ev
-from interpreter.execution.model import (
-    HistoryEvent,
-)
-from interpreter.execution.outcomes import (
-    Entered,
-    Err,
-    Gen,
-    Ok,
-    retrier_index,
-)
+from interpreter.execution.model import HistoryEvent
+from interpreter.execution.outcomes import Entered, Err, Gen, Ok
 from interpreter.execution.plan import Node, SubMachine
+from interpreter.execution.retrying import Attempts, failed_before_work, not_retried
 from interpreter.execution.runner import Runner
 from interpreter.jsontypes import JSON
-from interpreter.map.state import Tolerance, iteration_inputs, map_items, map_tolerance
-from interpreter.states.dataflow import (
-    DEFAULT_CONFIGURATION,
-    Mock,
-    MockError,
-    Trace,
-    Work,
-    select,
-)
-from interpreter.states.run import Status, error_output
+from interpreter.map.state import THRESHOLD_CAUSE, Tolerance, iteration_inputs, map_items, map_tolerance
+from interpreter.states.dataflow import DEFAULT_CONFIGURATION, Mock, Trace, Work, select
+from interpreter.states.run import error_output
 
 
 def run_map(run: Runner, node: Node, value: JSON, variables: Mapping[str, JSON], entered: Entered) -> Gen:
@@ -52,10 +36,9 @@ def _map(
     evaluates them, MapStateStarted, the iterations, then the Map's own tail through
     `run_state` with the results as its result. A failed Map Run goes through Retry (the whole
     Map runs again: recorded, test_base_scenarios/test_map_state_retry) and Catch."""
-    counts = [0] * len(state.retry)
-    retries = 0
+    attempts = Attempts(state.retry)
     while True:
-        scope = run.scope(node, value, variables, entered, retries)
+        scope = run.scope(node, value, variables, entered, attempts.retries)
         try:
             inner = scope if state.is_jsonata else scope.with_current(select(state.input_path, value, scope))
             trace = Trace()
@@ -64,21 +47,14 @@ def _map(
                 state.max_concurrency.evaluate(inner)
             inputs = iteration_inputs(state, inner, trace, items)
         except StatesError:
-            # The same evaluation through run_state: it fails the same way, and Catch decides.
-            result = run.run_state(
-                node, value, variables, entered, mock=Mock(result=None), retry_count=retries
-            )
-            return (yield from run.conclude(node, result, variables, entered))
+            return (yield from failed_before_work(run, node, value, variables, entered, attempts.retries))
         yield from run.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(inputs)})
         try:
             # Recorded: a bad ToleratedFailureCount(Path) fails the state after MapStateStarted
             # (test_base_scenarios/test_map_state_tolerated_failure_count_path__-1).
             tolerance = map_tolerance(state, inner, trace)
         except StatesError:
-            result = run.run_state(
-                node, value, variables, entered, mock=Mock(result=None), retry_count=retries
-            )
-            return (yield from run.conclude(node, result, variables, entered))
+            return (yield from failed_before_work(run, node, value, variables, entered, attempts.retries))
         processor = node.processor
         if processor is None:
             raise RuntimeError("a Map node has its processor")
@@ -89,21 +65,12 @@ def _map(
         results, failure, last, exit_prev = outcome
         if failure is None:
             break
-        error = failure.error or ""
-        index = retrier_index(state.retry, error)
-        if index is not None and counts[index] < state.retry[index].max_attempts:
-            run.advance(run.backoff(state.retry[index], counts[index]))
-            counts[index] += 1
-            retries += 1
+        if attempts.retry(run, failure.error or ""):
             run.prev = last
             continue
         yield from run.emit("MapStateFailed", None, {}, prev=last)
-        mock = Mock(error=MockError(error, failure.cause))
-        exhausted = max(retries, counts[index] if index is not None else 0)
-        result = run.run_state(node, value, variables, entered, mock=mock, retry_count=exhausted)
-        if result.status is Status.CAUGHT_ERROR:
-            return (yield from run.conclude(node, result, variables, entered))
-        return Err(failure.error, failure.cause)
+        exhausted = attempts.exhausted(failure.error or "")
+        return (yield from not_retried(run, node, value, variables, entered, failure, exhausted))
     # Recorded (test_base_scenarios/test_map_state): MapStateSucceeded points back at the last
     # iteration's event (a Distributed Map: at MapRunSucceeded), and so does MapStateExited of
     # an inline Map; a Distributed Map's MapStateExited points at MapRunStarted (every recording
@@ -112,7 +79,9 @@ def _map(
     run.prev = last
     yield from run.emit("MapStateSucceeded", None, {})
     run.prev = exit_prev
-    result = run.run_state(node, value, variables, entered, mock=Mock(result=results), retry_count=retries)
+    result = run.run_state(
+        node, value, variables, entered, mock=Mock(result=results), retry_count=attempts.retries
+    )
     return (yield from run.conclude(node, result, variables, entered, after=exit_prev))
 
 
@@ -156,18 +125,24 @@ def _inline(
         )
         run.prev = inner_last
         failures += 1
-        if not tolerance.declared or tolerance.exceeded_by(failures, len(inputs)):
-            return results, _map_failure(run, outcome, tolerance), inner_last, inner_last
-        results.append(error_output(StatesError(outcome.error or "", outcome.cause)))
+        failure = _beyond_tolerance(outcome, failures, inputs, tolerance, results)
+        if failure is not None:
+            return results, failure, inner_last, inner_last
     return results, None, last, last
 
 
-def _map_failure(run: Runner, outcome: Err, tolerance: Tolerance) -> Err:
-    if tolerance.declared:
-        from interpreter.map.state import THRESHOLD_CAUSE
-
+def _beyond_tolerance(
+    outcome: Err, failures: int, inputs: list[JSON], tolerance: Tolerance, results: list[JSON]
+) -> Err | None:
+    """The Map's failure when its `failures`-th failed iteration is more than it tolerates;
+    else None, and the iteration's error output joins the results (developer guide,
+    "Setting failure thresholds for Distributed Map states")."""
+    if not tolerance.declared:
+        return outcome
+    if tolerance.exceeded_by(failures, len(inputs)):
         return Err(ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
-    return outcome
+    results.append(error_output(StatesError(outcome.error or "", outcome.cause)))
+    return None
 
 
 def _distributed(
@@ -193,10 +168,9 @@ def _distributed(
                 results.append(outcome.output)
                 continue
             failures += 1
-            if not tolerance.declared or tolerance.exceeded_by(failures, len(inputs)):
-                failure = _map_failure(run, outcome, tolerance)
+            failure = _beyond_tolerance(outcome, failures, inputs, tolerance, results)
+            if failure is not None:
                 break
-            results.append(error_output(StatesError(outcome.error or "", outcome.cause)))
     finally:
         run.silent -= 1
     if failure is not None:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from interpreter.errors import ASLError
 from interpreter.jsontypes import JSON
 
 __all__ = ["MockConfig", "MockConfigError", "MockResponse", "MockTestCase", "parse_mock_config"]
@@ -26,8 +27,9 @@ __all__ = ["MockConfig", "MockConfigError", "MockResponse", "MockTestCase", "par
 _INVOCATION_KEY: Final = re.compile(r"(0|[1-9][0-9]*)(?:-(0|[1-9][0-9]*))?\Z")
 
 
-class MockConfigError(ValueError):
-    """The mock configuration is malformed, or names something it does not define."""
+class MockConfigError(ASLError):
+    """The mock configuration is malformed, or names something it does not define; `pointer` is
+    the member, as a JSON pointer into the document."""
 
     def __init__(self, message: str, pointer: str) -> None:
         self.message = message

@@ -32,6 +32,8 @@ class ExecutionStart:
     state_machine_name: str
     role_arn: str
     start_time: datetime
+    state_machine_version_arn: str | None = None
+    """The version the execution was started from (ExecutionStarted's stateMachineVersionArn)."""
     express: bool = False
     redrive_count: int = 0
     mocks: MockTestCase | None = None

@@ -7,21 +7,13 @@ execution to `interpreter.execution.engine`, which turns them into its last step
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from interpreter.definition.model import (
-    Retrier,
-    TaskState,
-)
-from interpreter.execution.model import (
-    HistoryEvent,
-    StopRequest,
-)
+from interpreter.execution.model import HistoryEvent, StopRequest
 from interpreter.jsontypes import JSON
-from interpreter.states.recovery import error_matches
 
 Gen = Generator[HistoryEvent, None, Any]
 """A stepper generator: yields history events, returns `Ok` or `Err`."""
@@ -72,11 +64,3 @@ class Entered:
     prev: int
     time: datetime
     prefix: str
-
-
-def retrier_index(retriers: Sequence[Retrier], error: str) -> int | None:
-    return next((i for i, r in enumerate(retriers) if error_matches(r.error_equals, error)), None)
-
-
-def catcher_index(state: TaskState, error: str) -> int | None:
-    return next((i for i, c in enumerate(state.catch) if error_matches(c.error_equals, error)), None)

@@ -5,26 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from interpreter.definition.model import (
-    ParallelState,
-)
+from interpreter.definition.model import ParallelState
 from interpreter.errors import StatesError
-from interpreter.execution.outcomes import (
-    Entered,
-    Err,
-    Gen,
-    retrier_index,
-)
+from interpreter.execution.outcomes import Entered, Err, Gen
 from interpreter.execution.plan import Node
+from interpreter.execution.retrying import Attempts, failed_before_work, not_retried
 from interpreter.execution.runner import Runner
 from interpreter.jsontypes import JSON
-from interpreter.states.dataflow import (
-    Mock,
-    MockError,
-    render_within_quota,
-    select,
-)
-from interpreter.states.run import Status
+from interpreter.states.dataflow import Mock, render_within_quota, select
 
 
 def run_parallel(
@@ -49,10 +37,9 @@ def _parallel(
     every branch in order with the same stepper, then the state's tail through `run_state` with
     the branches' outputs as its result. A failed branch fails the state (Retry runs all the
     branches again, Catch applies). Not recorded in the corpus; event links as for Map."""
-    counts = [0] * len(state.retry)
-    retries = 0
+    attempts = Attempts(state.retry)
     while True:
-        scope = run.scope(node, value, variables, entered, retries)
+        scope = run.scope(node, value, variables, entered, attempts.retries)
         try:
             if state.is_jsonata:
                 branch_input = (
@@ -66,10 +53,7 @@ def _parallel(
                     else render_within_quota(state, state.parameters, scope.with_current(effective))
                 )
         except StatesError:
-            result = run.run_state(
-                node, value, variables, entered, mock=Mock(result=None), retry_count=retries
-            )
-            return (yield from run.conclude(node, result, variables, entered))
+            return (yield from failed_before_work(run, node, value, variables, entered, attempts.retries))
         yield from run.emit("ParallelStateStarted", None, {})
         results: list[JSON] = []
         failure: Err | None = None
@@ -81,22 +65,15 @@ def _parallel(
             results.append(outcome.output)
         if failure is None:
             break
-        error = failure.error or ""
-        index = retrier_index(state.retry, error)
-        if index is not None and counts[index] < state.retry[index].max_attempts:
-            run.advance(run.backoff(state.retry[index], counts[index]))
-            counts[index] += 1
-            retries += 1
+        if attempts.retry(run, failure.error or ""):
             continue
         yield from run.emit("ParallelStateFailed", None, {})
-        mock = Mock(error=MockError(error, failure.cause))
-        exhausted = max(retries, counts[index] if index is not None else 0)
-        result = run.run_state(node, value, variables, entered, mock=mock, retry_count=exhausted)
-        if result.status is Status.CAUGHT_ERROR:
-            return (yield from run.conclude(node, result, variables, entered))
-        return Err(failure.error, failure.cause)
+        exhausted = attempts.exhausted(failure.error or "")
+        return (yield from not_retried(run, node, value, variables, entered, failure, exhausted))
     last = run.prev
     yield from run.emit("ParallelStateSucceeded", None, {})
     run.prev = last
-    result = run.run_state(node, value, variables, entered, mock=Mock(result=results), retry_count=retries)
+    result = run.run_state(
+        node, value, variables, entered, mock=Mock(result=results), retry_count=attempts.retries
+    )
     return (yield from run.conclude(node, result, variables, entered, after=last))

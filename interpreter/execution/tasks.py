@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from datetime import timedelta
 
-from interpreter.definition.model import (
-    TaskState,
-)
+from interpreter.definition.model import TaskState
 from interpreter.errors import ErrorName
 from interpreter.execution.mock_config import MockResponse
 from interpreter.execution.model import (
@@ -24,22 +22,14 @@ from interpreter.execution.model import (
     TimerFired,
     task_token,
 )
-from interpreter.execution.outcomes import (
-    Entered,
-    Err,
-    Gen,
-    catcher_index,
-    retrier_index,
-)
+from interpreter.execution.outcomes import Entered, Err, Gen
 from interpreter.execution.plan import Node
 from interpreter.execution.resources import Resource, parse_resource
+from interpreter.execution.retrying import Attempts, catcher_index
 from interpreter.execution.runner import Runner
 from interpreter.execution.waits import task_durations
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
-from interpreter.states.dataflow import (
-    Mock,
-    MockError,
-)
+from interpreter.states.dataflow import Mock, MockError
 from interpreter.states.run import Status, TestResult
 
 
@@ -55,51 +45,35 @@ def _task(
     run: Runner, node: Node, state: TaskState, value: JSON, variables: Mapping[str, JSON], entered: Entered
 ) -> Gen:
     resource = parse_resource(state.resource, run.region)
-    counts = [0] * len(state.retry)
-    retries = 0
+    attempts = Attempts(state.retry)
     after: int | None = None  # the event the state's Exited points back to
     while True:
-        outcome = yield from _task_attempt(run, node, state, resource, value, variables, entered, retries)
+        outcome = yield from _task_attempt(
+            run, node, state, resource, value, variables, entered, attempts.retries
+        )
         result, call_failed, call_event = outcome
         if call_event is not None:
             after = call_event
         if result.status is Status.SUCCEEDED:
             return (yield from run.conclude(node, result, variables, entered, after=after))
         error = result.error or ""
-        index = retrier_index(state.retry, error)
-        if index is not None and counts[index] < state.retry[index].max_attempts:
-            run.advance(run.backoff(state.retry[index], counts[index]))
-            counts[index] += 1
-            retries += 1
+        if attempts.retry(run, error):
             continue
         if result.status is Status.RETRIABLE or (
-            index is not None and result.status is Status.FAILED and catcher_index(state, error) is not None
+            result.status is Status.FAILED
+            and attempts.matched(error)
+            and catcher_index(state, error) is not None
         ):
             # run_state decided with another retrier's count: decide again with the exhausted one.
-            result = _rerun_for_catch(
-                run, node, value, variables, entered, result, counts[index or 0], retries
+            mock = Mock(error=MockError(error, result.cause))
+            result = run.run_state(
+                node, value, variables, entered, mock=mock, retry_count=attempts.exhausted(error)
             )
         if result.status is Status.CAUGHT_ERROR:
             return (yield from run.conclude(node, result, variables, entered, after=after))
         if call_failed:
             return Err(result.error, result.cause)
         return (yield from run.evaluation_failed(node, entered, result.error, result.cause))
-
-
-def _rerun_for_catch(
-    run: Runner,
-    node: Node,
-    value: JSON,
-    variables: Mapping[str, JSON],
-    entered: Entered,
-    result: TestResult,
-    count: int,
-    retries: int,
-) -> TestResult:
-    error = MockError(result.error or "", result.cause)
-    return run.run_state(
-        node, value, variables, entered, mock=Mock(error=error), retry_count=max(count, retries)
-    )
 
 
 def _task_attempt(
@@ -118,7 +92,10 @@ def _task_attempt(
     mocks = run.start.mocks
     response = mocks.response(node.name, invocation) if mocks is not None else None
     waits_for_token = state.resource.endswith(".waitForTaskToken") and response is None
-    token = task_token(run.start.execution_arn, run.next_id) if waits_for_token else None
+    # Every callback Task has its token in the context ($$.Task.Token), mocked or not: the mocked
+    # response stands in for the answer, the parameters that carry the token are still evaluated.
+    callback = state.resource.endswith(".waitForTaskToken")
+    token = task_token(run.start.execution_arn, run.next_id) if callback else None
     # First the arguments, as AWS evaluates them before the call.
     probe = run.run_state(
         node, value, variables, entered, mock=Mock(result=None), retry_count=retries, token=token

@@ -8,6 +8,8 @@ process's background runner.
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -357,6 +359,65 @@ def test_list_executions_pages_newest_first_and_filters_by_status(service: Servi
         _error(lambda: service.sfn.list_executions(stateMachineArn=machine, nextToken="garbage"))[0]
         == "InvalidToken"
     )
+
+
+def _token(**members: Any) -> str:
+    """A token in this server's format (URL-safe base64 of compact JSON), for forging."""
+    return base64.urlsafe_b64encode(json.dumps(members).encode()).decode()
+
+
+def test_page_tokens_are_only_good_for_the_request_that_got_them(service: Service) -> None:
+    # API reference, ListExecutions / GetExecutionHistory: "Keep all other arguments unchanged";
+    # a token that is not one of ours for this request is InvalidToken, never a 500.
+    machine = service.machine("paged", PASS)
+    other = service.machine("other", PASS)
+    arns = [service.sfn.start_execution(stateMachineArn=machine)["executionArn"] for _ in range(3)]
+    for arn in arns:
+        service.finished(arn)
+    token = service.sfn.list_executions(stateMachineArn=machine, maxResults=1)["nextToken"]
+    assert (
+        _error(lambda: service.sfn.list_executions(stateMachineArn=other, nextToken=token))[0]
+        == "InvalidToken"
+    )
+    for forged in (_token(m=machine, s=True), _token(m=machine, s="2"), _token(m=machine), "e30=", "%%%"):
+        code, _ = _error(
+            functools.partial(service.sfn.list_executions, stateMachineArn=machine, nextToken=forged)
+        )
+        assert code == "InvalidToken", forged
+    history = service.sfn.get_execution_history(executionArn=arns[0], maxResults=1)["nextToken"]
+    assert (
+        _error(
+            lambda: service.sfn.get_execution_history(
+                executionArn=arns[0], reverseOrder=True, nextToken=history
+            )
+        )[0]
+        == "InvalidToken"
+    )
+    assert _error(lambda: service.sfn.get_execution_history(executionArn=arns[1], nextToken=history))[0] == (
+        "InvalidToken"
+    )
+    beyond = _token(e=arns[0], r=False, n=10_000)
+    assert _error(lambda: service.sfn.get_execution_history(executionArn=arns[0], nextToken=beyond))[0] == (
+        "InvalidToken"
+    )
+
+
+def test_executions_of_a_version_are_listed_by_it_and_by_the_machine(service: Service) -> None:
+    created = service.sfn.create_state_machine(
+        name="versioned", definition=json.dumps(PASS), roleArn=ROLE, publish=True
+    )
+    machine, version = created["stateMachineArn"], created["stateMachineVersionArn"]
+    by_version = service.sfn.start_execution(stateMachineArn=version)["executionArn"]
+    unversioned = service.sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    described = service.finished(by_version)
+    assert described["stateMachineArn"] == machine and described["stateMachineVersionArn"] == version
+    assert "stateMachineVersionArn" not in service.finished(unversioned)
+    listed = service.sfn.list_executions(stateMachineArn=version)["executions"]
+    assert [(item["executionArn"], item["stateMachineVersionArn"]) for item in listed] == [
+        (by_version, version)
+    ]
+    everything = service.sfn.list_executions(stateMachineArn=machine)["executions"]
+    assert [item["executionArn"] for item in everything] == [unversioned, by_version]  # newest first
 
 
 def test_history_pages_forward_and_in_reverse_with_or_without_data(service: Service) -> None:

@@ -9,6 +9,7 @@ gunicorn's workers do.
 
 from __future__ import annotations
 
+import base64
 import json
 import multiprocessing
 import time
@@ -362,6 +363,26 @@ def test_versions(sfn: Any) -> None:
     sfn.update_state_machine(stateMachineArn=arn, definition=PASS)
     # a deleted version's number is not reused
     assert sfn.publish_state_machine_version(stateMachineArn=arn)["stateMachineVersionArn"] == f"{arn}:3"
+
+
+def test_version_and_machine_page_tokens_are_checked(sfn: Any, tmp_path: Path) -> None:
+    first = _create(sfn, "first", publish=True)["stateMachineArn"]
+    sfn.update_state_machine(stateMachineArn=first, definition=PASS2, publish=True)
+    second = _create(sfn, "second", publish=True)["stateMachineArn"]
+    token = sfn.list_state_machine_versions(stateMachineArn=first, maxResults=1)["nextToken"]
+    assert (
+        _error(sfn.list_state_machine_versions, stateMachineArn=second, nextToken=token)[0] == "InvalidToken"
+    )
+    # A token naming a version that is not a number (the old format's last ARN part): ours, refused.
+    forged = base64.b64encode(f"{first}:\u00b2".encode()).decode()
+    assert (
+        _error(sfn.list_state_machine_versions, stateMachineArn=first, nextToken=forged)[0] == "InvalidToken"
+    )
+    token = sfn.list_state_machines(maxResults=1)["nextToken"]
+    assert [m["name"] for m in sfn.list_state_machines(nextToken=token)["stateMachines"]] == ["second"]
+    # A token is good in the region that issued it only.
+    elsewhere = inprocess_client(app=create_app({"TESTSTATE_DATA_DIR": str(tmp_path)}), region="eu-west-1")
+    assert _error(elsewhere.list_state_machines, nextToken=token)[0] == "InvalidToken"
 
 
 def test_version_errors(sfn: Any) -> None:

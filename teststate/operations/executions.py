@@ -23,21 +23,18 @@ Choices where AWS's behaviour is not recorded (each also said where it is made):
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from interpreter import json_error_message, loads
+from interpreter.execution import events as ev
+from interpreter.execution.model import HistoryEvent
 from teststate import arns
 from teststate.errors import (
     ExecutionAlreadyExists,
     ExecutionDoesNotExist,
-    InvalidName,
     InvalidOutput,
     InvalidToken,
     ResourceNotFound,
@@ -49,10 +46,20 @@ from teststate.errors import (
 )
 from teststate.executions import codec, mock_file
 from teststate.executions.runner import Runner, run_to_end, runner_for
+from teststate.operations.common import (
+    DEFAULT_LOGGING,
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_TRACING,
+    Handler,
+    check_name,
+    database,
+    page_token,
+    read_page_token,
+    validated,
+)
 from teststate.operations.test_state import decode_input
 from teststate.storage import executions as store
 from teststate.storage.machines import StateMachineRecord, get_state_machine
-from teststate.validation.shapes import validate
 
 if TYPE_CHECKING:
     from teststate.protocol import ServiceConfig
@@ -60,12 +67,6 @@ if TYPE_CHECKING:
 
 __all__ = ["HANDLERS"]
 
-# AWS's naming rules (API reference, StartExecution ``name``): no white space, brackets
-# < > { } [ ], wildcards ? *, special characters " # % \ ^ | ~ ` $ & , ; : /, control characters
-# (U+0000-001F, U+007F-009F) and no surrogates.
-_INVALID_NAME: Final = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-# GetExecutionHistory / ListExecutions page size when none (or 0) is given (API reference).
-DEFAULT_PAGE: Final = 100
 # How long StopExecution waits for the worker driving the execution to let it go.
 STOP_WAIT_SECONDS: Final = 10.0
 # StartSyncExecution: billed per 100 ms, at least 100 ms; memory as recorded
@@ -74,28 +75,17 @@ BILLING_MS: Final = 100
 BILLED_MEMORY_MB: Final = 64
 MOCK_ERROR: Final = "States.Runtime"
 
-Handler = Callable[[Mapping[str, Any], str, "ServiceConfig"], Mapping[str, Any]]
 
-
-def _database(config: ServiceConfig) -> Database:
-    if config.database is None:  # an app built without storage (tests of TestState alone)
-        raise ValidationException("This server keeps no executions (it was built without a database)")
-    return config.database
-
-
-def _runner(config: ServiceConfig) -> Runner:
-    return runner_for(_database(config), config.limits)
+def _runner(db: Database, config: ServiceConfig) -> Runner:
+    """The process's runner; asking for it also makes this worker resume the executions whose
+    worker died (`teststate.executions.runner`)."""
+    return runner_for(db, config.limits)
 
 
 def _now() -> datetime:
     """Now, to the millisecond (AWS's timestamps have millisecond precision)."""
     moment = datetime.now(UTC)
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def _check_name(name: str) -> None:
-    if _INVALID_NAME.search(name):
-        raise InvalidName(name)
 
 
 def _machine(db: Database, arn_text: str) -> StateMachineRecord:
@@ -122,7 +112,7 @@ def _new_record(
 ) -> tuple[store.ExecutionRecord, StateMachineRecord, list[str]]:
     """The execution a start request describes, the machine, and the events of an execution
     that failed before it ran (a mock file problem)."""
-    db = _database(config)
+    db = database(config, "StartSyncExecution" if express_sync else "StartExecution")
     target = str(body["stateMachineArn"])
     arn_text, hashed, test_case = target.partition("#")
     machine = _machine(db, arn_text)
@@ -130,7 +120,7 @@ def _new_record(
         raise StateMachineTypeNotSupported()
     name = body.get("name")
     if name is not None:
-        _check_name(str(name))
+        check_name(str(name))
     input_text = body.get("input")
     input_text = "{}" if input_text is None else str(input_text)
     decode_input(input_text)  # InvalidExecutionInput in AWS's words
@@ -142,7 +132,6 @@ def _new_record(
         parsed.account,
         machine.name,
         execution_name,
-        express=express,
         express_id=str(uuid.uuid4()) if express else None,
         partition=parsed.partition,
     )
@@ -183,39 +172,22 @@ def _ended(
 
 
 def _failed_at_start(record: store.ExecutionRecord, cause: str) -> list[str]:
-    """The history of an execution that failed before its first state: ExecutionStarted (as
-    AWS writes it, e.g. executions/test_base/test_state_fail) and ExecutionFailed."""
-    at = record.start_date.isoformat()
-    started: dict[str, Any] = {
-        "input": record.input,
-        "inputDetails": {"truncated": False},
-        "roleArn": record.role_arn,
-    }
-    if record.version_arn is not None:
-        started["stateMachineVersionArn"] = record.version_arn
-    events = [
-        {
-            "id": 1,
-            "previousEventId": 0,
-            "timestamp": at,
-            "type": "ExecutionStarted",
-            "executionStartedEventDetails": started,
-        },
-        {
-            "id": 2,
-            "previousEventId": 1,
-            "timestamp": at,
-            "type": "ExecutionFailed",
-            "executionFailedEventDetails": {"error": MOCK_ERROR, "cause": cause},
-        },
-    ]
-    return [json.dumps(event, separators=(",", ":"), sort_keys=True) for event in events]
+    """The stored history of an execution that failed before its first state: ExecutionStarted
+    (as AWS writes it, e.g. executions/test_base/test_state_fail) and ExecutionFailed."""
+    started = ev.execution_started(record.input, record.role_arn, record.version_arn)
+    at = record.start_date
+    events = (
+        HistoryEvent(1, 0, "ExecutionStarted", at, "executionStartedEventDetails", started),
+        HistoryEvent(
+            2, 1, "ExecutionFailed", at, "executionFailedEventDetails", ev.error_cause(MOCK_ERROR, cause)
+        ),
+    )
+    return [codec.encode_event(event) for event in events]
 
 
 def start_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """StartExecution: store the execution and answer at once; the runner drives it."""
-    validate("StartExecution", body)
-    db = _database(config)
+    db = database(config, "StartExecution")
     record, _, events = _new_record(body, config, express_sync=False)
     stored, created = store.create_execution(db, record, events)
     # "If StartExecution is called with the same name and input as a running execution, the call
@@ -226,7 +198,7 @@ def start_execution(body: Mapping[str, Any], region: str, config: ServiceConfig)
         stored.status != store.RUNNING or stored.input != record.input or stored.type != "STANDARD"
     ):
         raise ExecutionAlreadyExists(record.arn)
-    runner = _runner(config)
+    runner = _runner(db, config)
     if created and stored.status == store.RUNNING:
         runner.notify()
     return {"executionArn": stored.arn, "startDate": codec.epoch(stored.start_date)}
@@ -235,7 +207,6 @@ def start_execution(body: Mapping[str, Any], region: str, config: ServiceConfig)
 def start_sync_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """StartSyncExecution (EXPRESS only): run the execution to its end within the request. Its
     history is not kept (AWS keeps an Express execution's history only in CloudWatch Logs)."""
-    validate("StartSyncExecution", body)
     record, machine, events = _new_record(body, config, express_sync=True)
     include_data = body.get("includedData") != "METADATA_ONLY"
     answer: dict[str, Any] = {
@@ -247,9 +218,8 @@ def start_sync_execution(body: Mapping[str, Any], region: str, config: ServiceCo
     if events:  # failed before it ran (mock file)
         status, stop, output, error, cause = "FAILED", record.start_date, None, record.error, record.cause
     else:
-        runner = _runner(config)
-        result = run_to_end(runner.execution_start(record))
-        finished = result.finished
+        runner = _runner(database(config, "StartSyncExecution"), config)
+        finished = run_to_end(runner.execution_start(record)).finished
         status, stop = finished.status, finished.stop_time
         output, error, cause = finished.output_text, finished.error, finished.cause
     answer["stopDate"] = codec.epoch(stop)
@@ -278,147 +248,9 @@ def start_sync_execution(body: Mapping[str, Any], region: str, config: ServiceCo
 # --------------------------------------------------------------------------------------------
 # Describe / list
 # --------------------------------------------------------------------------------------------
-def _redrive(record: store.ExecutionRecord) -> dict[str, Any]:
-    """redriveStatus as DescribeExecution answers it (recorded for SUCCEEDED:
-    api/test_sfn_api/test_describe_execution; the others follow the API reference's rule that a
-    FAILED, TIMED_OUT or ABORTED standard execution can be redriven)."""
-    if record.type == "EXPRESS":
-        return {}
-    if record.status in ("FAILED", "TIMED_OUT", "ABORTED"):
-        return {"redriveStatus": "REDRIVABLE"}
-    return {
-        "redriveStatus": "NOT_REDRIVABLE",
-        "redriveStatusReason": f"Execution is {record.status} and cannot be redriven",
-    }
-
-
-def describe_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
-    """DescribeExecution."""
-    validate("DescribeExecution", body)
-    record = _execution(_database(config), str(body["executionArn"]))
-    _runner(config)  # this worker resumes executions whose worker died
-    include_data = body.get("includedData") != "METADATA_ONLY"
-    answer: dict[str, Any] = {
-        "executionArn": record.arn,
-        "stateMachineArn": record.state_machine_arn,
-        "name": record.name,
-        "status": record.status,
-        "startDate": codec.epoch(record.start_date),
-    }
-    if record.stop_date is not None:
-        answer["stopDate"] = codec.epoch(record.stop_date)
-    if include_data:
-        answer["input"] = record.input
-    answer["inputDetails"] = {"included": include_data}
-    if record.status == "SUCCEEDED" and record.output is not None:
-        if include_data:
-            answer["output"] = record.output
-        answer["outputDetails"] = {"included": include_data}
-    if record.error is not None:
-        answer["error"] = record.error
-    if record.cause is not None:
-        answer["cause"] = record.cause
-    if record.trace_header is not None:
-        answer["traceHeader"] = record.trace_header
-    if record.version_arn is not None:
-        answer["stateMachineVersionArn"] = record.version_arn
-    answer["redriveCount"] = record.redrive_count
-    answer.update(_redrive(record))
-    return answer
-
-
-def describe_state_machine_for_execution(
-    body: Mapping[str, Any], region: str, config: ServiceConfig
-) -> Mapping[str, Any]:
-    """DescribeStateMachineForExecution: the machine as the execution ran it (its definition and
-    role are the execution's own copy: the machine may have been updated or deleted since)."""
-    validate("DescribeStateMachineForExecution", body)
-    db = _database(config)
-    record = _execution(db, str(body["executionArn"]))
-    machine = get_state_machine(db, record.version_arn or record.state_machine_arn)
-    answer: dict[str, Any] = {
-        "stateMachineArn": record.state_machine_arn,
-        "name": record.state_machine_name,
-        "definition": record.definition,
-        "roleArn": record.role_arn,
-        "updateDate": codec.epoch(record.start_date),
-        # The defaults DescribeStateMachine answers for a machine created without them
-        # (recorded: api/test_sfn_api/test_describe_state_machine_for_execution).
-        "loggingConfiguration": {"level": "OFF", "includeExecutionData": False},
-        "tracingConfiguration": {"enabled": False},
-    }
-    if machine is not None:
-        answer["updateDate"] = codec.epoch(machine.update_date or machine.creation_date)
-        if machine.logging:
-            answer["loggingConfiguration"] = dict(machine.logging)
-        if machine.tracing:
-            answer["tracingConfiguration"] = dict(machine.tracing)
-        if machine.revision_id is not None and machine.definition == record.definition:
-            answer["revisionId"] = machine.revision_id
-        if machine.encryption:
-            answer["encryptionConfiguration"] = dict(machine.encryption)
-    return answer
-
-
-def _page_token(payload: Mapping[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-
-
-def _read_page_token(token: str, **expected: Any) -> Mapping[str, Any]:
-    """A token this server issued for the same request, or InvalidToken."""
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-    except (binascii.Error, ValueError, UnicodeError):
-        raise InvalidToken(token) from None
-    if not isinstance(payload, dict) or any(payload.get(key) != value for key, value in expected.items()):
-        raise InvalidToken(token)
-    return payload
-
-
-def list_executions(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
-    """ListExecutions: a machine's (or version's) executions, newest first, paginated."""
-    validate("ListExecutions", body)
-    db = _database(config)
-    machine_arn = body.get("stateMachineArn")
-    if machine_arn is None:
-        if body.get("mapRunArn") is not None:
-            # Distributed Map runs' child executions are not kept by this server (ours).
-            arns.parse_map_run_arn(str(body["mapRunArn"]))
-            raise ResourceNotFound(str(body["mapRunArn"]))
-        # Not recorded: ours.
-        raise ValidationException("Must provide a StateMachine ARN or MapRun ARN")
-    machine = _machine(db, str(machine_arn))
-    if machine.type == "EXPRESS":
-        raise StateMachineTypeNotSupported()
-    _runner(config)
-    limit = int(body.get("maxResults") or DEFAULT_PAGE)
-    before = None
-    if body.get("nextToken") is not None:
-        token = str(body["nextToken"])
-        payload = _read_page_token(token, m=str(machine_arn))
-        before = payload.get("s")
-        if not isinstance(before, int):
-            raise InvalidToken(token)
-    redrive = body.get("redriveFilter")
-    records = (
-        []
-        if redrive == "REDRIVEN"
-        else store.list_executions(
-            db,
-            machine.arn,
-            version_arn=machine.version_arn,
-            status=body.get("statusFilter"),
-            before_seq=before,
-            limit=limit + 1,
-        )
-    )
-    answer: dict[str, Any] = {"executions": [_list_item(record) for record in records[:limit]]}
-    if len(records) > limit:
-        answer["nextToken"] = _page_token({"m": str(machine_arn), "s": records[limit - 1].seq})
-    return answer
-
-
-def _list_item(record: store.ExecutionRecord) -> dict[str, Any]:
+def _summary(record: store.ExecutionRecord) -> dict[str, Any]:
+    """What ListExecutions answers of an execution (``ExecutionListItem``), which
+    DescribeExecution answers too."""
     item: dict[str, Any] = {
         "executionArn": record.arn,
         "stateMachineArn": record.state_machine_arn,
@@ -434,40 +266,146 @@ def _list_item(record: store.ExecutionRecord) -> dict[str, Any]:
     return item
 
 
+def _redrive(record: store.ExecutionRecord) -> dict[str, Any]:
+    """redriveStatus as DescribeExecution answers it (recorded for SUCCEEDED:
+    api/test_sfn_api/test_describe_execution; the others follow the API reference's rule that a
+    FAILED, TIMED_OUT or ABORTED standard execution can be redriven)."""
+    if record.type == "EXPRESS":
+        return {}
+    if record.status in ("FAILED", "TIMED_OUT", "ABORTED"):
+        return {"redriveStatus": "REDRIVABLE"}
+    return {
+        "redriveStatus": "NOT_REDRIVABLE",
+        "redriveStatusReason": f"Execution is {record.status} and cannot be redriven",
+    }
+
+
+def describe_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
+    """DescribeExecution: the summary, input and output (unless ``includedData`` is
+    METADATA_ONLY; output only once SUCCEEDED), error and cause, and the redrive status."""
+    db = database(config, "DescribeExecution")
+    record = _execution(db, str(body["executionArn"]))
+    _runner(db, config)
+    include_data = body.get("includedData") != "METADATA_ONLY"
+    answer = _summary(record)
+    if include_data:
+        answer["input"] = record.input
+    answer["inputDetails"] = {"included": include_data}
+    if record.status == "SUCCEEDED" and record.output is not None:
+        if include_data:
+            answer["output"] = record.output
+        answer["outputDetails"] = {"included": include_data}
+    if record.error is not None:
+        answer["error"] = record.error
+    if record.cause is not None:
+        answer["cause"] = record.cause
+    if record.trace_header is not None:
+        answer["traceHeader"] = record.trace_header
+    answer.update(_redrive(record))
+    return answer
+
+
+def describe_state_machine_for_execution(
+    body: Mapping[str, Any], region: str, config: ServiceConfig
+) -> Mapping[str, Any]:
+    """DescribeStateMachineForExecution: the machine as the execution ran it (its definition and
+    role are the execution's own copy: the machine may have been updated or deleted since)."""
+    db = database(config, "DescribeStateMachineForExecution")
+    record = _execution(db, str(body["executionArn"]))
+    machine = get_state_machine(db, record.version_arn or record.state_machine_arn)
+    answer: dict[str, Any] = {
+        "stateMachineArn": record.state_machine_arn,
+        "name": record.state_machine_name,
+        "definition": record.definition,
+        "roleArn": record.role_arn,
+        "updateDate": codec.epoch(record.start_date),
+        "loggingConfiguration": dict(DEFAULT_LOGGING),
+        "tracingConfiguration": dict(DEFAULT_TRACING),
+    }
+    if machine is not None:
+        answer["updateDate"] = codec.epoch(machine.update_date or machine.creation_date)
+        if machine.logging:
+            answer["loggingConfiguration"] = dict(machine.logging)
+        if machine.tracing:
+            answer["tracingConfiguration"] = dict(machine.tracing)
+        if machine.revision_id is not None and machine.definition == record.definition:
+            answer["revisionId"] = machine.revision_id
+        if machine.encryption:
+            answer["encryptionConfiguration"] = dict(machine.encryption)
+    return answer
+
+
+def list_executions(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
+    """ListExecutions: a machine's (or version's) executions, newest first (by start), only those
+    with ``statusFilter``'s status, paginated (the token holds the machine ARN as the request
+    wrote it and the place of the last execution answered)."""
+    db = database(config, "ListExecutions")
+    machine_arn = body.get("stateMachineArn")
+    if machine_arn is None:
+        if body.get("mapRunArn") is not None:
+            # Distributed Map runs' child executions are not kept by this server (ours).
+            arns.parse_map_run_arn(str(body["mapRunArn"]))
+            raise ResourceNotFound(str(body["mapRunArn"]))
+        # Not recorded: ours.
+        raise ValidationException("Must provide a StateMachine ARN or MapRun ARN")
+    machine = _machine(db, str(machine_arn))
+    if machine.type == "EXPRESS":
+        raise StateMachineTypeNotSupported()
+    _runner(db, config)
+    limit = int(body.get("maxResults") or DEFAULT_PAGE_SIZE)
+    token = body.get("nextToken")
+    before = None if token is None else read_page_token(str(token), "s", int, m=str(machine_arn))
+    # No execution of this server is ever redriven: REDRIVEN lists none, NOT_REDRIVEN all.
+    records = (
+        []
+        if body.get("redriveFilter") == "REDRIVEN"
+        else store.list_executions(
+            db,
+            machine.arn,
+            version_arn=machine.version_arn,
+            status=body.get("statusFilter"),
+            before_seq=before,
+            limit=limit + 1,
+        )
+    )
+    answer: dict[str, Any] = {"executions": [_summary(record) for record in records[:limit]]}
+    if len(records) > limit:
+        answer["nextToken"] = page_token(m=str(machine_arn), s=records[limit - 1].seq)
+    return answer
+
+
 # --------------------------------------------------------------------------------------------
 # Stop / history
 # --------------------------------------------------------------------------------------------
 def stop_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """StopExecution: the execution ends ABORTED before the answer (the stop is driven within
     the request, so DescribeExecution right after it says ABORTED, as on AWS)."""
-    validate("StopExecution", body)
-    db = _database(config)
+    db = database(config, "StopExecution")
     record = _execution(db, str(body["executionArn"]))
     if record.status == store.RUNNING:
         signal = codec.encode_signal("stop", _now(), error=body.get("error"), cause=body.get("cause"))
         if store.append_signal(db, record.arn, signal):
-            _runner(config).drive_now(record.arn, STOP_WAIT_SECONDS)
+            _runner(db, config).drive_now(record.arn, STOP_WAIT_SECONDS)
         record = store.get_execution(db, record.arn) or record
     stop = record.stop_date if record.stop_date is not None else _now()
     return {"stopDate": codec.epoch(stop)}
 
 
 def get_execution_history(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
-    """GetExecutionHistory: the events in id order (or reversed), paginated."""
-    validate("GetExecutionHistory", body)
-    db = _database(config)
+    """GetExecutionHistory: the events in id order (or reversed), paginated (the token holds the
+    execution, the order and the id the next page starts at)."""
+    db = database(config, "GetExecutionHistory")
     record = _execution(db, str(body["executionArn"]))
-    _runner(config)
+    _runner(db, config)
     reverse = bool(body.get("reverseOrder", False))
     include_data = bool(body.get("includeExecutionData", True))
-    limit = int(body.get("maxResults") or DEFAULT_PAGE)
+    limit = int(body.get("maxResults") or DEFAULT_PAGE_SIZE)
     total = store.count_events(db, record.arn)
-    if body.get("nextToken") is not None:
-        token = str(body["nextToken"])
-        payload = _read_page_token(token, e=record.arn, r=reverse)
-        position = payload.get("n")
-        if not isinstance(position, int) or not 1 <= position <= max(total, 1):
-            raise InvalidToken(token)
+    token = body.get("nextToken")
+    if token is not None:
+        position = read_page_token(str(token), "n", int, e=record.arn, r=reverse)
+        if not 1 <= position <= max(total, 1):
+            raise InvalidToken(str(token))
     else:
         position = total if reverse else 1
     if reverse:
@@ -482,7 +420,7 @@ def get_execution_history(body: Mapping[str, Any], region: str, config: ServiceC
         "events": [codec.event_for_api(text, include_data=include_data) for text in texts]
     }
     if following is not None:
-        answer["nextToken"] = _page_token({"e": record.arn, "r": reverse, "n": following})
+        answer["nextToken"] = page_token(e=record.arn, r=reverse, n=following)
     return answer
 
 
@@ -490,9 +428,10 @@ def get_execution_history(body: Mapping[str, Any], region: str, config: ServiceC
 # Task tokens
 # --------------------------------------------------------------------------------------------
 def _answer_token(
-    config: ServiceConfig, token: str, signal: Mapping[str, Any], *, closes: bool
+    config: ServiceConfig, operation: str, token: str, signal: Mapping[str, Any], *, closes: bool
 ) -> Mapping[str, Any]:
-    answer = store.answer_token(_database(config), token, signal, closes=closes)
+    db = database(config, operation)
+    answer = store.answer_token(db, token, signal, closes=closes)
     if answer.outcome == "unknown":
         # Recorded through the SDK integration (module docstring).
         raise InvalidToken("Invalid token")
@@ -500,50 +439,50 @@ def _answer_token(
         raise TaskTimedOut()
     if answer.outcome != "signalled":
         raise TaskDoesNotExist()
-    _runner(config).notify()
+    _runner(db, config).notify()
     return {}
 
 
 def send_task_success(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """SendTaskSuccess: the waiting Task succeeds with `output` (JSON text)."""
-    validate("SendTaskSuccess", body)
     output = str(body["output"])
     try:
         loads(output)
     except ValueError as err:
         raise InvalidOutput(json_error_message(output, err)) from None
     token = str(body["taskToken"])
-    return _answer_token(
-        config, token, codec.encode_signal("success", _now(), token=token, output=output), closes=True
-    )
+    signal = codec.encode_signal("success", _now(), token=token, output=output)
+    return _answer_token(config, "SendTaskSuccess", token, signal, closes=True)
 
 
 def send_task_failure(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """SendTaskFailure: the waiting Task fails with `error` and `cause`."""
-    validate("SendTaskFailure", body)
     token = str(body["taskToken"])
     signal = codec.encode_signal(
         "failure", _now(), token=token, error=body.get("error"), cause=body.get("cause")
     )
-    return _answer_token(config, token, signal, closes=True)
+    return _answer_token(config, "SendTaskFailure", token, signal, closes=True)
 
 
 def send_task_heartbeat(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """SendTaskHeartbeat: the waiting Task's HeartbeatSeconds start again."""
-    validate("SendTaskHeartbeat", body)
     token = str(body["taskToken"])
-    return _answer_token(config, token, codec.encode_signal("heartbeat", _now(), token=token), closes=False)
+    signal = codec.encode_signal("heartbeat", _now(), token=token)
+    return _answer_token(config, "SendTaskHeartbeat", token, signal, closes=False)
 
 
-HANDLERS: Final[Mapping[str, Handler]] = {
-    "StartExecution": start_execution,
-    "StartSyncExecution": start_sync_execution,
-    "DescribeExecution": describe_execution,
-    "DescribeStateMachineForExecution": describe_state_machine_for_execution,
-    "ListExecutions": list_executions,
-    "StopExecution": stop_execution,
-    "GetExecutionHistory": get_execution_history,
-    "SendTaskSuccess": send_task_success,
-    "SendTaskFailure": send_task_failure,
-    "SendTaskHeartbeat": send_task_heartbeat,
-}
+HANDLERS: Final[Mapping[str, Handler]] = validated(
+    {
+        "StartExecution": start_execution,
+        "StartSyncExecution": start_sync_execution,
+        "DescribeExecution": describe_execution,
+        "DescribeStateMachineForExecution": describe_state_machine_for_execution,
+        "ListExecutions": list_executions,
+        "StopExecution": stop_execution,
+        "GetExecutionHistory": get_execution_history,
+        "SendTaskSuccess": send_task_success,
+        "SendTaskFailure": send_task_failure,
+        "SendTaskHeartbeat": send_task_heartbeat,
+    }
+)
+"""Operation name (without the ``AWSStepFunctions.`` prefix) -> handler, for `teststate.protocol`."""

@@ -13,13 +13,10 @@ Timestamps are answered as epoch seconds (AWS JSON 1.0's timestamp format), with
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from interpreter.definition.loader import load_machine
@@ -30,31 +27,36 @@ from interpreter.schema import validate_machine
 from interpreter.schema.messages import NO_LOCATION
 from teststate.arns import (
     ACCOUNT,
-    StateMachineArn,
     parse_resource_arn,
     parse_state_machine_arn,
     state_machine_arn,
 )
 from teststate.errors import (
-    ApiError,
     ConflictException,
+    InvalidArn,
     InvalidLoggingConfiguration,
-    InvalidName,
-    InvalidToken,
     MissingRequiredParameter,
     ResourceNotFound,
     ServiceQuotaExceededException,
     StateMachineAlreadyExists,
     StateMachineDoesNotExist,
     TooManyTags,
-    UnknownOperationException,
     ValidationException,
     api_error_for,
 )
+from teststate.executions.codec import epoch
+from teststate.operations.common import (
+    DEFAULT_LOGGING,
+    DEFAULT_PAGE_SIZE,
+    Handler,
+    check_name,
+    database,
+    page_token,
+    read_page_token,
+    validated,
+)
 from teststate.operations.test_state import account_from_role_arn
 from teststate.storage import machines as store
-from teststate.storage.db import Database
-from teststate.validation import shapes
 
 if TYPE_CHECKING:
     from teststate.protocol import ServiceConfig
@@ -62,16 +64,7 @@ if TYPE_CHECKING:
 __all__ = ["HANDLERS", "definition_problem"]
 
 Payload = dict[str, Any]
-Handler = Callable[[Mapping[str, Any], str, "ServiceConfig"], Mapping[str, Any]]
 
-# API reference, CreateStateMachine, ``name``: "must not contain: white space; brackets < > { } [ ];
-# wildcard characters ? *; special characters " # % \ ^ | ~ ` $ & , ; : /; control characters
-# (U+0000-001F, U+007F-009F)". Lone surrogates (which JSON escapes can carry) are refused too (ours).
-_FORBIDDEN_IN_NAMES: Final = re.compile(r"[\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-
-DEFAULT_LOGGING: Final = {"level": "OFF", "includeExecutionData": False}
-DEFAULT_TRACING: Final = {"enabled": False}
-DEFAULT_PAGE_SIZE: Final = 100  # maxResults 0 or absent (API reference, ListStateMachines)
 DEFAULT_DIAGNOSTICS: Final = 100  # ValidateStateMachineDefinition's maxResults default
 
 # Recorded: api/test_sfn_api/test_create_update_state_machine_base_update_none.
@@ -86,7 +79,6 @@ MSG_NOT_A_VERSION: Final = "Invalid Arn: 'Not a state machine version ARN: {arn}
 MSG_LOGGING_DESTINATION: Final = "Logging destinations are required when the log level is not OFF"
 MSG_ONE_DESTINATION: Final = "At most one logging destination can be specified"
 MSG_TAG_WITHOUT_KEY: Final = "Every tag needs a key"
-MSG_NO_STORAGE: Final = "{operation} needs the server's storage, and this app was built without one"
 
 # Express machines do not run the callback and .sync patterns (Step Functions developer guide,
 # "Choosing workflow type": Express workflows do not support .sync or .waitForTaskToken).
@@ -109,22 +101,6 @@ _EXPRESS_REFUSALS: Final = (
 # --------------------------------------------------------------------------------------------
 # Shared rules
 # --------------------------------------------------------------------------------------------
-def _timestamp(value: datetime) -> float:
-    """AWS JSON 1.0's timestamp: epoch seconds, here with milliseconds."""
-    return round(value.timestamp(), 3)
-
-
-def _database(config: ServiceConfig, operation: str) -> Database:
-    if config.database is None:
-        raise UnknownOperationException(MSG_NO_STORAGE.format(operation=operation))
-    return config.database
-
-
-def _check_name(name: str) -> None:
-    if _FORBIDDEN_IN_NAMES.search(name):
-        raise InvalidName(name)
-
-
 def _express_problem(document: Mapping[str, JSON], pointer: str) -> DefinitionError | None:
     """The first Task of an express machine using a pattern Express does not run, depth first in
     document order (as the schema's walk reports problems)."""
@@ -232,7 +208,7 @@ def _describe(record: store.StateMachineRecord) -> Payload:
         "definition": record.definition,
         "roleArn": record.role_arn,
         "type": record.type,
-        "creationDate": _timestamp(record.creation_date),
+        "creationDate": epoch(record.creation_date),
         "loggingConfiguration": dict(record.logging),
         "tracingConfiguration": dict(record.tracing),
     }
@@ -245,36 +221,15 @@ def _describe(record: store.StateMachineRecord) -> Payload:
     return payload
 
 
-def _page_token(last: str) -> str:
-    return base64.b64encode(last.encode()).decode()
-
-
-def _read_token(token: str | None, prefix: str) -> str | None:
-    """What a nextToken this server issued names (an ARN starting with `prefix`), or None."""
-    if token is None:
-        return None
-    try:
-        text = base64.b64decode(token.encode(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidToken(token) from None
-    if not text.startswith(prefix):
-        raise InvalidToken(token)
-    return text
-
-
-def _machine_arn(text: str, member: str = "stateMachineArn") -> StateMachineArn:
-    return parse_state_machine_arn(text, member=member)
-
-
 # --------------------------------------------------------------------------------------------
 # Operations
 # --------------------------------------------------------------------------------------------
 def create_state_machine(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """CreateStateMachine: name rules, roleArn, definition for the type, logging, tags; then the
     idempotent create (`store.create_state_machine`)."""
-    db = _database(config, "CreateStateMachine")
+    db = database(config, "CreateStateMachine")
     name: str = body["name"]
-    _check_name(name)
+    check_name(name)
     account_from_role_arn(body["roleArn"])
     machine_type = body.get("type") or "STANDARD"
     _check_definition(body["definition"], machine_type)
@@ -302,7 +257,7 @@ def create_state_machine(body: Mapping[str, Any], region: str, config: ServiceCo
         # Another definition, or the same one formatted otherwise (the text is compared):
         # api/test_sfn_api/test_create_duplicate_sm_name, test_create_duplicate_definition_format_sm.
         raise StateMachineAlreadyExists(arn)
-    payload: Payload = {"stateMachineArn": arn, "creationDate": _timestamp(created)}
+    payload: Payload = {"stateMachineArn": arn, "creationDate": epoch(created)}
     if version is not None:
         payload["stateMachineVersionArn"] = version
     return payload
@@ -310,9 +265,9 @@ def create_state_machine(body: Mapping[str, Any], region: str, config: ServiceCo
 
 def describe_state_machine(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """DescribeStateMachine of a machine or a version ARN."""
-    db = _database(config, "DescribeStateMachine")
+    db = database(config, "DescribeStateMachine")
     text: str = body["stateMachineArn"]
-    _machine_arn(text)
+    parse_state_machine_arn(text)
     record = store.get_state_machine(db, text)
     if record is None:
         raise StateMachineDoesNotExist(text)
@@ -322,9 +277,9 @@ def describe_state_machine(body: Mapping[str, Any], region: str, config: Service
 def update_state_machine(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """UpdateStateMachine: something to update, the machine, roleArn, definition; a change starts
     a new revision, ``publish`` publishes it."""
-    db = _database(config, "UpdateStateMachine")
+    db = database(config, "UpdateStateMachine")
     text: str = body["stateMachineArn"]
-    arn = _machine_arn(text)
+    arn = parse_state_machine_arn(text)
     updatable = (
         "definition",
         "roleArn",
@@ -369,7 +324,7 @@ def update_state_machine(body: Mapping[str, Any], region: str, config: ServiceCo
         raise StateMachineDoesNotExist(text)
     if publish and result.version_arn is None:
         raise ServiceQuotaExceededException(f"State machine '{text}' has {store.MAX_VERSIONS} versions")
-    payload: Payload = {"updateDate": _timestamp(result.update_date)}
+    payload: Payload = {"updateDate": epoch(result.update_date)}
     if result.revision_id is not None:
         payload["revisionId"] = result.revision_id
     if result.version_arn is not None:
@@ -380,9 +335,9 @@ def update_state_machine(body: Mapping[str, Any], region: str, config: ServiceCo
 def delete_state_machine(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """DeleteStateMachine: idempotent (recorded: api/test_sfn_api/test_delete_nonexistent_sm);
     versions and tags go with the machine (API reference, DeleteStateMachine)."""
-    db = _database(config, "DeleteStateMachine")
+    db = database(config, "DeleteStateMachine")
     text: str = body["stateMachineArn"]
-    arn = _machine_arn(text)
+    arn = parse_state_machine_arn(text)
     if arn.version is not None or arn.alias is not None:
         raise ValidationException(MSG_QUALIFIED_DELETE)
     store.delete_state_machine(db, text)
@@ -390,59 +345,56 @@ def delete_state_machine(body: Mapping[str, Any], region: str, config: ServiceCo
 
 
 def list_state_machines(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
-    """ListStateMachines of the request's region, by name, paginated."""
-    db = _database(config, "ListStateMachines")
+    """ListStateMachines of the request's region, by name, paginated (the token holds the last
+    name answered and the region's ARN prefix)."""
+    db = database(config, "ListStateMachines")
     prefix = state_machine_arn(region, ACCOUNT, "")
-    last = _read_token(body.get("nextToken"), prefix)
+    token = body.get("nextToken")
+    after = None if token is None else read_page_token(token, "n", str, p=prefix)
     limit = body.get("maxResults") or DEFAULT_PAGE_SIZE
-    records, more = store.list_state_machines(
-        db, prefix=prefix, after=last[len(prefix) :] if last is not None else None, limit=limit
-    )
+    records, more = store.list_state_machines(db, prefix=prefix, after=after, limit=limit)
     payload: Payload = {
         "stateMachines": [
             {
                 "stateMachineArn": record.arn,
                 "name": record.name,
                 "type": record.type,
-                "creationDate": _timestamp(record.creation_date),
+                "creationDate": epoch(record.creation_date),
             }
             for record in records
         ]
     }
     if more:
-        payload["nextToken"] = _page_token(records[-1].arn)
+        payload["nextToken"] = page_token(p=prefix, n=records[-1].name)
     return payload
 
 
 def list_state_machine_versions(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """ListStateMachineVersions, newest first, paginated (no error for an unknown machine: the
-    model lists none for it; ours: an empty list)."""
-    db = _database(config, "ListStateMachineVersions")
-    text: str = body["stateMachineArn"]
-    arn = _machine_arn(text)
-    base = arn.base
-    last = _read_token(body.get("nextToken"), f"{base}:")
-    below = int(last.rpartition(":")[2]) if last is not None and last.rpartition(":")[2].isdigit() else None
-    if last is not None and below is None:
-        raise InvalidToken(body["nextToken"])
+    model lists none for it; ours: an empty list). The token holds the last version number
+    answered and the machine."""
+    db = database(config, "ListStateMachineVersions")
+    base = parse_state_machine_arn(body["stateMachineArn"]).base
+    token = body.get("nextToken")
+    below = None if token is None else read_page_token(token, "v", int, m=base)
     limit = body.get("maxResults") or DEFAULT_PAGE_SIZE
     versions, more = store.list_versions(db, base, below=below, limit=limit)
     payload: Payload = {
         "stateMachineVersions": [
-            {"stateMachineVersionArn": version.arn, "creationDate": _timestamp(version.creation_date)}
+            {"stateMachineVersionArn": version.arn, "creationDate": epoch(version.creation_date)}
             for version in versions
         ]
     }
     if more:
-        payload["nextToken"] = _page_token(versions[-1].arn)
+        payload["nextToken"] = page_token(m=base, v=versions[-1].version)
     return payload
 
 
 def publish_state_machine_version(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """PublishStateMachineVersion of the current revision (idempotent)."""
-    db = _database(config, "PublishStateMachineVersion")
+    db = database(config, "PublishStateMachineVersion")
     text: str = body["stateMachineArn"]
-    arn = _machine_arn(text)
+    arn = parse_state_machine_arn(text)
     if arn.version is not None or arn.alias is not None:
         raise StateMachineDoesNotExist(text)  # not recorded: ours
     outcome, version, created = store.publish_version(
@@ -457,16 +409,16 @@ def publish_state_machine_version(body: Mapping[str, Any], region: str, config: 
         )
     if outcome is store.PublishOutcome.TOO_MANY or version is None or created is None:
         raise ServiceQuotaExceededException(f"State machine '{text}' has {store.MAX_VERSIONS} versions")
-    return {"stateMachineVersionArn": version, "creationDate": _timestamp(created)}
+    return {"stateMachineVersionArn": version, "creationDate": epoch(created)}
 
 
 def delete_state_machine_version(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """DeleteStateMachineVersion: idempotent, like DeleteStateMachine."""
-    db = _database(config, "DeleteStateMachineVersion")
+    db = database(config, "DeleteStateMachineVersion")
     text: str = body["stateMachineVersionArn"]
-    arn = _machine_arn(text, "stateMachineVersionArn")
+    arn = parse_state_machine_arn(text)
     if arn.version is None:
-        raise ApiError("InvalidArn", MSG_NOT_A_VERSION.format(arn=text))
+        raise InvalidArn(MSG_NOT_A_VERSION.format(arn=text))
     store.delete_version(db, text)
     return {}
 
@@ -482,7 +434,7 @@ def _taggable(text: str) -> str:
 
 def tag_resource(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """TagResource: add or overwrite; at most `store.MAX_TAGS` per resource."""
-    db = _database(config, "TagResource")
+    db = database(config, "TagResource")
     text = _taggable(body["resourceArn"])
     done = store.tag_resource(db, text, _tags(body["tags"]))
     if done is None:
@@ -495,7 +447,7 @@ def tag_resource(body: Mapping[str, Any], region: str, config: ServiceConfig) ->
 def untag_resource(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """UntagResource: keys the resource does not have are ignored (recorded:
     api/test_sfn_api_tagging/test_untag_state_machine__tag_keys3)."""
-    db = _database(config, "UntagResource")
+    db = database(config, "UntagResource")
     text = _taggable(body["resourceArn"])
     if not store.untag_resource(db, text, body["tagKeys"]):
         raise ResourceNotFound(text)
@@ -504,7 +456,7 @@ def untag_resource(body: Mapping[str, Any], region: str, config: ServiceConfig) 
 
 def list_tags_for_resource(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """ListTagsForResource, in the order the tags were first set."""
-    db = _database(config, "ListTagsForResource")
+    db = database(config, "ListTagsForResource")
     text = _taggable(body["resourceArn"])
     if store.get_state_machine(db, text) is None:
         raise ResourceNotFound(text)
@@ -543,39 +495,20 @@ def validate_state_machine_definition(body: Mapping[str, Any], region: str, conf
     }
 
 
-_OPERATIONS: Final[Mapping[str, Handler]] = {
-    "CreateStateMachine": create_state_machine,
-    "DescribeStateMachine": describe_state_machine,
-    "UpdateStateMachine": update_state_machine,
-    "DeleteStateMachine": delete_state_machine,
-    "ListStateMachines": list_state_machines,
-    "ListStateMachineVersions": list_state_machine_versions,
-    "PublishStateMachineVersion": publish_state_machine_version,
-    "DeleteStateMachineVersion": delete_state_machine_version,
-    "TagResource": tag_resource,
-    "UntagResource": untag_resource,
-    "ListTagsForResource": list_tags_for_resource,
-    "ValidateStateMachineDefinition": validate_state_machine_definition,
-}
-if not set(_OPERATIONS) <= set(shapes.OPERATIONS):
-    raise RuntimeError(
-        f"operations not in botocore's model: {sorted(set(_OPERATIONS) - set(shapes.OPERATIONS))}"
-    )
-
-
-def _validated(name: str, handler: Handler) -> Handler:
-    """`handler` behind the model's validation of its body (every operation's first rule)."""
-
-    def answer(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
-        shapes.validate(name, body)
-        return handler(body, region, config)
-
-    answer.__name__ = handler.__name__
-    answer.__doc__ = handler.__doc__
-    return answer
-
-
-HANDLERS: Final[Mapping[str, Handler]] = {
-    name: _validated(name, handler) for name, handler in _OPERATIONS.items()
-}
+HANDLERS: Final[Mapping[str, Handler]] = validated(
+    {
+        "CreateStateMachine": create_state_machine,
+        "DescribeStateMachine": describe_state_machine,
+        "UpdateStateMachine": update_state_machine,
+        "DeleteStateMachine": delete_state_machine,
+        "ListStateMachines": list_state_machines,
+        "ListStateMachineVersions": list_state_machine_versions,
+        "PublishStateMachineVersion": publish_state_machine_version,
+        "DeleteStateMachineVersion": delete_state_machine_version,
+        "TagResource": tag_resource,
+        "UntagResource": untag_resource,
+        "ListTagsForResource": list_tags_for_resource,
+        "ValidateStateMachineDefinition": validate_state_machine_definition,
+    }
+)
 """Operation name (without the ``AWSStepFunctions.`` prefix) -> handler, for `teststate.protocol`."""

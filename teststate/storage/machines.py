@@ -32,6 +32,7 @@ __all__ = [
     "PublishOutcome",
     "StateMachineRecord",
     "Tag",
+    "UpdateResult",
     "VersionRecord",
     "create_state_machine",
     "delete_state_machine",
@@ -51,11 +52,7 @@ MAX_TAGS: Final = 50
 MAX_VERSIONS: Final = 1000
 """Published versions per state machine (Step Functions quotas, "Versions": 1000)."""
 
-SCHEMA: Final = Schema(
-    "machines",
-    (
-        """CREATE TABLE IF NOT EXISTS state_machines (
-            arn TEXT PRIMARY KEY,
+_REVISION_DDL: Final = """
             name TEXT NOT NULL,
             type TEXT NOT NULL,
             definition TEXT NOT NULL,
@@ -64,27 +61,25 @@ SCHEMA: Final = Schema(
             tracing TEXT NOT NULL,
             encryption TEXT,
             creation_date REAL NOT NULL,
+            revision_id TEXT"""
+"""The columns of one revision, which a machine and each of its versions have alike."""
+
+SCHEMA: Final = Schema(
+    "machines",
+    (
+        f"""CREATE TABLE IF NOT EXISTS state_machines (
+            arn TEXT PRIMARY KEY,{_REVISION_DDL},
             update_date REAL,
-            revision_id TEXT,
             status TEXT NOT NULL,
             created_publish INTEGER NOT NULL,
             created_version_description TEXT,
             next_version INTEGER NOT NULL
         )""",
         "CREATE INDEX IF NOT EXISTS state_machines_by_name ON state_machines (name, arn)",
-        """CREATE TABLE IF NOT EXISTS state_machine_versions (
+        f"""CREATE TABLE IF NOT EXISTS state_machine_versions (
             arn TEXT PRIMARY KEY,
             machine_arn TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            name TEXT NOT NULL,
-            type TEXT NOT NULL,
-            definition TEXT NOT NULL,
-            role_arn TEXT NOT NULL,
-            logging TEXT NOT NULL,
-            tracing TEXT NOT NULL,
-            encryption TEXT,
-            creation_date REAL NOT NULL,
-            revision_id TEXT,
+            version INTEGER NOT NULL,{_REVISION_DDL},
             description TEXT
         )""",
         "CREATE INDEX IF NOT EXISTS versions_by_machine ON state_machine_versions (machine_arn, version)",
@@ -153,16 +148,26 @@ class StateMachineRecord:
 
 @dataclass(frozen=True, slots=True)
 class VersionRecord:
-    """One line of ListStateMachineVersions."""
+    """One line of ListStateMachineVersions, and its version number."""
 
     arn: str
     creation_date: datetime
+    version: int
 
 
 @dataclass(frozen=True, slots=True)
 class Tag:
     key: str
     value: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    """What UpdateStateMachine answers: updateDate, revisionId, the published version's ARN."""
+
+    update_date: datetime
+    revision_id: str | None
+    version_arn: str | None
 
 
 class CreateOutcome(Enum):
@@ -179,18 +184,25 @@ class PublishOutcome(Enum):
     TOO_MANY = "too_many"
 
 
-def _time(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
+def _time(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
 
 
 def _json(value: Mapping[str, Any] | None) -> str | None:
     return None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _machine(row: sqlite3.Row | tuple[Any, ...]) -> StateMachineRecord:
-    (arn, name, type_, definition, role, logging, tracing, encryption, created, updated, revision, status) = (
-        row
-    )
+_REVISION_COLUMNS: Final = (
+    "name, type, definition, role_arn, logging, tracing, encryption, creation_date, revision_id"
+)
+"""What a machine and each of its versions hold alike: one revision's definition and configuration."""
+_MACHINE_COLUMNS: Final = f"arn, {_REVISION_COLUMNS}, update_date, status"
+_VERSION_COLUMNS: Final = f"machine_arn, {_REVISION_COLUMNS}, arn, version, description"
+
+
+def _record(row: Sequence[Any], **extra: Any) -> StateMachineRecord:
+    """A record from the machine's ARN and `_REVISION_COLUMNS` (the first ten values of `row`)."""
+    (arn, name, type_, definition, role, logging, tracing, encryption, created, revision) = row[:10]
     return StateMachineRecord(
         arn=arn,
         name=name,
@@ -200,22 +212,43 @@ def _machine(row: sqlite3.Row | tuple[Any, ...]) -> StateMachineRecord:
         logging=json.loads(logging),
         tracing=json.loads(tracing),
         encryption=json.loads(encryption) if encryption else None,
-        creation_date=datetime.fromtimestamp(created, UTC),
-        update_date=_time(updated),
+        creation_date=_time(created),
         revision_id=revision,
-        status=status,
+        **extra,
     )
 
 
-_MACHINE_COLUMNS: Final = (
-    "arn, name, type, definition, role_arn, logging, tracing, encryption, creation_date, update_date, "
-    "revision_id, status"
-)
+def _machine(row: Sequence[Any]) -> StateMachineRecord:
+    """A machine from `_MACHINE_COLUMNS`."""
+    updated, status = row[10:]
+    return _record(row, update_date=None if updated is None else _time(updated), status=status)
+
+
+def _version(row: Sequence[Any]) -> StateMachineRecord:
+    """A version from `_VERSION_COLUMNS`."""
+    version_arn, number, description = row[10:]
+    return _record(row, version_arn=version_arn, version=number, description=description)
 
 
 def _ensure(db: Database) -> sqlite3.Connection:
     db.ensure(SCHEMA)
     return db.connection()
+
+
+def _exists(connection: sqlite3.Connection, arn: str) -> bool:
+    return connection.execute("SELECT 1 FROM state_machines WHERE arn = ?", (arn,)).fetchone() is not None
+
+
+def _version_of_revision(
+    connection: sqlite3.Connection, machine_arn: str, revision_id: str | None
+) -> tuple[str, float] | None:
+    """The ARN and creation time of the newest version published from that revision, if any."""
+    row = connection.execute(
+        "SELECT arn, creation_date FROM state_machine_versions WHERE machine_arn = ? AND revision_id IS ? "
+        "ORDER BY version DESC LIMIT 1",
+        (machine_arn, revision_id),
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,30 +263,10 @@ def get_state_machine(db: Database, arn: str) -> StateMachineRecord | None:
     ).fetchone()
     if row is not None:
         return _machine(row)
-    version = connection.execute(
-        "SELECT arn, machine_arn, version, name, type, definition, role_arn, logging, tracing, encryption, "
-        "creation_date, revision_id, description FROM state_machine_versions WHERE arn = ?",
-        (arn,),
+    row = connection.execute(
+        f"SELECT {_VERSION_COLUMNS} FROM state_machine_versions WHERE arn = ?", (arn,)
     ).fetchone()
-    if version is None:
-        return None
-    (varn, machine_arn, number, name, type_, definition, role, logging, tracing, encryption) = version[:10]
-    created, revision, description = version[10:]
-    return StateMachineRecord(
-        arn=machine_arn,
-        version_arn=varn,
-        version=number,
-        name=name,
-        type=type_,
-        definition=definition,
-        role_arn=role,
-        logging=json.loads(logging),
-        tracing=json.loads(tracing),
-        encryption=json.loads(encryption) if encryption else None,
-        creation_date=datetime.fromtimestamp(created, UTC),
-        revision_id=revision,
-        description=description,
-    )
+    return None if row is None else _version(row)
 
 
 def list_state_machines(
@@ -279,13 +292,12 @@ def list_versions(
     whether more follow."""
     connection = _ensure(db)
     rows = connection.execute(
-        "SELECT arn, creation_date FROM state_machine_versions WHERE machine_arn = ? AND version < ? "
+        "SELECT arn, creation_date, version FROM state_machine_versions WHERE machine_arn = ? AND version < ? "
         "ORDER BY version DESC LIMIT ?",
         (machine_arn, below if below is not None else 2**62, limit + 1),
     ).fetchall()
-    return [VersionRecord(arn, datetime.fromtimestamp(created, UTC)) for arn, created in rows[:limit]], (
-        len(rows) > limit
-    )
+    versions = [VersionRecord(arn, _time(created), number) for arn, created, number in rows[:limit]]
+    return versions, len(rows) > limit
 
 
 def list_tags(db: Database, resource_arn: str) -> list[Tag]:
@@ -310,30 +322,16 @@ def _insert_version(
     ).fetchone()[0]
     if count >= MAX_VERSIONS:
         return None
-    row = connection.execute(
-        "SELECT name, type, definition, role_arn, logging, tracing, encryption, revision_id, next_version "
-        "FROM state_machines WHERE arn = ?",
-        (machine_arn,),
-    ).fetchone()
-    name, type_, definition, role, logging, tracing, encryption, revision, number = row
+    number = connection.execute(
+        "SELECT next_version FROM state_machines WHERE arn = ?", (machine_arn,)
+    ).fetchone()[0]
     arn = f"{machine_arn}:{number}"
+    # The version copies the machine's revision columns, with its own creation date.
+    copied = _REVISION_COLUMNS.replace("creation_date", "?")
     connection.execute(
-        "INSERT INTO state_machine_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            arn,
-            machine_arn,
-            number,
-            name,
-            type_,
-            definition,
-            role,
-            logging,
-            tracing,
-            encryption,
-            now,
-            revision,
-            description,
-        ),
+        f"INSERT INTO state_machine_versions (arn, machine_arn, version, {_REVISION_COLUMNS}, description) "
+        f"SELECT ?, arn, ?, {copied}, ? FROM state_machines WHERE arn = ?",
+        (arn, number, now, description, machine_arn),
     )
     connection.execute("UPDATE state_machines SET next_version = ? WHERE arn = ?", (number + 1, machine_arn))
     return arn, now
@@ -406,7 +404,7 @@ def create_state_machine(
                 int(publish),
                 version_description,
             )
-            created = datetime.fromtimestamp(row[7], UTC)
+            created = _time(row[7])
             if not same:
                 return CreateOutcome.CONFLICT, created, None
             version = connection.execute(
@@ -415,7 +413,9 @@ def create_state_machine(
             ).fetchone()
             return CreateOutcome.IDEMPOTENT, created, version[0] if publish and version else None
         connection.execute(
-            "INSERT INTO state_machines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 'ACTIVE', ?, ?, 1)",
+            "INSERT INTO state_machines (arn, name, type, definition, role_arn, logging, tracing, encryption,"
+            " creation_date, status, created_publish, created_version_description, next_version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'ACTIVE', ?, ?, 1)",
             (
                 arn,
                 spec.name,
@@ -432,16 +432,7 @@ def create_state_machine(
         )
         _write_tags(connection, arn, tags)
         published = _insert_version(connection, arn, version_description, now) if publish else None
-    return CreateOutcome.CREATED, datetime.fromtimestamp(now, UTC), published[0] if published else None
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateResult:
-    """What UpdateStateMachine answers: updateDate, revisionId, the published version's ARN."""
-
-    update_date: datetime
-    revision_id: str | None
-    version_arn: str | None
+    return CreateOutcome.CREATED, _time(now), published[0] if published else None
 
 
 def update_state_machine(
@@ -463,7 +454,7 @@ def update_state_machine(
     """
     allowed = {"definition", "role_arn", "logging", "tracing", "encryption"}
     if not set(changes) <= allowed:
-        raise ValueError(f"not updatable: {sorted(set(changes) - allowed)}")
+        raise RuntimeError(f"not updatable: {sorted(set(changes) - allowed)}")  # a caller's bug
     connection = _ensure(db)
     stored = {
         key: _json(value) if key in {"logging", "tracing", "encryption"} else value
@@ -490,19 +481,13 @@ def update_state_machine(
             )
         version_arn = None
         if publish:
-            existing = connection.execute(
-                "SELECT arn FROM state_machine_versions WHERE machine_arn = ? AND revision_id IS ? "
-                "ORDER BY version DESC LIMIT 1",
-                (arn, revision),
-            ).fetchone()
+            existing = _version_of_revision(connection, arn, revision)
             if existing is not None:
                 version_arn = existing[0]
             else:
                 published = _insert_version(connection, arn, version_description, now)
                 version_arn = published[0] if published else None
-    return UpdateResult(
-        datetime.fromtimestamp(updated if updated is not None else now, UTC), revision, version_arn
-    )
+    return UpdateResult(_time(updated if updated is not None else now), revision, version_arn)
 
 
 def publish_version(
@@ -521,17 +506,13 @@ def publish_version(
         current = row[0]
         if revision_id is not None and revision_id != current:
             return PublishOutcome.REVISION_CONFLICT, None, None
-        existing = connection.execute(
-            "SELECT arn, creation_date FROM state_machine_versions WHERE machine_arn = ? AND revision_id IS ? "
-            "ORDER BY version DESC LIMIT 1",
-            (arn, current),
-        ).fetchone()
+        existing = _version_of_revision(connection, arn, current)
         if existing is not None:
-            return PublishOutcome.EXISTING, existing[0], datetime.fromtimestamp(existing[1], UTC)
+            return PublishOutcome.EXISTING, existing[0], _time(existing[1])
         published = _insert_version(connection, arn, description, now)
     if published is None:
         return PublishOutcome.TOO_MANY, None, None
-    return PublishOutcome.PUBLISHED, published[0], datetime.fromtimestamp(published[1], UTC)
+    return PublishOutcome.PUBLISHED, published[0], _time(published[1])
 
 
 def delete_state_machine(db: Database, arn: str) -> None:
@@ -563,10 +544,7 @@ def tag_resource(db: Database, resource_arn: str, tags: Sequence[Tag]) -> bool |
     then have more than `MAX_TAGS` tags (nothing written), None when there is no such machine."""
     connection = _ensure(db)
     with db.transaction():
-        if (
-            connection.execute("SELECT 1 FROM state_machines WHERE arn = ?", (resource_arn,)).fetchone()
-            is None
-        ):
+        if not _exists(connection, resource_arn):
             return None
         return _write_tags(connection, resource_arn, tags)
 
@@ -576,10 +554,7 @@ def untag_resource(db: Database, resource_arn: str, keys: Sequence[str]) -> bool
     machine."""
     connection = _ensure(db)
     with db.transaction():
-        if (
-            connection.execute("SELECT 1 FROM state_machines WHERE arn = ?", (resource_arn,)).fetchone()
-            is None
-        ):
+        if not _exists(connection, resource_arn):
             return False
         connection.executemany(
             "DELETE FROM resource_tags WHERE resource_arn = ? AND key = ?",

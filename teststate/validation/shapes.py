@@ -187,7 +187,18 @@ def _check_number(node: _Node, value: Any, path: str, problems: Problems) -> Non
     if not is_integer(value) or not -top - 1 <= int(value) <= top:
         problems.setdefault(path, []).append(type_mismatch(value, target))
         return
-    number = int(value)
+    _check_range(node, int(value), path, problems)
+
+
+def _check_real(node: _Node, value: Any, path: str, problems: Problems) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.setdefault(path, []).append(type_mismatch(value, node.kind.capitalize()))
+        return
+    _check_range(node, value, path, problems)
+
+
+def _check_range(node: _Node, number: float, path: str, problems: Problems) -> None:
+    """A number's value bounds (an integer, long, float or double shape's ``min``/``max``)."""
     if node.minimum is not None and number < node.minimum:
         problems.setdefault(path, []).append(
             Violation(f"Member must have value greater than or equal to {node.minimum}", f"'{number}'")
@@ -195,20 +206,6 @@ def _check_number(node: _Node, value: Any, path: str, problems: Problems) -> Non
     if node.maximum is not None and number > node.maximum:
         problems.setdefault(path, []).append(
             Violation(f"Member must have value less than or equal to {node.maximum}", f"'{number}'")
-        )
-
-
-def _check_real(node: _Node, value: Any, path: str, problems: Problems) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        problems.setdefault(path, []).append(type_mismatch(value, node.kind.capitalize()))
-        return
-    if node.minimum is not None and value < node.minimum:
-        problems.setdefault(path, []).append(
-            Violation(f"Member must have value greater than or equal to {node.minimum}", f"'{value}'")
-        )
-    if node.maximum is not None and value > node.maximum:
-        problems.setdefault(path, []).append(
-            Violation(f"Member must have value less than or equal to {node.maximum}", f"'{value}'")
         )
 
 

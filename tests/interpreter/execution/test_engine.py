@@ -4,57 +4,26 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from interpreter.execution import (
-    ExecutionStart,
     Finished,
-    HistoryEvent,
-    MockTestCase,
-    Step,
     StopRequest,
     Suspended,
     TaskSuccess,
     parse_mock_config,
     run_execution,
 )
-
-START = datetime(2024, 1, 1, tzinfo=UTC)
-ARN = "arn:aws:states:us-east-1:111111111111:execution:machine:run"
-
-
-def _start(
-    definition: dict[str, Any], input_text: str = "{}", mocks: MockTestCase | None = None
-) -> ExecutionStart:
-    return ExecutionStart(
-        definition=json.dumps(definition),
-        input_text=input_text,
-        execution_arn=ARN,
-        execution_name="run",
-        state_machine_arn="arn:aws:states:us-east-1:111111111111:stateMachine:machine",
-        state_machine_name="machine",
-        role_arn="arn:aws:iam::111111111111:role/r",
-        start_time=START,
-        mocks=mocks,
-    )
-
-
-def _mocks(responses: dict[str, Any], states: dict[str, str]) -> MockTestCase:
-    document = {"StateMachines": {"machine": {"TestCases": {"Case": states}}}, "MockedResponses": responses}
-    return parse_mock_config(document).test_case("machine", "Case")
-
-
-def _run(start: ExecutionStart, signals: tuple[Any, ...] = ()) -> tuple[list[HistoryEvent], Step]:
-    steps = list(run_execution(start, signals))
-    events = [step for step in steps if isinstance(step, HistoryEvent)]
-    return events, steps[-1]
-
-
-def _shape(events: list[HistoryEvent]) -> list[tuple[int, int, str]]:
-    return [(event.id, event.previous_event_id, event.type) for event in events]
+from tests.interpreter.execution.support import (
+    START,
+    execution_start,
+    mock_case,
+    run_to_last_step,
+    shape,
+)
 
 
 def test_pass_chain_history() -> None:
@@ -65,8 +34,8 @@ def test_pass_chain_history() -> None:
             "B": {"Type": "Pass", "End": True},
         },
     }
-    events, end = _run(_start(definition, '{ "in" : 1 }'))
-    assert _shape(events) == [
+    events, end = run_to_last_step(execution_start(definition, '{ "in" : 1 }'))
+    assert shape(events) == [
         (1, 0, "ExecutionStarted"),
         (2, 0, "PassStateEntered"),
         (3, 2, "PassStateExited"),
@@ -94,11 +63,11 @@ def test_retry_then_success_advances_the_virtual_clock() -> None:
             }
         },
     }
-    mocks = _mocks(
+    mocks = mock_case(
         {"R": {"0-1": {"Throw": {"Error": "Boom", "Cause": "c"}}, "2": {"Return": {"Payload": 7}}}},
         {"T": "R"},
     )
-    events, end = _run(_start(definition, mocks=mocks))
+    events, end = run_to_last_step(execution_start(definition, mocks=mocks))
     types = [event.type for event in events]
     assert types.count("TaskFailed") == 2 and types.count("TaskScheduled") == 3
     scheduled = [event for event in events if event.type == "TaskScheduled"]
@@ -125,8 +94,8 @@ def test_catch_transitions_with_error_output() -> None:
             "Handled": {"Type": "Pass", "End": True},
         },
     }
-    mocks = _mocks({"R": {"0": {"Throw": {"Error": "Boom", "Cause": "why"}}}}, {"T": "R"})
-    events, end = _run(_start(definition, mocks=mocks))
+    mocks = mock_case({"R": {"0": {"Throw": {"Error": "Boom", "Cause": "why"}}}}, {"T": "R"})
+    events, end = run_to_last_step(execution_start(definition, mocks=mocks))
     assert [event.type for event in events][-5:] == [
         "TaskFailed",
         "TaskStateExited",
@@ -157,8 +126,8 @@ def test_inline_map_events() -> None:
             }
         },
     }
-    events, end = _run(_start(definition, "[1, 2]"))
-    assert _shape(events) == [
+    events, end = run_to_last_step(execution_start(definition, "[1, 2]"))
+    assert shape(events) == [
         (1, 0, "ExecutionStarted"),
         (2, 0, "MapStateEntered"),
         (3, 2, "MapStateStarted"),
@@ -192,14 +161,14 @@ _TOKEN_MACHINE = {
 
 
 def test_token_wait_suspends_and_resumes() -> None:
-    start = _start(_TOKEN_MACHINE)
-    events, end = _run(start)
+    start = execution_start(_TOKEN_MACHINE)
+    events, end = run_to_last_step(start)
     assert isinstance(end, Suspended) and len(end.tokens) == 1
     token = end.tokens[0]
     scheduled = next(event for event in events if event.type == "TaskScheduled")
     assert json.loads(scheduled.details["parameters"]) == {"MessageBody": {"token": token}}
     later = START + timedelta(seconds=30)
-    resumed, finished = _run(start, (TaskSuccess(token, '{"ok":true}', later),))
+    resumed, finished = run_to_last_step(start, (TaskSuccess(token, '{"ok":true}', later),))
     assert [event.to_api() for event in resumed[: len(events)]] == [event.to_api() for event in events]
     assert [event.type for event in resumed[len(events) :]] == [
         "TaskSucceeded",
@@ -211,8 +180,8 @@ def test_token_wait_suspends_and_resumes() -> None:
 
 
 def test_stop_request_aborts() -> None:
-    start = _start(_TOKEN_MACHINE)
-    events, end = _run(start, (StopRequest("Stopped", "by test", START + timedelta(seconds=5)),))
+    start = execution_start(_TOKEN_MACHINE)
+    events, end = run_to_last_step(start, (StopRequest("Stopped", "by test", START + timedelta(seconds=5)),))
     assert events[-1].type == "ExecutionAborted"
     assert events[-1].details == {"error": "Stopped", "cause": "by test"}
     assert isinstance(end, Finished) and end.status == "ABORTED"
@@ -230,9 +199,9 @@ def test_same_start_and_signals_give_the_same_steps() -> None:
             }
         },
     }
-    mocks = _mocks({"R": {"0-3": {"Throw": {"Error": "E"}}, "4": {"Return": 1}}}, {"T": "R"})
-    first = list(run_execution(_start(definition, mocks=mocks)))
-    second = list(run_execution(_start(definition, mocks=mocks)))
+    mocks = mock_case({"R": {"0-3": {"Throw": {"Error": "E"}}, "4": {"Return": 1}}}, {"T": "R"})
+    first = list(run_execution(execution_start(definition, mocks=mocks)))
+    second = list(run_execution(execution_start(definition, mocks=mocks)))
     assert first == second
 
 
@@ -241,8 +210,8 @@ def test_unmocked_task_fails_naming_the_state() -> None:
         "StartAt": "T",
         "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish", "End": True}},
     }
-    mocks = _mocks({"R": {"0": {"Return": 1}}}, {"Other": "R"})
-    _, end = _run(_start(definition, mocks=mocks))
+    mocks = mock_case({"R": {"0": {"Return": 1}}}, {"Other": "R"})
+    _, end = run_to_last_step(execution_start(definition, mocks=mocks))
     assert isinstance(end, Finished) and end.status == "FAILED"
     assert "'T'" in (end.cause or "")
 
@@ -298,7 +267,21 @@ def test_only_standard_executions_have_a_redrive_count(express: bool, has_redriv
         "StartAt": "P",
         "States": {"P": {"Type": "Pass", "Parameters": {"e.$": "$$.Execution"}, "End": True}},
     }
-    start = replace(_start(definition), express=express)
-    _, end = _run(start)
+    start = replace(execution_start(definition), express=express)
+    _, end = run_to_last_step(start)
     assert isinstance(end, Finished) and end.output_text is not None
     assert ("RedriveCount" in json.loads(end.output_text)["e"]) is has_redrive_count
+
+
+def test_execution_started_names_the_version_it_was_started_from() -> None:
+    definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    version = "arn:aws:states:us-east-1:111111111111:stateMachine:machine:3"
+    events, _ = run_to_last_step(replace(execution_start(definition), state_machine_version_arn=version))
+    assert events[0].details == {
+        "input": "{}",
+        "inputDetails": {"truncated": False},
+        "roleArn": "arn:aws:iam::111111111111:role/r",
+        "stateMachineVersionArn": version,
+    }
+    unversioned, _ = run_to_last_step(execution_start(definition))
+    assert "stateMachineVersionArn" not in unversioned[0].details

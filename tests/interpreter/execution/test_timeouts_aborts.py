@@ -3,58 +3,29 @@ top-level TimeoutSeconds (TIMED_OUT), on the virtual and on the real clock."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from interpreter.execution import (
-    ExecutionStart,
     Finished,
-    HistoryEvent,
-    MockTestCase,
-    Signal,
-    Step,
     StopRequest,
     Suspended,
     TaskSuccess,
     TimerFired,
     parse_mock_config,
-    run_execution,
 )
-
-START = datetime(2024, 1, 1, tzinfo=UTC)
+from tests.interpreter.execution.support import (
+    START,
+    execution_start,
+    run_to_last_step,
+    shape,
+)
 
 
 def _at(seconds: float) -> datetime:
     return START + timedelta(seconds=seconds)
-
-
-def _start(
-    definition: dict[str, Any], *, virtual_clock: bool = True, mocks: MockTestCase | None = None
-) -> ExecutionStart:
-    return ExecutionStart(
-        definition=json.dumps(definition),
-        input_text="{}",
-        execution_arn="arn:aws:states:us-east-1:111111111111:execution:machine:run",
-        execution_name="run",
-        state_machine_arn="arn:aws:states:us-east-1:111111111111:stateMachine:machine",
-        state_machine_name="machine",
-        role_arn="arn:aws:iam::111111111111:role/r",
-        start_time=START,
-        virtual_clock=virtual_clock,
-        mocks=mocks,
-    )
-
-
-def _run(start: ExecutionStart, signals: tuple[Signal, ...] = ()) -> tuple[list[HistoryEvent], Step]:
-    steps = list(run_execution(start, signals))
-    return [step for step in steps if isinstance(step, HistoryEvent)], steps[-1]
-
-
-def _shape(events: list[HistoryEvent]) -> list[tuple[int, int, str]]:
-    return [(event.id, event.previous_event_id, event.type) for event in events]
 
 
 def _waits(*seconds: int, timeout: int | None = None) -> dict[str, Any]:
@@ -91,9 +62,9 @@ _TOKEN_TASK = {
 
 def test_stop_during_a_wait_has_the_recorded_history() -> None:
     # Recorded: api/test_sfn_api/test_stop_execution (a Wait of 60 s stopped while it waits).
-    start = _start(_waits(60), virtual_clock=False)
-    events, end = _run(start, (StopRequest(None, None, _at(5)),))
-    assert _shape(events) == [
+    start = execution_start(_waits(60), virtual_clock=False)
+    events, end = run_to_last_step(start, (StopRequest(None, None, _at(5)),))
+    assert shape(events) == [
         (1, 0, "ExecutionStarted"),
         (2, 0, "WaitStateEntered"),
         (3, 0, "ExecutionAborted"),
@@ -104,7 +75,7 @@ def test_stop_during_a_wait_has_the_recorded_history() -> None:
 
 
 def test_stop_during_a_token_wait_points_at_nothing_and_aborts_no_state() -> None:
-    events, end = _run(_start(_TOKEN_TASK), (StopRequest("Stop", "now", _at(7)),))
+    events, end = run_to_last_step(execution_start(_TOKEN_TASK), (StopRequest("Stop", "now", _at(7)),))
     assert [event.type for event in events] == [
         "ExecutionStarted",
         "TaskStateEntered",
@@ -118,7 +89,7 @@ def test_stop_during_a_token_wait_points_at_nothing_and_aborts_no_state() -> Non
 
 
 def test_stop_arriving_after_the_deadline_finds_the_execution_timed_out() -> None:
-    events, end = _run(_start(_TOKEN_TASK), (StopRequest(None, None, _at(150)),))
+    events, end = run_to_last_step(execution_start(_TOKEN_TASK), (StopRequest(None, None, _at(150)),))
     assert events[-1].type == "ExecutionTimedOut"
     assert isinstance(end, Finished) and (end.status, end.stop_time) == ("TIMED_OUT", _at(100))
 
@@ -128,8 +99,8 @@ def test_stop_arriving_after_the_deadline_finds_the_execution_timed_out() -> Non
 
 
 def test_a_wait_past_the_deadline_times_the_execution_out_at_the_deadline() -> None:
-    events, end = _run(_start(_waits(60, timeout=10)))
-    assert _shape(events) == [
+    events, end = run_to_last_step(execution_start(_waits(60, timeout=10)))
+    assert shape(events) == [
         (1, 0, "ExecutionStarted"),
         (2, 0, "WaitStateEntered"),
         (3, 0, "ExecutionTimedOut"),
@@ -140,9 +111,9 @@ def test_a_wait_past_the_deadline_times_the_execution_out_at_the_deadline() -> N
 
 
 def test_waits_within_the_deadline_finish_and_the_one_that_reaches_it_times_out() -> None:
-    events, end = _run(_start(_waits(4, 5, timeout=10)))
+    events, end = run_to_last_step(execution_start(_waits(4, 5, timeout=10)))
     assert isinstance(end, Finished) and end.status == "SUCCEEDED" and end.stop_time == _at(9)
-    events, end = _run(_start(_waits(4, 5, 1, timeout=10)))
+    events, end = run_to_last_step(execution_start(_waits(4, 5, 1, timeout=10)))
     assert [event.type for event in events][-3:] == [
         "WaitStateExited",
         "WaitStateEntered",
@@ -169,7 +140,7 @@ def test_a_retry_backoff_past_the_deadline_times_the_execution_out() -> None:
         "MockedResponses": {"R": {"0-3": {"Throw": {"Error": "E"}}}},
     }
     mocks = parse_mock_config(document).test_case("machine", "Case")
-    events, end = _run(_start(definition, mocks=mocks))
+    events, end = run_to_last_step(execution_start(definition, mocks=mocks))
     # Attempt 0 fails at 0 s, attempt 1 after 3 s; the next backoff (6 s) would end past 5 s.
     assert [event.type for event in events].count("TaskFailed") == 2
     assert events[-1].type == "ExecutionTimedOut"
@@ -178,7 +149,7 @@ def test_a_retry_backoff_past_the_deadline_times_the_execution_out() -> None:
 
 @pytest.mark.parametrize("timeout", [None, 0])
 def test_no_timeout_or_zero_sets_no_limit(timeout: int | None) -> None:
-    _, end = _run(_start(_waits(10**6, timeout=timeout)))
+    _, end = run_to_last_step(execution_start(_waits(10**6, timeout=timeout)))
     assert isinstance(end, Finished) and end.status == "SUCCEEDED"
 
 
@@ -187,25 +158,25 @@ def test_no_timeout_or_zero_sets_no_limit(timeout: int | None) -> None:
 
 
 def test_real_clock_wakes_at_the_earlier_of_the_timer_and_the_deadline() -> None:
-    start = _start(_waits(60, timeout=10), virtual_clock=False)
-    _, end = _run(start)
+    start = execution_start(_waits(60, timeout=10), virtual_clock=False)
+    _, end = run_to_last_step(start)
     assert end == Suspended((), _at(10))
-    events, end = _run(start, (TimerFired(_at(10)),))
+    events, end = run_to_last_step(start, (TimerFired(_at(10)),))
     assert events[-1].type == "ExecutionTimedOut"
     assert isinstance(end, Finished) and (end.status, end.stop_time) == ("TIMED_OUT", _at(10))
-    _, end = _run(_start(_waits(3, timeout=10), virtual_clock=False))
+    _, end = run_to_last_step(execution_start(_waits(3, timeout=10), virtual_clock=False))
     assert end == Suspended((), _at(3))
 
 
 def test_a_token_wait_wakes_at_the_deadline_and_a_late_answer_is_too_late() -> None:
-    start = _start(_TOKEN_TASK)
-    _, end = _run(start)
+    start = execution_start(_TOKEN_TASK)
+    _, end = run_to_last_step(start)
     assert isinstance(end, Suspended) and end.wake_at == _at(100)
     token = end.tokens[0]
-    events, end = _run(start, (TimerFired(_at(100)),))
+    events, end = run_to_last_step(start, (TimerFired(_at(100)),))
     assert events[-1].type == "ExecutionTimedOut"
     assert isinstance(end, Finished) and end.status == "TIMED_OUT"
-    events, end = _run(start, (TaskSuccess(token, "{}", _at(101)),))
+    events, end = run_to_last_step(start, (TaskSuccess(token, "{}", _at(101)),))
     assert isinstance(end, Finished) and (end.status, end.stop_time) == ("TIMED_OUT", _at(100))
-    _, end = _run(start, (TaskSuccess(token, "{}", _at(99)),))
+    _, end = run_to_last_step(start, (TaskSuccess(token, "{}", _at(99)),))
     assert isinstance(end, Finished) and end.status == "SUCCEEDED"
