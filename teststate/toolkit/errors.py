@@ -1,4 +1,5 @@
-"""The toolkit's errors: one root, and the error of a template that cannot be loaded."""
+"""The toolkit's errors: one root, the error of a template that cannot be loaded, and an execution
+that did not end in time."""
 
 from __future__ import annotations
 
@@ -21,3 +22,7 @@ class TemplateError(ToolkitError):
         self.path = "/".join(str(step) for step in path)
         self.detail = detail
         super().__init__(f"{self.path}: {detail}" if self.path else detail)
+
+
+class ExecutionDidNotEnd(ToolkitError):
+    """An execution was still RUNNING (or PENDING_REDRIVE) when the time given to it was up."""
