@@ -1,13 +1,18 @@
 """Soak test: many concurrent clients against the real gunicorn server for a bounded time.
 
-    python soak/soak.py [--seconds 300] [--clients 16] [--workers 2]     (or: make soak)
+    python soak/soak.py [--seconds 300] [--clients 16] [--workers 2] [--mix all]   (or: make soak)
 
 Starts ``teststate serve`` (the console script's code path, as ``make serve`` does) on a free
-loopback port, then runs N client threads, each sending one request per new connection (plain
-``http.client``, no keep-alive) drawn from a weighted mix of valid, invalid and pathological
-requests. It records status codes, ``__type``s / state outcomes, latencies and connection
-errors, samples the workers' RSS from /proc at start and end, prints a summary, and exits 1 on
-any 5xx, dropped connection or answer of an unexpected kind.
+loopback port with its own data directory, then runs N client threads, each sending one request
+per new connection (plain ``http.client``, no keep-alive). ``--mix`` chooses what they send:
+``teststate`` (a weighted mix of valid, invalid and pathological TestState requests),
+``executions`` (starting, describing, stopping executions, reading their histories, answering
+task tokens: `soak.executions`) or ``all`` (the default: both, about half each). It records
+status codes, ``__type``s / outcomes, latencies and connection errors, samples the workers' RSS
+from /proc at start, once warm and at the end, then audits the executions (every one ends as its
+machine does, histories well formed), greps the server's log (tracebacks, "database is locked",
+runner errors), prints a summary, and exits 1 on any 5xx, dropped connection, answer of an
+unexpected kind, audit problem or log problem.
 
 Worker recycling is off during the soak (``TESTSTATE_MAX_REQUESTS=0`` unless set) so the end
 RSS belongs to the same processes as the start RSS: flat memory must be earned, not recycled.
@@ -21,19 +26,42 @@ import json
 import os
 import random
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
+if __package__ in (None, ""):  # run as a script (python soak/soak.py): the repository's root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from soak import executions
 from teststate.testing import RunningServer, ServerDidNotStart, rss_kib, start_server
 
 TARGET: Final = "AWSStepFunctions.TestState"
 CLIENT_TIMEOUT_SECONDS: Final = 120.0
 START_TIMEOUT_SECONDS: Final = 30.0
 STOP_TIMEOUT_SECONDS: Final = 60.0
+MIXES: Final = ("all", "teststate", "executions")
+# The audit: how long executions may take to end after the load, how many histories are read.
+DRAIN_TIMEOUT_SECONDS: Final = 120.0
+AUDIT_SAMPLE: Final = 400
+# Lines of the server's log that fail the soak.
+LOG_MARKERS: Final = (
+    "Traceback",
+    "InternalFailure",
+    "WORKER TIMEOUT",
+    "SIGKILL",
+    "database is locked",
+    "OperationalError",
+    "the executions runner failed",
+    "differs from the stored one",
+    "lease lost",
+    "cannot be resumed",
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,25 +299,26 @@ class Stats:
     latencies_ms: list[float] = field(default_factory=list)
     server_errors: int = 0
 
-    def record(self, kind: Kind, outcome: str, latency_ms: float) -> None:
+    def record(self, name: str, expected: str, outcome: str, latency_ms: float) -> None:
         with self.lock:
             self.outcomes[outcome] += 1
-            self.by_kind[kind.name] += 1
+            self.by_kind[name] += 1
             self.latencies_ms.append(latency_ms)
             if outcome.startswith("5"):
                 self.server_errors += 1
-            if not _matches(kind.expected, outcome):
-                self.unexpected[f"{kind.name}: got {outcome}, expected {kind.expected}"] += 1
+            if not _matches(expected, outcome):
+                self.unexpected[f"{name}: got {outcome}, expected {expected}"] += 1
 
-    def drop(self, kind: Kind, error: BaseException) -> None:
+    def drop(self, name: str, error: BaseException) -> None:
         with self.lock:
-            self.dropped[f"{kind.name}: {type(error).__name__}"] += 1
+            self.dropped[f"{name}: {type(error).__name__}"] += 1
 
 
 def _matches(expected: str, outcome: str) -> bool:
+    """``200 SUCCEEDED`` matches ``200 SUCCEEDED``, ``200 *`` and ``200 RUNNING|SUCCEEDED``."""
     status, _, detail = expected.partition(" ")
     got_status, _, got_detail = outcome.partition(" ")
-    return status == got_status and (detail == "*" or got_detail.split(" ")[0] == detail)
+    return status == got_status and (detail == "*" or got_detail.split(" ")[0] in detail.split("|"))
 
 
 def _outcome(status: int, data: bytes) -> str:
@@ -319,18 +348,64 @@ def _one(host: str, port: int, kind: Kind, stats: Stats) -> None:
         answer = connection.getresponse()
         data = answer.read()
     except (OSError, http.client.HTTPException) as error:
-        stats.drop(kind, error)
+        stats.drop(kind.name, error)
         return
     finally:
         connection.close()
-    stats.record(kind, _outcome(answer.status, data), (time.perf_counter() - started) * 1000)
+    stats.record(
+        kind.name, kind.expected, _outcome(answer.status, data), (time.perf_counter() - started) * 1000
+    )
 
 
-def _client(host: str, port: int, kinds: list[Kind], deadline: float, seed: int, stats: Stats) -> None:
+class _DroppedConnection(Exception):
+    """An execution call's connection failed (counted as dropped, the action abandoned)."""
+
+
+def _act(
+    host: str, port: int, action: executions.Action, state: executions.ClientState, stats: Stats
+) -> None:
+    """Run one execution action, timing and recording each call it makes."""
+    timings: list[float] = []
+
+    def caller(operation: str, body: Any) -> tuple[int, Any]:
+        began = time.perf_counter()
+        try:
+            return executions.call(host, port, operation, body, CLIENT_TIMEOUT_SECONDS)
+        except (OSError, http.client.HTTPException) as error:
+            stats.drop(f"{action.name} ({operation})", error)
+            raise _DroppedConnection from error
+        finally:
+            timings.append((time.perf_counter() - began) * 1000)
+
+    try:
+        calls = action.run(caller, state)
+    except _DroppedConnection:
+        return
+    for (outcome, expected), latency in zip(calls, timings, strict=False):
+        stats.record(action.name, expected, outcome, latency)
+
+
+@dataclass(frozen=True, slots=True)
+class Mix:
+    """What the clients send: TestState kinds and execution actions, with the machines' ARNs."""
+
+    kinds: list[Kind]
+    actions: tuple[executions.Action, ...]
+    machines: dict[str, str]
+    started: executions.Started
+
+
+def _client(host: str, port: int, mix: Mix, deadline: float, seed: int, stats: Stats) -> None:
     chooser = random.Random(seed)
-    weights = [kind.weight for kind in kinds]
+    choices: list[Kind | executions.Action] = [*mix.kinds, *mix.actions]
+    weights = [choice.weight for choice in choices]
+    state = executions.ClientState(mix.machines, mix.started, random.Random(seed + 1000))
     while time.monotonic() < deadline:
-        _one(host, port, chooser.choices(kinds, weights)[0], stats)
+        choice = chooser.choices(choices, weights)[0]
+        if isinstance(choice, Kind):
+            _one(host, port, choice, stats)
+        else:
+            _act(host, port, choice, state, stats)
 
 
 # --------------------------------------------------------------------------------------------
@@ -357,6 +432,8 @@ def _report(
     seconds: float,
     clients: int,
     memory: list[tuple[str, dict[int, int | None]]],
+    audit: executions.Audit | None,
+    data_bytes: dict[str, int],
     log_problems: list[str],
     out: Callable[[str], None],
 ) -> bool:
@@ -381,6 +458,22 @@ def _report(
     for title, problems in (("dropped", stats.dropped), ("unexpected", stats.unexpected)):
         for problem, count in problems.items():
             out(f"  {title}: {count} x {problem}")
+    if audit is not None:
+        out(
+            f"executions: {audit.started} started, ended "
+            + ", ".join(f"{status} {count}" for status, count in sorted(audit.by_status.items()))
+            + f"; {audit.running_after_load} still running when the load stopped (token waits "
+            f"stopped then), all ended within "
+            f"{audit.drain_seconds:.1f} s; {audit.histories_checked} histories ({audit.events_checked} events) "
+            f"checked, {len(audit.problems)} problems"
+        )
+        for problem in audit.problems[:20]:
+            out(f"  audit: {problem}")
+    if data_bytes:
+        out(
+            "data directory: "
+            + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in sorted(data_bytes.items()))
+        )
     out("worker RSS (KiB):")
     for label, sample in memory:
         out(f"  {label:>6}: " + ", ".join(f"pid {pid} {rss}" for pid, rss in sample.items()))
@@ -391,35 +484,57 @@ def _report(
             out(f"  pid {pid}: {after - before:+d} KiB from warm to end ({(after - before) / before:+.1%})")
     for problem in log_problems:
         out(f"  server log: {problem}")
-    return stats.server_errors == 0 and dropped == 0 and unexpected == 0 and not log_problems
+    audit_ok = audit is None or not audit.problems
+    return stats.server_errors == 0 and dropped == 0 and unexpected == 0 and audit_ok and not log_problems
+
+
+def _data_sizes(directory: Path) -> dict[str, int]:
+    return {entry.name: entry.stat().st_size for entry in directory.iterdir() if entry.is_file()}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the soak; 0 when no 5xx, no dropped connection and no unexpected answer."""
+    """Run the soak; 0 when no 5xx, no dropped connection, no unexpected answer, no audit or log problem."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("SOAK_SECONDS") or 300))
     parser.add_argument("--clients", type=int, default=int(os.environ.get("SOAK_CLIENTS") or 16))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("TESTSTATE_WORKERS") or 2))
+    parser.add_argument("--mix", choices=MIXES, default=os.environ.get("SOAK_MIX") or "all")
     args = parser.parse_args(argv)
 
+    with tempfile.TemporaryDirectory(prefix="teststate-soak-") as data_dir:
+        return _soak(args, Path(data_dir))
+
+
+def _soak(args: argparse.Namespace, data_dir: Path) -> int:
     env = {
         "TESTSTATE_LOG_LEVEL": os.environ.get("TESTSTATE_LOG_LEVEL") or "warning",
         "TESTSTATE_MAX_REQUESTS": os.environ.get("TESTSTATE_MAX_REQUESTS") or "0",
+        "TESTSTATE_DATA_DIR": str(data_dir),
     }
     try:
         server = start_server(workers=args.workers, env=env, start_timeout=START_TIMEOUT_SECONDS)
     except ServerDidNotStart as err:
         print(f"soak: {err}", file=sys.stderr)
         return 2
+    audit = None
     with server:
+        with_executions = args.mix in ("all", "executions")
+        machines = (
+            executions.setup(server.host, server.port, CLIENT_TIMEOUT_SECONDS) if with_executions else {}
+        )
+        mix = Mix(
+            kinds=request_mix() if args.mix in ("all", "teststate") else [],
+            actions=executions.ACTIONS if with_executions else (),
+            machines=machines,
+            started=executions.Started(),
+        )
         memory = [("start", _memory(server))]
         stats = Stats()
-        kinds = request_mix()
         started = time.monotonic()
         end = started + args.seconds
         threads = [
             threading.Thread(
-                target=_client, args=(server.host, server.port, kinds, end, seed, stats), daemon=True
+                target=_client, args=(server.host, server.port, mix, end, seed, stats), daemon=True
             )
             for seed in range(args.clients)
         ]
@@ -432,16 +547,20 @@ def main(argv: list[str] | None = None) -> int:
             thread.join(args.seconds + CLIENT_TIMEOUT_SECONDS + 30)
         elapsed = time.monotonic() - started
         memory.append(("end", _memory(server)))
+        if with_executions:
+
+            def caller(operation: str, body: Any) -> tuple[int, Any]:
+                return executions.call(server.host, server.port, operation, body, CLIENT_TIMEOUT_SECONDS)
+
+            audit = executions.audit(
+                caller, machines, mix.started, drain_timeout=DRAIN_TIMEOUT_SECONDS, sample=AUDIT_SAMPLE
+            )
         status = server.stop(timeout=STOP_TIMEOUT_SECONDS)
     text = server.output()
-    problems = [
-        line
-        for line in text.splitlines()
-        if any(marker in line for marker in ("Traceback", "InternalFailure", "WORKER TIMEOUT", "SIGKILL"))
-    ]
+    problems = [line for line in text.splitlines() if any(marker in line for marker in LOG_MARKERS)]
     if status != 0:
         problems.append(f"the server exited {status} on SIGTERM")
-    ok = _report(stats, elapsed, args.clients, memory, problems, print)
+    ok = _report(stats, elapsed, args.clients, memory, audit, _data_sizes(data_dir), problems, print)
     print("soak: PASS" if ok else "soak: FAIL")
     return 0 if ok else 1
 

@@ -11,6 +11,7 @@ CLI, once with boto3; the server is ``teststate serve`` (gunicorn, two workers) 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -314,3 +315,309 @@ def test_an_execution_survives_its_worker_being_killed(tmp_path: Path) -> None:
                 break
         assert [event["id"] for event in events] == list(range(1, len(events) + 1))
         assert events[-1]["type"] == "ExecutionSucceeded"
+
+
+# --------------------------------------------------------------------------------------------
+# Durability (issue 14): workers killed, servers restarted on the same data directory
+# --------------------------------------------------------------------------------------------
+TOKEN_MACHINE = {
+    "StartAt": "Ask",
+    "States": {
+        "Ask": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": "https://sqs/q", "MessageBody": {"token.$": "$$.Task.Token"}},
+            "Next": "Done",
+        },
+        "Done": {"Type": "Pass", "End": True},
+    },
+}
+WAIT_SECONDS = 6
+WAIT_MACHINE = {
+    "StartAt": "Nap",
+    "States": {
+        "Nap": {"Type": "Wait", "Seconds": WAIT_SECONDS, "Next": "Done"},
+        "Done": {"Type": "Pass", "End": True},
+    },
+}
+QUICK_MACHINE = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"quick": True}, "End": True}}}
+# Long enough (about 2 s of engine work, 40,000 events) to be caught mid-run.
+BIG_MACHINE = {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Outer",
+    "States": {
+        "Outer": {
+            "Type": "Map",
+            "Items": "{% [1..100] %}",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Inner",
+                "States": {
+                    "Inner": {
+                        "Type": "Map",
+                        "Items": "{% [1..100] %}",
+                        "ItemProcessor": {
+                            "ProcessorConfig": {"Mode": "INLINE"},
+                            "StartAt": "P",
+                            "States": {"P": {"Type": "Pass", "End": True}},
+                        },
+                        "Output": "{% $count($states.result) %}",
+                        "End": True,
+                    }
+                },
+            },
+            "End": True,
+        }
+    },
+}
+TERMINAL = {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}
+
+
+def _boto3(url: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "stepfunctions",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 0}, read_timeout=60),
+    )
+
+
+def _start(data: Path, **extra: str) -> Any:
+    env = {"TESTSTATE_DATA_DIR": str(data), "TESTSTATE_CLOCK": "real", "TESTSTATE_MAX_REQUESTS": "0", **extra}
+    try:
+        return start_server(workers=2, env=env, start_timeout=START_TIMEOUT_SECONDS)
+    except ServerDidNotStart as err:
+        pytest.fail(str(err))
+
+
+def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = sfn.get_execution_history(
+            executionArn=arn, maxResults=1000, **({"nextToken": token} if token else {})
+        )
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def _check_history(events: list[dict[str, Any]], *, finished: bool = True) -> None:
+    """No gap, no repeat: ids 1..n, each previousEventId an earlier event, one start, at most
+    one terminal event (exactly one, last, when `finished`)."""
+    assert [event["id"] for event in events] == list(range(1, len(events) + 1))
+    assert all(0 <= event["previousEventId"] < event["id"] for event in events)
+    types = [event["type"] for event in events]
+    assert types.count("ExecutionStarted") == 1 and types[0] == "ExecutionStarted"
+    terminal = [kind for kind in types if kind in TERMINAL]
+    assert terminal == ([types[-1]] if finished else []), terminal
+    if finished:
+        assert types[-1] in TERMINAL
+
+
+def _same_history(got: list[dict[str, Any]], reference: list[dict[str, Any]]) -> None:
+    """The interrupted execution's history is the uninterrupted one's, but for timestamps."""
+    assert len(got) == len(reference)
+    for mine, theirs in zip(got[1:], reference[1:], strict=True):
+        assert {k: v for k, v in mine.items() if k != "timestamp"} == {
+            k: v for k, v in theirs.items() if k != "timestamp"
+        }
+
+
+def _wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def _has_event(sfn: Any, arn: str, kind: str) -> bool:
+    return any(event["type"] == kind for event in _history(sfn, arn))
+
+
+def _token(sfn: Any, arn: str) -> str:
+    for event in _history(sfn, arn):
+        if event["type"] == "TaskScheduled":
+            return str(json.loads(event["taskScheduledEventDetails"]["parameters"])["MessageBody"]["token"])
+    raise AssertionError(f"{arn} has not scheduled its task")
+
+
+def _running_mid_way(data: Path, arn: str) -> str:
+    """Wait until a worker has stored some of the execution's events and holds its lease; its owner."""
+    import sqlite3
+
+    database = sqlite3.connect(data / "teststate.sqlite3")
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            row = database.execute(
+                "SELECT lease_owner, event_count, status FROM executions WHERE arn = ?", (arn,)
+            ).fetchone()
+            assert row is None or row[2] == "RUNNING", "the execution ended before it could be interrupted"
+            if row and row[0] and row[1] > 0:
+                return str(row[0])
+            time.sleep(0.005)
+    finally:
+        database.close()
+    raise AssertionError("no worker drove the execution")
+
+
+def _leases(data: Path) -> list[tuple[str, str | None]]:
+    import sqlite3
+
+    database = sqlite3.connect(data / "teststate.sqlite3")
+    try:
+        return database.execute(
+            "SELECT name, lease_owner FROM executions WHERE status = 'RUNNING'"
+        ).fetchall()
+    finally:
+        database.close()
+
+
+def _status(data: Path, name: str) -> str:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(data / "teststate.sqlite3")) as database:
+        return str(database.execute("SELECT status FROM executions WHERE name = ?", (name,)).fetchone()[0])
+
+
+class _Scene:
+    """A token wait, a real-clock Wait and a long Map, started on one server and checked on another."""
+
+    def __init__(self, sfn: Any, machines: dict[str, str], suffix: str) -> None:
+        self.machines = machines
+        self.token = sfn.start_execution(stateMachineArn=machines["token"], name=f"token-{suffix}")[
+            "executionArn"
+        ]
+        self.wait = sfn.start_execution(stateMachineArn=machines["wait"], name=f"wait-{suffix}")[
+            "executionArn"
+        ]
+        self.big = sfn.start_execution(stateMachineArn=machines["big"], name=f"big-{suffix}")["executionArn"]
+        self.waiting_since = time.monotonic()
+        _wait_for(lambda: _has_event(sfn, self.token, "TaskStarted"), "the task token wait")
+        _wait_for(lambda: _has_event(sfn, self.wait, "WaitStateEntered"), "the Wait state")
+
+    def check(self, sfn: Any) -> None:
+        """Every execution goes on and ends as it would have."""
+        big = _until_done(lambda: sfn.describe_execution(executionArn=self.big))
+        assert big["status"] == "SUCCEEDED", big
+        assert json.loads(big["output"]) == [100] * 100
+        _check_history(_history(sfn, self.big))
+        waited = _until_done(lambda: sfn.describe_execution(executionArn=self.wait))
+        assert waited["status"] == "SUCCEEDED", waited
+        events = _history(sfn, self.wait)
+        _check_history(events)
+        entered, exited = (
+            next(e["timestamp"] for e in events if e["type"] == kind)
+            for kind in ("WaitStateEntered", "WaitStateExited")
+        )
+        # On the execution's (real) clock: at least the Wait's seconds; later by how long the
+        # timer waited for a runner (here, one restarting).
+        assert WAIT_SECONDS <= (exited - entered).total_seconds() < WAIT_SECONDS + 5
+        assert time.monotonic() - self.waiting_since >= WAIT_SECONDS - 0.5  # really waited
+        _check_history(_history(sfn, self.token), finished=False)
+        assert sfn.describe_execution(executionArn=self.token)["status"] == "RUNNING"
+        sfn.send_task_success(taskToken=_token(sfn, self.token), output='{"answer": 42}')
+        answered = _until_done(lambda: sfn.describe_execution(executionArn=self.token))
+        assert answered["status"] == "SUCCEEDED", answered
+        assert json.loads(answered["output"]) == {"answer": 42}
+        _check_history(_history(sfn, self.token))
+
+
+def _machines(sfn: Any) -> dict[str, str]:
+    definitions = {"quick": QUICK_MACHINE, "token": TOKEN_MACHINE, "wait": WAIT_MACHINE, "big": BIG_MACHINE}
+    return {
+        name: sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE)[
+            "stateMachineArn"
+        ]
+        for name, definition in definitions.items()
+    }
+
+
+def test_executions_survive_every_worker_being_killed(tmp_path: Path) -> None:
+    """SIGKILL to every worker while one drives a long Map, one waits on a task token and one is
+    in a real-clock Wait: the replacement workers resume them at once (the killed processes are
+    gone, so their leases need not expire), each ends as an uninterrupted run does, and the
+    token still answers."""
+    import signal
+
+    data = tmp_path / "data"
+    with _start(data) as running:
+        sfn = _boto3(running.url)
+        machines = _machines(sfn)
+        scene = _Scene(sfn, machines, "a")
+        owner = _running_mid_way(data, scene.big)
+        workers = running.worker_pids()
+        assert int(owner.split(":")[1]) in workers
+        killed_at = time.monotonic()
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        _wait_for(lambda: len(set(running.worker_pids()) - set(workers)) == 2, "replacement workers")
+        # Resumed well before the 10 s lease would have expired: the owner's process is gone.
+        _wait_for(
+            lambda: sfn.describe_execution(executionArn=scene.big)["status"] != "RUNNING", "the Map", 30
+        )
+        assert time.monotonic() - killed_at < 9
+        scene.check(sfn)
+        reference = sfn.start_execution(stateMachineArn=machines["big"], name="big-reference")["executionArn"]
+        assert _until_done(lambda: sfn.describe_execution(executionArn=reference))["status"] == "SUCCEEDED"
+        _same_history(_history(sfn, scene.big), _history(sfn, reference))
+        assert "differs from the stored one" not in running.output()
+
+
+def test_a_restarted_server_keeps_and_resumes_everything(tmp_path: Path) -> None:
+    """A server stopped gracefully (SIGTERM) mid-run, and one killed outright (SIGKILL to the
+    master and every worker), are each replaced by a new server on the same data directory: every
+    state machine and execution is there, the finished ones as they ended, and the running ones
+    go on without any call to wake them: the Map and the Wait finish, the task token answers."""
+    import signal
+
+    data = tmp_path / "data"
+    with _start(data) as first:
+        sfn = _boto3(first.url)
+        machines = _machines(sfn)
+        quick = sfn.start_execution(stateMachineArn=machines["quick"], name="quick")["executionArn"]
+        assert _until_done(lambda: sfn.describe_execution(executionArn=quick))["status"] == "SUCCEEDED"
+        graceful = _Scene(sfn, machines, "graceful")
+        _running_mid_way(data, graceful.big)
+        assert first.stop() == 0
+    # The stopping worker gave the Map up: no lease is left for the next server to wait out.
+    assert [owner for _, owner in _leases(data)] == [None, None, None]
+    assert "Traceback" not in first.output(), first.output()
+
+    with _start(data) as second:
+        # Nothing calls the Map: the new workers resume it by themselves (the database is read
+        # directly: an API call would start a worker's runner too).
+        _wait_for(lambda: _status(data, "big-graceful") != "RUNNING", "the Map, resumed")
+        assert _status(data, "big-graceful") == "SUCCEEDED"
+        sfn = _boto3(second.url)
+        listed = sfn.list_state_machines()["stateMachines"]
+        assert sorted(item["name"] for item in listed) == sorted(machines)
+        assert sfn.describe_execution(executionArn=quick)["output"] == '{"quick":true}'
+        _check_history(_history(sfn, quick))
+        graceful.check(sfn)
+        killed = _Scene(sfn, machines, "killed")
+        _running_mid_way(data, killed.big)
+        pids = [second.process.pid, *second.worker_pids()]
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        second.process.wait()
+
+    with _start(data) as third:
+        sfn = _boto3(third.url)
+        killed.check(sfn)
+        for name, arn in machines.items():
+            executions = sfn.list_executions(stateMachineArn=arn)["executions"]
+            expected = {"quick": 1, "token": 2, "wait": 2, "big": 2}[name]
+            assert len(executions) == expected and all(e["status"] == "SUCCEEDED" for e in executions)
+        reference = sfn.start_execution(stateMachineArn=machines["big"], name="big-reference")["executionArn"]
+        assert _until_done(lambda: sfn.describe_execution(executionArn=reference))["status"] == "SUCCEEDED"
+        for arn in (graceful.big, killed.big):
+            _same_history(_history(sfn, arn), _history(sfn, reference))
+        assert "differs from the stored one" not in third.output()

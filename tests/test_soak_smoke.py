@@ -1,4 +1,5 @@
-"""The soak script runs: a few seconds, 2 clients, against its own real server."""
+"""The soak script runs: a few seconds, 2 clients, against its own real server, with its default
+mix (TestState calls and executions), and audits the executions it started."""
 
 from __future__ import annotations
 
@@ -40,3 +41,8 @@ def test_the_soak_runs_and_passes() -> None:
     ):
         assert section in out
     assert "200 SUCCEEDED" in out and "400 SerializationException" in out
+    # The executions mix ran, every execution ended as its machine does, histories well formed.
+    assert "exec-start" in out and "exec-describe" in out and "400 ExecutionDoesNotExist" in out
+    executions = next(line for line in out.splitlines() if line.startswith("executions:"))
+    assert " 0 problems" in executions and "histories" in executions
+    assert int(executions.split()[1]) > 0  # started

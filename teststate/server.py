@@ -12,7 +12,11 @@ Lifecycle (gunicorn's own mechanisms, configured here):
   ``graceful_timeout`` seconds (idle kept-alive connections are closed within a second), then
   exits 0;
 - each worker is replaced after ``max_requests`` (+ up to ``max_requests_jitter``) requests, which
-  bounds what any slow growth (caches, allocator fragmentation) can cost.
+  bounds what any slow growth (caches, allocator fragmentation) can cost;
+- executions outlive their worker and the server (`teststate.worker`, `teststate.executions.runner`):
+  a worker starting (first start, a replacement, a restarted server on the same data directory)
+  resumes the executions still RUNNING, and a stopping worker (SIGTERM) gives its execution up,
+  lease released, before it exits.
 """
 
 from __future__ import annotations

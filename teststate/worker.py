@@ -9,12 +9,20 @@ the request budget's ``SIGALRM`` lands (`teststate.budget`); while it runs, the 
 connections wait, so after a long one (`LONG_REQUEST_SECONDS`) they are told to reconnect, and the
 kernel hands their next connection to a free worker. Workers publish their connection counts
 (`ConnectionTable`) so that kept-alive connections spread evenly over them.
+
+Executions: a worker starting on a database with executions still RUNNING starts its executions
+runner at once (`teststate.executions.runner.resume_pending`), so that after a restart with the
+same data directory, or when it replaces a worker that died, those executions go on without
+waiting for an API call. When the worker stops (SIGTERM), its runner stops first, while
+in-flight requests finish: the execution it drives is given up after the current event, its
+events so far stored and its lease released, so another process resumes it at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import mmap
 import os
 import socket
@@ -29,6 +37,7 @@ from gunicorn import util as gunicorn_util
 from gunicorn.http import wsgi as gunicorn_wsgi
 from gunicorn.workers.ggevent import GeventWorker
 
+from teststate.executions import runner as executions_runner
 from teststate.executions.runner import request_in_flight
 
 __all__ = ["ConnectionTable", "SingleWriteResponse", "TestStateWorker", "install_single_write_response"]
@@ -46,6 +55,10 @@ LONG_REQUEST_SECONDS: Final = 0.1
 # for FRESH_SECONDS (busy with a long evaluation, or stuck) is no place to send connections.
 HEARTBEAT_SECONDS: Final = 0.1
 FRESH_SECONDS: Final = 0.5
+# How often a stopping worker checks whether its executions runner has given its work up.
+RUNNER_STOP_POLL_SECONDS: Final = 0.01
+
+_log: Final = logging.getLogger("teststate.executions")
 
 
 class _HeaderBuffer:
@@ -378,17 +391,43 @@ class TestStateWorker(GeventWorker):  # type: ignore[misc]  # gunicorn ships no 
             sock.wait_for_request()
 
     def run(self) -> None:
+        self._resume_executions()
         gevent.spawn(self._heartbeat)
-        super().run()
+        try:
+            super().run()
+        finally:
+            # Normally already done by `_heartbeat`; a last, bounded wait if it was not.
+            executions_runner.stop_runners(executions_runner.STOP_SECONDS)
+
+    def _resume_executions(self) -> None:
+        """Start the executions runner now if the app's database has executions still RUNNING."""
+        service = getattr(self.wsgi, "service", None)
+        database = getattr(service, "database", None)
+        if service is None or database is None:
+            return  # an app without storage
+        try:
+            executions_runner.resume_pending(database, service.limits)
+        except Exception:  # a database that cannot be read now: the first execution call retries
+            _log.exception("could not look for executions to resume")
 
     def _heartbeat(self) -> None:
         """Publish this worker's count every `HEARTBEAT_SECONDS` (`ConnectionTable`), and once more
-        when it stops."""
+        when it stops; then stop the executions runner."""
         while True:
             self.connections.publish()
             if not self.alive:
-                return
+                break
             gevent.sleep(HEARTBEAT_SECONDS)
+        self._stop_executions()
+
+    @staticmethod
+    def _stop_executions() -> None:
+        """Stop this worker's executions runner, letting the event loop serve in-flight requests
+        while it gives its execution up (a real thread: joining it would block the loop)."""
+        runners = executions_runner.request_stop_all()
+        deadline = time.monotonic() + executions_runner.STOP_SECONDS
+        while not all(runner.stopped for runner in runners) and time.monotonic() < deadline:
+            gevent.sleep(RUNNER_STOP_POLL_SECONDS)
 
     def _stopping(self) -> bool:
         return not self.alive

@@ -412,6 +412,11 @@ def test_executions_of_a_version_are_listed_by_it_and_by_the_machine(service: Se
     described = service.finished(by_version)
     assert described["stateMachineArn"] == machine and described["stateMachineVersionArn"] == version
     assert "stateMachineVersionArn" not in service.finished(unversioned)
+    # ExecutionStarted names the version it runs (botocore's model: ExecutionStartedEventDetails).
+    started = service.sfn.get_execution_history(executionArn=by_version)["events"][0]
+    assert started["executionStartedEventDetails"]["stateMachineVersionArn"] == version
+    plain = service.sfn.get_execution_history(executionArn=unversioned)["events"][0]
+    assert "stateMachineVersionArn" not in plain["executionStartedEventDetails"]
     listed = service.sfn.list_executions(stateMachineArn=version)["executions"]
     assert [(item["executionArn"], item["stateMachineVersionArn"]) for item in listed] == [
         (by_version, version)

@@ -9,9 +9,17 @@ lease expired) and drives each: it runs `interpreter.execution.run_execution` fr
 with every stored signal, skips the events already stored (checking each is identical: the
 engine is deterministic, so a difference is a bug and is logged), appends the new ones in
 batches (renewing its lease with each), and records the suspension (task tokens, timer) or the
-end. A worker killed mid-run leaves its lease to expire; another worker's runner then resumes
-the execution from its recorded events, which is why every execution operation starts the
-process's runner.
+end. A worker killed mid-run leaves its lease behind; another worker's runner resumes the execution
+from its recorded events, once the lease has expired or, sooner, once it sees that the owner's
+process is gone (`owner_is_dead`: same host, pid no longer running). Every execution operation
+starts the process's runner, and so does a gunicorn worker starting on a database with
+executions still RUNNING (`resume_pending`, from `teststate.worker`): after a restart with the
+same data directory, running executions go on without waiting for a call.
+
+Stopping (`stop_runners`: a worker's graceful stop, or the interpreter exiting): the runner
+finishes the event it is on, appends the events run so far and gives the lease up with the
+execution still runnable (`teststate.storage.executions.abandon`, one transaction), so another
+process resumes it at once; every append is a transaction, so no batch is ever half-written.
 
 The engine's work is CPU-bound; the runner yields the interpreter (``time.sleep(0)``) every few
 milliseconds of it, so a gevent worker's requests are still answered while a 10,000-item Map
@@ -21,6 +29,7 @@ what it shares).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -30,6 +39,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from interpreter.execution.model import ExecutionStart, Finished, HistoryEvent, Signal, Suspended
@@ -41,7 +51,16 @@ if TYPE_CHECKING:
     from interpreter.execution.mock_config import MockTestCase
     from teststate.storage.db import Database
 
-__all__ = ["RunResult", "Runner", "run_to_end", "runner_for"]
+__all__ = [
+    "RunResult",
+    "Runner",
+    "owner_is_dead",
+    "request_stop_all",
+    "resume_pending",
+    "run_to_end",
+    "runner_for",
+    "stop_runners",
+]
 
 _log: Final = logging.getLogger("teststate.executions")
 
@@ -56,6 +75,11 @@ BATCH_SECONDS: Final = 0.25
 # this process answers a request (at most PAUSE_SECONDS), so requests are not slowed by the GIL.
 YIELD_SECONDS: Final = 0.002
 PAUSE_SECONDS: Final = 0.05
+# How often an idle runner looks for leases held by processes that have died (a cheap query,
+# but nothing that needs doing every poll).
+DEAD_OWNER_SECONDS: Final = 1.0
+# How long a stopping process waits for its runners to give their executions up.
+STOP_SECONDS: Final = 5.0
 
 
 class _InFlight:
@@ -138,6 +162,38 @@ def run_to_end(start: ExecutionStart) -> RunResult:
                 break
 
 
+def owner_is_dead(owner: str, own: str) -> bool:
+    """Is the process that holds a lease (``host:pid:nonce``, `Runner.owner`) known to be gone?
+
+    Only a process on this host can be checked: its pid no longer runs, or is a zombie (killed,
+    not reaped yet), or is this very process under an earlier runner (`own` is this runner's
+    owner). A pid reused by another process reads as alive, so its lease is left to expire:
+    never wrongly taken, at worst taken later.
+    """
+    host, _, rest = owner.partition(":")
+    pid_text, _, _ = rest.partition(":")
+    if host != os.uname().nodename or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return owner != own
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        stat = ""
+    if stat:
+        return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+    try:  # no /proc: ask the kernel
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 class Runner:
     """The process's driver of executions stored in one database.
 
@@ -155,6 +211,8 @@ class Runner:
         self._done = threading.Condition(self._lock)
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._stopping = threading.Event()
+        self._dead_checked = 0.0
         self.owner = ""
         self._mocks: dict[tuple[str, str, str], MockTestCase] = {}
 
@@ -164,14 +222,19 @@ class Runner:
     def ensure_started(self) -> None:
         """Start this process's loop if it is not running (first use, or after a fork)."""
         pid = os.getpid()
-        if self._pid == pid and self._thread is not None and self._thread.is_alive():
-            return
+        if self._pid == pid and (
+            self._stopping.is_set() or (self._thread is not None and self._thread.is_alive())
+        ):
+            return  # running, or stopped for good in this process
         with self._lock:
             if self._pid != pid:
                 # A forked child: the parent's thread, lock holders and claims are not ours.
                 self._driving = set()
                 self._wake = threading.Event()
-            if self._pid == pid and self._thread is not None and self._thread.is_alive():
+                self._stopping = threading.Event()
+            if self._pid == pid and (
+                self._stopping.is_set() or (self._thread is not None and self._thread.is_alive())
+            ):
                 return
             self._pid = pid
             self.owner = f"{os.uname().nodename}:{pid}:{uuid.uuid4().hex[:8]}"
@@ -182,8 +245,29 @@ class Runner:
         """Look for work now (an execution was started or signalled in this process)."""
         self._wake.set()
 
+    def request_stop(self) -> None:
+        """Stop for good in this process: the loop ends, and an execution being driven is given
+        up after its current event (`_run`). Returns at once (`wait_stopped` waits)."""
+        if self._pid == os.getpid():
+            self._stopping.set()
+            self._wake.set()
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the loop to end; True when it has (or never ran here)."""
+        thread = self._thread
+        if self._pid != os.getpid() or thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    @property
+    def stopped(self) -> bool:
+        """Has the loop ended (or never started) in this process?"""
+        thread = self._thread
+        return self._pid != os.getpid() or thread is None or not thread.is_alive()
+
     def _loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 upcoming = self._round()
             except Exception:  # a bug: logged, and the loop goes on
@@ -197,28 +281,40 @@ class Runner:
 
     def _round(self) -> float | None:
         """Drive every runnable execution once; the next timer's time, if any."""
-        arns, upcoming = store.runnable(self.db, time.time())
+        now = time.time()
+        arns, upcoming = store.runnable(self.db, now)
         for arn in arns:
+            if self._stopping.is_set():
+                return None
             self.drive(arn)
+        if now - self._dead_checked >= DEAD_OWNER_SECONDS:
+            self._dead_checked = now
+            for arn, owner in store.leased(self.db, now):
+                if self._stopping.is_set():
+                    return None
+                if owner_is_dead(owner, self.owner):
+                    _log.warning("execution %s: its runner's process is gone, resuming it", arn)
+                    self.drive(arn, dead_owner=owner)
         return upcoming
 
     # ---------------------------------------------------------------------------------------
     # Driving one execution
     # ---------------------------------------------------------------------------------------
-    def drive(self, arn: str) -> bool:
-        """Claim the execution and run it once (if it has work and nobody else drives it).
+    def drive(self, arn: str, *, dead_owner: str | None = None) -> bool:
+        """Claim the execution and run it once (if it has work and nobody else drives it; a lease
+        held by `dead_owner`, a process known to be gone, is taken over).
 
         Returns:
             True when this call ran it.
         """
         with self._lock:
-            if arn in self._driving:
+            if arn in self._driving or self._stopping.is_set() or not self.owner:
                 return False
             self._driving.add(arn)
         try:
             now = time.time()
             timer = codec.encode_signal("timer", datetime.fromtimestamp(now, UTC))
-            if not store.claim(self.db, arn, self.owner, now, LEASE_SECONDS, timer):
+            if not store.claim(self.db, arn, self.owner, now, LEASE_SECONDS, timer, dead_owner=dead_owner):
                 return False
             self._run(arn)
             return True
@@ -243,6 +339,9 @@ class Runner:
             owner, _ = store.lease_holder(self.db, arn)
             if owner is None and arn not in self._driving:
                 return  # suspended, with nothing left to do
+            if owner is not None and arn not in self._driving and owner_is_dead(owner, self.owner):
+                self.drive(arn, dead_owner=owner)  # its runner's process is gone: take it now
+                continue
             time.sleep(0.01)
 
     def _run(self, arn: str) -> None:
@@ -264,6 +363,10 @@ class Runner:
         mismatch_logged = False
         outcome: store.Outcome | None = None
         for step in _run_execution(start, signals):
+            if self._stopping.is_set():  # this process stops: keep what ran, let another resume
+                if not store.abandon(self.db, arn, self.owner, next_id, pending):
+                    _log.warning("execution %s: lease lost, another runner drives it", arn)
+                return
             if isinstance(step, HistoryEvent):
                 last_time = step.timestamp
                 text = codec.encode_event(step)
@@ -346,6 +449,7 @@ class Runner:
             execution_name=record.name,
             state_machine_arn=record.version_arn or record.state_machine_arn,
             state_machine_name=record.state_machine_name,
+            state_machine_version_arn=record.version_arn,
             role_arn=record.role_arn,
             start_time=record.start_date,
             express=record.type == "EXPRESS",
@@ -358,6 +462,7 @@ class Runner:
 
 _runners: dict[str, Runner] = {}
 _runners_lock: Final = threading.Lock()
+_atexit_pids: set[int] = set()
 
 
 def runner_for(db: Database, limits: Limits) -> Runner:
@@ -369,5 +474,44 @@ def runner_for(db: Database, limits: Limits) -> Runner:
             runner = _runners.get(key)
             if runner is None:
                 runner = _runners[key] = Runner(db, limits)
+    if os.getpid() not in _atexit_pids:
+        # Interpreter exit (a test's in-process app, a worker's sys.exit): give leases up.
+        _atexit_pids.add(os.getpid())
+        atexit.register(stop_runners, 1.0)
     runner.ensure_started()
     return runner
+
+
+def resume_pending(db: Database, limits: Limits) -> bool:
+    """Start this process's runner of `db` if the database holds executions still RUNNING (a
+    worker starting after a restart, or replacing one that died); otherwise it starts with the
+    first execution operation, as before.
+
+    Returns:
+        True when the runner was started.
+    """
+    if not store.has_unfinished(db):
+        return False
+    runner_for(db, limits)
+    return True
+
+
+def request_stop_all() -> list[Runner]:
+    """Ask every runner of this process to stop (`Runner.request_stop`); returns them, to wait on
+    (`Runner.stopped`) without blocking, as a gevent worker must."""
+    runners = list(_runners.values())
+    for runner in runners:
+        runner.request_stop()
+    return runners
+
+
+def stop_runners(timeout: float = STOP_SECONDS) -> bool:
+    """Stop every runner of this process (`Runner.request_stop`) and wait up to `timeout`
+    seconds in all for them to give their executions up.
+
+    Returns:
+        True when all of them have stopped.
+    """
+    runners = request_stop_all()
+    deadline = time.monotonic() + timeout
+    return all(runner.wait_stopped(max(0.0, deadline - time.monotonic())) for runner in runners)

@@ -40,12 +40,15 @@ __all__ = [
     "ExecutionRecord",
     "Outcome",
     "TokenAnswer",
+    "abandon",
     "answer_token",
     "append_signal",
     "claim",
     "count_events",
     "create_execution",
     "get_execution",
+    "has_unfinished",
+    "leased",
     "list_executions",
     "load_mock_document",
     "read_events",
@@ -430,9 +433,50 @@ def runnable(db: Database, now: float, *, limit: int = 16) -> tuple[list[str], f
     return [row[0] for row in rows], upcoming
 
 
-def claim(db: Database, arn: str, owner: str, now: float, lease_seconds: float, timer_signal: Any) -> bool:
-    """Take the execution's lease if it is free (or expired) and the execution has work; a due
-    timer becomes a signal (`timer_signal`) here, exactly once.
+def has_unfinished(db: Database) -> bool:
+    """Does the database hold an execution still RUNNING? (A worker starting up resumes them.)
+    Reads only: a database without the executions table yet has none."""
+    try:
+        row = (
+            db.connection()
+            .execute("SELECT 1 FROM executions WHERE status = ? LIMIT 1", (RUNNING,))
+            .fetchone()
+        )
+    except sqlite3.OperationalError as err:
+        if "no such table" in str(err):
+            return False
+        raise
+    return row is not None
+
+
+def leased(db: Database, now: float, *, limit: int = 64) -> list[tuple[str, str]]:
+    """RUNNING executions whose lease has not expired yet, with their owners (a runner checks
+    whether an owner's process is gone: `claim` then takes the lease from it at once)."""
+    rows = (
+        _connection(db)
+        .execute(
+            "SELECT arn, lease_owner FROM executions WHERE status = ? AND lease_owner IS NOT NULL "
+            "AND lease_expires >= ? ORDER BY seq LIMIT ?",
+            (RUNNING, now, limit),
+        )
+        .fetchall()
+    )
+    return [(str(row[0]), str(row[1])) for row in rows]
+
+
+def claim(
+    db: Database,
+    arn: str,
+    owner: str,
+    now: float,
+    lease_seconds: float,
+    timer_signal: Any,
+    *,
+    dead_owner: str | None = None,
+) -> bool:
+    """Take the execution's lease if it is free, expired or held by `dead_owner` (a process the
+    caller knows has died), and the execution has work; a due timer becomes a signal
+    (`timer_signal`) here, exactly once.
 
     Returns:
         True when `owner` now drives the execution.
@@ -446,7 +490,8 @@ def claim(db: Database, arn: str, owner: str, now: float, lease_seconds: float, 
         if row is None or row[0] != RUNNING:
             return False
         _, is_runnable, wake_at, lease_owner, lease_expires = row
-        if lease_owner is not None and lease_owner != owner and lease_expires >= now:
+        held = lease_owner is not None and lease_owner not in (owner, dead_owner)
+        if held and lease_expires >= now:
             return False
         due = wake_at is not None and wake_at <= now
         if not (is_runnable or due or lease_owner is not None):
@@ -572,6 +617,25 @@ def release(
                     arn,
                 ),
             )
+        return True
+
+
+def abandon(db: Database, arn: str, owner: str, first_id: int, events: Sequence[str]) -> bool:
+    """Append the `events` run so far and give the lease up with the execution still runnable
+    (its runner is stopping): another runner resumes it at once, from the events stored.
+
+    Returns:
+        False when the lease was lost: nothing stored.
+    """
+    db.ensure(SCHEMA)
+    with db.transaction() as connection:
+        if not _owns(connection, arn, owner):
+            return False
+        _insert_events(connection, arn, first_id, events)
+        connection.execute(
+            "UPDATE executions SET runnable = 1, lease_owner = NULL, lease_expires = NULL WHERE arn = ?",
+            (arn,),
+        )
         return True
 
 

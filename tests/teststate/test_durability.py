@@ -1,0 +1,266 @@
+"""Durable executions in process: leases of dead processes, a runner that stops, resuming on start.
+
+The real-server versions (a worker killed with SIGKILL, a server restarted on the same data
+directory, a graceful stop mid-run) are in ``tests/test_e2e_executions.py``; these pin the
+pieces: `owner_is_dead`, `claim` taking a dead owner's lease, `abandon`, `Runner.request_stop`
+giving an execution up mid-run so another runner finishes it with the same history, and
+`resume_pending`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from teststate.app import create_app
+from teststate.executions import runner as runner_module
+from teststate.executions.runner import Runner, owner_is_dead
+from teststate.storage import executions as store
+from teststate.storage.db import Database
+from teststate.toolkit.client import inprocess_client
+
+ROLE = "arn:aws:iam::123456789012:role/test-role"
+ARN = "arn:aws:states:us-east-1:123456789012:execution:m:e"
+HOST = os.uname().nodename
+# About a second of engine work and 10,000 events: long enough to be stopped mid-run.
+BIG = {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Outer",
+    "States": {
+        "Outer": {
+            "Type": "Map",
+            "Items": "{% [1..50] %}",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Inner",
+                "States": {
+                    "Inner": {
+                        "Type": "Map",
+                        "Items": "{% [1..50] %}",
+                        "ItemProcessor": {
+                            "ProcessorConfig": {"Mode": "INLINE"},
+                            "StartAt": "P",
+                            "States": {"P": {"Type": "Pass", "End": True}},
+                        },
+                        "End": True,
+                    }
+                },
+            },
+            "End": True,
+        }
+    },
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Whose lease is dead
+# --------------------------------------------------------------------------------------------
+def test_a_process_that_exited_is_dead_and_a_running_one_is_not() -> None:
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    exited.wait()
+    assert owner_is_dead(f"{HOST}:{exited.pid}:abcd", "")
+    assert not owner_is_dead(f"{HOST}:{os.getppid()}:abcd", "")
+
+
+def test_a_killed_process_not_yet_reaped_is_dead() -> None:
+    if not Path("/proc").is_dir():
+        pytest.skip("zombies are read from /proc")
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert not owner_is_dead(f"{HOST}:{child.pid}:abcd", "")
+        child.kill()
+        deadline = time.monotonic() + 5
+        while not owner_is_dead(f"{HOST}:{child.pid}:abcd", "") and time.monotonic() < deadline:
+            time.sleep(0.01)  # a zombie until waited for
+        assert owner_is_dead(f"{HOST}:{child.pid}:abcd", "")
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_this_process_under_an_earlier_runner_is_dead_and_other_hosts_are_never_judged() -> None:
+    mine = f"{HOST}:{os.getpid()}:now"
+    assert not owner_is_dead(mine, mine)
+    assert owner_is_dead(f"{HOST}:{os.getpid()}:before", mine)
+    assert not owner_is_dead("elsewhere:1:abcd", mine)
+    assert not owner_is_dead("garbage", mine)
+
+
+# --------------------------------------------------------------------------------------------
+# Leases in storage
+# --------------------------------------------------------------------------------------------
+def _record(arn: str = ARN) -> store.ExecutionRecord:
+    return store.ExecutionRecord(
+        arn=arn,
+        state_machine_arn="arn:aws:states:us-east-1:123456789012:stateMachine:m",
+        state_machine_name="m",
+        name=arn.rsplit(":", 1)[1],
+        input="{}",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        role_arn=ROLE,
+        start_date=datetime(2024, 1, 1, tzinfo=UTC),
+    )
+
+
+def _row(db: Database, arn: str = ARN) -> tuple[Any, ...]:
+    row = (
+        db.connection()
+        .execute(
+            "SELECT lease_owner, lease_expires, runnable, event_count, status FROM executions WHERE arn = ?",
+            (arn,),
+        )
+        .fetchone()
+    )
+    assert row is not None
+    return tuple(row)
+
+
+def test_a_live_lease_is_taken_only_from_the_owner_named_dead(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    store.create_execution(db, _record())
+    now = time.time()
+    assert store.claim(db, ARN, "a", now, 60.0, {})
+    assert not store.claim(db, ARN, "b", now, 60.0, {})
+    assert not store.claim(db, ARN, "b", now, 60.0, {}, dead_owner="c")
+    assert store.leased(db, now) == [(ARN, "a")]
+    assert store.claim(db, ARN, "b", now, 60.0, {}, dead_owner="a")
+    assert _row(db)[0] == "b"
+    assert not store.record_progress(db, ARN, "a", 1, ['{"x":1}'], now + 60)  # the dead one's late write
+    assert _row(db)[3] == 0
+
+
+def test_abandon_keeps_the_events_and_frees_the_lease_for_anyone(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    store.create_execution(db, _record())
+    now = time.time()
+    assert store.claim(db, ARN, "a", now, 60.0, {})
+    assert not store.abandon(db, ARN, "b", 1, ['{"id":1}'])  # not the owner: nothing stored
+    assert _row(db)[3] == 0
+    assert store.abandon(db, ARN, "a", 1, ['{"id":1}', '{"id":2}'])
+    assert _row(db) == (None, None, 1, 2, "RUNNING")
+    assert store.read_events(db, ARN) == ['{"id":1}', '{"id":2}']
+    assert store.runnable(db, time.time())[0] == [ARN]
+
+
+def test_has_unfinished_reads_without_creating_anything(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    assert not store.has_unfinished(db)
+    assert db.connection().execute("SELECT name FROM sqlite_master").fetchall() == []
+    store.create_execution(db, _record())
+    assert store.has_unfinished(db)
+
+
+# --------------------------------------------------------------------------------------------
+# A runner that stops mid-run, and one that resumes on start
+# --------------------------------------------------------------------------------------------
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Any]:
+    yield create_app({"TESTSTATE_DATA_DIR": str(tmp_path / "data"), "TESTSTATE_LOG_LEVEL": "warning"})
+    database = tmp_path / "data"
+    runner = runner_module._runners.get(str(database / "teststate.sqlite3"))
+    if runner is not None:
+        runner.request_stop()
+        runner.wait_stopped(5)
+
+
+def _finished(sfn: Any, arn: str, timeout: float = 30.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        answer: dict[str, Any] = sfn.describe_execution(executionArn=arn)
+        if answer["status"] != "RUNNING" or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.02)
+
+
+def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = sfn.get_execution_history(
+            executionArn=arn, maxResults=1000, **({"nextToken": token} if token else {})
+        )
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def test_a_stopping_runner_gives_its_execution_up_and_another_finishes_it_identically(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, "teststate.executions")
+    sfn = inprocess_client(app=app)
+    db, limits = app.service.database, app.service.limits
+    machine = sfn.create_state_machine(name="big", definition=json.dumps(BIG), roleArn=ROLE)[
+        "stateMachineArn"
+    ]
+    arn = sfn.start_execution(stateMachineArn=machine, name="interrupted")["executionArn"]
+    first = runner_module.runner_for(db, limits)
+    deadline = time.monotonic() + 20
+    while _row(db, arn)[3] == 0:  # some events stored: it is mid-run
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    first.request_stop()
+    assert first.wait_stopped(5)
+    owner, expires, runnable, stored, status = _row(db, arn)
+    assert (owner, expires, runnable, status) == (None, None, 1, "RUNNING"), "the lease was not given up"
+    assert stored > 0
+    first.ensure_started()  # stopped for good in this process: not restarted by a late call
+    assert first.stopped
+
+    second = Runner(db, limits)  # another process's runner
+    second.ensure_started()
+    try:
+        described = _finished(sfn, arn)
+    finally:
+        second.request_stop()
+        second.wait_stopped(5)
+    assert described["status"] == "SUCCEEDED"
+    events = _history(sfn, arn)
+    assert [event["id"] for event in events] == list(range(1, len(events) + 1))
+    assert len(events) > stored
+    assert "differs" not in caplog.text and "lease lost" not in caplog.text
+
+    # The same execution never interrupted has the same history (timestamps aside).
+    third = Runner(db, limits)
+    third.ensure_started()
+    try:
+        reference = sfn.start_execution(stateMachineArn=machine, name="reference")["executionArn"]
+        third.notify()
+        assert _finished(sfn, reference)["status"] == "SUCCEEDED"
+    finally:
+        third.request_stop()
+        third.wait_stopped(5)
+    strip = [{k: v for k, v in event.items() if k != "timestamp"} for event in events[1:]]
+    assert strip == [
+        {k: v for k, v in event.items() if k != "timestamp"} for event in _history(sfn, reference)[1:]
+    ]
+
+
+def test_resume_pending_starts_a_runner_only_when_something_is_running(tmp_path: Path) -> None:
+    db = Database(tmp_path)
+    limits = create_app({"TESTSTATE_DATA_DIR": str(tmp_path)}).service.limits
+    assert not runner_module.resume_pending(db, limits)
+    assert str(db.path) not in runner_module._runners
+    store.create_execution(db, _record())
+    assert runner_module.resume_pending(db, limits)
+    runner = runner_module._runners[str(db.path)]
+    try:
+        deadline = time.monotonic() + 10
+        while _row(db)[4] == "RUNNING":
+            assert time.monotonic() < deadline, "the pending execution was not resumed"
+            time.sleep(0.01)
+        assert _row(db)[4] == "SUCCEEDED"
+    finally:
+        runner.request_stop()
+        runner.wait_stopped(5)
