@@ -1,0 +1,193 @@
+"""One botocore call to the configured endpoint, and what came back: an answer or a failure.
+
+Clients are made once per (service, region, endpoint, timeout, credentials) and reused. Every call
+is made once (retries off: a Task's Retry is the state machine's business) and bounded by the
+caller's timeout on connect and on every read. botocore does not validate parameters on our side
+(the service does, as AWS's Java SDK leaves it to the service: a null ``Item`` reaches DynamoDB and
+comes back as its ValidationException, test_task_service_dynamodb/test_invalid_param).
+
+The raw response headers (their wire spelling, repeated headers kept) are taken from the HTTP
+response by an ``after-call`` hook: Step Functions reports them in ``SdkHttpMetadata``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import botocore.config
+import botocore.exceptions
+import botocore.response
+import botocore.session
+from botocore import xform_name
+
+from teststate.integrations.settings import CallSettings
+
+__all__ = ["Answer", "ServiceFailure", "TransportFailure", "perform"]
+
+_RAW_HEADERS: Final = "TeststateRawHeaders"
+_DEFAULT_TIMEOUT_SECONDS: Final = 60.0  # botocore's own connect/read default
+_SESSION: Final = botocore.session.get_session()
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A successful response: botocore's parsed output (payload streams read) and its HTTP side."""
+
+    output: dict[str, Any]
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFailure:
+    """The service answered with an error."""
+
+    code: str
+    query_code: str | None
+    message: str | None
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransportFailure:
+    """No answer: timed out, unreachable, no credentials, no endpoint, or parameters not sendable."""
+
+    kind: Literal["timeout", "client", "parameters"]
+    detail: str
+
+
+def _capture_headers(http_response: Any, parsed: Any, **_: Any) -> None:
+    raw = getattr(http_response, "raw", None)
+    headers = getattr(raw, "headers", None) or getattr(http_response, "headers", {})
+    if isinstance(parsed, dict):
+        metadata = parsed.setdefault("ResponseMetadata", {})
+        metadata[_RAW_HEADERS] = tuple((str(name), str(value)) for name, value in headers.items())
+
+
+@functools.lru_cache(maxsize=256)
+def _client(
+    service: str,
+    region: str,
+    endpoint: str | None,
+    timeout: float,
+    credentials: tuple[str, str, str | None] | None,
+) -> Any:
+    config = botocore.config.Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"total_max_attempts": 1},
+        parameter_validation=False,
+        user_agent_extra="teststate",
+    )
+    keys: dict[str, Any] = {}
+    if credentials is not None:
+        keys = {
+            "aws_access_key_id": credentials[0],
+            "aws_secret_access_key": credentials[1],
+            "aws_session_token": credentials[2],
+        }
+    client = _SESSION.create_client(service, region_name=region, endpoint_url=endpoint, config=config, **keys)
+    client.meta.events.register("after-call", _capture_headers)
+    return client
+
+
+def env_name(service: str) -> str:
+    """botocore's ``AWS_ENDPOINT_URL_<SERVICE>`` suffix of `service` (its serviceId, upper case)."""
+    service_id = _SESSION.get_service_model(service).service_id
+    return str(service_id).replace(" ", "_").upper()
+
+
+def endpoint_of(service: str, settings: CallSettings) -> str | Literal[False] | None:
+    """The endpoint `service` is called at; None: AWS itself (allowed); False: nowhere allowed."""
+    endpoint = settings.endpoint_for(env_name(service))
+    if endpoint is None and not settings.allow_real_aws:
+        return False
+    return endpoint
+
+
+def _read_streams(output: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value.read() if isinstance(value, botocore.response.StreamingBody) else value
+        for key, value in output.items()
+    }
+
+
+def _assumed(role_arn: str, region: str, endpoint: str | None, timeout: float) -> tuple[str, str, str | None]:
+    """Credentials of `role_arn`, assumed through STS at the endpoint (a Task's ``Credentials``)."""
+    sts = _client("sts", region, endpoint, timeout, None)
+    answer = sts.assume_role(RoleArn=role_arn, RoleSessionName="teststate")
+    found = answer["Credentials"]
+    return (found["AccessKeyId"], found["SecretAccessKey"], found.get("SessionToken"))
+
+
+def perform(
+    service: str,
+    operation: str,
+    parameters: Mapping[str, Any],
+    *,
+    region: str,
+    settings: CallSettings,
+    timeout_seconds: float | None,
+    credentials_role_arn: str | None = None,
+) -> Answer | ServiceFailure | TransportFailure:
+    """Call `operation` (botocore's name, e.g. ``GetItem``) of `service` once; never raises for I/O."""
+    endpoint = endpoint_of(service, settings)
+    if endpoint is False:
+        return TransportFailure(
+            "client",
+            f"No endpoint is configured for {service}: set AWS_ENDPOINT_URL_{env_name(service)} or "
+            "AWS_ENDPOINT_URL (TESTSTATE_SERVICE_CALLS=aws lets calls reach AWS itself)",
+        )
+    timeout = timeout_seconds if timeout_seconds is not None else _DEFAULT_TIMEOUT_SECONDS
+    started = time.monotonic()
+    try:
+        credentials = None
+        if credentials_role_arn is not None:
+            credentials = _assumed(credentials_role_arn, region, endpoint, timeout)
+        client = _client(service, region, endpoint, timeout, credentials)
+        output = _read_streams(getattr(client, xform_name(operation))(**parameters))
+    except botocore.exceptions.ClientError as error:
+        return _service_failure(error.response)
+    except (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError):
+        return TransportFailure("timeout", "")
+    except botocore.exceptions.EndpointConnectionError as error:
+        return TransportFailure(
+            "client", f"Unable to execute HTTP request: Connect to {error.kwargs.get('endpoint_url')} failed"
+        )
+    except botocore.exceptions.NoCredentialsError:
+        return TransportFailure("client", "Unable to load credentials from any of the providers in the chain")
+    except botocore.exceptions.BotoCoreError as error:
+        return TransportFailure("client", f"Unable to execute HTTP request: {error}")
+    except (TypeError, ValueError, AttributeError) as error:
+        # Raised while botocore serialises parameters of the wrong JSON type for their shape.
+        return TransportFailure("parameters", str(error))
+    if time.monotonic() - started > timeout:
+        return TransportFailure("timeout", "")
+    metadata = output.pop("ResponseMetadata", {})
+    return Answer(
+        output=output,
+        status=int(metadata.get("HTTPStatusCode", 200)),
+        headers=tuple(metadata.get(_RAW_HEADERS, ())),
+        request_id=str(metadata.get("RequestId", "")),
+    )
+
+
+def _service_failure(response: Mapping[str, Any]) -> ServiceFailure:
+    error = response.get("Error", {})
+    metadata = response.get("ResponseMetadata", {})
+    message = error.get("Message") or error.get("message")
+    return ServiceFailure(
+        code=str(error.get("Code", "")),
+        query_code=error.get("QueryErrorCode"),
+        message=str(message) if message is not None else None,
+        status=int(metadata.get("HTTPStatusCode", 400)),
+        headers=tuple(metadata.get(_RAW_HEADERS, ())),
+        request_id=str(metadata.get("RequestId", "")),
+    )
