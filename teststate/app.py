@@ -36,7 +36,15 @@ from teststate.storage.db import Database
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["ServiceApp", "answer_api_call", "create_app", "internal_failure", "read_body"]
+__all__ = [
+    "ServiceApp",
+    "answer_api_call",
+    "answer_api_request",
+    "create_app",
+    "internal_failure",
+    "is_plain_service_app",
+    "read_body",
+]
 
 # The app's logger (Flask's `app.logger` is the one named after the app): bugs are logged here.
 _log: Final = logging.getLogger("teststate")
@@ -141,6 +149,32 @@ class ServiceApp(Flask):
             access_log.write(answer, started)
         return body
 
+    def answer_call(self, target: str | None, authorization: str | None, data: bytes) -> protocol.Answer:
+        """``POST /`` from its parts, without WSGI: what `wsgi_app` answers a request with this
+        ``X-Amz-Target``, ``Authorization`` and whole body (its Content-Length), and its access
+        line. The in-process client's fast path (`teststate.toolkit.client.WsgiTransport`)."""
+        started = time.perf_counter()
+        answer = answer_api_request(self.service, target, authorization, data)
+        access_log.write(answer, started)
+        return answer
+
+
+# The entry points as defined here: an app whose class was patched since is not plain.
+_WSGI_APP: Final = ServiceApp.wsgi_app
+_CALL: Final = ServiceApp.__call__
+
+
+def is_plain_service_app(app: object) -> bool:
+    """Is `app` a `ServiceApp` entered as defined here: not a subclass, no middleware put in
+    place of its ``wsgi_app``, no patched entry point? Then `ServiceApp.answer_call` answers an
+    API call as calling it through WSGI would."""
+    return (
+        type(app) is ServiceApp
+        and ServiceApp.wsgi_app is _WSGI_APP
+        and ServiceApp.__call__ is _CALL
+        and "wsgi_app" not in vars(app)
+    )
+
 
 # --------------------------------------------------------------------------------------------
 # POST /: the API call
@@ -152,15 +186,42 @@ def answer_api_call(config: protocol.ServiceConfig, environ: WSGIEnvironment) ->
     Never raises: an `ApiError` is its error answer, anything else `internal_failure`.
     """
     with request_in_flight():
-        return _answer_api_call(config, environ)
+        return _answer(
+            config, environ.get("HTTP_X_AMZ_TARGET"), environ.get("HTTP_AUTHORIZATION"), environ, b""
+        )
 
 
-def _answer_api_call(config: protocol.ServiceConfig, environ: WSGIEnvironment) -> protocol.Answer:
+def answer_api_request(
+    config: protocol.ServiceConfig, target: str | None, authorization: str | None, data: bytes
+) -> protocol.Answer:
+    """`answer_api_call` for a request given by its parts: the ``X-Amz-Target`` and
+    ``Authorization`` headers (None: absent) and the whole body, as sent with its Content-Length.
+
+    The same answer as the WSGI path gives that request (fuzz/test_fast_inprocess_props.py), minus
+    building and reading a WSGI environment. Never raises.
+    """
+    with request_in_flight():
+        return _answer(config, target, authorization, None, data)
+
+
+def _answer(
+    config: protocol.ServiceConfig,
+    target: str | None,
+    authorization: str | None,
+    environ: WSGIEnvironment | None,
+    data: bytes,
+) -> protocol.Answer:
+    """One API call: from WSGI (`environ`, whose body is read here) or from its parts (`data`)."""
     operation, body = "-", None
     try:
-        operation, handler = protocol.operation_for(environ.get("HTTP_X_AMZ_TARGET"))
-        body = protocol.read_json_body(read_body(environ, config.max_body_bytes), config.max_json_depth)
-        region = protocol.region_from_authorization(environ.get("HTTP_AUTHORIZATION"), config.default_region)
+        operation, handler = protocol.operation_for(target)
+        if environ is not None:
+            data = read_body(environ, config.max_body_bytes)
+        elif config.max_body_bytes is not None and len(data) > config.max_body_bytes:
+            # What `read_body` answers for a declared length over the limit.
+            raise http_api_error(RequestEntityTooLarge(), config.max_body_bytes)
+        body = protocol.read_json_body(data, config.max_json_depth)
+        region = protocol.region_from_authorization(authorization, config.default_region)
         payload = handler(body, region, config)
     except ApiError as error:
         return protocol.encode_error(error, operation=operation, request=body)

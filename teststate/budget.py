@@ -92,7 +92,7 @@ def call_with_budget(seconds: float | None, fn: Callable[P, T], /, *args: P.args
     if _signal.getitimer(_ITIMER_REAL)[0] > 0:
         return fn(*args, **kwargs)
     armed = [True]
-    budgeted = sys._getframe()
+    budgeted: FrameType | None = sys._getframe()
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         # The alarm may land after `fn` returned but before the timer is cancelled: then the
@@ -116,6 +116,10 @@ def call_with_budget(seconds: float | None, fn: Callable[P, T], /, *args: P.args
         return result
     finally:
         armed[0] = False
+        # This frame holds `on_alarm`'s cell and the cell holds this frame: a cycle that kept the
+        # whole call stack of every request (botocore's objects, in process) for the garbage
+        # collector. Emptying the cell breaks it.
+        budgeted = None
         _signal.setitimer(_ITIMER_REAL, 0)
         _signal.signal(_SIGALRM, previous)
 

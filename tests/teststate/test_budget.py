@@ -165,3 +165,25 @@ def test_with_a_generous_budget_the_core_limit_answers_first() -> None:
     )
     assert payload["error"] == "States.QueryEvaluationError"
     assert "D1012" in payload["cause"]
+
+
+def test_a_budgeted_call_leaves_no_reference_cycle_behind() -> None:
+    # The call's frame and its alarm handler's closure referred to each other: every request's
+    # arguments (in process: botocore's request objects) waited for the garbage collector.
+    import gc
+    import weakref
+
+    class Payload:
+        pass
+
+    payload = Payload()
+    alive = weakref.ref(payload)
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        call_with_budget(5.0, lambda value: value is not None, payload)
+        del payload
+        assert alive() is None
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -295,6 +295,43 @@ def test_an_app_that_raises_reaches_the_caller() -> None:
         inprocess_client(app=broken).test_state(definition="{}")
 
 
+def test_the_services_app_answers_api_calls_without_wsgi_and_logs_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from teststate.app import ServiceApp, create_app
+
+    app = create_app(settings=Settings.from_env({}))  # the server's access log (info)
+    calls: list[str | None] = []
+    original = app.answer_call
+
+    def answer_call(target: str | None, authorization: str | None, data: bytes) -> Any:
+        calls.append(target)
+        return original(target, authorization, data)
+
+    app.answer_call = answer_call  # type: ignore[method-assign]  # an instance attribute: a spy
+    sfn = inprocess_client(app=app)
+    assert sfn.test_state(definition=_text({"Type": "Pass", "End": True}))["status"] == "SUCCEEDED"
+    assert calls == ["AWSStepFunctions.TestState"]
+    assert isinstance(app, ServiceApp)
+    assert "operation=TestState state_type=Pass outcome=SUCCEEDED http_status=200" in capsys.readouterr().err
+
+
+def test_an_app_behind_middleware_is_called_through_wsgi() -> None:
+    from teststate.app import create_app
+
+    app = create_app(settings=Settings.from_env({}))
+    seen: list[str] = []
+    inner = app.wsgi_app
+
+    def middleware(environ: Any, start_response: Any) -> Iterable[bytes]:
+        seen.append(environ["HTTP_X_AMZ_TARGET"])
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]  # as Flask documents middleware
+    inprocess_client(app=app).test_state(definition=_text({"Type": "Pass", "End": True}))
+    assert seen == ["AWSStepFunctions.TestState"]
+
+
 # --------------------------------------------------------------------------------------------
 # The WSGI pieces
 # --------------------------------------------------------------------------------------------

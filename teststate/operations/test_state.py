@@ -415,11 +415,15 @@ def _check_task_can_run(req: TestStateRequest, loaded: LoadedState) -> None:
     raise ValidationException(MSG_OFFLINE_TASK)
 
 
+_NO_CONFIGURATION: Final = StateConfiguration()
+"""A request without ``stateConfiguration`` (frozen: one serves every such request)."""
+
+
 def state_configuration(req: TestStateRequest) -> StateConfiguration:
     """The core's `StateConfiguration` for the request's ``stateConfiguration`` (defaults if none)."""
     config = req.state_configuration
     if config is None:
-        return StateConfiguration()
+        return _NO_CONFIGURATION
     return StateConfiguration(
         retrier_retry_count=config.retrier_retry_count if config.retrier_retry_count is not None else 0,
         error_caused_by_state=config.error_caused_by_state,
