@@ -2,13 +2,14 @@
 they generate through the TestState operation in process (request validation, STRICT mock
 validation and the interpreter, as a boto3 call would reach them).
 
-The coverage tests run the strategy as a user's test would (``@given``, 100 examples, several
-seeds and a derandomized run) and collect the ``nextState`` of every example: a 10-rule Choice
-state must reach all of its 11 branches every time, in JSONPath and in JSONata. Each example's
-branch follows from a hash of its other draws, so a run misses a branch only if none of its
-(about 90 distinct) examples hashes to it: measured over 200 seeds per language, no JSONPath run
-and 2 JSONata runs of 200 missed one. A seed that misses does so every time (the runs are
-deterministic), so these tests cannot flicker; a change of the strategies re-draws them.
+The coverage tests run the strategy as a user's test would (``@given``, Hypothesis's default 100
+examples, 50 seeds and a derandomized run) and collect the ``nextState`` of every example: a
+10-rule Choice state must reach all of its 11 branches every time, in JSONPath and in JSONata.
+That holds by construction, not by luck: the strategy solves every branch when it is built (an
+input the interpreter confirms takes it) and each solved input is a leaf of Hypothesis's tree of
+choices, which it generates once and then never again, so they come among the first examples
+(teststate/toolkit/steering.py, `documents`). The tests also check that every run generated every
+solved input, so a branch reached only by a drawn example does not hide a broken construction.
 """
 
 from __future__ import annotations
@@ -24,21 +25,25 @@ from hypothesis import strategies as st
 
 from interpreter import loads
 from interpreter.jsontypes import ABSENT
+from interpreter.states.choice import OPERATORS, OperandKind
 from teststate.errors import ValidationException
 from teststate.operations import test_state as operations
 from teststate.toolkit.jsonata_reads import read_jsonata_state
+from teststate.toolkit.jsonpath_reads import read_jsonpath_state
 from teststate.toolkit.reads import (
     TYPE_HINTS,
     AllOf,
     AnyOf,
+    Branch,
     Condition,
     Constant,
     Field,
     FieldTest,
     Negation,
+    StateReads,
     conditions_in,
 )
-from teststate.toolkit.steering import lookup, place
+from teststate.toolkit.steering import Documents, lookup, place, solve
 from teststate.toolkit.strategies import (
     MAX_PAYLOAD_BYTES,
     StrategyError,
@@ -58,7 +63,7 @@ HUNDRED = settings(
     max_examples=100, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 FEW = settings(max_examples=25, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SEEDS = (0, 1, 2)
+SWEEP = range(50)  # seeds of the coverage tests
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:
@@ -68,23 +73,32 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
 
 def reached(strategy: st.SearchStrategy[dict[str, Any]], *, derandomize: bool, run_seed: int) -> Counter[str]:
     """The next states (or errors) of the examples of one 100-example run."""
+    return reached_with_inputs(strategy, derandomize=derandomize, run_seed=run_seed)[0]
+
+
+def reached_with_inputs(
+    strategy: st.SearchStrategy[dict[str, Any]], *, derandomize: bool, run_seed: int
+) -> tuple[Counter[str], set[str]]:
+    """As `reached`, with the set of inputs the run generated (as JSON text)."""
     seen: Counter[str] = Counter()
+    inputs: set[str] = set()
 
     @seed(run_seed)
     @settings(HUNDRED, derandomize=derandomize)
     @given(request=strategy)
     def run(request: dict[str, Any]) -> None:
+        inputs.add(json.dumps(json.loads(request["input"])))
         result = answer(request)
         seen[result.get("nextState") or result.get("error") or result["status"]] += 1
 
     run()
-    return seen
+    return seen, inputs
 
 
 # --------------------------------------------------------------------------------------------
 # A 10-rule Choice state reaches every branch
 # --------------------------------------------------------------------------------------------
-JSONPATH_CHOICE = {
+JSONPATH_CHOICE: dict[str, Any] = {
     "StartAt": "Route",
     "States": {
         "Route": {
@@ -136,7 +150,7 @@ JSONPATH_CHOICE = {
 }
 JSONPATH_BRANCHES = {rule["Next"] for rule in JSONPATH_CHOICE["States"]["Route"]["Choices"]} | {"Other"}
 
-JSONATA_CHOICE = {
+JSONATA_CHOICE: dict[str, Any] = {
     "Type": "Choice",
     "QueryLanguage": "JSONata",
     "Choices": [
@@ -162,31 +176,207 @@ JSONATA_CHOICE = {
 JSONATA_BRANCHES = {rule["Next"] for rule in JSONATA_CHOICE["Choices"]} | {"Other"}
 
 
-@pytest.mark.parametrize("run_seed", SEEDS)
-def test_a_jsonpath_choice_reaches_every_branch_in_100_examples(run_seed: int) -> None:
-    seen = reached(
-        test_state_requests(JSONPATH_CHOICE, state_name="Route"), derandomize=False, run_seed=run_seed
+CHOICES: dict[str, tuple[dict[str, Any], str | None, set[str]]] = {
+    "JSONPath": (JSONPATH_CHOICE, "Route", JSONPATH_BRANCHES),
+    "JSONata": (JSONATA_CHOICE, None, JSONATA_BRANCHES),
+}
+
+
+def choice_reads(definition: dict[str, Any], state_name: str | None = None) -> StateReads:
+    """What a Choice state reads: its rules as the strategies model them."""
+    state = definition if state_name is None else definition["States"][state_name]
+    return (
+        read_jsonata_state(state) if state.get("QueryLanguage") == "JSONata" else read_jsonpath_state(state)
     )
-    assert set(seen) == JSONPATH_BRANCHES, seen
-    assert len(JSONPATH_BRANCHES) == 11
 
 
-def test_a_jsonpath_choice_reaches_every_branch_derandomized() -> None:
-    seen = reached(test_state_requests(JSONPATH_CHOICE, state_name="Route"), derandomize=True, run_seed=0)
-    assert set(seen) == JSONPATH_BRANCHES, seen
+def request_for(definition: dict[str, Any], state_name: str | None, docs: Documents) -> dict[str, Any]:
+    request = {"definition": json.dumps(definition), "input": json.dumps(docs.input)}
+    if state_name is not None:
+        request["stateName"] = state_name
+    if docs.variables:
+        request["variables"] = json.dumps(docs.variables)
+    return request
 
 
-@pytest.mark.parametrize("run_seed", SEEDS)
-def test_a_jsonata_choice_reaches_every_branch_in_100_examples(run_seed: int) -> None:
-    # The last rule reads a variable ($limit): the requests carry `variables` when needed.
-    seen = reached(test_state_requests(JSONATA_CHOICE), derandomize=False, run_seed=run_seed)
-    assert set(seen) == JSONATA_BRANCHES, seen
-    assert len(JSONATA_BRANCHES) == 11
+def solved_inputs_or_none(
+    definition: dict[str, Any], state_name: str | None = None
+) -> list[Documents | None]:
+    """The solved input of every branch of a Choice state (None: not found), each confirmed by
+    the TestState operation rather than the interpreter the strategies call."""
+
+    def check(docs: Documents, branch: Branch) -> bool:
+        result = answer(request_for(definition, state_name, docs))
+        return bool(result.get("nextState", result.get("error")) == (branch.next or "States.NoChoiceMatched"))
+
+    reads = choice_reads(definition, state_name)
+    return [solve(reads, index, check) for index in range(len(reads.branches))]
 
 
-def test_a_jsonata_choice_reaches_every_branch_derandomized() -> None:
-    seen = reached(test_state_requests(JSONATA_CHOICE), derandomize=True, run_seed=0)
-    assert set(seen) == JSONATA_BRANCHES, seen
+def solved_inputs(definition: dict[str, Any], state_name: str | None) -> list[Documents]:
+    """The solved input of every branch (each must have one)."""
+    found = solved_inputs_or_none(definition, state_name)
+    assert all(docs is not None for docs in found), found
+    return [docs for docs in found if docs is not None]
+
+
+@pytest.mark.parametrize("language", sorted(CHOICES))
+def test_a_10_rule_choice_reaches_every_branch_in_100_examples_for_every_seed(language: str) -> None:
+    definition, state_name, branches = CHOICES[language]
+    assert len(branches) == 11
+    strategy = test_state_requests(definition, state_name=state_name)
+    solved = [json.dumps(docs.input) for docs in solved_inputs(definition, state_name)]
+    missed: dict[int, set[str]] = {}
+    unsolved: dict[int, int] = {}
+    for run_seed in SWEEP:
+        seen, inputs = reached_with_inputs(strategy, derandomize=False, run_seed=run_seed)
+        if set(seen) != branches:
+            missed[run_seed] = branches - set(seen)
+        if not set(solved) <= inputs:
+            unsolved[run_seed] = len(set(solved) - inputs)
+    assert not missed, f"runs missing branches: {missed}"
+    assert not unsolved, f"runs without every solved input: {unsolved}"
+
+
+@pytest.mark.parametrize("language", sorted(CHOICES))
+def test_a_10_rule_choice_reaches_every_branch_derandomized(language: str) -> None:
+    definition, state_name, branches = CHOICES[language]
+    seen = reached(test_state_requests(definition, state_name=state_name), derandomize=True, run_seed=0)
+    assert set(seen) == branches, seen
+
+
+@pytest.mark.parametrize("language", sorted(CHOICES))
+def test_every_solved_input_takes_its_branch_through_the_operation(language: str) -> None:
+    definition, state_name, _ = CHOICES[language]
+    reads = choice_reads(definition, state_name)
+    for branch, docs in zip(reads.branches, solved_inputs(definition, state_name), strict=True):
+        assert answer(request_for(definition, state_name, docs)).get("nextState") == branch.next, (
+            branch,
+            docs,
+        )
+
+
+def every_operator_choice() -> dict[str, Any]:
+    """A JSONPath Choice with a rule for every comparison operator (the type tests both ways, the
+    ``*Path`` variants against a second field), then rules that share fields so that each needs
+    the earlier ones false on the same value: nested And/Or/Not and a StringMatches with an
+    escaped star."""
+    literals = {
+        OperandKind.STRING: "m",
+        OperandKind.NUMBER: 5,
+        OperandKind.TIMESTAMP: "2024-01-01T00:00:00Z",
+        OperandKind.BOOLEAN: True,
+        OperandKind.PATTERN: "a*b\\*c*",
+    }
+    rules: list[dict[str, Any]] = []
+    for number, (operator, (kind, _)) in enumerate(OPERATORS.items()):
+        if kind is OperandKind.TYPE_TEST:
+            rules += [
+                {"Variable": f"$.f{number}{flag}", operator: flag, "Next": f"{operator}{flag}"}
+                for flag in (True, False)
+            ]
+        elif kind is OperandKind.PATH:
+            rules.append({"Variable": f"$.f{number}", operator: f"$.g{number}", "Next": operator})
+        else:
+            rules.append({"Variable": f"$.f{number}", operator: literals[kind], "Next": operator})
+    rules += [
+        {"Variable": "$.n", "NumericEquals": 5, "Next": "N5"},
+        {"Variable": "$.n", "NumericLessThan": 5, "Next": "NBelow5"},
+        {"Variable": "$.n", "NumericGreaterThan": 10, "Next": "NAbove10"},
+        {"Not": {"Variable": "$.n", "NumericLessThan": 7}, "Next": "N7To10"},
+        {
+            "And": [
+                {"Variable": "$.s", "StringGreaterThan": "b"},
+                {
+                    "Or": [
+                        {"Variable": "$.s", "StringLessThan": "c"},
+                        {"Variable": "$.t", "TimestampEqualsPath": "$.u"},
+                    ]
+                },
+            ],
+            "Next": "Nested",
+        },
+        {"Variable": "$.s", "StringMatches": "*z", "Next": "EndsWithZ"},
+    ]
+    return {"Type": "Choice", "Choices": rules, "Default": "Other"}
+
+
+JSONATA_FORMS = [
+    "$states.input.a = 'x'",
+    "$states.input.a != 'x'",
+    "$states.input.b < 3",
+    "$states.input.b <= 3",
+    "$states.input.c > 'm'",
+    "$states.input.c >= 'm'",
+    "$states.input.d in [1, 2, 'z']",
+    "3 < $states.input.e",
+    "$states.input.f = $states.input.g",
+    "$states.input.h < $x",
+    "$exists($states.input.i)",
+    "$not($exists($states.input.j))",
+    "$boolean($states.input.k)",
+    "$not($states.input.l)",
+    "$states.input.m",
+    "$contains($states.input.n, 'needle')",
+    "$count($states.input.o) = 0",
+    "$length($states.input.p) > 3",
+    "$type($states.input.q) = 'array'",
+    "$lowercase($states.input.r) = 'abc'",
+    "$uppercase($states.input.s) = 'ABC'",
+    "$states.input.t = true and ($states.input.u > 1 or $not($states.input.v = 'w'))",
+    "$states.input.num = 5",
+    "$states.input.num < 5",
+    "$states.input.num > 10",
+    "$states.input.num >= 7",
+    "$sum($states.input.w) > 10",  # not modelled: solved through its literal and the check
+]
+JSONATA_FORMS_CHOICE = {
+    "Type": "Choice",
+    "QueryLanguage": "JSONata",
+    "Choices": [
+        {"Condition": f"{{% {form} %}}", "Next": f"Rule{index}"} for index, form in enumerate(JSONATA_FORMS)
+    ],
+    "Default": "Other",
+}
+
+
+@pytest.mark.parametrize(
+    "definition", [every_operator_choice(), JSONATA_FORMS_CHOICE], ids=["JSONPath", "JSONata"]
+)
+def test_every_rule_form_is_solved_with_the_earlier_rules_false(definition: dict[str, Any]) -> None:
+    reads = choice_reads(definition)
+    solved = solved_inputs_or_none(definition)
+    assert len(solved) == len(definition["Choices"]) + 1
+    assert not [branch.next for branch, docs in zip(reads.branches, solved, strict=True) if docs is None]
+    for branch, docs in zip(reads.branches, solved, strict=True):
+        assert docs is not None
+        assert answer(request_for(definition, None, docs)).get("nextState") == branch.next, (
+            branch.next,
+            docs,
+        )
+
+
+def test_a_branch_no_input_reaches_has_no_solved_input() -> None:
+    # A rule shadowed by an earlier one; a Default after rules that cover every input.
+    definition = {
+        "Type": "Choice",
+        "Choices": [
+            {"Variable": "$.n", "IsPresent": False, "Next": "Missing"},
+            {"Variable": "$.n", "NumericGreaterThan": 1, "Next": "Big"},
+            {"Variable": "$.n", "NumericGreaterThan": 2, "Next": "Shadowed"},
+            {"Variable": "$.n", "IsPresent": True, "Next": "Present"},
+        ],
+        "Default": "Never",
+    }
+    found = {
+        branch.next: docs
+        for branch, docs in zip(
+            choice_reads(definition).branches, solved_inputs_or_none(definition), strict=True
+        )
+    }
+    assert {name for name, docs in found.items() if docs is None} == {"Shadowed", "Never"}
+    seen = reached(test_state_requests(definition), derandomize=True, run_seed=0)
+    assert set(seen) == {"Big", "Missing", "Present"}
 
 
 @pytest.mark.parametrize("index", range(len(JSONATA_CHOICE["Choices"])))

@@ -25,7 +25,7 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -36,6 +36,7 @@ from interpreter.states.choice import compile_glob
 from interpreter.timestamps import parse_timestamp
 
 __all__ = [
+    "KIND_EXAMPLES",
     "TYPE_HINTS",
     "AllOf",
     "AnyOf",
@@ -162,6 +163,38 @@ if set(_FITS) != set(Kind):  # checked at import
 def fits(kind: Kind, value: JSON) -> bool:
     """Whether `value` (present: not ABSENT) is of `kind`."""
     return value is not ABSENT and _FITS[kind](value)
+
+
+KIND_EXAMPLES: Final[Mapping[Kind, tuple[JSON, ...]]] = {
+    Kind.ANY: ("text", 1, True, None, {"key": "value"}, [1, 2]),
+    Kind.SCALAR: ("text", 1, True, None),
+    Kind.STRING: ("text", ""),
+    Kind.NUMBER: (1, 0, -1.5),
+    Kind.INTEGER: (1, 0, 3),
+    Kind.POSITIVE_INTEGER: (1, 60),
+    Kind.NON_NEGATIVE_INTEGER: (0, 1),
+    Kind.PERCENTAGE: (50, 0, 100),
+    Kind.BOOLEAN: (True, False),
+    Kind.TIMESTAMP: ("2024-01-01T00:00:00Z",),
+    Kind.ARRAY: ([1, 2], []),
+    Kind.INDEXED_ARRAY: ([1, 2, 3, 4],),
+    Kind.NUMBER_ARRAY: ([1, 2, 3], []),
+    Kind.OBJECT: ({"key": "value"}, {}),
+    Kind.JSON_TEXT: ('{"key": "value"}', "1"),
+    Kind.BASE64: ("dGV4dA==", ""),
+}
+"""A few plain values of each kind, in order of preference: what a solved input (one that is
+not drawn, `teststate.toolkit.steering.solve`) puts in a field no test compares with a literal."""
+_MISFITS = sorted(
+    f"{kind}: {value!r}"
+    for kind, values in KIND_EXAMPLES.items()
+    for value in values
+    if not fits(kind, value)
+)
+if set(KIND_EXAMPLES) != set(Kind) or _MISFITS:  # checked at import
+    raise RuntimeError(
+        f"every kind needs examples that fit it: {sorted(set(Kind) - set(KIND_EXAMPLES))} {_MISFITS}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

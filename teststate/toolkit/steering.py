@@ -1,7 +1,16 @@
 """Drawing a state's input and variables from what it reads, steered to a wanted Choice branch.
 
 `documents(reads, ...)` draws `Documents` (the input and the variables of one test) for a
-`teststate.toolkit.reads.StateReads`:
+`teststate.toolkit.reads.StateReads`. For a Choice state each example is one of two things:
+
+- A solved input (`solve`): for every branch, the documents that take it, found when the
+  strategy is built by the same steps as below with plain values (`KIND_EXAMPLES`) and a fixed
+  series of picks, and kept only if the `check` (the interpreter running the state) confirms
+  the branch. The first draw of an example names a solved input, or "drawn"; a solved input
+  draws nothing more, so once Hypothesis has produced it its tree marks that value as
+  exhausted and every new example takes another value of the first draw: the solved inputs
+  come first, each once, with at most a few drawn examples between them.
+- A drawn example, made in these steps:
 
 1. Every random choice is drawn first: for each field a value of each kind the state needs
    there and a pick, for each And/Or of the rules an operand, and a few keys the state does not
@@ -16,15 +25,17 @@
    that a longer field goes through becomes an object (or array) that the longer one fills.
 4. The values are written into the input document (over the unread keys) and the variables.
 
-A `check` (the interpreter running the state) confirms the branch; an attempt whose wishes
-cannot all be met, or whose run goes elsewhere, is made again with other picks, and the last
-attempt takes any candidate when none meets every wish. The draws shrink towards the first
-candidate and the first operand.
+The `check` confirms the branch; an attempt whose wishes cannot all be met, or whose run goes
+elsewhere, is made again with other picks, and when every attempt fails the example is the
+branch's solved input (or, when it has none, the last documents built). The draws shrink
+towards the first solved input, then towards the first candidate and the first operand.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -33,6 +44,7 @@ from hypothesis import strategies as st
 
 from interpreter.jsontypes import ABSENT, JSON, is_number
 from teststate.toolkit.reads import (
+    KIND_EXAMPLES,
     AllOf,
     AnyOf,
     Branch,
@@ -55,10 +67,12 @@ from teststate.toolkit.reads import (
     timestamp_hints,
 )
 
-__all__ = ["ATTEMPTS", "Documents", "documents", "lookup", "place"]
+__all__ = ["ATTEMPTS", "SOLVE_ATTEMPTS", "Documents", "documents", "lookup", "place", "solve"]
 
 ATTEMPTS: Final = 8
-"""Attempts at one wanted branch before the last documents drawn are returned as they are."""
+"""Attempts of a drawn example at its branch before it falls back on the branch's solved input."""
+SOLVE_ATTEMPTS: Final = 64
+"""Series of picks `solve` tries for one branch (the second half relaxed: see `_Plan.choose`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +104,73 @@ def documents(
     """Documents that meet `reads`, each reaching one of the branches `targets` (indexes into
     ``reads.branches``; empty for a state that is not a Choice).
 
-    Every random choice of an example is drawn first (a value of each kind for every field, a
-    pick among the fitting candidates, an operand for every And/Or), and the branch is derived
-    from them by a stable hash. Hypothesis makes many of its examples by mutating earlier ones
-    while keeping their first choices, so a branch drawn first was seen to stay the same for
-    runs of seven examples and to leave two or three of eleven branches unreached in a hundred
-    examples; derived from everything else, it changes whenever anything else does.
+    With a `check`, every target that some input reaches has a solved input (`solve`), and the
+    first draw of an example is an index into them or one more for "drawn". The solved inputs
+    are leaves of Hypothesis's tree of choices (nothing is drawn after that index), so each is
+    generated once and the tree then marks its index exhausted: every later example takes one
+    of the indexes not yet generated or "drawn", which puts all the solved inputs among the
+    first examples (measured with the 10-rule Choice states of tests/toolkit/test_strategies.py,
+    500 seeds each in JSONPath and JSONata: every branch reached by the 17th example on average
+    and by the 55th at the latest, of Hypothesis's default 100). This holds when the test draws
+    nothing else (as with `test_state_requests`); anything else the test draws (other
+    arguments, ``st.data()``) gives each solved input many leaves, and each one becomes only
+    likely.
+
+    A drawn example draws every random choice first (a value of each kind for every field, a
+    pick among the fitting candidates, an operand for every And/Or), and its branch is derived
+    from them by a stable hash: Hypothesis makes many examples by mutating earlier ones while
+    keeping their first choices, so a branch drawn first would stay the same for runs of them.
     """
     layout = _Layout.of(reads)
-    return _documents(layout, reads, targets, _materials(layout, values, extras), check)
+    solved: tuple[tuple[int, Documents], ...] = ()
+    if check is not None:
+        found = ((target, _solve(layout, reads, target, check)) for target in targets)
+        solved = tuple((target, docs) for target, docs in found if docs is not None)
+    return _documents(layout, reads, targets, _materials(layout, values, extras), check, solved)
+
+
+def solve(reads: StateReads, target: int, check: Check) -> Documents | None:
+    """Documents that take branch `target` of `reads` by the `check`, or None when none is found
+    (a rule that an earlier one shadows, or a condition not understood that the tries miss).
+
+    Each try plans the wishes as a drawn example does (earlier rules false, this one true) with
+    the fields' hints and `KIND_EXAMPLES` for values, no unread keys, and a series of picks: the
+    first try takes the first fitting candidate of every field and the first operand of every
+    And/Or; the others come from a random generator seeded with the try's number, so the
+    result is the same in every run. The second half of the tries also takes candidates that
+    miss a wish (the model of a condition may be wrong: the check has the last word).
+    """
+    return _solve(_Layout.of(reads), reads, target, check)
+
+
+def _solve(layout: _Layout, reads: StateReads, target: int, check: Check) -> Documents | None:
+    for attempt in range(SOLVE_ATTEMPTS):
+        material = _plain_material(layout, attempt)
+        plan = _Plan(layout, material, 0)
+        try:
+            plan.wish_for(reads, target)
+            chosen = plan.choose(relaxed=attempt >= SOLVE_ATTEMPTS // 2)
+        except _Infeasible:
+            continue
+        docs = _build(chosen, material.extras)
+        if check(docs, reads.branches[target]):
+            return docs
+    return None
+
+
+def _plain_material(layout: _Layout, attempt: int) -> _Material:
+    """The choices of `solve`'s try number `attempt`: picks 0 first, then seeded ones."""
+    generator = random.Random(attempt)  # a fixed series of picks, not secrecy
+
+    def pick() -> int:
+        return generator.randrange(2**16) if attempt else 0
+
+    plain = {
+        field: tuple(value for kind in layout.kinds[field] for value in KIND_EXAMPLES[kind])
+        for field in layout.fields
+    }
+    picks = {field: pick() for field in layout.fields}
+    return _Material(plain, picks, tuple(pick() for _ in layout.deciders), {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +216,17 @@ def _noted(condition: Condition) -> list[tuple[Field, tuple[JSON, ...]]]:
     if isinstance(condition, Pair):
         return [(condition.left, condition.hints), (condition.right, condition.hints)]
     if isinstance(condition, Opaque):
-        return [(read.field, condition.hints) for read in condition.reads]
+        return [(read.field, _as_kind(read.kind, condition.hints)) for read in condition.reads]
     return []
+
+
+def _as_kind(kind: Kind, hints: tuple[JSON, ...]) -> tuple[JSON, ...]:
+    """An expression not understood, by the literals it has: a field it uses as an array (``$sum``,
+    ``$count`` ...) also gets arrays of them (one of each, and all of them together)."""
+    if kind not in (Kind.ARRAY, Kind.NUMBER_ARRAY) or not hints:
+        return hints
+    scalars = [hint for hint in hints if kind is Kind.ARRAY or is_number(hint)]
+    return (*hints, *([hint] for hint in scalars), scalars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +275,12 @@ def _documents(
     targets: tuple[int, ...],
     materials: st.SearchStrategy[_Material],
     check: Check | None,
+    solved: tuple[tuple[int, Documents], ...],
 ) -> Documents:
+    if solved:
+        slot = draw(st.integers(0, len(solved)), label="a solved input, or drawn")
+        if slot < len(solved):
+            return copy.deepcopy(solved[slot][1])  # a fresh copy: a test may change what it gets
     material = draw(materials)
     target = targets[material.digest() % len(targets)] if targets else None
     last: Documents | None = None
@@ -208,6 +294,9 @@ def _documents(
         last = _build(chosen, material.extras)
         if target is None or check is None or check(last, reads.branches[target]):
             return last
+    fallback = dict(solved).get(target) if target is not None else None
+    if fallback is not None:
+        return copy.deepcopy(fallback)
     if last is None:  # unreachable: the relaxed attempt never raises
         raise RuntimeError("no attempt produced documents")
     return last
