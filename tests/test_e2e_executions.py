@@ -232,9 +232,10 @@ def test_the_mocked_workflow_with_boto3(mocked_server: str) -> None:
     _check_broken_case(outcomes["BrokenCase"][0])
 
 
-def test_an_execution_survives_its_worker_being_killed(tmp_path: Path) -> None:
-    """A worker killed with SIGKILL while it drives an execution leaves the execution's lease to
-    expire; another worker then resumes it from its stored events, and it completes."""
+def test_an_execution_survives_its_runner_process_being_killed(tmp_path: Path) -> None:
+    """The runner process killed with SIGKILL while it drives an execution is started again by
+    the master; the new one resumes the execution from its stored events (the lease's owner is
+    gone, so the lease need not expire), and it completes."""
     import signal
     import sqlite3
 
@@ -298,9 +299,14 @@ def test_an_execution_survives_its_worker_being_killed(tmp_path: Path) -> None:
                 owner = row[0]
                 break
             time.sleep(0.01)
-        assert owner is not None, "the execution ended before a worker could be killed mid-run"
-        os.kill(int(owner.split(":")[1]), signal.SIGKILL)
+        assert owner is not None, "the execution ended before its runner could be killed mid-run"
+        runner = int(owner.split(":")[1])
+        assert running.runner_pids() == [runner]  # driven outside the workers
+        killed_at = time.monotonic()
+        os.kill(runner, signal.SIGKILL)
         described = _until_done(lambda: sfn.describe_execution(executionArn=arn))
+        assert time.monotonic() - killed_at < 9  # well before the 10 s lease would have expired
+        assert running.runner_pids() not in ([], [runner])
         database.close()
         assert described["status"] == "SUCCEEDED"
         events = []
@@ -449,7 +455,7 @@ def _token(sfn: Any, arn: str) -> str:
 
 
 def _running_mid_way(data: Path, arn: str) -> str:
-    """Wait until a worker has stored some of the execution's events and holds its lease; its owner."""
+    """Wait until a runner has stored some of the execution's events and holds its lease; its owner."""
     import sqlite3
 
     database = sqlite3.connect(data / "teststate.sqlite3")
@@ -465,7 +471,7 @@ def _running_mid_way(data: Path, arn: str) -> str:
             time.sleep(0.005)
     finally:
         database.close()
-    raise AssertionError("no worker drove the execution")
+    raise AssertionError("no runner drove the execution")
 
 
 def _leases(data: Path) -> list[tuple[str, str | None]]:
@@ -540,11 +546,12 @@ def _machines(sfn: Any) -> dict[str, str]:
     }
 
 
-def test_executions_survive_every_worker_being_killed(tmp_path: Path) -> None:
-    """SIGKILL to every worker while one drives a long Map, one waits on a task token and one is
-    in a real-clock Wait: the replacement workers resume them at once (the killed processes are
-    gone, so their leases need not expire), each ends as an uninterrupted run does, and the
-    token still answers."""
+def test_executions_survive_every_worker_and_the_runner_being_killed(tmp_path: Path) -> None:
+    """SIGKILL to every worker and to the runner process while it drives a long Map, one
+    execution waits on a task token and one is in a real-clock Wait: the master replaces them, and
+    the new runner process resumes the executions at once (the killed processes are gone, so their
+    leases need not expire); each ends as an uninterrupted run does, and the token still
+    answers."""
     import signal
 
     data = tmp_path / "data"
@@ -553,12 +560,13 @@ def test_executions_survive_every_worker_being_killed(tmp_path: Path) -> None:
         machines = _machines(sfn)
         scene = _Scene(sfn, machines, "a")
         owner = _running_mid_way(data, scene.big)
-        workers = running.worker_pids()
-        assert int(owner.split(":")[1]) in workers
+        workers, runners = running.worker_pids(), running.runner_pids()
+        assert runners == [int(owner.split(":")[1])]  # driven outside the workers
         killed_at = time.monotonic()
-        for pid in workers:
+        for pid in [*runners, *workers]:
             os.kill(pid, signal.SIGKILL)
         _wait_for(lambda: len(set(running.worker_pids()) - set(workers)) == 2, "replacement workers")
+        _wait_for(lambda: running.runner_pids() not in ([], runners), "a new runner process")
         # Resumed well before the 10 s lease would have expired: the owner's process is gone.
         _wait_for(
             lambda: sfn.describe_execution(executionArn=scene.big)["status"] != "RUNNING", "the Map", 30
@@ -587,13 +595,13 @@ def test_a_restarted_server_keeps_and_resumes_everything(tmp_path: Path) -> None
         graceful = _Scene(sfn, machines, "graceful")
         _running_mid_way(data, graceful.big)
         assert first.stop() == 0
-    # The stopping worker gave the Map up: no lease is left for the next server to wait out.
+    # The stopping runner process gave the Map up: no lease is left for the next server to wait out.
     assert [owner for _, owner in _leases(data)] == [None, None, None]
     assert "Traceback" not in first.output(), first.output()
 
     with _start(data) as second:
-        # Nothing calls the Map: the new workers resume it by themselves (the database is read
-        # directly: an API call would start a worker's runner too).
+        # Nothing calls the Map: the new runner process resumes it by itself (the database is
+        # read directly, so that no API call is involved).
         _wait_for(lambda: _status(data, "big-graceful") != "RUNNING", "the Map, resumed")
         assert _status(data, "big-graceful") == "SUCCEEDED"
         sfn = _boto3(second.url)
@@ -603,8 +611,10 @@ def test_a_restarted_server_keeps_and_resumes_everything(tmp_path: Path) -> None
         _check_history(_history(sfn, quick))
         graceful.check(sfn)
         killed = _Scene(sfn, machines, "killed")
-        _running_mid_way(data, killed.big)
-        pids = [second.process.pid, *second.worker_pids()]
+        owner = _running_mid_way(data, killed.big)
+        runners = second.runner_pids()
+        assert runners == [int(owner.split(":")[1])]
+        pids = [*runners, second.process.pid, *second.worker_pids()]
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
         second.process.wait()

@@ -13,10 +13,13 @@ Lifecycle (gunicorn's own mechanisms, configured here):
   exits 0;
 - each worker is replaced after ``max_requests`` (+ up to ``max_requests_jitter``) requests, which
   bounds what any slow growth (caches, allocator fragmentation) can cost;
-- executions outlive their worker and the server (`teststate.worker`, `teststate.executions.runner`):
-  a worker starting (first start, a replacement, a restarted server on the same data directory)
-  resumes the executions still RUNNING, and a stopping worker (SIGTERM) gives its execution up,
-  lease released, before it exits.
+- executions are driven by one more child of the master, the runner process
+  (`teststate.executions.process`; `TestStateArbiter` starts it with the workers, starts it again
+  if it dies, and stops it gracefully with them): the workers only store executions and wake it,
+  so the engine's work never holds a worker's GIL. Executions outlive the runner process, the
+  workers and the server: a runner process starting (first start, a replacement, a restarted
+  server on the same data directory) resumes the executions still RUNNING, and a stopping one
+  (SIGTERM) gives its execution up, lease released, before it exits.
 """
 
 from __future__ import annotations
@@ -27,11 +30,13 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
+from teststate.executions.process import RunnerProcess, close_all
 from teststate.settings import Settings
 from teststate.worker import ConnectionTable, install_single_write_response
 
-__all__ = ["TestStateServer", "banner", "endpoint_url", "gunicorn_options", "serve"]
+__all__ = ["TestStateArbiter", "TestStateServer", "banner", "endpoint_url", "gunicorn_options", "serve"]
 
 
 def endpoint_url(host: str, port: int) -> str:
@@ -112,10 +117,53 @@ def gunicorn_options(
     }
 
 
+class TestStateArbiter(Arbiter):  # type: ignore[misc]  # gunicorn ships no types
+    """gunicorn's master, which also keeps the executions runner process (`RunnerProcess`) of the
+    app's database running: started with the workers, started again when it exits (reaped on
+    SIGCHLD, checked on every turn of the master's loop), stopped with them."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)  # loads the app (preload_app)
+        service = getattr(app.wsgi(), "service", None)
+        database = getattr(service, "database", None)
+        self.executions: RunnerProcess | None = None
+        if service is not None and database is not None:
+            self.executions = RunnerProcess(database, service.limits)
+            self.executions.install()  # before any worker is forked
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        if self.executions is not None and self.LISTENERS:  # not while stopping
+            self.executions.ensure(lambda: close_all(self.LISTENERS))
+
+    def handle_chld(self) -> None:
+        if self.executions is not None:
+            self.executions.reap()  # first: gunicorn's waitpid(-1) would claim it as unknown
+        super().handle_chld()
+
+    handle_cld = handle_chld
+
+    def stop(self, graceful: bool = True) -> None:
+        runner = self.executions
+        if runner is not None:  # in parallel with the workers' own graceful stop
+            runner.request_stop()
+        super().stop(graceful)
+        if runner is not None:
+            runner.stop()
+
+
 class TestStateServer(BaseApplication):  # type: ignore[misc]
-    """gunicorn serving `teststate.wsgi.app` with the given settings."""
+    """gunicorn serving `teststate.wsgi.app` with the given settings, under `TestStateArbiter`."""
 
     __test__ = False
+
+    def run(self) -> None:
+        try:
+            TestStateArbiter(self).run()
+        except RuntimeError as err:  # as gunicorn's own BaseApplication.run
+            print(f"\nError: {err}\n", file=sys.stderr)
+            sys.stderr.flush()
+            sys.exit(1)
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)

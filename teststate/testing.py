@@ -34,6 +34,7 @@ __all__ = [
     "free_loopback_port",
     "is_healthy",
     "rss_kib",
+    "runner_pids",
     "start_server",
     "stop_process",
     "worker_pids",
@@ -41,6 +42,10 @@ __all__ = [
 
 SERVE_COMMAND: Final = ("-m", "teststate.cli", "serve")
 """The Python command line that serves TestState (the console script's code path)."""
+
+# What the executions runner process calls itself (`teststate.executions.process.PROCESS_NAME`;
+# not imported, so that this module stays light).
+RUNNER_PROCESS_NAME: Final = "teststate-run"
 
 # The child runs where this `teststate` package lives, so it serves the caller's code (a checkout
 # or an installed copy), whatever the caller's working directory.
@@ -77,6 +82,10 @@ class RunningServer:
     def worker_pids(self) -> list[int]:
         """The pids of its workers (Linux)."""
         return worker_pids(self.process.pid)
+
+    def runner_pids(self) -> list[int]:
+        """The pid of its executions runner process, in a list (Linux; empty while replaced)."""
+        return runner_pids(self.process.pid)
 
     def output(self) -> str:
         """What it has written to stdout and stderr so far (everything, once stopped); empty when
@@ -184,18 +193,31 @@ def is_healthy(url: str) -> bool:
         return False
 
 
-def worker_pids(master: int) -> list[int]:
-    """The pids whose parent is `master` (a gunicorn master's workers), read from /proc (Linux)."""
-    pids = []
+def _children(master: int) -> list[tuple[int, str]]:
+    """The processes whose parent is `master`, with their names (``comm``), read from /proc."""
+    children = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue  # gone meanwhile
-            if int(stat.rpartition(")")[2].split()[1]) == master:
-                pids.append(int(entry.name))
-    return sorted(pids)
+            name, _, rest = stat.partition(" (")[2].rpartition(")")
+            if int(rest.split()[1]) == master:
+                children.append((int(entry.name), name))
+    return sorted(children)
+
+
+def worker_pids(master: int) -> list[int]:
+    """The pids of a gunicorn master's workers (its children but the executions runner
+    process), read from /proc (Linux)."""
+    return [pid for pid, name in _children(master) if name != RUNNER_PROCESS_NAME]
+
+
+def runner_pids(master: int) -> list[int]:
+    """The pid of a server's executions runner process (`teststate.executions.process`), in a
+    list (empty while it is being replaced), read from /proc (Linux)."""
+    return [pid for pid, name in _children(master) if name == RUNNER_PROCESS_NAME]
 
 
 def rss_kib(pid: int) -> int | None:

@@ -10,10 +10,13 @@ connections wait, so after a long one (`LONG_REQUEST_SECONDS`) they are told to 
 kernel hands their next connection to a free worker. Workers publish their connection counts
 (`ConnectionTable`) so that kept-alive connections spread evenly over them.
 
-Executions: a worker starting on a database with executions still RUNNING starts its executions
-runner at once (`teststate.executions.runner.resume_pending`), so that after a restart with the
-same data directory, or when it replaces a worker that died, those executions go on without
-waiting for an API call. When the worker stops (SIGTERM), its runner stops first, while
+Executions: under `teststate.server` a worker drives none in the background. The master's runner
+process does (`teststate.executions.process`); the worker only stores executions and signals and
+wakes it, and drives one itself only within a StopExecution call. Under a master that starts no
+runner process, a worker starting on a database with executions still RUNNING starts its own
+runner thread at once (`teststate.executions.runner.resume_pending`), so that after a restart
+with the same data directory, or when it replaces a worker that died, those executions go on
+without waiting for an API call. When the worker stops (SIGTERM), its runner stops first, while
 in-flight requests finish: the execution it drives is given up after the current event, its
 events so far stored and its lease released, so another process resumes it at once.
 """

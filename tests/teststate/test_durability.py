@@ -264,3 +264,93 @@ def test_resume_pending_starts_a_runner_only_when_something_is_running(tmp_path:
     finally:
         runner.request_stop()
         runner.wait_stopped(5)
+
+
+# --------------------------------------------------------------------------------------------
+# Under the server: a runner process drives, workers only store and wake it
+# --------------------------------------------------------------------------------------------
+@pytest.fixture
+def wake_pipe() -> Iterator[tuple[int, int]]:
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    os.set_blocking(write, False)
+    yield read, write
+    runner_module.use_runner_process(None)
+    os.close(read)
+    os.close(write)
+
+
+def test_under_a_runner_process_a_worker_runs_no_loop_and_only_wakes_it(
+    tmp_path: Path, wake_pipe: tuple[int, int]
+) -> None:
+    read, write = wake_pipe
+    db = Database(tmp_path)
+    limits = create_app({"TESTSTATE_DATA_DIR": str(tmp_path)}).service.limits
+    store.create_execution(db, _record())
+    runner_module.use_runner_process(write)
+    assert not runner_module.resume_pending(db, limits)  # the runner process resumes them
+    runner = runner_module.runner_for(db, limits)
+    assert runner.stopped and runner.owner.split(":")[1] == str(os.getpid())
+    with pytest.raises(BlockingIOError):
+        os.read(read, 16)
+    runner.notify()
+    runner.notify()
+    assert os.read(read, 16) == b"\0\0"
+    time.sleep(0.1)
+    assert _row(db)[4] == "RUNNING"  # nobody in this process drove it
+    runner.drive_now(ARN, 5.0)  # StopExecution's path: driven within the caller
+    assert _row(db)[4] == "SUCCEEDED"
+
+
+def test_the_runner_process_loop_drives_when_woken_and_stops_when_asked(
+    tmp_path: Path, wake_pipe: tuple[int, int]
+) -> None:
+    import threading
+
+    read, write = wake_pipe
+    db = Database(tmp_path)
+    limits = create_app({"TESTSTATE_DATA_DIR": str(tmp_path)}).service.limits
+    runner = Runner(db, limits, yields=False)
+    loop = threading.Thread(target=runner.serve, args=(read, write), daemon=True)
+    loop.start()
+    try:
+        time.sleep(0.1)  # idle: waiting on the pipe
+        store.create_execution(db, _record())
+        started = time.monotonic()
+        runner_module.use_runner_process(write)
+        Runner(db, limits).notify()  # what a worker does after storing it
+        while _row(db)[4] == "RUNNING":
+            assert time.monotonic() - started < 5, "the woken loop did not drive the execution"
+            time.sleep(0.001)
+        assert _row(db)[4] == "SUCCEEDED"
+    finally:
+        stopping = time.monotonic()
+        runner.request_stop()
+        loop.join(5)
+    assert not loop.is_alive()
+    assert time.monotonic() - stopping < runner_module.POLL_SECONDS + 0.5
+
+
+def test_events_stored_by_earlier_versions_are_read_and_compare_equal() -> None:
+    from interpreter.execution.model import HistoryEvent
+    from teststate.executions import codec
+
+    moment = datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    event = HistoryEvent(
+        3, 2, "PassStateEntered", moment, "stateEnteredEventDetails", {"name": "P", "input": "{}"}
+    )
+    text = codec.encode_event(event)
+    legacy = json.dumps(
+        {**event.to_api(), "timestamp": moment.isoformat()}, separators=(",", ":"), sort_keys=True
+    )
+    assert json.loads(text)["timestamp"] == 1704110400.123
+    assert codec.event_for_api(legacy) == codec.event_for_api(text) == json.loads(text)
+    assert codec.events_for_api([legacy, text]) == [json.loads(text)] * 2
+    assert codec.same_event(text, legacy) and codec.same_event(text, text)
+    assert not codec.same_event(text, legacy.replace('"P"', '"Q"'))
+    assert codec.events_for_api([text], include_data=False)[0]["stateEnteredEventDetails"] == {"name": "P"}
+    # A lone surrogate: stored as an ASCII escape (valid UTF-8), read back as it was.
+    odd = HistoryEvent(1, 0, "PassStateEntered", moment, "stateEnteredEventDetails", {"name": "\ud800é"})
+    stored = codec.encode_event(odd)
+    assert stored.isascii() and codec.encode_event(odd) == stored
+    assert codec.events_for_api([stored, text])[0]["stateEnteredEventDetails"]["name"] == "\ud800é"

@@ -21,10 +21,17 @@ finishes the event it is on, appends the events run so far and gives the lease u
 execution still runnable (`teststate.storage.executions.abandon`, one transaction), so another
 process resumes it at once; every append is a transaction, so no batch is ever half-written.
 
-The engine's work is CPU-bound; the runner yields the interpreter (``time.sleep(0)``) every few
-milliseconds of it, so a gevent worker's requests are still answered while a 10,000-item Map
-runs (gunicorn's worker here is not monkey-patched: the thread is a real one, and the GIL is
-what it shares).
+Where the loop runs. Under the server (`teststate.server`), the gunicorn master starts one
+*runner process* (`teststate.executions.process`) that runs this loop on its main thread, and
+workers run no loop at all: `use_runner_process` (called in the master before it forks them)
+makes their `Runner` only store and wake (`Runner.notify` writes a byte to the runner process's
+wake pipe); the engine's CPU-bound work then never shares a worker's GIL, and the kernel
+prefers the workers (the runner process runs niced). A worker still drives an execution itself
+for StopExecution (`Runner.drive_now`: the stop is driven within the request). Anywhere else (a
+test's in-process app, the pytest plugin's client, another WSGI server) each process runs the
+loop in a daemon thread, as described above; there the engine's work yields the interpreter
+(``time.sleep(0)``) every few milliseconds of it and pauses while the process answers a
+request, so requests are still answered while a 10,000-item Map runs.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import atexit
 import contextlib
 import logging
 import os
+import select
 import threading
 import time
 import uuid
@@ -60,6 +68,7 @@ __all__ = [
     "run_to_end",
     "runner_for",
     "stop_runners",
+    "use_runner_process",
 ]
 
 _log: Final = logging.getLogger("teststate.executions")
@@ -86,6 +95,26 @@ class _InFlight:
     """How many API calls this process is answering (`teststate.app` counts them)."""
 
     count = 0
+
+
+class _RunnerProcess:
+    """Set in a gunicorn master before it forks (`use_runner_process`): this process's executions
+    are driven by the runner process, woken through `wake_fd` (the write end of its pipe)."""
+
+    wake_fd: int | None = None
+
+
+def use_runner_process(wake_fd: int | None) -> None:
+    """Let the runner process drive executions (`wake_fd`: the non-blocking write end of its wake
+    pipe), or this process's own thread again (None). Called by the gunicorn master before it forks
+    workers (they inherit it) and in the runner process itself (None)."""
+    _RunnerProcess.wake_fd = wake_fd
+
+
+def _wake_runner_process(wake_fd: int) -> None:
+    """One byte into the runner process's wake pipe; a full pipe already says "look for work"."""
+    with contextlib.suppress(BlockingIOError, InterruptedError):
+        os.write(wake_fd, b"\0")
 
 
 @contextlib.contextmanager
@@ -162,6 +191,11 @@ def run_to_end(start: ExecutionStart) -> RunResult:
                 break
 
 
+def _owner_name(pid: int) -> str:
+    """A lease owner's name: ``host:pid:nonce`` (`owner_is_dead` reads the host and pid)."""
+    return f"{os.uname().nodename}:{pid}:{uuid.uuid4().hex[:8]}"
+
+
 def owner_is_dead(owner: str, own: str) -> bool:
     """Is the process that holds a lease (``host:pid:nonce``, `Runner.owner`) known to be gone?
 
@@ -202,10 +236,14 @@ class Runner:
         limits: the core's bounds, for every execution.
     """
 
-    def __init__(self, db: Database, limits: Limits) -> None:
+    def __init__(self, db: Database, limits: Limits, *, yields: bool = True) -> None:
         self.db = db
         self.limits = limits
+        # In a process that also answers requests, the engine's work gives way to them.
+        self._yields = yields
         self._wake = threading.Event()
+        self._wake_read: int | None = None  # the runner process's wake pipe (`serve`)
+        self._wake_write = -1
         self._lock = threading.Lock()
         self._driving: set[str] = set()
         self._done = threading.Condition(self._lock)
@@ -220,8 +258,18 @@ class Runner:
     # The background loop
     # ---------------------------------------------------------------------------------------
     def ensure_started(self) -> None:
-        """Start this process's loop if it is not running (first use, or after a fork)."""
+        """Start this process's loop if it is not running (first use, or after a fork); under a
+        runner process (`use_runner_process`), only take this process's owner name (a worker
+        drives an execution itself only for StopExecution)."""
         pid = os.getpid()
+        if _RunnerProcess.wake_fd is not None:
+            if self._pid != pid:
+                with self._lock:
+                    self._driving = set()
+                    self._stopping = threading.Event()
+                    self._pid = pid
+                    self.owner = _owner_name(pid)
+            return
         if self._pid == pid and (
             self._stopping.is_set() or (self._thread is not None and self._thread.is_alive())
         ):
@@ -237,13 +285,28 @@ class Runner:
             ):
                 return
             self._pid = pid
-            self.owner = f"{os.uname().nodename}:{pid}:{uuid.uuid4().hex[:8]}"
+            self.owner = _owner_name(pid)
             self._thread = threading.Thread(target=self._loop, name="teststate-executions", daemon=True)
             self._thread.start()
 
     def notify(self) -> None:
-        """Look for work now (an execution was started or signalled in this process)."""
-        self._wake.set()
+        """Look for work now (an execution was started or signalled in this process): wake this
+        process's loop, or the runner process."""
+        wake_fd = _RunnerProcess.wake_fd
+        if wake_fd is not None:
+            _wake_runner_process(wake_fd)
+        else:
+            self._wake.set()
+
+    def serve(self, wake_read: int, wake_write: int) -> None:
+        """Run the loop on the calling thread until `request_stop` (the runner process's main:
+        `teststate.executions.process`), woken by bytes on the pipe `wake_read` (non-blocking);
+        `request_stop` writes to `wake_write` so that a wait ends at once."""
+        with self._lock:
+            self._pid = os.getpid()
+            self.owner = _owner_name(self._pid)
+            self._wake_read, self._wake_write = wake_read, wake_write
+        self._loop()
 
     def request_stop(self) -> None:
         """Stop for good in this process: the loop ends, and an execution being driven is given
@@ -251,6 +314,8 @@ class Runner:
         if self._pid == os.getpid():
             self._stopping.set()
             self._wake.set()
+            if self._wake_read is not None:  # the runner process's loop waits on its pipe
+                _wake_runner_process(self._wake_write)
 
     def wait_stopped(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the loop to end; True when it has (or never ran here)."""
@@ -276,8 +341,19 @@ class Runner:
             timeout = POLL_SECONDS
             if upcoming is not None:
                 timeout = max(0.0, min(timeout, upcoming - time.time()))
+            self._wait(timeout)
+
+    def _wait(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds for a wake-up (`notify`)."""
+        if self._wake_read is None:
             self._wake.wait(timeout)
             self._wake.clear()
+            return
+        if not self._stopping.is_set():
+            select.select([self._wake_read], [], [], timeout)
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            while os.read(self._wake_read, 4096):
+                pass
 
     def _round(self) -> float | None:
         """Drive every runnable execution once; the next timer's time, if any."""
@@ -371,7 +447,7 @@ class Runner:
                 last_time = step.timestamp
                 text = codec.encode_event(step)
                 if step.id <= len(stored):
-                    if text != stored[step.id - 1] and not mismatch_logged:
+                    if not mismatch_logged and not codec.same_event(text, stored[step.id - 1]):
                         mismatch_logged = True
                         _log.error("execution %s: re-run event %d differs from the stored one", arn, step.id)
                     continue
@@ -387,7 +463,7 @@ class Runner:
                     next_id += len(pending)
                     pending = []
                     flushed_at = clock
-                if clock - yielded_at >= YIELD_SECONDS:
+                if self._yields and clock - yielded_at >= YIELD_SECONDS:
                     yield_to_requests()
                     yielded_at = time.perf_counter()
             elif isinstance(step, Suspended):
@@ -490,8 +566,8 @@ def resume_pending(db: Database, limits: Limits) -> bool:
     Returns:
         True when the runner was started.
     """
-    if not store.has_unfinished(db):
-        return False
+    if _RunnerProcess.wake_fd is not None or not store.has_unfinished(db):
+        return False  # under a runner process, that process resumes them
     runner_for(db, limits)
     return True
 

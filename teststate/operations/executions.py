@@ -417,7 +417,7 @@ def get_execution_history(body: Mapping[str, Any], region: str, config: ServiceC
         texts = store.read_events(db, record.arn, first=first, last=last)
         following = last + 1 if last < total else None
     answer: dict[str, Any] = {
-        "events": [codec.event_for_api(text, include_data=include_data) for text in texts]
+        "events": codec.events_for_api(texts, include_data=include_data)
     }
     if following is not None:
         answer["nextToken"] = page_token(e=record.arn, r=reverse, n=following)
