@@ -107,6 +107,8 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
             database=Database(data_dir),
             clock=str(values.get("TESTSTATE_CLOCK") or settings.clock),
             mock_config=str(values.get("TESTSTATE_MOCK_CONFIG") or settings.mock_config),
+            # A test may pass its own `CallSettings` in `config`.
+            service_calls=values.get("TESTSTATE_SERVICE_CALLS") or settings.service_calls,
         )
     )
     app.config.update(values)

@@ -29,6 +29,7 @@ from interpreter import World
 from interpreter.jsontypes import MAX_JSON_DEPTH, dumps_utf8, loads_utf8
 from interpreter.limits import Limits
 from teststate.errors import ApiError, SerializationException, UnknownOperationException
+from teststate.integrations.settings import CallSettings
 from teststate.operations import executions as execution_operations
 from teststate.operations import state_machines as state_machine_operations
 from teststate.operations import test_state as operations
@@ -37,6 +38,8 @@ from teststate.validation.request import load_test_state_request
 
 CONTENT_TYPE: Final = "application/x-amz-json-1.0"
 DEFAULT_REGION: Final = "us-east-1"
+CALLS_OFF: Final = CallSettings(enabled=False, endpoint_url=None, region=None)
+"""No service calls: an unmocked Task asks for a mock (the default)."""
 
 # ``Credential=<access key>/<yyyymmdd>/<region>/<service>/aws4_request`` in a SigV4 header.
 _CREDENTIAL_SCOPE: Final = re.compile(r"Credential=[^/,\s]*/\d{8}/([a-z0-9-]+)/[^/,\s]+/aws4_request")
@@ -62,6 +65,8 @@ class ServiceConfig:
             storage answers only TestState).
         clock: how executions' clocks run (``virtual`` or ``real``; `teststate.settings`).
         mock_config: the mock configuration file's path ("" = none).
+        service_calls: whether and where unmocked Tasks call real services
+            (`teststate.integrations.CallSettings`; off by default).
     """
 
     default_region: str = DEFAULT_REGION
@@ -72,6 +77,7 @@ class ServiceConfig:
     database: Database | None = None
     clock: str = "virtual"
     mock_config: str = ""
+    service_calls: CallSettings = field(default_factory=lambda: CALLS_OFF)
 
 
 Handler = Callable[[Mapping[str, Any], str, ServiceConfig], Mapping[str, Any]]
@@ -91,6 +97,7 @@ def _test_state(body: Mapping[str, Any], region: str, config: ServiceConfig) -> 
         region=region,
         world=World(rng=_SYSTEM_RANDOM, limits=config.limits),
         budget_seconds=config.budget_seconds,
+        calls=config.service_calls,
     )
 
 

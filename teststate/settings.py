@@ -17,8 +17,17 @@ from typing import Any, Final
 
 from interpreter.jsontypes import MAX_JSON_DEPTH
 from interpreter.limits import IntrinsicLimits, JsonataLimits, JsonPathLimits, Limits
+from teststate.integrations.settings import CallSettings, ServiceCallsMisconfigured
 
-__all__ = ["CLOCKS", "ENV_NAMES", "LEGACY_MOCK_CONFIG", "LOG_LEVELS", "Settings", "SettingsError"]
+__all__ = [
+    "CLOCKS",
+    "ENV_NAMES",
+    "LEGACY_MOCK_CONFIG",
+    "LOG_LEVELS",
+    "SERVICE_CALL_VARIABLES",
+    "Settings",
+    "SettingsError",
+]
 
 # Levels of `TESTSTATE_LOG_LEVEL`: payloads are logged only at "debug" (they are sensitive).
 LOG_LEVELS: Final[Mapping[str, int]] = {
@@ -36,6 +45,10 @@ _CORE_DEFAULTS: Final = Limits()
 CLOCKS: Final = ("virtual", "real")
 # AWS Step Functions Local's variable for the mock configuration file (LocalStack reads it too).
 LEGACY_MOCK_CONFIG: Final = "SFN_MOCK_CONFIG"
+# The TESTSTATE_ variables of real service calls, read together (with botocore's AWS_ENDPOINT_URL,
+# AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION) by `teststate.integrations.CallSettings.from_env`.
+SERVICE_CALL_VARIABLES: Final = ("TESTSTATE_SERVICE_CALLS", "TESTSTATE_SERVICE_REGION")
+_CALLS_OFF: Final = CallSettings(enabled=False, endpoint_url=None, region=None)
 
 
 class SettingsError(ValueError):
@@ -71,6 +84,9 @@ class Settings:
             (`interpreter.limits`), handed to every run through `limits`. AWS's documented
             intrinsic limits (ArrayRange 1,000 items, codec input 10,000 characters) are AWS's
             behaviour, not a knob, and stay fixed.
+        service_calls: whether and where Tasks without a mock call real services
+            (``TESTSTATE_SERVICE_CALLS`` and the endpoint variables, `SERVICE_CALL_VARIABLES`);
+            off by default.
     """
 
     host: str = "127.0.0.1"
@@ -109,6 +125,7 @@ class Settings:
     jsonpath_timeout_ms: int = _CORE_DEFAULTS.jsonpath.timeout_ms
     jsonpath_max_steps: int = _CORE_DEFAULTS.jsonpath.max_steps
     intrinsic_max_string_length: int = _CORE_DEFAULTS.intrinsics.max_string_length
+    service_calls: CallSettings = _CALLS_OFF
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -125,6 +142,10 @@ class Settings:
             values[name] = _PARSERS[name](variable, text.strip())
         if "mock_config" not in values and (env.get(LEGACY_MOCK_CONFIG) or "").strip():
             values["mock_config"] = env[LEGACY_MOCK_CONFIG].strip()
+        try:
+            values["service_calls"] = CallSettings.from_env(env)
+        except ServiceCallsMisconfigured as err:
+            raise SettingsError(str(err)) from None
         return cls(**values).checked()
 
     def checked(self) -> Settings:
@@ -255,6 +276,7 @@ _PARSERS: Final[Mapping[str, Callable[[str, str], Any]]] = {
     "mock_config": _text,
     **dict.fromkeys(_CORE_BOUNDS, _integer),
 }
-# Checked at import: every setting has exactly one variable and one parser.
-if not set(ENV_NAMES) == set(_PARSERS) == {f.name for f in fields(Settings)}:
+# Checked at import: every setting has exactly one variable and one parser (but service_calls,
+# read from several variables at once by `CallSettings.from_env`).
+if not set(ENV_NAMES) == set(_PARSERS) == {f.name for f in fields(Settings)} - {"service_calls"}:
     raise RuntimeError("every setting needs exactly one environment variable and one parser")

@@ -96,7 +96,7 @@ def _drive(run: Runner) -> Iterator[Step]:
     try:
         outcome = yield from run.machine(plan.machine, value, start.input_text, {})
     except Suspend as suspend:
-        yield Suspended(suspend.tokens, suspend.wake_at)
+        yield Suspended(suspend.tokens, suspend.wake_at, suspend.calls)
         return
     except Abort as abort:
         yield from _aborted(run, abort.stop)

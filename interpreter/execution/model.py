@@ -39,6 +39,10 @@ class ExecutionStart:
     mocks: MockTestCase | None = None
     virtual_clock: bool = True
     limits: Limits = field(default_factory=Limits)
+    service_calls: frozenset[str] = frozenset()
+    """The Task Resources the service calls for real when the test case does not mock them (it
+    answers each `ServiceCall` with a `ServiceCallResult`); empty when calls are off, and an
+    unmocked Task then fails as it always has."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +71,36 @@ class HistoryEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceCall:
+    """A call the execution asks the service to make: a Task without a mocked response whose
+    Resource is in `ExecutionStart.service_calls`, after its TaskScheduled and TaskStarted events.
+
+    Attributes:
+        key: names the call; its `ServiceCallResult` carries the same key (deterministic: the
+            state's name and the execution's count of calls so far).
+        resource: the Task's Resource ARN.
+        parameters_text: the effective parameters (Parameters or Arguments evaluated), JSON text.
+        region: the region the call goes to (a Lambda function ARN's own, else the execution's).
+        timeout_seconds: the Task's TimeoutSeconds(Path), which bounds the call.
+        heartbeat_seconds: the Task's HeartbeatSeconds(Path) (a callback Task's wait counts it).
+    """
+
+    key: str
+    resource: str
+    parameters_text: str
+    region: str
+    timeout_seconds: int | None = None
+    heartbeat_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Suspended:
-    """The execution waits: for an answer naming one of `tokens`, or until `wake_at`."""
+    """The execution waits: for an answer naming one of `tokens`, or until `wake_at`, or for the
+    results of the service `calls` it asks for (the service makes them at once)."""
 
     tokens: tuple[str, ...]
     wake_at: datetime | None
+    calls: tuple[ServiceCall, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +160,29 @@ class TimerFired:
     at: datetime
 
 
-Signal = TaskSuccess | TaskFailure | TaskHeartbeat | StopRequest | TimerFired
+@dataclass(frozen=True, slots=True)
+class ServiceCallResult:
+    """A `ServiceCall` made: the integration's result (JSON text), or AWS's error and cause.
+
+    Attributes:
+        key: the call's `ServiceCall.key`.
+        result_text: the result as the Task sees it (None when the call failed).
+        error, cause: the failure under AWS's names (``DynamoDB.ConditionalCheckFailedException``,
+            ``States.Timeout`` when the call ran past its timeout).
+        at: when the call ended.
+        rejected: the parameters could not be used to start the call (`error` is then
+            ``States.Runtime`` and `cause` the bracketed part of AWS's message).
+    """
+
+    key: str
+    result_text: str | None
+    error: str | None
+    cause: str | None
+    at: datetime
+    rejected: bool = False
+
+
+Signal = TaskSuccess | TaskFailure | TaskHeartbeat | StopRequest | TimerFired | ServiceCallResult
 
 
 def task_token(execution_arn: str, event_id: int) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from interpreter.execution.model import HistoryEvent, StopRequest
+from interpreter.execution.model import HistoryEvent, ServiceCall, StopRequest
 from interpreter.jsontypes import JSON
 
 Gen = Generator[HistoryEvent, None, Any]
@@ -40,9 +40,12 @@ class Err:
 class Suspend(Exception):
     """Raised at a suspension point whose signal has not arrived yet."""
 
-    def __init__(self, tokens: tuple[str, ...], wake_at: datetime | None) -> None:
+    def __init__(
+        self, tokens: tuple[str, ...], wake_at: datetime | None, calls: tuple[ServiceCall, ...] = ()
+    ) -> None:
         self.tokens = tokens
         self.wake_at = wake_at
+        self.calls = calls
 
 
 class Abort(Exception):

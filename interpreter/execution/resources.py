@@ -59,6 +59,11 @@ class Resource:
             return "LambdaFunctionStarted", None, {}
         return "TaskStarted", "taskStartedEventDetails", self._names()
 
+    def submitted(self, output_text: str) -> _Event:
+        """A callback (``.waitForTaskToken``) Task's call made: the service's answer, before the
+        token's (AWS "Service integration patterns"; not in our recordings)."""
+        return "TaskSubmitted", "taskSubmittedEventDetails", ev.output(output_text, **self._names())
+
     def succeeded(self, output_text: str) -> _Event:
         if self.lambda_function:
             return "LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", ev.output(output_text)

@@ -27,6 +27,7 @@ from interpreter.execution.context import ExecutionContext
 from interpreter.execution.model import (
     ExecutionStart,
     HistoryEvent,
+    ServiceCall,
     Signal,
     StopRequest,
     TimerFired,
@@ -86,6 +87,7 @@ class Runner:
         self.context: ExecutionContext | None = None
         self.map_runs = 0
         self.deadline: datetime | None = None  # start + the definition's TimeoutSeconds
+        self.calls_made = 0  # service calls asked for so far (their keys)
 
     # --- events and clock ----------------------------------------------------------------------
 
@@ -132,13 +134,16 @@ class Runner:
         if moment > self.clock:
             self.advance((moment - self.clock).total_seconds())
 
-    def next_signal(self, tokens: tuple[str, ...], wake_at: datetime | None) -> Signal:
-        """The next signal, or `Suspend` when none is left; a StopRequest aborts. The wake-up
-        time is never later than the execution's deadline."""
+    def next_signal(
+        self, tokens: tuple[str, ...], wake_at: datetime | None, calls: tuple[ServiceCall, ...] = ()
+    ) -> Signal:
+        """The next signal, or `Suspend` (waiting for `tokens`, `wake_at` or the results of
+        `calls`) when none is left; a StopRequest aborts. The wake-up time is never later than
+        the execution's deadline."""
         if self.signal_index >= len(self.signals):
             if self.deadline is not None and (wake_at is None or self.deadline < wake_at):
                 wake_at = self.deadline
-            raise Suspend(tokens, wake_at)
+            raise Suspend(tokens, wake_at, calls)
         signal = self.signals[self.signal_index]
         self.signal_index += 1
         if isinstance(signal, StopRequest):

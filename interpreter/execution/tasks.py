@@ -16,6 +16,8 @@ from interpreter.errors import ErrorName
 from interpreter.execution.mock_config import MockResponse
 from interpreter.execution.model import (
     HistoryEvent,
+    ServiceCall,
+    ServiceCallResult,
     TaskFailure,
     TaskHeartbeat,
     TaskSuccess,
@@ -91,6 +93,8 @@ def _task_attempt(
     invocation = run.invocations.get(node.name, 0)
     mocks = run.start.mocks
     response = mocks.response(node.name, invocation) if mocks is not None else None
+    # No mocked response: the service calls the Resource for real when it can (calls on).
+    calls = response is None and state.resource in run.start.service_calls
     waits_for_token = state.resource.endswith(".waitForTaskToken") and response is None
     # Every callback Task has its token in the context ($$.Task.Token), mocked or not: the mocked
     # response stands in for the answer, the parameters that carry the token are still evaluated.
@@ -107,24 +111,81 @@ def _task_attempt(
     run.invocations[node.name] = invocation + 1
     scope = run.scope(node, value, variables, entered)
     timeout, heartbeat = task_durations(state, scope, value)
-    if response is None and not waits_for_token:
+    if response is None and not waits_for_token and not calls:
         return _no_mock(run, node, value, variables, entered, retries), False, None
     yield from run.emit(*resource.scheduled(parameters, run.region, timeout, heartbeat))
     yield from run.emit(*resource.started())
+    ended: int | None = None  # the event that ended the call before its answer was processed
+    if calls:
+        call = ServiceCall(
+            f"{node.name}#{run.calls_made}",
+            state.resource,
+            dumps(parameters),
+            resource.region or run.region,
+            timeout,
+            heartbeat,
+        )
+        run.calls_made += 1
+        answer = _await_call(run, call)
+        if answer.rejected:
+            # Not recorded; ours: the state fails as when its parameters cannot be evaluated,
+            # in AWS's words for parameters the integration refuses ("The Parameters '<json>'
+            # could not be used to start the Task: [<cause>]"); no Retry or Catch handles it.
+            cause = f"The Parameters '{call.parameters_text}' could not be used to start the Task: [{answer.cause}]"
+            return TestResult(status=Status.FAILED, error=ErrorName.RUNTIME, cause=cause), False, None
+        if answer.error is not None:
+            response = MockResponse(is_error=True, error=answer.error, cause=answer.cause)
+            if answer.error == ErrorName.TIMEOUT:
+                # TimeoutSeconds ran out during the call: TaskTimedOut, as for a token wait.
+                ended = yield from run.emit(*resource.timed_out(ErrorName.TIMEOUT))
+                response = MockResponse(is_error=True, error=ErrorName.TIMEOUT, cause=None)
+        elif waits_for_token:
+            yield from run.emit(*resource.submitted(dumps(_result_value(answer.result_text))))
+        else:
+            # The integration's result is the state's result (a Lambda function ARN's payload
+            # already): not put through `Resource.result_of`, which reads a mocked Invoke answer.
+            raw = _result_value(answer.result_text)
+            event = yield from run.emit(*resource.succeeded(dumps(raw)))
+            result = run.run_state(
+                node, value, variables, entered, mock=Mock(result=raw), retry_count=retries, token=token
+            )
+            return result, False, event
     if response is None:
-        # A .waitForTaskToken Task without a mocked response: wait for its token.
-        response = yield from _await_token(run, token or "", resource, timeout, heartbeat)
+        # A .waitForTaskToken Task without a mocked response (its message sent, if it was
+        # called): wait for its token.
+        response, ended = yield from _await_token(run, token or "", resource, timeout, heartbeat)
     if response.is_error:
-        event = yield from run.emit(*resource.failed(response.error, response.cause))
+        if ended is None:  # a TaskTimedOut already ended the call: no TaskFailed after it
+            ended = yield from run.emit(*resource.failed(response.error, response.cause))
         mock = Mock(error=MockError(response.error or "", response.cause))
         result = run.run_state(node, value, variables, entered, mock=mock, retry_count=retries, token=token)
-        return result, True, event
+        return result, True, ended
     raw = resource.result_of(response.result)
     event = yield from run.emit(*resource.succeeded(dumps(raw)))
     result = run.run_state(
         node, value, variables, entered, mock=Mock(result=raw), retry_count=retries, token=token
     )
     return result, False, event
+
+
+def _result_value(text: str | None) -> JSON:
+    try:
+        return loads(text) if text is not None else None
+    except ValueError:
+        return text
+
+
+def _await_call(run: Runner, call: ServiceCall) -> ServiceCallResult:
+    """Suspend until the service answers `call` (its `ServiceCallResult`); the clock moves to the
+    answer's arrival, as for a task token's answer. Any other signal but a StopRequest (which
+    aborts) is left behind: none is expected while a call is made."""
+    while True:
+        signal = run.next_signal((), None, (call,))
+        if isinstance(signal, ServiceCallResult) and signal.key == call.key:
+            run.advance_to(signal.at)
+            return signal
+        if isinstance(signal, TimerFired) and not run.start.virtual_clock:
+            run.advance_to(signal.at)  # the execution's deadline may have come (TimedOut)
 
 
 def _no_mock(
@@ -164,8 +225,10 @@ def _is_activity(arn: str) -> bool:
 
 def _await_token(
     run: Runner, token: str, resource: Resource, timeout: int | None, heartbeat: int | None
-) -> Generator[HistoryEvent, None, MockResponse]:
-    """Suspend until SendTaskSuccess/Failure names the token, or its timeout/heartbeat fires."""
+) -> Generator[HistoryEvent, None, tuple[MockResponse, int | None]]:
+    """Suspend until SendTaskSuccess/Failure names the token, or its timeout/heartbeat fires:
+    the answer, and the id of the TaskTimedOut event when it timed out (the call's last event:
+    AWS records no TaskFailed after it)."""
     started = run.clock
     deadline = started + timedelta(seconds=timeout) if timeout is not None else None
     beat = started + timedelta(seconds=heartbeat) if heartbeat is not None else None
@@ -178,10 +241,10 @@ def _await_token(
                 output = loads(signal.output_text)
             except ValueError:
                 output = signal.output_text
-            return MockResponse(result=output)
+            return MockResponse(result=output), None
         if isinstance(signal, TaskFailure) and signal.token == token:
             run.advance_to(signal.at)
-            return MockResponse(is_error=True, error=signal.error, cause=signal.cause)
+            return MockResponse(is_error=True, error=signal.error, cause=signal.cause), None
         if isinstance(signal, TaskHeartbeat) and signal.token == token:
             run.advance_to(signal.at)
             if heartbeat is not None:
@@ -196,5 +259,5 @@ def _await_token(
                 if beat is not None and (deadline is None or beat < deadline)
                 else ErrorName.TIMEOUT
             )
-            yield from run.emit(*resource.timed_out(error))
-            return MockResponse(is_error=True, error=error, cause=None)
+            event = yield from run.emit(*resource.timed_out(error))
+            return MockResponse(is_error=True, error=error, cause=None), event

@@ -29,7 +29,7 @@ import pytest
 
 from teststate import create_app
 from teststate.server import TestStateServer, gunicorn_options
-from teststate.settings import ENV_NAMES, Settings, SettingsError
+from teststate.settings import ENV_NAMES, SERVICE_CALL_VARIABLES, Settings, SettingsError
 from teststate.testing import RunningServer, is_healthy, start_server, worker_pids
 from teststate.worker import TestStateWorker
 
@@ -57,8 +57,9 @@ def test_defaults_are_secure_and_documented() -> None:
     assert settings.log_level == "info", "payloads are logged only at debug"
     assert settings.request_budget_seconds < settings.worker_timeout
     readme = (REPO / "README.md").read_text()
-    for variable in ENV_NAMES.values():
+    for variable in (*ENV_NAMES.values(), *SERVICE_CALL_VARIABLES):
         assert f"`{variable}`" in readme, f"{variable} is not documented in the README"
+    assert not settings.service_calls.enabled, "nothing is ever called unless asked for"
 
 
 def test_every_setting_comes_from_its_variable() -> None:

@@ -26,6 +26,7 @@ import orjson
 
 from interpreter.execution.model import (
     HistoryEvent,
+    ServiceCallResult,
     Signal,
     StopRequest,
     TaskFailure,
@@ -143,6 +144,15 @@ SIGNAL_KINDS: Final[Mapping[str, Callable[[Mapping[str, Any], datetime], Signal]
     "heartbeat": lambda body, at: TaskHeartbeat(body["token"], at),
     "stop": lambda body, at: StopRequest(body.get("error"), body.get("cause"), at),
     "timer": lambda body, at: TimerFired(at),
+    # A service call's result (`teststate.executions.calls.encode_result`).
+    "call": lambda body, at: ServiceCallResult(
+        body["key"],
+        body.get("result"),
+        body.get("error"),
+        body.get("cause"),
+        at,
+        rejected=bool(body.get("rejected", False)),
+    ),
 }
-if set(SIGNAL_KINDS) != {"success", "failure", "heartbeat", "stop", "timer"}:
+if set(SIGNAL_KINDS) != {"success", "failure", "heartbeat", "stop", "timer", "call"}:
     raise RuntimeError("every signal of the engine needs exactly one stored kind")

@@ -52,11 +52,13 @@ from typing import TYPE_CHECKING, Final
 
 from interpreter.execution.model import ExecutionStart, Finished, HistoryEvent, Signal, Suspended
 from interpreter.limits import Limits
+from teststate.executions import calls as service_calls
 from teststate.executions import codec, mock_file
 from teststate.storage import executions as store
 
 if TYPE_CHECKING:
     from interpreter.execution.mock_config import MockTestCase
+    from teststate.integrations import CallSettings
     from teststate.storage.db import Database
 
 __all__ = [
@@ -155,12 +157,12 @@ def _run_execution(
     return iter(run_execution(start, tuple(signals)))
 
 
-def run_to_end(start: ExecutionStart) -> RunResult:
+def run_to_end(start: ExecutionStart, calls: CallSettings | None = None) -> RunResult:
     """Run an execution within the caller (StartSyncExecution), to its end.
 
     A real-clock timer is slept through (the caller waits, as StartSyncExecution's caller does);
-    a wait for a task token cannot end (EXPRESS machines refuse ``.waitForTaskToken``), so it
-    ends the execution FAILED.
+    service calls are made inline (`calls`: the server's settings); a wait for a task token
+    cannot end (EXPRESS machines refuse ``.waitForTaskToken``), so it ends the execution FAILED.
     """
     signals: list[Signal] = []
     while True:
@@ -173,6 +175,10 @@ def run_to_end(start: ExecutionStart) -> RunResult:
             elif isinstance(step, Finished):
                 return RunResult(tuple(events), step)
             else:
+                if step.calls:
+                    settings = calls if calls is not None else service_calls.settings_from_env()
+                    signals.extend(service_calls.perform(step.calls, settings))
+                    break
                 if step.wake_at is None:
                     # Not reachable through the API (EXPRESS refuses .waitForTaskToken); ours.
                     return RunResult(
@@ -234,11 +240,16 @@ class Runner:
     Attributes:
         db: the database.
         limits: the core's bounds, for every execution.
+        calls: whether and where unmocked Tasks call real services (`teststate.executions.calls`);
+            the process's environment when not given (the runner process's).
     """
 
-    def __init__(self, db: Database, limits: Limits, *, yields: bool = True) -> None:
+    def __init__(
+        self, db: Database, limits: Limits, *, yields: bool = True, calls: CallSettings | None = None
+    ) -> None:
         self.db = db
         self.limits = limits
+        self.calls = calls if calls is not None else service_calls.settings_from_env()
         # In a process that also answers requests, the engine's work gives way to them.
         self._yields = yields
         self._wake = threading.Event()
@@ -421,16 +432,23 @@ class Runner:
             time.sleep(0.01)
 
     def _run(self, arn: str) -> None:
+        """Run the execution until it waits or ends; again after each round of service calls."""
+        while self._run_once(arn):
+            pass
+
+    def _run_once(self, arn: str) -> bool:
+        """One run from the start with the stored signals; True when it made service calls whose
+        results are now stored, so it must run again (the lease still held)."""
         record = store.get_execution(self.db, arn)
         if record is None:
-            return
+            return False
         signals = [codec.decode_signal(body) for body in store.read_signals(self.db, arn)]
         stored = store.read_events(self.db, arn)
         try:
             start = self.execution_start(record)
         except mock_file.MockFileError as err:  # the stored document no longer resolves: a bug
             _log.error("execution %s cannot be resumed: %s", arn, err)
-            return
+            return False
         pending: list[str] = []
         next_id = len(stored) + 1
         flushed_at = yielded_at = time.perf_counter()
@@ -442,7 +460,7 @@ class Runner:
             if self._stopping.is_set():  # this process stops: keep what ran, let another resume
                 if not store.abandon(self.db, arn, self.owner, next_id, pending):
                     _log.warning("execution %s: lease lost, another runner drives it", arn)
-                return
+                return False
             if isinstance(step, HistoryEvent):
                 last_time = step.timestamp
                 text = codec.encode_event(step)
@@ -459,13 +477,15 @@ class Runner:
                         self.db, arn, self.owner, next_id, pending, time.time() + LEASE_SECONDS
                     ):
                         _log.warning("execution %s: lease lost, another runner drives it", arn)
-                        return
+                        return False
                     next_id += len(pending)
                     pending = []
                     flushed_at = clock
                 if self._yields and clock - yielded_at >= YIELD_SECONDS:
                     yield_to_requests()
                     yielded_at = time.perf_counter()
+            elif isinstance(step, Suspended) and step.calls:
+                return self._perform_calls(arn, step, next_id, pending)
             elif isinstance(step, Suspended):
                 outcome = store.Outcome(
                     tokens=step.tokens,
@@ -485,9 +505,27 @@ class Runner:
                 break
         if outcome is None:  # the engine broke its contract: record nothing more, log it
             _log.error("execution %s: the engine ended without Finished or Suspended", arn)
-            return
+            return False
         if not store.release(self.db, arn, self.owner, next_id, pending, outcome):
             _log.warning("execution %s: lease lost, another runner drives it", arn)
+        return False
+
+    def _perform_calls(self, arn: str, step: Suspended, next_id: int, pending: list[str]) -> bool:
+        """The engine asks for service calls (`Suspended.calls`): store the events so far with the
+        lease renewed for the calls' time, make them, store their results as signals; True when
+        the execution is to run again now."""
+        lease_until = time.time() + LEASE_SECONDS + service_calls.lease_seconds(step.calls)
+        if not store.record_progress(self.db, arn, self.owner, next_id, pending, lease_until):
+            _log.warning("execution %s: lease lost, another runner drives it", arn)
+            return False
+        next_id += len(pending)
+        for result in service_calls.perform(step.calls, self.calls):
+            store.append_signal(self.db, arn, service_calls.encode_result(result))
+        if self._stopping.is_set():  # this process stops: another resumes it with the results
+            if not store.abandon(self.db, arn, self.owner, next_id, []):
+                _log.warning("execution %s: lease lost, another runner drives it", arn)
+            return False
+        return True
 
     @staticmethod
     def _real_wake(wake_at: datetime | None, clock: datetime, *, virtual: bool) -> float | None:
@@ -533,6 +571,7 @@ class Runner:
             mocks=mocks,
             virtual_clock=record.clock != "real",
             limits=self.limits,
+            service_calls=service_calls.callable_resources(record.definition, self.calls),
         )
 
 
@@ -541,15 +580,16 @@ _runners_lock: Final = threading.Lock()
 _atexit_pids: set[int] = set()
 
 
-def runner_for(db: Database, limits: Limits) -> Runner:
-    """The runner of `db` in this process (one per database file), started."""
+def runner_for(db: Database, limits: Limits, calls: CallSettings | None = None) -> Runner:
+    """The runner of `db` in this process (one per database file), started; `calls`: the app's
+    service call settings (the environment's when not given)."""
     key = str(db.path)
     runner = _runners.get(key)
     if runner is None:
         with _runners_lock:
             runner = _runners.get(key)
             if runner is None:
-                runner = _runners[key] = Runner(db, limits)
+                runner = _runners[key] = Runner(db, limits, calls=calls)
     if os.getpid() not in _atexit_pids:
         # Interpreter exit (a test's in-process app, a worker's sys.exit): give leases up.
         _atexit_pids.add(os.getpid())

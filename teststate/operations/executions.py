@@ -79,7 +79,7 @@ MOCK_ERROR: Final = "States.Runtime"
 def _runner(db: Database, config: ServiceConfig) -> Runner:
     """The process's runner; asking for it also makes this worker resume the executions whose
     worker died (`teststate.executions.runner`)."""
-    return runner_for(db, config.limits)
+    return runner_for(db, config.limits, config.service_calls)
 
 
 def _now() -> datetime:
@@ -219,7 +219,7 @@ def start_sync_execution(body: Mapping[str, Any], region: str, config: ServiceCo
         status, stop, output, error, cause = "FAILED", record.start_date, None, record.error, record.cause
     else:
         runner = _runner(database(config, "StartSyncExecution"), config)
-        finished = run_to_end(runner.execution_start(record)).finished
+        finished = run_to_end(runner.execution_start(record), runner.calls).finished
         status, stop = finished.status, finished.stop_time
         output, error, cause = finished.output_text, finished.error, finished.cause
     answer["stopDate"] = codec.epoch(stop)
@@ -416,9 +416,7 @@ def get_execution_history(body: Mapping[str, Any], region: str, config: ServiceC
         first, last = position, position + limit - 1
         texts = store.read_events(db, record.arn, first=first, last=last)
         following = last + 1 if last < total else None
-    answer: dict[str, Any] = {
-        "events": codec.events_for_api(texts, include_data=include_data)
-    }
+    answer: dict[str, Any] = {"events": codec.events_for_api(texts, include_data=include_data)}
     if following is not None:
         answer["nextToken"] = page_token(e=record.arn, r=reverse, n=following)
     return answer

@@ -36,6 +36,8 @@ where no recording decides, the place is ours.
  8. ``context`` JSON and content (aws/test_state_context_object/test_state_context_object_validation_failures__*)
  9. a Task without a mock: no roleArn
     (aws/test_test_state_scenarios/test_base_lambda_service_task_state_no_role_arn_validation);
+    then, with service calls on (``TESTSTATE_SERVICE_CALLS``) and a Resource the library can
+    call (`teststate.integrations.supports`), the call is made as AWS makes it (`_run_with_call`);
     otherwise this offline server cannot call AWS
 10. the core: the Map's iteration count
     (aws/test_state_mock_validation/test_map_iteration_failure_count_exceeds_mock_result_items; the
@@ -49,7 +51,9 @@ is recorded without it.
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -75,6 +79,10 @@ from interpreter import (
 )
 from interpreter.context import DEFAULT_ACCOUNT
 from interpreter.definition.model import MapState, ParallelState, TaskState
+from interpreter.execution.waits import task_durations
+from interpreter.scope import Scope
+from interpreter.states.run import Status
+from teststate import integrations
 from teststate.budget import configured_budget_seconds, run_within
 from teststate.errors import (
     CONTEXT_PREFIX,
@@ -147,6 +155,8 @@ MSG_CALLBACK_TASK: Final = (
 _JSON_WHITESPACE: Final = " \t\n\r"
 
 MOCKABLE_TYPES: Final = frozenset({"Task", "Map", "Parallel"})
+# Inspection data a Task has before its call (its parameters refused by the integration).
+_BEFORE_CALL: Final = ("input", "afterInputPath", "afterParameters", "afterArguments", "variables")
 INSPECTING_LEVELS: Final = frozenset({"DEBUG", "TRACE"})
 
 
@@ -154,7 +164,12 @@ INSPECTING_LEVELS: Final = frozenset({"DEBUG", "TRACE"})
 # The operation
 # --------------------------------------------------------------------------------------------
 def test_state(
-    req: TestStateRequest, *, region: str, world: World | None = None, budget_seconds: float | None = None
+    req: TestStateRequest,
+    *,
+    region: str,
+    world: World | None = None,
+    budget_seconds: float | None = None,
+    calls: integrations.CallSettings | None = None,
 ) -> dict[str, Any]:
     """Answer one TestState request.
 
@@ -164,6 +179,8 @@ def test_state(
         world: clock and random source; a fresh one per call by default.
         budget_seconds: wall clock for the state (teststate/budget.py); by default the app's
             setting inside an app context, else the environment's.
+        calls: whether and where an unmocked Task calls its service (`teststate.integrations`);
+            none by default.
 
     Returns:
         The ``TestStateOutput`` members, ready to be sent as JSON.
@@ -181,11 +198,17 @@ def test_state(
     variables = decode_variables(req.variables)
     world = world if world is not None else World()
     context = _build_context(req, loaded, state_input, region=region, account=account, world=world)
-    _check_task_can_run(req, loaded)
+    calling = _check_task_can_run(req, loaded, calls)
+    budget = budget_seconds if budget_seconds is not None else configured_budget_seconds()
     try:
+        if calling is not None:
+            result = _run_with_call(
+                req, loaded, state_input, context, variables, world, budget, calling, region
+            )
+            return encode_result(result, req.inspection_level)
         # The service's wall-clock budget (teststate/budget.py): States.Timeout when it runs out.
         result = run_within(
-            budget_seconds if budget_seconds is not None else configured_budget_seconds(),
+            budget,
             run_state,
             loaded,
             input=state_input,
@@ -402,17 +425,105 @@ def _build_context(
     return context
 
 
-def _check_task_can_run(req: TestStateRequest, loaded: LoadedState) -> None:
+def _check_task_can_run(
+    req: TestStateRequest, loaded: LoadedState, calls: integrations.CallSettings | None
+) -> integrations.CallSettings | None:
     """A Task without a mock: AWS needs a role (recorded:
     aws/test_test_state_scenarios/test_base_lambda_service_task_state_no_role_arn_validation) and
-    would then call the service for real."""
+    then calls the service for real; so does this server when service calls are on and the
+    library can call the Resource (the settings to call it with are returned), otherwise it asks
+    for a mock."""
     if loaded.state_type != "Task" or req.mock is not None:
-        return
+        return None
     if req.role_arn is None:
         raise ValidationException(MSG_NO_ROLE)
     if loaded.callback_pattern:
         raise ValidationException(MSG_CALLBACK_TASK)
+    state = loaded.state
+    if (
+        calls is not None
+        and calls.enabled
+        and isinstance(state, TaskState)
+        and integrations.supports(state.resource)
+    ):
+        return calls
     raise ValidationException(MSG_OFFLINE_TASK)
+
+
+def _run_with_call(
+    req: TestStateRequest,
+    loaded: LoadedState,
+    state_input: JSON,
+    context: JSON,
+    variables: Mapping[str, JSON],
+    world: World,
+    budget: float,
+    calls: integrations.CallSettings,
+    region: str,
+) -> TestResult:
+    """The Task run as AWS runs it without a mock: its parameters evaluated, the service called
+    with them, then the state run with the call's outcome standing in for the mock, so output
+    processing, Retry and Catch are the mocked path's. The call is bounded by what is left of
+    the request budget and by the state's TimeoutSeconds(Path) (past it: ``States.Timeout``).
+
+    Both evaluations draw from the same seeded random source, so ``$uuid()`` or ``$random()`` in
+    the parameters reports (``afterArguments``) what was sent.
+    """
+    state = loaded.state
+    if not isinstance(state, TaskState):
+        raise RuntimeError(f"_run_with_call got a {loaded.state_type} state")
+    started = time.monotonic()
+    seed = world.rng.getrandbits(64)
+    config = state_configuration(req)
+
+    def attempt(mock: Mock, seconds: float) -> TestResult:
+        seeded = World(now=world.now, rng=random.Random(seed), limits=world.limits)
+        return run_within(
+            seconds,
+            run_state,
+            loaded,
+            input=state_input,
+            context=context,
+            variables=variables,
+            world=seeded,
+            mock=mock,
+            config=config,
+        )
+
+    probe = attempt(Mock(result=None), budget)
+    key = "afterArguments" if state.is_jsonata else "afterParameters"
+    parameters = probe.inspection.get(key, ABSENT)
+    if parameters is ABSENT or (probe.status is not Status.SUCCEEDED and "result" not in probe.inspection):
+        return probe  # the parameters (or the durations, credentials) failed before any call
+    scope = Scope(
+        current=state_input, context=context, variables=variables, state_input=state_input, world=world
+    )
+    timeout, _ = task_durations(state, scope, state_input)
+    seconds: float | None = float(timeout) if timeout is not None else None
+    if budget:
+        left = max(budget - (time.monotonic() - started), 0.001)
+        seconds = left if seconds is None else min(seconds, left)
+    outcome = integrations.call(
+        state.resource,
+        parameters,
+        region=region or calls.region or "us-east-1",
+        settings=calls,
+        timeout_seconds=seconds,
+    )
+    rest = max(budget - (time.monotonic() - started), 0.001) if budget else budget
+    if outcome.parameters_rejected:
+        # AWS's words for parameters the integration refuses (`CallOutcome.parameters_rejected`),
+        # without the event id an execution's cause names (not recorded for TestState; ours);
+        # no Retry or Catch handles States.Runtime. Inspection data up to the parameters.
+        cause = (
+            f"An error occurred while executing the state '{loaded.state_name}'. The Parameters "
+            f"'{dumps(parameters)}' could not be used to start the Task: [{outcome.cause}]"
+        )
+        inspection = {name: probe.inspection[name] for name in _BEFORE_CALL if name in probe.inspection}
+        return TestResult(status=Status.FAILED, error=outcome.error, cause=cause, inspection=inspection)
+    if outcome.failed:
+        return attempt(Mock(error=MockError(error=outcome.error or "", cause=outcome.cause)), rest)
+    return attempt(Mock(result=outcome.result), rest)
 
 
 _NO_CONFIGURATION: Final = StateConfiguration()
