@@ -57,7 +57,7 @@ _HTTP_ERROR_CODES: Final[Mapping[int, str]] = {
 }
 # Worded like Lambda's RequestEntityTooLargeException: the one AWS answer of this kind we know
 # the words of; Step Functions' own is not recorded.
-MSG_TOO_LARGE: Final = "Request must be smaller than {limit} bytes for the TestState operation"
+MSG_TOO_LARGE: Final = "Request must be smaller than {limit} bytes for the {operation} operation"
 
 # A refused body is still read (and thrown away) up to this much, so the client, which is busy
 # sending it, gets to read the 413 instead of a connection reset. Beyond it the connection is
@@ -218,10 +218,10 @@ def _answer(
     try:
         operation, handler = protocol.operation_for(target)
         if environ is not None:
-            data = read_body(environ, config.max_body_bytes)
+            data = read_body(environ, config.max_body_bytes, operation)
         elif config.max_body_bytes is not None and len(data) > config.max_body_bytes:
             # What `read_body` answers for a declared length over the limit.
-            raise http_api_error(RequestEntityTooLarge(), config.max_body_bytes)
+            raise http_api_error(RequestEntityTooLarge(), config.max_body_bytes, operation)
         body = protocol.read_json_body(data, config.max_json_depth)
         region = protocol.region_from_authorization(authorization, config.default_region)
         payload = handler(body, region, config)
@@ -232,7 +232,7 @@ def _answer(
     return protocol.encode_result(payload, operation=operation, request=body)
 
 
-def read_body(environ: WSGIEnvironment, max_body: int | None) -> bytes:
+def read_body(environ: WSGIEnvironment, max_body: int | None, operation: str = "TestState") -> bytes:
     """The request body, at most `max_body` bytes of it.
 
     A Content-Length within the limit is read as it is. Anything else (a chunked body, no or a
@@ -265,7 +265,7 @@ def read_body(environ: WSGIEnvironment, max_body: int | None) -> bytes:
             raise RequestEntityTooLarge()
     except RequestEntityTooLarge as error:
         drain(environ)
-        raise http_api_error(error, max_body) from None
+        raise http_api_error(error, max_body, operation) from None
     except HTTPException as error:
         raise http_api_error(error) from None
     return data
@@ -294,10 +294,15 @@ def drain(environ: WSGIEnvironment) -> None:
         return
 
 
-def http_api_error(error: HTTPException, max_body: int | None = None) -> ApiError:
-    """Werkzeug's HTTP error as an `ApiError` (AWS's envelope, our codes)."""
+def http_api_error(
+    error: HTTPException, max_body: int | None = None, operation: str = "TestState"
+) -> ApiError:
+    """Werkzeug's HTTP error as an `ApiError` (AWS's envelope, our codes); a body over the limit is
+    refused naming the `operation` that was called."""
     status = error.code or 400
-    message = MSG_TOO_LARGE.format(limit=max_body) if status == 413 else error.description
+    message = (
+        MSG_TOO_LARGE.format(limit=max_body, operation=operation) if status == 413 else error.description
+    )
     return ApiError(_HTTP_ERROR_CODES.get(status, "BadRequestException"), message, status=status)
 
 

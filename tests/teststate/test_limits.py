@@ -72,6 +72,16 @@ def test_a_body_just_over_the_limit_gets_a_readable_413(server: str) -> None:
     )
 
 
+def test_a_body_over_the_limit_names_the_operation_it_was_sent_to(server: str) -> None:
+    body = b'{"definition": "' + b"x" * (MAX_BODY - 17) + b'"}'
+    _assert_error(
+        _post(server, body, {"X-Amz-Target": "AWSStepFunctions.UpdateStateMachine"}),
+        413,
+        "com.amazonaws.swf.service.v2.model#RequestEntityTooLargeException",
+        f"Request must be smaller than {MAX_BODY} bytes for the UpdateStateMachine operation",
+    )
+
+
 def test_a_body_at_the_limit_reaches_the_model_validator(server: str) -> None:
     """A definition one character over the model's 1,048,576 still fits the transport limit."""
     body = json.dumps({"definition": "x" * 1_048_577})

@@ -19,7 +19,7 @@ the Task's own region per call).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Final
 
 __all__ = ["SWITCH", "CallSettings", "ServiceCallsMisconfigured"]
@@ -50,14 +50,16 @@ class CallSettings:
         endpoint_url: ``AWS_ENDPOINT_URL``, the endpoint of every service without its own.
         region: the default region of calls (None: the caller's or botocore's).
         allow_real_aws: ``TESTSTATE_SERVICE_CALLS=aws``: a service without an endpoint is AWS itself.
-        service_endpoints: ``AWS_ENDPOINT_URL_<SERVICE>`` values keyed by ``<SERVICE>`` (upper case).
+        service_endpoints: ``(<SERVICE>, AWS_ENDPOINT_URL_<SERVICE>)`` pairs, ``<SERVICE>`` upper
+            case, sorted (a tuple, so that the settings, and the server settings holding them,
+            stay hashable: in-process apps are cached by their settings).
     """
 
     enabled: bool
     endpoint_url: str | None
     region: str | None
     allow_real_aws: bool = False
-    service_endpoints: Mapping[str, str] = field(default_factory=dict)
+    service_endpoints: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CallSettings:
@@ -86,12 +88,12 @@ class CallSettings:
             endpoint_url=endpoint,
             region=region,
             allow_real_aws=allow_real_aws,
-            service_endpoints=per_service,
+            service_endpoints=tuple(sorted(per_service.items())),
         )
 
     def endpoint_for(self, env_name: str) -> str | None:
         """The endpoint of the service whose botocore env name is `env_name` (e.g. ``DYNAMODB``)."""
-        return self.service_endpoints.get(env_name) or self.endpoint_url
+        return dict(self.service_endpoints).get(env_name) or self.endpoint_url
 
 
 def _first(env: Mapping[str, str], *names: str) -> str | None:
