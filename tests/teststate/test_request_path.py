@@ -191,7 +191,7 @@ def test_a_refused_body_is_drained_so_the_client_reads_the_413(app: Any) -> None
     assert status.startswith("413 ")
     assert payload == {
         "__type": "com.amazonaws.swf.service.v2.model#RequestEntityTooLargeException",
-        "message": MSG_TOO_LARGE.format(limit=MAX_BODY),
+        "message": MSG_TOO_LARGE.format(limit=MAX_BODY, operation="TestState"),
     }
     assert environ["wsgi.input"].tell() == len(BIG_BODY)
 
