@@ -346,6 +346,24 @@ def _well_formed(events: list[dict[str, Any]]) -> str | None:
     return None
 
 
+def _pages(
+    caller: Caller, operation: str, body: Mapping[str, Any], member: str, result: Audit, what: str
+) -> list[dict[str, Any]]:
+    """Every item of `member` over the pages of `operation` (nextToken); a refused page is a problem
+    in `result` (about `what`), and the items read so far are returned."""
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        status, payload = caller(operation, {**body, "nextToken": token} if token else body)
+        if status != 200:
+            result.problems.append(f"{operation} {what}: {outcome(status, payload)}")
+            return items
+        items += payload[member]
+        token = payload.get("nextToken")
+        if not token:
+            return items
+
+
 def _statuses(
     caller: Caller, machines: Mapping[str, str], result: Audit, status: str | None = None
 ) -> dict[str, str]:
@@ -353,21 +371,11 @@ def _statuses(
     read from ListExecutions pages (a DescribeExecution each would take minutes after a long soak)."""
     found: dict[str, str] = {}
     for machine in MACHINES:
-        token = None
-        while True:
-            body: dict[str, Any] = {"stateMachineArn": machines[machine], "maxResults": 1000}
-            if status is not None:
-                body["statusFilter"] = status
-            if token:
-                body["nextToken"] = token
-            code, payload = caller("ListExecutions", body)
-            if code != 200:
-                result.problems.append(f"ListExecutions {machine}: {outcome(code, payload)}")
-                break
-            found.update((item["executionArn"], item["status"]) for item in payload["executions"])
-            token = payload.get("nextToken")
-            if not token:
-                break
+        body: dict[str, Any] = {"stateMachineArn": machines[machine], "maxResults": 1000}
+        if status is not None:
+            body["statusFilter"] = status
+        executions = _pages(caller, "ListExecutions", body, "executions", result, machine)
+        found.update((item["executionArn"], item["status"]) for item in executions)
     return found
 
 
@@ -412,20 +420,9 @@ def audit(
     chosen = sorted(statuses)
     random.Random(seed).shuffle(chosen)
     for arn in chosen[:sample]:
-        events: list[dict[str, Any]] = []
-        token = None
-        while True:
-            body: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-            if token:
-                body["nextToken"] = token
-            status, payload = caller("GetExecutionHistory", body)
-            if status != 200:
-                result.problems.append(f"GetExecutionHistory {arn}: {outcome(status, payload)}")
-                break
-            events += payload["events"]
-            token = payload.get("nextToken")
-            if not token:
-                break
+        events = _pages(
+            caller, "GetExecutionHistory", {"executionArn": arn, "maxResults": 1000}, "events", result, arn
+        )
         problem = _well_formed(events)
         if problem is not None:
             result.problems.append(f"history of {arn}: {problem}")

@@ -24,6 +24,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import BIN, DUMMY_CREDENTIALS, START_TIMEOUT_SECONDS
+from tests.executions_support import (
+    assert_same_history,
+    full_history,
+    nested_inline_map,
+    scheduled_token,
+    token_wait_machine,
+    until_done,
+)
 from teststate.testing import ServerDidNotStart, start_server
 
 pytestmark = pytest.mark.e2e
@@ -136,15 +144,6 @@ def _cli(url: str) -> Callable[..., dict[str, Any]]:
     return run
 
 
-def _until_done(describe: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
-    while True:
-        answer = describe()
-        if answer["status"] != "RUNNING" or time.monotonic() > deadline:
-            return answer
-        time.sleep(0.05)
-
-
 def _check_base_case(described: dict[str, Any], events: list[dict[str, Any]]) -> None:
     assert described["status"] == "SUCCEEDED"
     assert json.loads(described["output"]) == SQS_RESULT
@@ -194,7 +193,7 @@ def test_the_mocked_workflow_with_the_aws_cli(mocked_server: str) -> None:
             "start-execution", "--state-machine-arn", f"{machine}#{case}", "--input", '{"name": "world"}'
         )
         arn = started["executionArn"]
-        described = _until_done(functools.partial(aws, "describe-execution", "--execution-arn", arn))
+        described = until_done(functools.partial(aws, "describe-execution", "--execution-arn", arn))
         events = aws("get-execution-history", "--execution-arn", arn)["events"]
         outcomes[case] = (described, events)
     _check_base_case(*outcomes["BaseCase"])
@@ -224,7 +223,7 @@ def test_the_mocked_workflow_with_boto3(mocked_server: str) -> None:
         arn = sfn.start_execution(stateMachineArn=f"{machine}#{case}", input='{"name": "world"}')[
             "executionArn"
         ]
-        described = _until_done(functools.partial(sfn.describe_execution, executionArn=arn))
+        described = until_done(functools.partial(sfn.describe_execution, executionArn=arn))
         events = sfn.get_execution_history(executionArn=arn)["events"]
         outcomes[case] = (described, events)
     _check_base_case(*outcomes["BaseCase"])
@@ -237,7 +236,6 @@ def test_an_execution_survives_its_runner_process_being_killed(tmp_path: Path) -
     the master; the new one resumes the execution from its stored events (the lease's owner is
     gone, so the lease need not expire), and it completes."""
     import signal
-    import sqlite3
 
     import boto3
 
@@ -289,36 +287,15 @@ def test_an_execution_survives_its_runner_process_being_killed(tmp_path: Path) -
             "stateMachineArn"
         ]
         arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-        database = sqlite3.connect(data / "teststate.sqlite3")
-        deadline, owner = time.monotonic() + 20, None
-        while time.monotonic() < deadline:
-            row = database.execute(
-                "SELECT lease_owner, event_count FROM executions WHERE arn = ?", (arn,)
-            ).fetchone()
-            if row and row[0] and row[1] > 0:
-                owner = row[0]
-                break
-            time.sleep(0.01)
-        assert owner is not None, "the execution ended before its runner could be killed mid-run"
-        runner = int(owner.split(":")[1])
+        runner = int(_running_mid_way(data, arn).split(":")[1])
         assert running.runner_pids() == [runner]  # driven outside the workers
         killed_at = time.monotonic()
         os.kill(runner, signal.SIGKILL)
-        described = _until_done(lambda: sfn.describe_execution(executionArn=arn))
+        described = until_done(lambda: sfn.describe_execution(executionArn=arn))
         assert time.monotonic() - killed_at < 9  # well before the 10 s lease would have expired
         assert running.runner_pids() not in ([], [runner])
-        database.close()
         assert described["status"] == "SUCCEEDED"
-        events = []
-        token = None
-        while True:
-            page = sfn.get_execution_history(
-                executionArn=arn, maxResults=1000, **({"nextToken": token} if token else {})
-            )
-            events += page["events"]
-            token = page.get("nextToken")
-            if not token:
-                break
+        events = full_history(sfn, arn)
         assert [event["id"] for event in events] == list(range(1, len(events) + 1))
         assert events[-1]["type"] == "ExecutionSucceeded"
 
@@ -326,18 +303,7 @@ def test_an_execution_survives_its_runner_process_being_killed(tmp_path: Path) -
 # --------------------------------------------------------------------------------------------
 # Durability (issue 14): workers killed, servers restarted on the same data directory
 # --------------------------------------------------------------------------------------------
-TOKEN_MACHINE = {
-    "StartAt": "Ask",
-    "States": {
-        "Ask": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": {"QueueUrl": "https://sqs/q", "MessageBody": {"token.$": "$$.Task.Token"}},
-            "Next": "Done",
-        },
-        "Done": {"Type": "Pass", "End": True},
-    },
-}
+TOKEN_MACHINE = token_wait_machine({"Type": "Pass", "End": True})
 WAIT_SECONDS = 6
 WAIT_MACHINE = {
     "StartAt": "Nap",
@@ -348,34 +314,7 @@ WAIT_MACHINE = {
 }
 QUICK_MACHINE = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"quick": True}, "End": True}}}
 # Long enough (about 2 s of engine work, 40,000 events) to be caught mid-run.
-BIG_MACHINE = {
-    "QueryLanguage": "JSONata",
-    "StartAt": "Outer",
-    "States": {
-        "Outer": {
-            "Type": "Map",
-            "Items": "{% [1..100] %}",
-            "ItemProcessor": {
-                "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": "Inner",
-                "States": {
-                    "Inner": {
-                        "Type": "Map",
-                        "Items": "{% [1..100] %}",
-                        "ItemProcessor": {
-                            "ProcessorConfig": {"Mode": "INLINE"},
-                            "StartAt": "P",
-                            "States": {"P": {"Type": "Pass", "End": True}},
-                        },
-                        "Output": "{% $count($states.result) %}",
-                        "End": True,
-                    }
-                },
-            },
-            "End": True,
-        }
-    },
-}
+BIG_MACHINE = nested_inline_map(100, Output="{% $count($states.result) %}")
 TERMINAL = {"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}
 
 
@@ -401,19 +340,6 @@ def _start(data: Path, **extra: str) -> Any:
         pytest.fail(str(err))
 
 
-def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    token = None
-    while True:
-        page = sfn.get_execution_history(
-            executionArn=arn, maxResults=1000, **({"nextToken": token} if token else {})
-        )
-        events += page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return events
-
-
 def _check_history(events: list[dict[str, Any]], *, finished: bool = True) -> None:
     """No gap, no repeat: ids 1..n, each previousEventId an earlier event, one start, at most
     one terminal event (exactly one, last, when `finished`)."""
@@ -427,15 +353,6 @@ def _check_history(events: list[dict[str, Any]], *, finished: bool = True) -> No
         assert types[-1] in TERMINAL
 
 
-def _same_history(got: list[dict[str, Any]], reference: list[dict[str, Any]]) -> None:
-    """The interrupted execution's history is the uninterrupted one's, but for timestamps."""
-    assert len(got) == len(reference)
-    for mine, theirs in zip(got[1:], reference[1:], strict=True):
-        assert {k: v for k, v in mine.items() if k != "timestamp"} == {
-            k: v for k, v in theirs.items() if k != "timestamp"
-        }
-
-
 def _wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -444,14 +361,14 @@ def _wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> No
 
 
 def _has_event(sfn: Any, arn: str, kind: str) -> bool:
-    return any(event["type"] == kind for event in _history(sfn, arn))
+    return any(event["type"] == kind for event in full_history(sfn, arn))
 
 
 def _token(sfn: Any, arn: str) -> str:
-    for event in _history(sfn, arn):
-        if event["type"] == "TaskScheduled":
-            return str(json.loads(event["taskScheduledEventDetails"]["parameters"])["MessageBody"]["token"])
-    raise AssertionError(f"{arn} has not scheduled its task")
+    token = scheduled_token(full_history(sfn, arn))
+    if token is None:
+        raise AssertionError(f"{arn} has not scheduled its task")
+    return token
 
 
 def _running_mid_way(data: Path, arn: str) -> str:
@@ -511,13 +428,13 @@ class _Scene:
 
     def check(self, sfn: Any) -> None:
         """Every execution goes on and ends as it would have."""
-        big = _until_done(lambda: sfn.describe_execution(executionArn=self.big))
+        big = until_done(lambda: sfn.describe_execution(executionArn=self.big))
         assert big["status"] == "SUCCEEDED", big
         assert json.loads(big["output"]) == [100] * 100
-        _check_history(_history(sfn, self.big))
-        waited = _until_done(lambda: sfn.describe_execution(executionArn=self.wait))
+        _check_history(full_history(sfn, self.big))
+        waited = until_done(lambda: sfn.describe_execution(executionArn=self.wait))
         assert waited["status"] == "SUCCEEDED", waited
-        events = _history(sfn, self.wait)
+        events = full_history(sfn, self.wait)
         _check_history(events)
         entered, exited = (
             next(e["timestamp"] for e in events if e["type"] == kind)
@@ -527,13 +444,13 @@ class _Scene:
         # timer waited for a runner (here, one restarting).
         assert WAIT_SECONDS <= (exited - entered).total_seconds() < WAIT_SECONDS + 5
         assert time.monotonic() - self.waiting_since >= WAIT_SECONDS - 0.5  # really waited
-        _check_history(_history(sfn, self.token), finished=False)
+        _check_history(full_history(sfn, self.token), finished=False)
         assert sfn.describe_execution(executionArn=self.token)["status"] == "RUNNING"
         sfn.send_task_success(taskToken=_token(sfn, self.token), output='{"answer": 42}')
-        answered = _until_done(lambda: sfn.describe_execution(executionArn=self.token))
+        answered = until_done(lambda: sfn.describe_execution(executionArn=self.token))
         assert answered["status"] == "SUCCEEDED", answered
         assert json.loads(answered["output"]) == {"answer": 42}
-        _check_history(_history(sfn, self.token))
+        _check_history(full_history(sfn, self.token))
 
 
 def _machines(sfn: Any) -> dict[str, str]:
@@ -574,8 +491,8 @@ def test_executions_survive_every_worker_and_the_runner_being_killed(tmp_path: P
         assert time.monotonic() - killed_at < 9
         scene.check(sfn)
         reference = sfn.start_execution(stateMachineArn=machines["big"], name="big-reference")["executionArn"]
-        assert _until_done(lambda: sfn.describe_execution(executionArn=reference))["status"] == "SUCCEEDED"
-        _same_history(_history(sfn, scene.big), _history(sfn, reference))
+        assert until_done(lambda: sfn.describe_execution(executionArn=reference))["status"] == "SUCCEEDED"
+        assert_same_history(full_history(sfn, scene.big), full_history(sfn, reference))
         assert "differs from the stored one" not in running.output()
 
 
@@ -591,7 +508,7 @@ def test_a_restarted_server_keeps_and_resumes_everything(tmp_path: Path) -> None
         sfn = _boto3(first.url)
         machines = _machines(sfn)
         quick = sfn.start_execution(stateMachineArn=machines["quick"], name="quick")["executionArn"]
-        assert _until_done(lambda: sfn.describe_execution(executionArn=quick))["status"] == "SUCCEEDED"
+        assert until_done(lambda: sfn.describe_execution(executionArn=quick))["status"] == "SUCCEEDED"
         graceful = _Scene(sfn, machines, "graceful")
         _running_mid_way(data, graceful.big)
         assert first.stop() == 0
@@ -608,7 +525,7 @@ def test_a_restarted_server_keeps_and_resumes_everything(tmp_path: Path) -> None
         listed = sfn.list_state_machines()["stateMachines"]
         assert sorted(item["name"] for item in listed) == sorted(machines)
         assert sfn.describe_execution(executionArn=quick)["output"] == '{"quick":true}'
-        _check_history(_history(sfn, quick))
+        _check_history(full_history(sfn, quick))
         graceful.check(sfn)
         killed = _Scene(sfn, machines, "killed")
         owner = _running_mid_way(data, killed.big)
@@ -627,7 +544,7 @@ def test_a_restarted_server_keeps_and_resumes_everything(tmp_path: Path) -> None
             expected = {"quick": 1, "token": 2, "wait": 2, "big": 2}[name]
             assert len(executions) == expected and all(e["status"] == "SUCCEEDED" for e in executions)
         reference = sfn.start_execution(stateMachineArn=machines["big"], name="big-reference")["executionArn"]
-        assert _until_done(lambda: sfn.describe_execution(executionArn=reference))["status"] == "SUCCEEDED"
+        assert until_done(lambda: sfn.describe_execution(executionArn=reference))["status"] == "SUCCEEDED"
         for arn in (graceful.big, killed.big):
-            _same_history(_history(sfn, arn), _history(sfn, reference))
+            assert_same_history(full_history(sfn, arn), full_history(sfn, reference))
         assert "differs from the stored one" not in third.output()

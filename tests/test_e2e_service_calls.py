@@ -9,15 +9,15 @@ did.
 from __future__ import annotations
 
 import json
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.executions_support import finished
 from tests.integrations.conftest import CREDENTIALS, REGION, _credentials, aws, moto_url
+from tests.integrations.support import create_table, order_machine, order_mocks, unique_name
 from teststate.executions import codec
 from teststate.testing import ServerDidNotStart, start_server
 
@@ -32,29 +32,16 @@ needs_runner_calls = pytest.mark.skipif(
 )
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
 @pytest.fixture(scope="module")
 def queue(aws: Any) -> str:
-    return str(aws("sqs").create_queue(QueueName=_name("orders"))["QueueUrl"])
+    return str(aws("sqs").create_queue(QueueName=unique_name("orders"))["QueueUrl"])
 
 
 @pytest.fixture(scope="module")
 def mock_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed's mock configuration: the Lambda state mocked, the SQS state left to the real call."""
     path = tmp_path_factory.mktemp("mocks") / "mocks.json"
-    path.write_text(
-        json.dumps(
-            {
-                "StateMachines": {"Orders": {"TestCases": {"Mixed": {"Charge": "ChargeOk"}}}},
-                "MockedResponses": {
-                    "ChargeOk": {"0": {"Return": {"StatusCode": 200, "Payload": {"receipt": "R-1"}}}}
-                },
-            }
-        )
-    )
+    path.write_text(json.dumps(order_mocks("Orders")))
     return path
 
 
@@ -85,38 +72,9 @@ def sfn(moto_url: str, mock_file: Path) -> Iterator[Any]:
         )
 
 
-def _finished(sfn: Any, arn: str, timeout: float = 20.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        described: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if described["status"] != "RUNNING" or time.monotonic() > deadline:
-            return described
-        time.sleep(0.05)
-
-
 def _order_machine(queue: str) -> str:
-    return json.dumps(
-        {
-            "QueryLanguage": "JSONata",
-            "StartAt": "Charge",
-            "States": {
-                "Charge": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::lambda:invoke",
-                    "Arguments": {"FunctionName": "charge", "Payload": "{% $states.input %}"},
-                    "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 4, "IntervalSeconds": 2}],
-                    "Assign": {"receipt": "{% $states.result.Payload.receipt %}"},
-                    "Next": "Notify",
-                },
-                "Notify": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::sqs:sendMessage",
-                    "Arguments": {"QueueUrl": queue, "MessageBody": "{% $receipt %}"},
-                    "End": True,
-                },
-            },
-        }
-    )
+    retry = [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 4, "IntervalSeconds": 2}]
+    return json.dumps(order_machine(queue, charge_retry=retry))
 
 
 @needs_runner_calls
@@ -125,7 +83,7 @@ def test_a_mocked_lambda_state_and_a_real_sqs_message(sfn: Any, queue: str, aws:
     started = sfn.start_execution(
         stateMachineArn=machine["stateMachineArn"] + "#Mixed", name="first", input='{"amount": 42}'
     )
-    described = _finished(sfn, started["executionArn"])
+    described = finished(sfn, started["executionArn"], timeout=20.0)
     assert described["status"] == "SUCCEEDED", described
     received = aws("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=2)["Messages"]
     assert [message["Body"] for message in received] == ["R-1"]
@@ -139,13 +97,7 @@ def test_a_mocked_lambda_state_and_a_real_sqs_message(sfn: Any, queue: str, aws:
 
 @needs_runner_calls
 def test_an_aws_sdk_call_in_an_execution(sfn: Any, aws: Any) -> None:
-    table = _name("table")
-    aws("dynamodb").create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table = create_table(aws)
     definition = {
         "StartAt": "Put",
         "States": {
@@ -169,9 +121,11 @@ def test_an_aws_sdk_call_in_an_execution(sfn: Any, aws: Any) -> None:
             "Exists": {"Type": "Pass", "End": True},
         },
     }
-    machine = sfn.create_state_machine(name=_name("Sdk"), definition=json.dumps(definition), roleArn=ROLE)
+    machine = sfn.create_state_machine(
+        name=unique_name("Sdk"), definition=json.dumps(definition), roleArn=ROLE
+    )
     started = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input='{"id": "order-1"}')
-    described = _finished(sfn, started["executionArn"])
+    described = finished(sfn, started["executionArn"], timeout=20.0)
     assert described["status"] == "SUCCEEDED", described
     assert aws("dynamodb").get_item(TableName=table, Key={"id": {"S": "order-1"}})["Item"] == {
         "id": {"S": "order-1"}
@@ -210,7 +164,7 @@ def test_start_sync_execution_makes_its_calls_within_the_request(sfn: Any, queue
         },
     }
     machine = sfn.create_state_machine(
-        name=_name("Sync"), definition=json.dumps(definition), roleArn=ROLE, type="EXPRESS"
+        name=unique_name("Sync"), definition=json.dumps(definition), roleArn=ROLE, type="EXPRESS"
     )
     answer = sfn.start_sync_execution(stateMachineArn=machine["stateMachineArn"])
     assert answer["status"] == "SUCCEEDED", answer

@@ -9,7 +9,6 @@ again. What the calls did is read back through boto3.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -32,12 +31,9 @@ from teststate.executions import calls
 from teststate.integrations import CallSettings
 
 from .conftest import REGION
+from .support import calls_to, create_table, order_machine, order_mocks, silent_endpoint, unique_name
 
 ARN = f"arn:aws:states:{REGION}:123456789012:execution:machine:run"
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 def _start(
@@ -89,53 +85,17 @@ def _details(event: HistoryEvent) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def queue(aws: Any) -> str:
-    return str(aws("sqs").create_queue(QueueName=_name("queue"))["QueueUrl"])
+    return str(aws("sqs").create_queue(QueueName=unique_name("queue"))["QueueUrl"])
 
 
 @pytest.fixture(scope="module")
 def table(aws: Any) -> str:
-    name = _name("table")
-    aws("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
-
-
-def _order_machine(queue: str) -> dict[str, Any]:
-    """The README's workflow: a mocked Lambda call, then an SQS message sent for real."""
-    return {
-        "QueryLanguage": "JSONata",
-        "StartAt": "Charge",
-        "States": {
-            "Charge": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::lambda:invoke",
-                "Arguments": {"FunctionName": "charge", "Payload": "{% $states.input %}"},
-                "Assign": {"receipt": "{% $states.result.Payload.receipt %}"},
-                "Next": "Notify",
-            },
-            "Notify": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::sqs:sendMessage",
-                "Arguments": {"QueueUrl": queue, "MessageBody": "{% $receipt %}"},
-                "End": True,
-            },
-        },
-    }
+    return create_table(aws)
 
 
 def test_a_mocked_lambda_state_and_a_real_sqs_message(queue: str, settings: CallSettings, aws: Any) -> None:
-    document = {
-        "StateMachines": {"machine": {"TestCases": {"Mixed": {"Charge": "ChargeOk"}}}},
-        "MockedResponses": {
-            "ChargeOk": {"0": {"Return": {"StatusCode": 200, "Payload": {"receipt": "R-1"}}}}
-        },
-    }
-    mocks = parse_mock_config(document).test_case("machine", "Mixed")
-    events, last, signals = _drive(_start(_order_machine(queue), settings, mocks=mocks), settings)
+    mocks = parse_mock_config(order_mocks("machine")).test_case("machine", "Mixed")
+    events, last, signals = _drive(_start(order_machine(queue), settings, mocks=mocks), settings)
     assert isinstance(last, Finished), last
     assert last.status == "SUCCEEDED", last
     received = aws("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
@@ -168,7 +128,7 @@ def test_a_mocked_lambda_state_and_a_real_sqs_message(queue: str, settings: Call
 def _start_again(
     events: list[HistoryEvent], mocks: MockTestCase, queue: str, settings: CallSettings
 ) -> ExecutionStart:
-    start = _start(_order_machine(queue), settings, mocks=mocks)
+    start = _start(order_machine(queue), settings, mocks=mocks)
     return replace(start, start_time=events[0].timestamp)
 
 
@@ -226,7 +186,7 @@ def test_a_conditional_check_failure_is_caught(table: str, settings: CallSetting
 
 
 def test_a_missing_queue_is_retried_then_caught(queue: str, settings: CallSettings) -> None:
-    missing = queue.rsplit("/", 1)[0] + "/" + _name("no-such-queue")
+    missing = queue.rsplit("/", 1)[0] + "/" + unique_name("no-such-queue")
     definition = {
         "StartAt": "Send",
         "States": {
@@ -276,17 +236,8 @@ def test_a_callback_task_sends_its_token_then_waits(queue: str, settings: CallSe
 
 
 def test_a_call_past_timeout_seconds_times_the_task_out(settings: CallSettings) -> None:
-    import socket
-
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(4)
-        slow = CallSettings.from_env(
-            {
-                "TESTSTATE_SERVICE_CALLS": "1",
-                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{silent.getsockname()[1]}",
-            }
-        )
+    with silent_endpoint() as endpoint:
+        slow = calls_to(endpoint)
         definition = {
             "StartAt": "Publish",
             "States": {
@@ -307,7 +258,7 @@ def test_a_call_past_timeout_seconds_times_the_task_out(settings: CallSettings) 
 
 def test_with_calls_off_an_unmocked_task_fails_as_before(queue: str) -> None:
     off = CallSettings.from_env({})
-    definition = _order_machine(queue)
+    definition = order_machine(queue)
     start = _start(definition, off)
     assert start.service_calls == frozenset()
     events, last, signals = _drive(start, off)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -24,20 +23,16 @@ from teststate.integrations.java_render import hashmap_order, instant_text
 from teststate.integrations.naming import SDK_NAME_EXCEPTIONS, sdk_client_name
 from teststate.testing import free_loopback_port
 
+from . import support
 from .conftest import REGION
+from .support import calls_to
 
 
 @pytest.fixture
 def silent_endpoint() -> Iterator[str]:
     """A socket that accepts connections (the kernel's backlog) and never answers."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(16)
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-
-
-def _to(endpoint: str) -> CallSettings:
-    return CallSettings.from_env({"TESTSTATE_SERVICE_CALLS": "1", "AWS_ENDPOINT_URL": endpoint})
+    with support.silent_endpoint() as endpoint:
+        yield endpoint
 
 
 def test_a_silent_endpoint_times_out_as_states_timeout(silent_endpoint: str) -> None:
@@ -46,7 +41,7 @@ def test_a_silent_endpoint_times_out_as_states_timeout(silent_endpoint: str) -> 
         "arn:aws:states:::dynamodb:getItem",
         {"TableName": "t", "Key": {"id": {"S": "1"}}},
         region=REGION,
-        settings=_to(silent_endpoint),
+        settings=calls_to(silent_endpoint),
         timeout_seconds=0.5,
     )
     assert (outcome.error, outcome.cause) == ("States.Timeout", None)
@@ -66,7 +61,7 @@ def test_a_refused_connection_is_the_sdk_client_error(resource: str, parameters:
         resource,
         parameters,
         region=REGION,
-        settings=_to(f"http://127.0.0.1:{free_loopback_port()}"),
+        settings=calls_to(f"http://127.0.0.1:{free_loopback_port()}"),
         timeout_seconds=2,
     )
     assert outcome.error == error

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import pytest
@@ -12,14 +11,11 @@ from interpreter.jsontypes import ABSENT
 from teststate.integrations import CallOutcome, CallSettings, call, supports
 
 from .conftest import REGION
+from .support import create_table, unique_name
 
 
 def _call(resource: str, parameters: Any, settings: CallSettings, **options: Any) -> CallOutcome:
     return call(resource, parameters, region=REGION, settings=settings, **options)
-
-
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 HTTP_METADATA = ["SdkHttpMetadata", "SdkResponseMetadata"]
@@ -39,14 +35,7 @@ def _check_v1_metadata(result: dict[str, Any]) -> None:
 # ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def table(aws: Any) -> str:
-    name = _name("table")
-    aws("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
+    return create_table(aws)
 
 
 def test_dynamodb_put_update_get_delete_item(table: str, settings: CallSettings, aws: Any) -> None:
@@ -89,7 +78,7 @@ def test_dynamodb_put_update_get_delete_item(table: str, settings: CallSettings,
 def test_dynamodb_errors(table: str, settings: CallSettings) -> None:
     missing = _call(
         "arn:aws:states:::dynamodb:putItem",
-        {"TableName": _name("none"), "Item": {"id": {"S": "1"}}},
+        {"TableName": unique_name("none"), "Item": {"id": {"S": "1"}}},
         settings,
     )
     assert missing.result is ABSENT
@@ -123,7 +112,7 @@ def test_dynamodb_errors(table: str, settings: CallSettings) -> None:
 # ------------------------------------------------------------------------------------------------
 def test_sqs_send_message(settings: CallSettings, aws: Any) -> None:
     sqs = aws("sqs")
-    queue = sqs.create_queue(QueueName=_name("queue"))["QueueUrl"]
+    queue = sqs.create_queue(QueueName=unique_name("queue"))["QueueUrl"]
     sent = _call("arn:aws:states:::sqs:sendMessage", {"QueueUrl": queue, "MessageBody": "hello"}, settings)
     assert list(sent.result) == ["MD5OfMessageBody", "MessageId", *HTTP_METADATA]
     assert sent.result["MD5OfMessageBody"] == "5d41402abc4b2a76b9719d911017c592"
@@ -141,8 +130,8 @@ def test_sqs_send_message(settings: CallSettings, aws: Any) -> None:
 
 def test_sns_publish(settings: CallSettings, aws: Any) -> None:
     sns, sqs = aws("sns"), aws("sqs")
-    topic = sns.create_topic(Name=_name("topic"))["TopicArn"]
-    queue = sqs.create_queue(QueueName=_name("subscriber"))["QueueUrl"]
+    topic = sns.create_topic(Name=unique_name("topic"))["TopicArn"]
+    queue = sqs.create_queue(QueueName=unique_name("subscriber"))["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
@@ -159,7 +148,7 @@ def test_sns_publish(settings: CallSettings, aws: Any) -> None:
 
 
 def test_events_put_events(settings: CallSettings, aws: Any) -> None:
-    bus = aws("events").create_event_bus(Name=_name("bus"))["EventBusArn"]
+    bus = aws("events").create_event_bus(Name=unique_name("bus"))["EventBusArn"]
     entry = {
         "Detail": json.dumps({"a": 1}),
         "DetailType": "kind",
@@ -185,7 +174,7 @@ def test_events_put_events(settings: CallSettings, aws: Any) -> None:
 # Lambda: moto runs no code without Docker; what it answers without running any
 # ------------------------------------------------------------------------------------------------
 def test_lambda_function_not_found(settings: CallSettings) -> None:
-    name = _name("function")
+    name = unique_name("function")
     invoked = _call("arn:aws:states:::lambda:invoke", {"FunctionName": name, "Payload": {"a": 1}}, settings)
     assert invoked.error == "Lambda.ResourceNotFoundException"
     assert (invoked.cause or "").startswith("Function not found: arn:aws:lambda:")
@@ -206,7 +195,7 @@ def test_lambda_function_not_found(settings: CallSettings) -> None:
 # AWS SDK integrations
 # ------------------------------------------------------------------------------------------------
 def test_aws_sdk_s3(settings: CallSettings, aws: Any) -> None:
-    bucket = _name("bucket")
+    bucket = unique_name("bucket")
     aws("s3").create_bucket(Bucket=bucket)
     put = _call(
         "arn:aws:states:::aws-sdk:s3:putObject",
@@ -233,7 +222,9 @@ def test_aws_sdk_s3(settings: CallSettings, aws: Any) -> None:
         "The specified key does not exist. (Service: S3, Status Code: 404, "
     )
     assert (missing_key.cause or "").endswith(") (SDK Attempt Count: 1)")
-    missing_bucket = _call("arn:aws:states:::aws-sdk:s3:listObjects", {"Bucket": _name("none")}, settings)
+    missing_bucket = _call(
+        "arn:aws:states:::aws-sdk:s3:listObjects", {"Bucket": unique_name("none")}, settings
+    )
     assert missing_bucket.error == "S3.NoSuchBucketException"
 
 
@@ -250,7 +241,7 @@ def test_aws_sdk_dynamodb_and_sqs(table: str, settings: CallSettings, aws: Any) 
     assert put.result == {}  # test_aws_sdk_task_service/test_dynamodb_put_get_item
     missing = _call(
         "arn:aws:states:::aws-sdk:dynamodb:putItem",
-        {"TableName": _name("none"), "Item": {"id": {"S": "1"}}},
+        {"TableName": unique_name("none"), "Item": {"id": {"S": "1"}}},
         settings,
     )
     assert (
@@ -260,7 +251,7 @@ def test_aws_sdk_dynamodb_and_sqs(table: str, settings: CallSettings, aws: Any) 
         "Requested resource not found (Service: DynamoDb, Status Code: 400, "
     )
 
-    queue = aws("sqs").create_queue(QueueName=_name("attrs"))["QueueUrl"]
+    queue = aws("sqs").create_queue(QueueName=unique_name("attrs"))["QueueUrl"]
     attributes = _call(
         "arn:aws:states:::aws-sdk:sqs:getQueueAttributes",
         {"QueueUrl": queue, "AttributeNames": ["All"]},

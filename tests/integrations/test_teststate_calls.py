@@ -8,7 +8,6 @@ request path (`teststate.app`), and the test reads what the call did through bot
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 import pytest
@@ -18,19 +17,18 @@ from teststate.integrations import CallSettings
 from teststate.operations.test_state import MSG_CALLBACK_TASK, MSG_NO_ROLE, MSG_OFFLINE_TASK
 
 from .conftest import REGION
+from .support import calls_to, create_table, silent_endpoint, unique_name
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 TARGET = "AWSStepFunctions.TestState"
 
 
-def _name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-@pytest.fixture
-def test_state(settings: CallSettings) -> Any:
-    """POST one TestState request to an app with calls on; (HTTP status, answer)."""
-    client = create_app({"TESTING": False, "TESTSTATE_SERVICE_CALLS": settings}).test_client()
+def _sender(settings: CallSettings | None) -> Any:
+    """POST one TestState request to an app with `settings` (None: calls off); (HTTP status, answer)."""
+    config: dict[str, Any] = {"TESTING": False}
+    if settings is not None:
+        config["TESTSTATE_SERVICE_CALLS"] = settings
+    client = create_app(config).test_client()
 
     def send(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         answer = client.post(
@@ -43,22 +41,20 @@ def test_state(settings: CallSettings) -> Any:
     return send
 
 
+@pytest.fixture
+def test_state(settings: CallSettings) -> Any:
+    """POST one TestState request to an app with calls on; (HTTP status, answer)."""
+    return _sender(settings)
+
+
 @pytest.fixture(scope="module")
 def queue(aws: Any) -> str:
-    return str(aws("sqs").create_queue(QueueName=_name("queue"))["QueueUrl"])
+    return str(aws("sqs").create_queue(QueueName=unique_name("queue"))["QueueUrl"])
 
 
 @pytest.fixture(scope="module")
 def table(aws: Any) -> str:
-    name = _name("table")
-    aws("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    aws("dynamodb").put_item(TableName=name, Item={"id": {"S": "known"}, "data": {"S": "HelloWorld"}})
-    return name
+    return create_table(aws, {"id": {"S": "known"}, "data": {"S": "HelloWorld"}})
 
 
 def _task(resource: str, **members: Any) -> str:
@@ -138,7 +134,7 @@ def test_conditional_check_failure_is_caught_under_its_aws_name(test_state: Any,
 
 
 def test_a_missing_queue_is_retried_then_caught(test_state: Any, queue: str) -> None:
-    missing = queue.rsplit("/", 1)[0] + "/" + _name("no-such-queue")
+    missing = queue.rsplit("/", 1)[0] + "/" + unique_name("no-such-queue")
     machine = json.dumps(
         {
             "StartAt": "Send",
@@ -195,48 +191,27 @@ def test_aws_sdk_parameters_the_api_does_not_know_fail_the_state(test_state: Any
 def test_a_refused_connection_is_the_error_aws_reports(settings: CallSettings) -> None:
     from teststate.testing import free_loopback_port
 
-    refused = CallSettings.from_env(
-        {"TESTSTATE_SERVICE_CALLS": "1", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_loopback_port()}"}
-    )
-    client = create_app({"TESTING": False, "TESTSTATE_SERVICE_CALLS": refused}).test_client()
+    send = _sender(calls_to(f"http://127.0.0.1:{free_loopback_port()}"))
     definition = _task(
         "arn:aws:states:::sqs:sendMessage",
-        Parameters={"QueueUrl": f"http://127.0.0.1/000000000000/{_name('q')}", "MessageBody": "x"},
+        Parameters={"QueueUrl": f"http://127.0.0.1/000000000000/{unique_name('q')}", "MessageBody": "x"},
     )
-    answer = client.post(
-        "/",
-        data=json.dumps({"definition": definition, "roleArn": ROLE}),
-        headers={"X-Amz-Target": TARGET, "Content-Type": "application/x-amz-json-1.0"},
-    )
-    assert answer.status_code == 200
-    body = json.loads(answer.data)
+    status, body = send({"definition": definition, "roleArn": ROLE})
+    assert status == 200
     assert body["status"] == "FAILED"
     assert body["error"] == "SQS.SdkClientException"
 
 
 def test_a_slow_call_is_bounded_by_timeout_seconds(test_state: Any) -> None:
-    import socket
-
     # A listener that accepts and never answers: the call times out after TimeoutSeconds.
-    with socket.socket() as server:
-        server.bind(("127.0.0.1", 0))
-        server.listen(4)
-        port = server.getsockname()[1]
-        slow = CallSettings.from_env(
-            {"TESTSTATE_SERVICE_CALLS": "1", "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
-        )
-        client = create_app({"TESTING": False, "TESTSTATE_SERVICE_CALLS": slow}).test_client()
+    with silent_endpoint() as endpoint:
+        send = _sender(calls_to(endpoint))
         definition = _task(
             "arn:aws:states:::sns:publish",
             Parameters={"TopicArn": f"arn:aws:sns:{REGION}:123456789012:t", "Message": "x"},
             TimeoutSeconds=1,
         )
-        answer = client.post(
-            "/",
-            data=json.dumps({"definition": definition, "roleArn": ROLE}),
-            headers={"X-Amz-Target": TARGET, "Content-Type": "application/x-amz-json-1.0"},
-        )
-        answer = json.loads(answer.data)
+        _, answer = send({"definition": definition, "roleArn": ROLE})
     assert answer["status"] == "FAILED"
     assert answer["error"] == "States.Timeout"
 
@@ -258,17 +233,12 @@ def test_rules_before_the_call_keep_their_answers(test_state: Any, queue: str) -
 
 
 def test_with_calls_off_an_unmocked_task_answers_as_before(queue: str, aws: Any) -> None:
-    client = create_app({"TESTING": False}).test_client()
+    send = _sender(None)
     definition = _task(
         "arn:aws:states:::sqs:sendMessage", Parameters={"QueueUrl": queue, "MessageBody": "off"}
     )
-    answer = client.post(
-        "/",
-        data=json.dumps({"definition": definition, "roleArn": ROLE}),
-        headers={"X-Amz-Target": TARGET, "Content-Type": "application/x-amz-json-1.0"},
-    )
-    assert answer.status_code == 400
-    body = json.loads(answer.data)
+    status, body = send({"definition": definition, "roleArn": ROLE})
+    assert status == 400
     assert body["__type"].endswith("#ValidationException")
     assert body["message"] == MSG_OFFLINE_TASK
     assert "Messages" not in aws("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=0)

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests.executions_support import assert_same_history, finished, full_history, nested_inline_map
 from teststate.app import create_app
 from teststate.executions import runner as runner_module
 from teststate.executions.runner import Runner, owner_is_dead
@@ -33,33 +34,7 @@ ROLE = "arn:aws:iam::123456789012:role/test-role"
 ARN = "arn:aws:states:us-east-1:123456789012:execution:m:e"
 HOST = os.uname().nodename
 # About a second of engine work and 10,000 events: long enough to be stopped mid-run.
-BIG = {
-    "QueryLanguage": "JSONata",
-    "StartAt": "Outer",
-    "States": {
-        "Outer": {
-            "Type": "Map",
-            "Items": "{% [1..50] %}",
-            "ItemProcessor": {
-                "ProcessorConfig": {"Mode": "INLINE"},
-                "StartAt": "Inner",
-                "States": {
-                    "Inner": {
-                        "Type": "Map",
-                        "Items": "{% [1..50] %}",
-                        "ItemProcessor": {
-                            "ProcessorConfig": {"Mode": "INLINE"},
-                            "StartAt": "P",
-                            "States": {"P": {"Type": "Pass", "End": True}},
-                        },
-                        "End": True,
-                    }
-                },
-            },
-            "End": True,
-        }
-    },
-}
+BIG = nested_inline_map(50)
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,28 +148,6 @@ def app(tmp_path: Path) -> Iterator[Any]:
         runner.wait_stopped(5)
 
 
-def _finished(sfn: Any, arn: str, timeout: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        answer: dict[str, Any] = sfn.describe_execution(executionArn=arn)
-        if answer["status"] != "RUNNING" or time.monotonic() > deadline:
-            return answer
-        time.sleep(0.02)
-
-
-def _history(sfn: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    token = None
-    while True:
-        page = sfn.get_execution_history(
-            executionArn=arn, maxResults=1000, **({"nextToken": token} if token else {})
-        )
-        events += page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return events
-
-
 def test_a_stopping_runner_gives_its_execution_up_and_another_finishes_it_identically(
     app: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -221,12 +174,12 @@ def test_a_stopping_runner_gives_its_execution_up_and_another_finishes_it_identi
     second = Runner(db, limits)  # another process's runner
     second.ensure_started()
     try:
-        described = _finished(sfn, arn)
+        described = finished(sfn, arn, poll=0.02)
     finally:
         second.request_stop()
         second.wait_stopped(5)
     assert described["status"] == "SUCCEEDED"
-    events = _history(sfn, arn)
+    events = full_history(sfn, arn)
     assert [event["id"] for event in events] == list(range(1, len(events) + 1))
     assert len(events) > stored
     assert "differs" not in caplog.text and "lease lost" not in caplog.text
@@ -237,14 +190,11 @@ def test_a_stopping_runner_gives_its_execution_up_and_another_finishes_it_identi
     try:
         reference = sfn.start_execution(stateMachineArn=machine, name="reference")["executionArn"]
         third.notify()
-        assert _finished(sfn, reference)["status"] == "SUCCEEDED"
+        assert finished(sfn, reference, poll=0.02)["status"] == "SUCCEEDED"
     finally:
         third.request_stop()
         third.wait_stopped(5)
-    strip = [{k: v for k, v in event.items() if k != "timestamp"} for event in events[1:]]
-    assert strip == [
-        {k: v for k, v in event.items() if k != "timestamp"} for event in _history(sfn, reference)[1:]
-    ]
+    assert_same_history(events, full_history(sfn, reference))
 
 
 def test_resume_pending_starts_a_runner_only_when_something_is_running(tmp_path: Path) -> None:

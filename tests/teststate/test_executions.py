@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.executions_support import finished, scheduled_token, token_wait_machine
 from teststate.app import create_app
 from teststate.executions import runner as runner_module
 from teststate.storage import executions as store
@@ -39,17 +40,7 @@ LAMBDA_RETRY = {
         }
     },
 }
-WAIT_FOR_TOKEN = {
-    "StartAt": "Ask",
-    "States": {
-        "Ask": {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
-            "Parameters": {"QueueUrl": "https://sqs/q", "MessageBody": {"token.$": "$$.Task.Token"}},
-            "End": True,
-        }
-    },
-}
+WAIT_FOR_TOKEN = token_wait_machine()
 
 
 def _mock_document(payload: Any) -> dict[str, Any]:
@@ -80,12 +71,7 @@ class Service:
         return str(answer["stateMachineArn"])
 
     def finished(self, arn: str, timeout: float = 10.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            answer: dict[str, Any] = self.sfn.describe_execution(executionArn=arn)
-            if answer["status"] != "RUNNING" or time.monotonic() > deadline:
-                return answer
-            time.sleep(0.02)
+        return finished(self.sfn, arn, timeout, poll=0.02)
 
     def events(self, arn: str, **options: Any) -> list[dict[str, Any]]:
         return list(self.sfn.get_execution_history(executionArn=arn, maxResults=1000, **options)["events"])
@@ -96,9 +82,9 @@ class Service:
         while time.monotonic() < deadline:
             for event in self.events(arn):
                 if event["type"] == "TaskStarted":
-                    scheduled = next(e for e in self.events(arn) if e["type"] == "TaskScheduled")
-                    parameters = json.loads(scheduled["taskScheduledEventDetails"]["parameters"])
-                    return str(parameters["MessageBody"]["token"])
+                    token = scheduled_token(self.events(arn))
+                    assert token is not None
+                    return token
             time.sleep(0.02)
         raise AssertionError("the execution never waited for its token")
 

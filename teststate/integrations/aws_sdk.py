@@ -19,10 +19,10 @@ from teststate.integrations.naming import (
     service_model,
     v2_cause,
 )
-from teststate.integrations.optimized import failure_outcome
+from teststate.integrations.optimized import failure_outcome, perform_shaped
 from teststate.integrations.outcome import CallOutcome
 from teststate.integrations.settings import CallSettings
-from teststate.integrations.shapes import UnknownField, from_botocore, to_botocore
+from teststate.integrations.shapes import from_botocore
 
 __all__ = ["call_aws_sdk", "operation_of", "sdk_failure"]
 
@@ -69,22 +69,18 @@ def call_aws_sdk(
     credentials_role_arn: str | None,
 ) -> CallOutcome:
     """Call `operation` of botocore `service` as an AWS SDK integration."""
-    model = service_model(service)
-    operation_model = model.operation_model(operation)
-    try:
-        request = to_botocore(parameters if isinstance(parameters, dict) else {}, operation_model.input_shape)
-    except UnknownField as unknown:
-        return CallOutcome(error="States.Runtime", cause=str(unknown), parameters_rejected=True)
-    answer = transport.perform(
+    answer = perform_shaped(
         service,
         operation,
-        request,
+        parameters if isinstance(parameters, dict) else {},
         region=region,
         settings=settings,
         timeout_seconds=timeout_seconds,
         credentials_role_arn=credentials_role_arn,
     )
+    if isinstance(answer, CallOutcome):
+        return answer
     if not isinstance(answer, transport.Answer):
         return sdk_failure(service, answer)
-    result = from_botocore(answer.output, operation_model.output_shape)
+    result = from_botocore(answer.output, service_model(service).operation_model(operation).output_shape)
     return CallOutcome(result=result if result is not None else {})

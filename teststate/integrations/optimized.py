@@ -29,7 +29,7 @@ from teststate.integrations.outcome import TIMEOUT, CallOutcome
 from teststate.integrations.settings import CallSettings
 from teststate.integrations.shapes import UnknownField, from_botocore, to_botocore
 
-__all__ = ["OPTIMIZED", "call_lambda_function", "call_optimized", "sdk_metadata"]
+__all__ = ["OPTIMIZED", "call_lambda_function", "call_optimized", "perform_shaped", "sdk_metadata"]
 
 _RUNTIME: Final = "States.Runtime"
 _DYNAMODB_MAPS: Final = frozenset({"Item", "Attributes", "M"})
@@ -190,6 +190,37 @@ def _invoke_parameters(payload: Any) -> Any:
     return payload if isinstance(payload, str) else dumps(payload)
 
 
+def perform_shaped(
+    service: str,
+    operation: str,
+    parameters: dict[str, Any],
+    *,
+    region: str,
+    settings: CallSettings,
+    timeout_seconds: float | None,
+    credentials_role_arn: str | None,
+) -> transport.Answer | transport.ServiceFailure | transport.TransportFailure | CallOutcome:
+    """Call botocore `operation` of `service` once with `parameters` matched onto its input shape.
+
+    The optimized and the AWS SDK integrations both call this way. A member the operation does
+    not know is not sent: the outcome is ``States.Runtime`` with the parameters rejected.
+    """
+    shape = service_model(service).operation_model(operation).input_shape
+    try:
+        request = to_botocore(parameters, shape)
+    except UnknownField as unknown:
+        return CallOutcome(error=_RUNTIME, cause=str(unknown), parameters_rejected=True)
+    return transport.perform(
+        service,
+        operation,
+        request,
+        region=region,
+        settings=settings,
+        timeout_seconds=timeout_seconds,
+        credentials_role_arn=credentials_role_arn,
+    )
+
+
 def call_optimized(
     entry: Optimized,
     parameters: Any,
@@ -204,20 +235,17 @@ def call_optimized(
         parameters = {}
     if entry.service == "lambda" and "Payload" in parameters:
         parameters = {**parameters, "Payload": _invoke_parameters(parameters["Payload"])}
-    shape = service_model(entry.service).operation_model(entry.operation).input_shape
-    try:
-        request = to_botocore(parameters, shape)
-    except UnknownField as unknown:
-        return CallOutcome(error=_RUNTIME, cause=str(unknown), parameters_rejected=True)
-    answer = transport.perform(
+    answer = perform_shaped(
         entry.service,
         entry.operation,
-        request,
+        parameters,
         region=region,
         settings=settings,
         timeout_seconds=timeout_seconds,
         credentials_role_arn=credentials_role_arn,
     )
+    if isinstance(answer, CallOutcome):
+        return answer
     if not isinstance(answer, transport.Answer):
         return _v1_failure(answer, entry.service)
     return entry.render(answer, parameters)
