@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Generator, Mapping
+from dataclasses import replace
 
 from interpreter.definition.model import MapState
 from interpreter.errors import ErrorName, StatesError
 from interpreter.execution import events as ev
-from interpreter.execution.model import HistoryEvent
+from interpreter.execution.model import HistoryEvent, ServiceCall
 from interpreter.execution.outcomes import Entered, Err, Gen, Ok
 from interpreter.execution.plan import Node, SubMachine
 from interpreter.execution.retrying import Attempts, failed_before_work, not_retried
 from interpreter.execution.runner import Runner
-from interpreter.jsontypes import JSON
+from interpreter.jsontypes import JSON, dumps, loads
 from interpreter.map.state import THRESHOLD_CAUSE, Tolerance, iteration_inputs, map_items, map_tolerance
-from interpreter.states.dataflow import DEFAULT_CONFIGURATION, Mock, Trace, Work, select
+from interpreter.scope import Scope
+from interpreter.states.dataflow import (
+    DEFAULT_CONFIGURATION,
+    Mock,
+    Trace,
+    Work,
+    select,
+)
 from interpreter.states.run import error_output
 
 
@@ -35,31 +43,52 @@ def _map(
     """Map: the items (ItemReader/ItemsPath/Items, ItemSelector, ItemBatcher) as TestState
     evaluates them, MapStateStarted, the iterations, then the Map's own tail through
     `run_state` with the results as its result. A failed Map Run goes through Retry (the whole
-    Map runs again: recorded, test_base_scenarios/test_map_state_retry) and Catch."""
+    Map runs again: recorded, test_base_scenarios/test_map_state_retry) and Catch.
+
+    With service calls on, an ItemReader reads its S3 source inside the Map Run (`_read_inputs`);
+    `data` is then the text the Map's own evaluations read as ``mapItemReaderData``.
+    """
     attempts = Attempts(state.retry)
+    reader = state.item_reader
+    reads = reader is not None and reader.fetchable and reader.call_resource in run.start.service_calls
     while True:
+        data = reader.empty_source() if reader is not None and reads else None
         scope = run.scope(node, value, variables, entered, attempts.retries)
+        inputs: list[JSON] = []
         try:
             inner = scope if state.is_jsonata else scope.with_current(select(state.input_path, value, scope))
-            trace = Trace()
-            items = map_items(state, inner, trace, Work(None, DEFAULT_CONFIGURATION))
-            if state.max_concurrency is not None:
-                state.max_concurrency.evaluate(inner)
-            inputs = iteration_inputs(state, inner, trace, items)
+            if not reads:
+                inputs = _inputs(state, inner, None)
         except StatesError:
-            return (yield from failed_before_work(run, node, value, variables, entered, attempts.retries))
+            return (
+                yield from failed_before_work(run, node, value, variables, entered, attempts.retries, data)
+            )
+        # Recorded (test_base_scenarios/test_map_item_reader_base_json): a Map reading its items
+        # from S3 reports length 0; they are read in the Map Run.
         yield from run.emit("MapStateStarted", "mapStateStartedEventDetails", {"length": len(inputs)})
         try:
             # Recorded: a bad ToleratedFailureCount(Path) fails the state after MapStateStarted
             # (test_base_scenarios/test_map_state_tolerated_failure_count_path__-1).
-            tolerance = map_tolerance(state, inner, trace)
+            tolerance = map_tolerance(state, inner, Trace())
         except StatesError:
-            return (yield from failed_before_work(run, node, value, variables, entered, attempts.retries))
+            return (
+                yield from failed_before_work(run, node, value, variables, entered, attempts.retries, data)
+            )
         processor = node.processor
         if processor is None:
             raise RuntimeError("a Map node has its processor")
         if node.distributed:
-            outcome = yield from _distributed(run, node, processor, inputs, tolerance)
+            run.map_runs += 1
+            arn = _map_run_arn(run, node.name)
+            started = yield from run.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": arn})
+            read_failure: Err | None = None
+            if reads:
+                read, text = _read_inputs(run, node, state, inner)
+                if isinstance(read, Err):
+                    read_failure = read
+                else:
+                    inputs, data = read, text
+            outcome = yield from _distributed(run, processor, inputs, tolerance, started, read_failure)
         else:
             outcome = yield from _inline(run, node, processor, inputs, variables, tolerance)
         results, failure, last, exit_prev = outcome
@@ -70,7 +99,7 @@ def _map(
             continue
         yield from run.emit("MapStateFailed", None, {}, prev=last)
         exhausted = attempts.exhausted(failure.error or "")
-        return (yield from not_retried(run, node, value, variables, entered, failure, exhausted))
+        return (yield from not_retried(run, node, value, variables, entered, failure, exhausted, data))
     # Recorded (test_base_scenarios/test_map_state): MapStateSucceeded points back at the last
     # iteration's event (a Distributed Map: at MapRunSucceeded), and so does MapStateExited of
     # an inline Map; a Distributed Map's MapStateExited points at MapRunStarted (every recording
@@ -80,9 +109,60 @@ def _map(
     yield from run.emit("MapStateSucceeded", None, {})
     run.prev = exit_prev
     result = run.run_state(
-        node, value, variables, entered, mock=Mock(result=results), retry_count=attempts.retries
+        node,
+        value,
+        variables,
+        entered,
+        mock=Mock(result=results),
+        retry_count=attempts.retries,
+        reader_data=data,
     )
     return (yield from run.conclude(node, result, variables, entered, after=exit_prev))
+
+
+def _inputs(state: MapState, scope: Scope, data: str | None) -> list[JSON]:
+    """The iterations' inputs as TestState evaluates them (items, MaxConcurrency, ItemSelector,
+    ItemBatcher), `data` standing for the ItemReader's source."""
+    config = (
+        DEFAULT_CONFIGURATION if data is None else replace(DEFAULT_CONFIGURATION, map_item_reader_data=data)
+    )
+    trace = Trace()
+    items = map_items(state, scope, trace, Work(None, config))
+    if state.max_concurrency is not None:
+        state.max_concurrency.evaluate(scope)
+    return iteration_inputs(state, scope, trace, items)
+
+
+def _read_inputs(
+    run: Runner, node: Node, state: MapState, scope: Scope
+) -> tuple[list[JSON] | Err, str | None]:
+    """The ItemReader's read, made by the service (a `ServiceCall` naming the reader's canonical
+    Resource, with its evaluated Parameters/Arguments), then parsed as ``mapItemReaderData`` is:
+    the iterations' inputs and the text read, or the Map Run's failure.
+
+    Recorded (test_base_scenarios/test_map_item_reader_json_no_json_list_object,
+    ..._csv_max_items_paths__-1): what the read finds wrong fails the Map Run with
+    ``States.ItemReaderFailed``. Not recorded; ours: a failed S3 call (no such bucket or key) is
+    ``States.ItemReaderFailed`` too, with S3's cause; Parameters that fail to evaluate fail the
+    Map Run with their own error, before any call."""
+    reader = state.item_reader
+    if reader is None:
+        raise RuntimeError("_read_inputs needs an ItemReader")
+    try:
+        parameters = reader.evaluate_arguments(scope)
+    except StatesError as err:
+        return Err(err.error, err.cause), None
+    call = ServiceCall(f"{node.name}#{run.calls_made}", reader.call_resource, dumps(parameters), run.region)
+    run.calls_made += 1
+    answer = run.await_call(call)
+    if answer.error is not None:
+        return Err(ErrorName.ITEM_READER_FAILED, answer.cause), None
+    fetched = loads(answer.result_text) if answer.result_text is not None else None
+    text = fetched if isinstance(fetched, str) else dumps(fetched)
+    try:
+        return _inputs(state, scope, text), text
+    except StatesError as err:
+        return Err(err.error, err.cause), None
 
 
 def _inline(
@@ -147,22 +227,20 @@ def _beyond_tolerance(
 
 def _distributed(
     run: Runner,
-    node: Node,
     processor: SubMachine,
     inputs: list[JSON],
     tolerance: Tolerance,
+    started: int,
+    failure: Err | None,
 ) -> Generator[HistoryEvent, None, tuple[list[JSON], Err | None, int, int]]:
-    """A Distributed Map: its iterations are child workflows whose events are not in this
-    history (recorded: MapRunStarted, then MapRunSucceeded or MapRunFailed)."""
-    run.map_runs += 1
-    arn = _map_run_arn(run, node.name)
-    started = yield from run.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": arn})
+    """A Distributed Map's iterations, after its MapRunStarted (`started`): child workflows whose
+    events are not in this history (recorded: MapRunSucceeded or MapRunFailed follows). A
+    `failure` (its ItemReader's) fails the Map Run before any iteration."""
     results: list[JSON] = []
     failures = 0
-    failure: Err | None = None
     run.silent += 1
     try:
-        for item_input in inputs:
+        for item_input in inputs if failure is None else []:
             outcome = yield from run.machine(processor, item_input, None, {})
             if isinstance(outcome, Ok):
                 results.append(outcome.output)

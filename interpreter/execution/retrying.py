@@ -68,12 +68,20 @@ class Attempts:
 
 
 def failed_before_work(
-    run: Runner, node: Node, value: JSON, variables: Mapping[str, JSON], entered: Entered, retries: int
+    run: Runner,
+    node: Node,
+    value: JSON,
+    variables: Mapping[str, JSON],
+    entered: Entered,
+    retries: int,
+    reader_data: str | None = None,
 ) -> Gen:
     """The state's input processing failed before its work started (a path that selects nothing,
     a JSONata error): the same evaluation through `run_state` fails the same way, and the
-    state's Retry/Catch decide as in TestState."""
-    result = run.run_state(node, value, variables, entered, mock=Mock(result=None), retry_count=retries)
+    state's Retry/Catch decide as in TestState. `reader_data`: a Map's ItemReader text."""
+    result = run.run_state(
+        node, value, variables, entered, mock=Mock(result=None), retry_count=retries, reader_data=reader_data
+    )
     return (yield from run.conclude(node, result, variables, entered))
 
 
@@ -85,11 +93,15 @@ def not_retried(
     entered: Entered,
     failure: Err,
     retry_count: int,
+    reader_data: str | None = None,
 ) -> Gen:
     """A failure of the state's work that no retrier takes any more: caught, the state exits
-    through its catcher; else the failure ends the (sub-)machine."""
+    through its catcher; else the failure ends the (sub-)machine. `reader_data`: a Map's
+    ItemReader text."""
     mock = Mock(error=MockError(failure.error or "", failure.cause))
-    result = run.run_state(node, value, variables, entered, mock=mock, retry_count=retry_count)
+    result = run.run_state(
+        node, value, variables, entered, mock=mock, retry_count=retry_count, reader_data=reader_data
+    )
     if result.status is Status.CAUGHT_ERROR:
         return (yield from run.conclude(node, result, variables, entered))
     return Err(failure.error, failure.cause)

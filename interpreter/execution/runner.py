@@ -28,6 +28,7 @@ from interpreter.execution.model import (
     ExecutionStart,
     HistoryEvent,
     ServiceCall,
+    ServiceCallResult,
     Signal,
     StopRequest,
     TimerFired,
@@ -203,8 +204,10 @@ class Runner:
         mock: Mock | None = None,
         retry_count: int = 0,
         token: str | None = None,
+        reader_data: str | None = None,
     ) -> TestResult:
-        """`run_state` with the execution's context object and clock."""
+        """`run_state` with the execution's context object and clock; `reader_data` is the text a
+        Map's ItemReader read (as TestState's ``mapItemReaderData``)."""
         context = self.context_for(node, entered, retry_count, token)
         return run_state(
             node.loaded,
@@ -213,8 +216,20 @@ class Runner:
             variables=variables,
             world=self.world,
             mock=mock,
-            config=StateConfiguration(retrier_retry_count=retry_count),
+            config=StateConfiguration(retrier_retry_count=retry_count, map_item_reader_data=reader_data),
         )
+
+    def await_call(self, call: ServiceCall) -> ServiceCallResult:
+        """Suspend until the service answers `call` (its `ServiceCallResult`); the clock moves to
+        the answer's arrival, as for a task token's answer. Any other signal but a StopRequest
+        (which aborts) is left behind: none is expected while a call is made."""
+        while True:
+            signal = self.next_signal((), None, (call,))
+            if isinstance(signal, ServiceCallResult) and signal.key == call.key:
+                self.advance_to(signal.at)
+                return signal
+            if isinstance(signal, TimerFired) and not self.start.virtual_clock:
+                self.advance_to(signal.at)  # the execution's deadline may have come (TimedOut)
 
     def context_for(self, node: Node, entered: Entered, retry_count: int, token: str | None) -> JSON:
         if self.context is None:

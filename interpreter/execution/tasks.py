@@ -17,7 +17,6 @@ from interpreter.execution.mock_config import MockResponse
 from interpreter.execution.model import (
     HistoryEvent,
     ServiceCall,
-    ServiceCallResult,
     TaskFailure,
     TaskHeartbeat,
     TaskSuccess,
@@ -126,7 +125,7 @@ def _task_attempt(
             heartbeat,
         )
         run.calls_made += 1
-        answer = _await_call(run, call)
+        answer = run.await_call(call)
         if answer.rejected:
             # Not recorded; ours: the state fails as when its parameters cannot be evaluated,
             # in AWS's words for parameters the integration refuses ("The Parameters '<json>'
@@ -173,19 +172,6 @@ def _result_value(text: str | None) -> JSON:
         return loads(text) if text is not None else None
     except ValueError:
         return text
-
-
-def _await_call(run: Runner, call: ServiceCall) -> ServiceCallResult:
-    """Suspend until the service answers `call` (its `ServiceCallResult`); the clock moves to the
-    answer's arrival, as for a task token's answer. Any other signal but a StopRequest (which
-    aborts) is left behind: none is expected while a call is made."""
-    while True:
-        signal = run.next_signal((), None, (call,))
-        if isinstance(signal, ServiceCallResult) and signal.key == call.key:
-            run.advance_to(signal.at)
-            return signal
-        if isinstance(signal, TimerFired) and not run.start.virtual_clock:
-            run.advance_to(signal.at)  # the execution's deadline may have come (TimedOut)
 
 
 def _no_mock(

@@ -49,6 +49,7 @@ __all__ = [
     "MAX_ITEMS_LIMIT",
     "ItemReader",
     "compile_item_reader",
+    "reader_call_resource",
 ]
 
 # The ReaderConfig values the guide lists.
@@ -119,6 +120,34 @@ class ItemReader:
     transformation: str | None = None
     max_items: NumberField | None = None
     max_items_path: Path | None = None
+
+    @property
+    def call_resource(self) -> str:
+        """The Resource an execution's service call for this reader names (`reader_call_resource`)."""
+        return f"arn:aws:states:::s3:{self.action}"
+
+    @property
+    def fetchable(self) -> bool:
+        """Whether the service can fetch this reader's source as one text that `read` parses:
+        not PARQUET (binary) nor listObjectsV2 with LOAD_AND_FLATTEN (one read per listed
+        object): not done yet (ours), those still need ``mapItemReaderData``."""
+        return self.input_type != "PARQUET" and self.transformation != "LOAD_AND_FLATTEN"
+
+    def empty_source(self) -> str:
+        """Text this reader reads as no items, whatever its InputType and ItemsPointer: what a
+        Map's own evaluation reads when its real source was not read (the read failed, or
+        comes later), so that a failure of the evaluation itself (Parameters, MaxItemsPath)
+        comes back unchanged and nothing else fails."""
+        if self.input_type in ("JSONL", "CSV", "MANIFEST", "PARQUET") and self.action == "getObject":
+            return ""
+        if self.action == "listObjectsV2" and self.transformation != "LOAD_AND_FLATTEN":
+            return "[]"
+        if self.input_type not in (None, "JSON"):
+            return ""
+        document: JSON = []
+        for token in reversed(self.items_pointer or ()):
+            document = {token: document}
+        return dumps(document)
 
     def evaluate_arguments(self, scope: Scope) -> JSON:
         """What AWS would send to S3: Parameters/Arguments rendered against the effective input.
@@ -456,6 +485,16 @@ def compile_item_reader(declaration: Mapping[str, JSON], *, pointer: str, jsonat
         max_items=max_items,
         max_items_path=max_items_path,
     )
+
+
+def reader_call_resource(resource: str) -> str | None:
+    """The canonical Resource (``arn:aws:states:::s3:<action>``, any partition folded to aws) of an
+    ItemReader declared with `resource`, which names its read when service calls are on; None when
+    `resource` is not an ItemReader's."""
+    match = _RESOURCE_RE.fullmatch(resource)
+    if match is None or match.group(1) not in ACTIONS:
+        return None
+    return f"arn:aws:states:::s3:{match.group(1)}"
 
 
 def _compile_path(text: JSON, pointer: str) -> Path:

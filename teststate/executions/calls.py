@@ -22,8 +22,9 @@ from typing import Any, Final
 
 from interpreter.execution.model import ServiceCall, ServiceCallResult
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
+from interpreter.map.reader import reader_call_resource
 from teststate import integrations
-from teststate.integrations import CallOutcome, CallSettings
+from teststate.integrations import CallOutcome, CallSettings, s3_items
 
 __all__ = [
     "DEFAULT_CALL_SECONDS",
@@ -78,7 +79,11 @@ def _supported(definition: str) -> frozenset[str]:
         document = loads(definition)
     except ValueError:
         return frozenset()
-    return frozenset(resource for resource in _task_resources(document) if integrations.supports(resource))
+    return frozenset(
+        resource
+        for resource in _task_resources(document)
+        if integrations.supports(resource) or resource in _READS
+    )
 
 
 def _task_resources(machine: JSON) -> Iterator[str]:
@@ -93,6 +98,16 @@ def _task_resources(machine: JSON) -> Iterator[str]:
         resource = state.get("Resource")
         if state.get("Type") == "Task" and isinstance(resource, str):
             yield resource
+        reader = state.get("ItemReader")
+        if (
+            state.get("Type") == "Map"
+            and isinstance(reader, dict)
+            and isinstance(reader.get("Resource"), str)
+        ):
+            # A Distributed Map's ItemReader reads its S3 source through a call of its own.
+            read = reader_call_resource(reader["Resource"])
+            if read is not None:
+                yield read
         for member in _NESTED:
             nested = state.get(member)
             for branch in nested if isinstance(nested, list) else [nested]:
@@ -113,8 +128,10 @@ def perform(calls: Sequence[ServiceCall], settings: CallSettings) -> list[Servic
 
 
 def perform_one(call: ServiceCall, settings: CallSettings) -> ServiceCallResult:
-    """Make one call: the Task's result, or AWS's error and cause."""
+    """Make one call: the Task's result (an ItemReader's read: `_read`), or AWS's error and cause."""
     try:
+        if call.resource in _READS:
+            return _result(call, _read(call, settings), _now())
         parameters = loads(call.parameters_text)
         outcome = integrations.call(
             call.resource,
@@ -133,6 +150,22 @@ def perform_one(call: ServiceCall, settings: CallSettings) -> ServiceCallResult:
         _log.exception("service call %s of %s failed", call.key, call.resource)
         outcome = CallOutcome(error=_RUNTIME, cause=f"The call of {call.resource} failed: {err}")
     return _result(call, outcome, _now())
+
+
+_READS: Final = s3_items.READ_RESOURCES
+
+
+def _read(call: ServiceCall, settings: CallSettings) -> CallOutcome:
+    """A Distributed Map ItemReader's read (`teststate.integrations.s3_items.read_source`)."""
+    if not settings.enabled:
+        raise integrations.ServiceCallsDisabled("service calls are off (TESTSTATE_SERVICE_CALLS)")
+    return s3_items.read_source(
+        call.resource,
+        loads(call.parameters_text),
+        region=call.region or settings.region or "us-east-1",
+        settings=settings,
+        timeout_seconds=float(call.timeout_seconds) if call.timeout_seconds is not None else None,
+    )
 
 
 def _now() -> datetime:

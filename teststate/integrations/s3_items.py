@@ -8,14 +8,18 @@ into its own error (``States.ItemReaderFailed``, ``States.ResultWriterFailed``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Final
 
 from teststate.integrations import transport
 from teststate.integrations.aws_sdk import call_aws_sdk, sdk_failure
 from teststate.integrations.outcome import CallOutcome
 from teststate.integrations.settings import CallSettings
 
-__all__ = ["get_object", "list_objects", "put_object"]
+__all__ = ["READ_RESOURCES", "get_object", "list_objects", "put_object", "read_source"]
+
+READ_RESOURCES: Final = frozenset({"arn:aws:states:::s3:getObject", "arn:aws:states:::s3:listObjectsV2"})
+"""An ItemReader's reads, by their canonical Resource (`interpreter.map.reader.reader_call_resource`)."""
+_READER_FAILED: Final = "States.ItemReaderFailed"
 
 
 def get_object(
@@ -94,3 +98,45 @@ def put_object(
         timeout_seconds=timeout_seconds,
         credentials_role_arn=None,
     )
+
+
+def read_source(
+    resource: str,
+    parameters: Any,
+    *,
+    region: str,
+    settings: CallSettings,
+    timeout_seconds: float | None = None,
+) -> CallOutcome:
+    """An ItemReader's read with its evaluated Parameters/Arguments (``Bucket`` and ``Key``, or
+    ``Bucket`` and ``Prefix``): getObject's result is the object's text, listObjectsV2's the
+    listing's items, which the interpreter parses as it parses ``mapItemReaderData``
+    (`interpreter.map.reader.ItemReader.read`). A failed call keeps the AWS SDK integration's
+    names (``S3.NoSuchKeyException``); the Map reports it as ``States.ItemReaderFailed``.
+    """
+    fields = parameters if isinstance(parameters, dict) else {}
+    bucket, key, prefix = fields.get("Bucket"), fields.get("Key"), fields.get("Prefix")
+    if not isinstance(bucket, str) or not bucket:
+        # Not recorded; ours: S3 would refuse the request, so the read fails.
+        return CallOutcome(error=_READER_FAILED, cause="The ItemReader's parameters must name a Bucket")
+    if resource.endswith(":listObjectsV2"):
+        listing = list_objects(
+            bucket,
+            prefix if isinstance(prefix, str) else None,
+            region=region,
+            settings=settings,
+            timeout_seconds=timeout_seconds,
+        )
+        return listing if isinstance(listing, CallOutcome) else CallOutcome(result=listing)
+    if not isinstance(key, str) or not key:
+        return CallOutcome(error=_READER_FAILED, cause="The ItemReader's parameters must name a Key")
+    body = get_object(bucket, key, region=region, settings=settings, timeout_seconds=timeout_seconds)
+    if isinstance(body, CallOutcome):
+        return body
+    try:
+        return CallOutcome(result=body.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        # Not recorded; ours: a text reader's object that is not UTF-8 cannot be read.
+        return CallOutcome(
+            error=_READER_FAILED, cause=f"The object s3://{bucket}/{key} is not UTF-8 text: {err}"
+        )

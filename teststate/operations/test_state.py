@@ -42,7 +42,8 @@ where no recording decides, the place is ours.
 10. the core: the Map's iteration count
     (aws/test_state_mock_validation/test_map_iteration_failure_count_exceeds_mock_result_items; the
     Map's items must be evaluated first) comes back as an error from it, and so does an ItemReader
-    Map without ``mapItemReaderData`` (this server cannot read its source)
+    Map without ``mapItemReaderData`` when service calls are off (on, `_read_source` reads its
+    source from the endpoint's S3)
 
 Invalid JSON in a member is described in the words of Jackson, AWS's JSON parser
 (`interpreter.json_errors`), wherever AWS's answer quotes the parser; the mocked result's answer
@@ -55,6 +56,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, Final
 
 from interpreter import (
@@ -79,8 +81,10 @@ from interpreter import (
 )
 from interpreter.context import DEFAULT_ACCOUNT
 from interpreter.definition.model import MapState, ParallelState, TaskState
+from interpreter.errors import ErrorName, StatesError
 from interpreter.execution.waits import task_durations
 from interpreter.scope import Scope
+from interpreter.states.dataflow import select
 from interpreter.states.run import Status
 from teststate import integrations
 from teststate.budget import configured_budget_seconds, run_within
@@ -92,6 +96,7 @@ from teststate.errors import (
     ValidationException,
     api_error_for,
 )
+from teststate.integrations import s3_items
 from teststate.validation.mock_result import validate_mock_result
 from teststate.validation.request import TestStateRequest
 
@@ -200,7 +205,14 @@ def test_state(
     context = _build_context(req, loaded, state_input, region=region, account=account, world=world)
     calling = _check_task_can_run(req, loaded, calls)
     budget = budget_seconds if budget_seconds is not None else configured_budget_seconds()
+    config = state_configuration(req)
     try:
+        if _reads_source(req, loaded, calls) and calls is not None:
+            started = time.monotonic()
+            config, mock = _read_source(
+                loaded, state_input, context, variables, world, calls, region, config, mock, budget
+            )
+            budget = max(budget - (time.monotonic() - started), 0.001) if budget else budget
         if calling is not None:
             result = _run_with_call(
                 req, loaded, state_input, context, variables, world, budget, calling, region
@@ -216,7 +228,7 @@ def test_state(
             variables=variables,
             world=world,
             mock=mock,
-            config=state_configuration(req),
+            config=config,
         )
     except (DefinitionError, RequestError) as err:
         raise api_error_for(err) from None
@@ -524,6 +536,73 @@ def _run_with_call(
     if outcome.failed:
         return attempt(Mock(error=MockError(error=outcome.error or "", cause=outcome.cause)), rest)
     return attempt(Mock(result=outcome.result), rest)
+
+
+def _reads_source(
+    req: TestStateRequest, loaded: LoadedState, calls: integrations.CallSettings | None
+) -> bool:
+    """A Distributed Map with an ItemReader and no ``mapItemReaderData``, service calls on: its
+    items are read from the endpoint's S3, as AWS reads them (`_read_source`)."""
+    state = loaded.state
+    return (
+        calls is not None
+        and calls.enabled
+        and isinstance(state, MapState)
+        and state.item_reader is not None
+        and state.item_reader.fetchable
+        and (req.state_configuration is None or req.state_configuration.map_item_reader_data is None)
+    )
+
+
+def _read_source(
+    loaded: LoadedState,
+    state_input: JSON,
+    context: JSON,
+    variables: Mapping[str, JSON],
+    world: World,
+    calls: integrations.CallSettings,
+    region: str,
+    config: StateConfiguration,
+    mock: Mock | None,
+    budget: float,
+) -> tuple[StateConfiguration, Mock | None]:
+    """The ItemReader's source read from S3 (`teststate.integrations.s3_items.read_source`) with
+    its Parameters/Arguments evaluated against the Map's effective input: the configuration
+    whose ``mapItemReaderData`` is what was read, and the mock.
+
+    When the parameters cannot be evaluated, nothing is read: the run evaluates them again and
+    fails as AWS does. Not recorded; ours: a failed read (no such key, bucket) is the Map's
+    ``States.ItemReaderFailed`` with S3's cause, standing in for the mock as the Map Run's
+    failure would (its Retry and Catch decide), the reader then reading no items.
+    """
+    state = loaded.state
+    if not isinstance(state, MapState) or state.item_reader is None:
+        raise RuntimeError("_read_source needs a Map with an ItemReader")
+    reader = state.item_reader
+    empty = replace(config, map_item_reader_data=reader.empty_source())
+    scope = Scope(
+        current=state_input, context=context, variables=variables, state_input=state_input, world=world
+    )
+    try:
+        inner = (
+            scope if state.is_jsonata else scope.with_current(select(state.input_path, state_input, scope))
+        )
+        parameters = reader.evaluate_arguments(inner)
+    except StatesError:
+        return empty, mock
+    outcome = s3_items.read_source(
+        reader.call_resource,
+        parameters,
+        region=region or calls.region or "us-east-1",
+        settings=calls,
+        timeout_seconds=budget or None,
+    )
+    if outcome.failed:
+        if mock is not None and mock.error is not None:
+            return empty, mock  # ours: a mocked errorOutput is the Map's failure whatever the read
+        return empty, Mock(error=MockError(error=ErrorName.ITEM_READER_FAILED, cause=outcome.cause))
+    text = outcome.result if isinstance(outcome.result, str) else dumps(outcome.result)
+    return replace(config, map_item_reader_data=text), mock
 
 
 _NO_CONFIGURATION: Final = StateConfiguration()
