@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench.report import Target
-from bench.scenarios import machine_definition
+from bench.scenarios import ORDER, machine_definition, text
 
 __all__ = [
     "ExecutionRun",
@@ -67,22 +67,6 @@ MAP_LIMIT_S: Final = 2.0
 MAP_TARGET_ITEMS: Final = 10_000
 START_LIMIT_X: Final = 2.0
 EXECUTION_TIMEOUT_S: Final = 120.0
-
-ORDER_INPUT: Final = {
-    "order": {
-        "id": "A-1001",
-        "customer": "ada",
-        "items": [
-            {"sku": "s-1", "price": 12.5, "qty": 2},
-            {"sku": "s-2", "price": 3.0, "qty": 1},
-            {"sku": "s-3", "price": 40.0, "qty": 1},
-        ],
-    }
-}
-
-
-def _text(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,7 +109,7 @@ def small_definition() -> dict[str, Any]:
 
 def map_input(items: int) -> str:
     """The Map execution's input: ``{"items": [0, 1, ..., items - 1]}`` (about 50 KB at 10,000)."""
-    return _text({"items": list(range(items))})
+    return text({"items": list(range(items))})
 
 
 def mock_config() -> dict[str, Any]:
@@ -391,7 +375,7 @@ def _part(errors: dict[str, str], name: str) -> Iterator[None]:
 
 
 def _create(client: Any, name: str, definition: Mapping[str, Any], kind: str) -> str:
-    answer = client.create_state_machine(name=name, definition=_text(definition), roleArn=ROLE_ARN, type=kind)
+    answer = client.create_state_machine(name=name, definition=text(definition), roleArn=ROLE_ARN, type=kind)
     return str(answer["stateMachineArn"])
 
 
@@ -400,7 +384,7 @@ def _ms_since(started: float) -> float:
 
 
 def _sync(client: Any, arn: str, settings: ExecutionSettings) -> Latency:
-    request = {"stateMachineArn": f"{arn}#{TEST_CASE}", "input": _text(ORDER_INPUT)}
+    request = {"stateMachineArn": f"{arn}#{TEST_CASE}", "input": text(ORDER)}
     first = client.start_sync_execution(**request)
     if first["status"] != "SUCCEEDED":
         raise BenchFailure(f"status {first['status']}: {first.get('error')} {first.get('cause')}")
@@ -456,7 +440,7 @@ def _raw_history(host: str, port: int, execution_arn: str) -> float:
             connection.request(
                 "POST",
                 "/",
-                body=_text(body),
+                body=text(body),
                 headers={
                     "X-Amz-Target": "AWSStepFunctions.GetExecutionHistory",
                     "Content-Type": "application/x-amz-json-1.0",
@@ -501,7 +485,7 @@ def _engine_alone(definition: str, input_text: str, runs: int) -> tuple[float, i
 
 
 def _map_run(client: Any, address: tuple[str, int], arn: str, settings: ExecutionSettings) -> MapRun:
-    definition, input_text = _text(map_definition()), map_input(settings.map_items)
+    definition, input_text = text(map_definition()), map_input(settings.map_items)
     started = time.perf_counter()
     execution = client.start_execution(stateMachineArn=arn, name="map-measured", input=input_text)
     status = _wait_done(client, execution["executionArn"])

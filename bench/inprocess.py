@@ -117,9 +117,9 @@ def _core_call(scenario: Scenario) -> Callable[[], Any]:
         loads,
         run_state,
     )
+    from interpreter.context import DEFAULT_ACCOUNT
     from teststate.errors import ApiError
     from teststate.operations.test_state import (
-        DEFAULT_ACCOUNT,
         decode_input,
         decode_variables,
         state_configuration,

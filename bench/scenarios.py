@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-__all__ = ["COLD_LOAD_DEFINITION", "Group", "Scenario", "all_scenarios", "http_request", "machine_definition"]
+__all__ = [
+    "COLD_LOAD_DEFINITION",
+    "ORDER",
+    "Group",
+    "Scenario",
+    "all_scenarios",
+    "http_request",
+    "machine_definition",
+    "text",
+]
 
 TARGET: Final = "AWSStepFunctions.TestState"
 LEVELS: Final = ("INFO", "DEBUG")
@@ -51,7 +60,7 @@ class Scenario:
         return json.dumps(self.request, separators=(",", ":")).encode()
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     """A JSON-bearing member: compact JSON text."""
     return json.dumps(value, separators=(",", ":"))
 
@@ -59,7 +68,7 @@ def _text(value: Any) -> str:
 # --------------------------------------------------------------------------------------------
 # The base requests (INFO and DEBUG forms are derived from each)
 # --------------------------------------------------------------------------------------------
-_ORDER: Final = {
+ORDER: Final[dict[str, Any]] = {
     "order": {
         "id": "A-1001",
         "customer": "ada",
@@ -68,7 +77,11 @@ _ORDER: Final = {
             {"sku": "s-2", "price": 3.0, "qty": 1},
             {"sku": "s-3", "price": 40.0, "qty": 1},
         ],
-    },
+    }
+}
+"""The order the scenarios' definitions read (the 20-state machine's executions start with it)."""
+_ORDER: Final[dict[str, Any]] = {
+    **ORDER,
     "a": 40,
     "b": 2,
 }
@@ -87,7 +100,7 @@ def _pass_jsonpath() -> dict[str, Any]:
         "ResultPath": "$.computed",
         "Next": "Done",
     }
-    return {"definition": _text(state), "input": _text(_ORDER)}
+    return {"definition": text(state), "input": text(_ORDER)}
 
 
 def _pass_jsonata() -> dict[str, Any]:
@@ -106,7 +119,7 @@ def _pass_jsonata() -> dict[str, Any]:
         },
         "End": True,
     }
-    return {"definition": _text(state), "input": _text(_ORDER), "variables": _text({"currency": "EUR"})}
+    return {"definition": text(state), "input": text(_ORDER), "variables": text({"currency": "EUR"})}
 
 
 def _task_mock() -> dict[str, Any]:
@@ -128,7 +141,7 @@ def _task_mock() -> dict[str, Any]:
         "ExecutedVersion": "$LATEST",
         "Payload": {"total": 68.0, "lines": [{"sku": "s-1", "amount": 25.0}, {"sku": "s-3", "amount": 40.0}]},
     }
-    return {"definition": _text(state), "input": _text(_ORDER), "mock": {"result": _text(result)}}
+    return {"definition": text(state), "input": text(_ORDER), "mock": {"result": text(result)}}
 
 
 def _task_retry_catch() -> dict[str, Any]:
@@ -153,8 +166,8 @@ def _task_retry_catch() -> dict[str, Any]:
         "Next": "Done",
     }
     return {
-        "definition": _text(state),
-        "input": _text(_ORDER),
+        "definition": text(state),
+        "input": text(_ORDER),
         "mock": {"errorOutput": {"error": "Lambda.ServiceException", "cause": "the service is unavailable"}},
         "stateConfiguration": {"retrierRetryCount": 2},
     }
@@ -196,7 +209,7 @@ def _choice_ten_rules() -> dict[str, Any]:
         "limit": 50,
         "tags": ["red"],
     }
-    return {"definition": _text(state), "input": _text(document)}
+    return {"definition": text(state), "input": text(document)}
 
 
 def _map_inline() -> dict[str, Any]:
@@ -219,7 +232,7 @@ def _map_inline() -> dict[str, Any]:
     }
     document = {"batch": "b-7", "items": [{"id": i, "name": f"item-{i}"} for i in range(100)]}
     results = [{"id": i, "ok": True} for i in range(100)]
-    return {"definition": _text(state), "input": _text(document), "mock": {"result": _text(results)}}
+    return {"definition": text(state), "input": text(document), "mock": {"result": text(results)}}
 
 
 def _map_distributed() -> dict[str, Any]:
@@ -243,10 +256,10 @@ def _map_distributed() -> dict[str, Any]:
     items = [{"id": i} for i in range(10_000)]  # about 100 KB of text: within the 256 KiB member limit
     batches = [{"batch": b, "processed": 100} for b in range(100)]
     return {
-        "definition": _text(state),
-        "input": _text({"job": "j-1"}),
-        "mock": {"result": _text(batches)},
-        "stateConfiguration": {"mapItemReaderData": _text(items)},
+        "definition": text(state),
+        "input": text({"job": "j-1"}),
+        "mock": {"result": text(batches)},
+        "stateConfiguration": {"mapItemReaderData": text(items)},
     }
 
 
@@ -374,7 +387,7 @@ def machine_definition() -> dict[str, Any]:
     return {"Comment": "bench: 20 states", "StartAt": "Start", "States": states}
 
 
-COLD_LOAD_DEFINITION: Final = _text(machine_definition())
+COLD_LOAD_DEFINITION: Final = text(machine_definition())
 """The text cold-loaded by `bench.inprocess` (the same as the machine scenario's)."""
 
 
@@ -385,7 +398,7 @@ def _machine() -> dict[str, Any]:
         "normal": {"id": "A-1001", "count": 3, "items": _ORDER["order"]["items"]},
         "price": {"total": 68.0},
     }
-    return {"definition": COLD_LOAD_DEFINITION, "stateName": "Enrich", "input": _text(document)}
+    return {"definition": COLD_LOAD_DEFINITION, "stateName": "Enrich", "input": text(document)}
 
 
 # base name -> (group, expected status, request builder)
