@@ -27,7 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -520,13 +521,26 @@ def record_progress(
     Returns:
         False when the lease was lost (another runner took the execution over): nothing stored.
     """
+    with _as_owner(db, arn, owner, first_id, events) as connection:
+        if connection is None:
+            return False
+        connection.execute("UPDATE executions SET lease_expires = ? WHERE arn = ?", (lease_until, arn))
+        return True
+
+
+@contextmanager
+def _as_owner(
+    db: Database, arn: str, owner: str, first_id: int, events: Sequence[str]
+) -> Iterator[sqlite3.Connection | None]:
+    """A write transaction in which `events` (JSON texts, ids from `first_id`) were appended,
+    if `owner` still holds the execution's lease; None (and nothing written) if it lost it."""
     db.ensure(SCHEMA)
     with db.transaction() as connection:
         if not _owns(connection, arn, owner):
-            return False
+            yield None
+            return
         _insert_events(connection, arn, first_id, events)
-        connection.execute("UPDATE executions SET lease_expires = ? WHERE arn = ?", (lease_until, arn))
-        return True
+        yield connection
 
 
 def _owns(connection: sqlite3.Connection, arn: str, owner: str) -> bool:
@@ -578,11 +592,9 @@ def release(
     Returns:
         False when the lease was lost: nothing stored.
     """
-    db.ensure(SCHEMA)
-    with db.transaction() as connection:
-        if not _owns(connection, arn, owner):
+    with _as_owner(db, arn, owner, first_id, events) as connection:
+        if connection is None:
             return False
-        _insert_events(connection, arn, first_id, events)
         open_tokens = {
             row[0]
             for row in connection.execute(
@@ -627,11 +639,9 @@ def abandon(db: Database, arn: str, owner: str, first_id: int, events: Sequence[
     Returns:
         False when the lease was lost: nothing stored.
     """
-    db.ensure(SCHEMA)
-    with db.transaction() as connection:
-        if not _owns(connection, arn, owner):
+    with _as_owner(db, arn, owner, first_id, events) as connection:
+        if connection is None:
             return False
-        _insert_events(connection, arn, first_id, events)
         connection.execute(
             "UPDATE executions SET runnable = 1, lease_owner = NULL, lease_expires = NULL WHERE arn = ?",
             (arn,),
