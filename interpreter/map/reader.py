@@ -73,6 +73,7 @@ clipped to this."""
 MAX_CSV_HEADER_BYTES: Final = 10 * 1024  # the guide: "Step Functions supports CSV headers of up to 10 KiB"
 
 _RESOURCE_RE: Final = re.compile(r"arn:aws[a-z-]*:states:::s3:(\w+)")
+_DECIMAL_INTEGER: Final = re.compile(r"[+-]?[0-9]+")  # a MaxItemsPath string AWS reads as a number
 
 _ItemsParser = Callable[["ItemReader", str, "int | None"], "list[JSON]"]
 
@@ -197,9 +198,14 @@ def _max_items_from_path(path: Path, scope: Scope) -> int:
 
     The negative cause is recorded (``...test_map_item_reader_csv_max_items_paths__-1``); the
     non-integer one follows the recorded cause of the sibling MaxConcurrencyPath
-    (``executions/test_base_scenarios/test_max_concurrency_path__NoNumber``).
+    (``executions/test_base_scenarios/test_max_concurrency_path__NoNumber``). A string holding
+    a decimal integer counts as that integer: recorded, a variable assigned ``"2"`` reads two
+    items (``executions/test_assign_reference_variables/test_reference_in_map_state_max_items_path__MAP_STATE_REFERENCE_IN_MAX_ITEMS_PATH``).
+    Not recorded; ours: other strings ("1.5", " 2", "two") are not integers.
     """
     value = resolve_path("MaxItemsPath", path, scope)
+    if isinstance(value, str) and _DECIMAL_INTEGER.fullmatch(value):
+        value = int(value)
     if not is_integer(value):
         shown = value if isinstance(value, str) else dumps(value)
         raise _failed(

@@ -430,7 +430,10 @@ def test_jsonata_arguments_and_max_items() -> None:
         (2.0, [1, 2], None),
         (-1, None, "field MaxItems must be positive"),  # recorded execution
         (1.5, None, "The MaxItemsPath field refers to value '1.5' which is not a valid integer: $.max"),
-        ("2", None, "The MaxItemsPath field refers to value '2' which is not a valid integer: $.max"),
+        # A string holding an integer counts (recorded execution: test_assign_reference_variables/
+        # test_reference_in_map_state_max_items_path__MAP_STATE_REFERENCE_IN_MAX_ITEMS_PATH).
+        ("2", [1, 2], None),
+        ("two", None, "The MaxItemsPath field refers to value 'two' which is not a valid integer: $.max"),
     ],
 )
 def test_max_items_path(value: Any, expected: list[Any] | None, cause: str | None) -> None:
