@@ -227,8 +227,8 @@ def test_rules_before_the_call_keep_their_answers(test_state: Any, queue: str) -
     status, answer = test_state({"definition": callback, "roleArn": ROLE})
     assert (status, answer["message"]) == (400, MSG_CALLBACK_TASK)
     # A Resource the library cannot call keeps asking for a mock.
-    http = _task("arn:aws:states:::http:invoke", Parameters={"ApiEndpoint": "https://x", "Method": "GET"})
-    status, answer = test_state({"definition": http, "roleArn": ROLE})
+    ecs = _task("arn:aws:states:::ecs:runTask", Parameters={"Cluster": "c"})
+    status, answer = test_state({"definition": ecs, "roleArn": ROLE})
     assert (status, answer["message"]) == (400, MSG_OFFLINE_TASK)
 
 

@@ -11,6 +11,8 @@ Resources (AWS "Integrating services with Step Functions"):
 - optimized: ``arn:aws:states:::lambda:invoke``, ``dynamodb:getItem|putItem|updateItem|deleteItem``,
   ``sqs:sendMessage``, ``sns:publish``, ``events:putEvents`` (`optimized`);
 - ``arn:aws:states:::aws-sdk:<service>:<action>`` for any botocore operation (`aws_sdk`);
+- ``arn:aws:states:::http:invoke``, an HTTPS API through an EventBridge connection (`http_task`;
+  `call_traced` also answers the HTTP exchange TestState reports at TRACE);
 - a Lambda function ARN (``arn:aws:lambda:<region>:<account>:function:<name>``), the legacy form;
 - each with ``.waitForTaskToken``: called the same way (waiting for the token is the caller's).
 
@@ -23,6 +25,7 @@ import re
 from typing import Any, Final
 
 from teststate.integrations.aws_sdk import call_aws_sdk, operation_of
+from teststate.integrations.http_task import HttpExchange, call_http
 from teststate.integrations.optimized import OPTIMIZED, call_lambda_function, call_optimized
 from teststate.integrations.outcome import CallOutcome
 from teststate.integrations.s3_items import get_object, list_objects, put_object
@@ -31,9 +34,11 @@ from teststate.integrations.settings import CallSettings, ServiceCallsMisconfigu
 __all__ = [
     "CallOutcome",
     "CallSettings",
+    "HttpExchange",
     "ServiceCallsDisabled",
     "ServiceCallsMisconfigured",
     "call",
+    "call_traced",
     "get_object",
     "list_objects",
     "put_object",
@@ -63,6 +68,9 @@ def _target(resource: str) -> tuple[str, Any] | None:
     if found is None or found["pattern"] not in _CALLABLE_PATTERNS:
         return None
     service, action = found["service"], found["action"]
+    if (service, action) == ("http", "invoke"):
+        # AWS "Call HTTPS APIs": an HTTP Task is Request Response only.
+        return ("http", None) if found["pattern"] is None else None
     if service.startswith("aws-sdk:"):
         operation = operation_of(service.removeprefix("aws-sdk:"), action)
         return ("aws-sdk", operation) if operation is not None else None
@@ -90,6 +98,33 @@ def call(
         ServiceCallsDisabled: `settings` has calls off.
         ValueError: `resource` is not `supports`-ed.
     """
+    outcome, _ = call_traced(
+        resource,
+        parameters,
+        region=region,
+        settings=settings,
+        timeout_seconds=timeout_seconds,
+        credentials_role_arn=credentials_role_arn,
+    )
+    return outcome
+
+
+def call_traced(
+    resource: str,
+    parameters: Any,
+    *,
+    region: str,
+    settings: CallSettings,
+    timeout_seconds: float | None = None,
+    credentials_role_arn: str | None = None,
+) -> tuple[CallOutcome, HttpExchange | None]:
+    """`call`, and the HTTP exchange of an HTTP Task (None for every other Resource, and when no
+    request was sent): what TestState reports at TRACE.
+
+    Raises:
+        ServiceCallsDisabled: `settings` has calls off.
+        ValueError: `resource` is not `supports`-ed.
+    """
     if not settings.enabled:
         raise ServiceCallsDisabled("service calls are off (TESTSTATE_SERVICE_CALLS)")
     target = _target(resource)
@@ -102,8 +137,10 @@ def call(
         "timeout_seconds": timeout_seconds,
         "credentials_role_arn": credentials_role_arn,
     }
+    if kind == "http":
+        return call_http(parameters, **options)
     if kind == "function":
-        return call_lambda_function(what, parameters, **options)
+        return call_lambda_function(what, parameters, **options), None
     if kind == "aws-sdk":
-        return call_aws_sdk(what[0], what[1], parameters, **options)
-    return call_optimized(what, parameters, **options)
+        return call_aws_sdk(what[0], what[1], parameters, **options), None
+    return call_optimized(what, parameters, **options), None

@@ -14,6 +14,11 @@ real AWS unless it says so in as many words:
 Credentials are botocore's own (environment, profile, instance role); the region is
 ``TESTSTATE_SERVICE_REGION``, else ``AWS_REGION`` / ``AWS_DEFAULT_REGION`` (the caller may still pass
 the Task's own region per call).
+
+HTTP Tasks (``arn:aws:states:::http:invoke``) call any URL their ``ApiEndpoint`` names, so they get
+a guard of their own: with ``TESTSTATE_SERVICE_CALLS=1`` only loopback hosts (``localhost``,
+127.0.0.0/8, ``::1``) and the URL prefixes listed, comma-separated, in ``TESTSTATE_HTTP_ENDPOINTS``
+(``http://api.test:8080,https://example.internal/v1/``) may be called; ``aws`` allows any URL.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["SWITCH", "CallSettings", "ServiceCallsMisconfigured"]
+__all__ = ["HTTP_ENDPOINTS", "SWITCH", "CallSettings", "ServiceCallsMisconfigured"]
 
 SWITCH: Final = "TESTSTATE_SERVICE_CALLS"
 """The variable that turns real service calls on."""
+HTTP_ENDPOINTS: Final = "TESTSTATE_HTTP_ENDPOINTS"
+"""The variable listing the URL prefixes HTTP Tasks may call besides loopback hosts."""
 
 _ENDPOINT: Final = "AWS_ENDPOINT_URL"
 _ENDPOINT_PREFIX: Final = "AWS_ENDPOINT_URL_"
@@ -53,6 +60,8 @@ class CallSettings:
         service_endpoints: ``(<SERVICE>, AWS_ENDPOINT_URL_<SERVICE>)`` pairs, ``<SERVICE>`` upper
             case, sorted (a tuple, so that the settings, and the server settings holding them,
             stay hashable: in-process apps are cached by their settings).
+        http_endpoints: ``TESTSTATE_HTTP_ENDPOINTS``, the URL prefixes an HTTP Task may call
+            besides loopback hosts (any URL when `allow_real_aws`).
     """
 
     enabled: bool
@@ -60,6 +69,7 @@ class CallSettings:
     region: str | None
     allow_real_aws: bool = False
     service_endpoints: tuple[tuple[str, str], ...] = ()
+    http_endpoints: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CallSettings:
@@ -89,6 +99,7 @@ class CallSettings:
             region=region,
             allow_real_aws=allow_real_aws,
             service_endpoints=tuple(sorted(per_service.items())),
+            http_endpoints=_http_endpoints(env),
         )
 
     def endpoint_for(self, env_name: str) -> str | None:
@@ -109,4 +120,16 @@ def _service_endpoints(env: Mapping[str, str]) -> dict[str, str]:
     for name, value in env.items():
         if name.startswith(_ENDPOINT_PREFIX) and value.strip():
             found[name.removeprefix(_ENDPOINT_PREFIX).upper()] = value.strip()
+    return found
+
+
+def _http_endpoints(env: Mapping[str, str]) -> tuple[str, ...]:
+    listed = (prefix.strip() for prefix in (env.get(HTTP_ENDPOINTS) or "").split(","))
+    found = tuple(prefix for prefix in listed if prefix)
+    for prefix in found:
+        if not prefix.lower().startswith(("http://", "https://")):
+            raise ServiceCallsMisconfigured(
+                f"{HTTP_ENDPOINTS} lists {prefix!r}: each entry must be a URL prefix starting with "
+                "http:// or https://"
+            )
     return found

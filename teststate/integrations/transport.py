@@ -150,7 +150,13 @@ def perform(
     try:
         credentials = None
         if credentials_role_arn is not None:
-            credentials = _assumed(credentials_role_arn, region, endpoint, timeout)
+            # STS at its own endpoint (AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL), not the service's.
+            sts_endpoint = endpoint_of("sts", settings)
+            if sts_endpoint is False:
+                return TransportFailure(
+                    "client", "No endpoint is configured for sts to assume the Task's role"
+                )
+            credentials = _assumed(credentials_role_arn, region, sts_endpoint, timeout)
         client = _client(service, region, endpoint, timeout, credentials)
         output = _read_streams(getattr(client, xform_name(operation))(**parameters))
     except botocore.exceptions.ClientError as error:

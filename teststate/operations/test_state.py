@@ -515,12 +515,14 @@ def _run_with_call(
     if budget:
         left = max(budget - (time.monotonic() - started), 0.001)
         seconds = left if seconds is None else min(seconds, left)
-    outcome = integrations.call(
+    role = _credentials_role(state, probe, scope)
+    outcome, exchange = integrations.call_traced(
         state.resource,
         parameters,
         region=region or calls.region or "us-east-1",
         settings=calls,
         timeout_seconds=seconds,
+        credentials_role_arn=role,
     )
     rest = max(budget - (time.monotonic() - started), 0.001) if budget else budget
     if outcome.parameters_rejected:
@@ -534,8 +536,33 @@ def _run_with_call(
         inspection = {name: probe.inspection[name] for name in _BEFORE_CALL if name in probe.inspection}
         return TestResult(status=Status.FAILED, error=outcome.error, cause=cause, inspection=inspection)
     if outcome.failed:
-        return attempt(Mock(error=MockError(error=outcome.error or "", cause=outcome.cause)), rest)
-    return attempt(Mock(result=outcome.result), rest)
+        result = attempt(Mock(error=MockError(error=outcome.error or "", cause=outcome.cause)), rest)
+    else:
+        result = attempt(Mock(result=outcome.result), rest)
+    if exchange is not None and req.inspection_level == "TRACE":
+        # API reference, TestState, inspectionLevel: "TRACE: Shows the HTTP request and response
+        # for an HTTP Task"; revealSecrets: the data the EventBridge connection adds is hidden
+        # unless it is true. The other members are DEBUG's.
+        shown = exchange.inspection(req.reveal_secrets)
+        result = replace(result, inspection={**result.inspection, **shown})
+    return result
+
+
+def _credentials_role(state: TaskState, probe: TestResult, scope: Scope) -> str | None:
+    """The role a Task's ``Credentials`` names, evaluated as the run evaluated it (against the
+    input after InputPath in JSONPath): the call is made with that role's credentials, assumed
+    through STS at the endpoint (AWS "Task workflow state", "Credentials"). The probe has already
+    failed the state when it does not evaluate to a string RoleArn."""
+    if state.credentials is None:
+        return None
+    if not state.is_jsonata:
+        scope = scope.with_current(probe.inspection.get("afterInputPath", scope.state_input))
+    try:
+        credentials = state.credentials.render(scope)
+    except StatesError:
+        return None
+    role = credentials.get("RoleArn") if isinstance(credentials, dict) else None
+    return role if isinstance(role, str) else None
 
 
 def _reads_source(
