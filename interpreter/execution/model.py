@@ -83,6 +83,11 @@ class ServiceCall:
         region: the region the call goes to (a Lambda function ARN's own, else the execution's).
         timeout_seconds: the Task's TimeoutSeconds(Path), which bounds the call.
         heartbeat_seconds: the Task's HeartbeatSeconds(Path) (a callback Task's wait counts it).
+        credentials_role_arn: the role the Task's ``Credentials`` (``RoleArn``) name, evaluated;
+            None when it has none (the call is made as the execution's own identity).
+        token: for a Task that waits for a job's end after the call (``.sync``, ``.sync:2``:
+            `interpreter.execution.resources.waits_for_job`), the token its end is delivered
+            under (a `TaskSuccess`/`TaskFailure` naming it: `job_token`); None otherwise.
     """
 
     key: str
@@ -91,6 +96,8 @@ class ServiceCall:
     region: str
     timeout_seconds: int | None = None
     heartbeat_seconds: int | None = None
+    credentials_role_arn: str | None = None
+    token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,3 +197,12 @@ def task_token(execution_arn: str, event_id: int) -> str:
     hands out the same token), opaque and URL-safe (base64url, no padding)."""
     digest = hashlib.sha256(f"{execution_arn}#{event_id}".encode()).digest()
     return "AQ" + base64.urlsafe_b64encode(digest + event_id.to_bytes(4, "big")).decode().rstrip("=")
+
+
+def job_token(execution_arn: str, call_key: str) -> str:
+    """The token under which the end of the job a ``.sync`` call started is delivered
+    (`ServiceCall.token`): deterministic (from the execution and the call's key, unique within
+    the execution even where events are not counted, as in a Distributed Map's child workflows),
+    and never one a `task_token` gives (a different text is hashed)."""
+    digest = hashlib.sha256(f"{execution_arn}#job#{call_key}".encode()).digest()
+    return "AQ" + base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from interpreter.execution import events as ev
 from interpreter.jsontypes import JSON, dumps
@@ -60,8 +60,9 @@ class Resource:
         return "TaskStarted", "taskStartedEventDetails", self._names()
 
     def submitted(self, output_text: str) -> _Event:
-        """A callback (``.waitForTaskToken``) Task's call made: the service's answer, before the
-        token's (AWS "Service integration patterns"; not in our recordings)."""
+        """A callback (``.waitForTaskToken``) or job (``.sync``) Task's call made: the service's
+        answer, before the token's or the job's end (AWS "Service integration patterns"; not in
+        our recordings)."""
         return "TaskSubmitted", "taskSubmittedEventDetails", ev.output(output_text, **self._names())
 
     def succeeded(self, output_text: str) -> _Event:
@@ -87,6 +88,16 @@ class Resource:
 
     def _names(self) -> dict[str, Any]:
         return {"resourceType": self.resource_type, "resource": self.resource}
+
+
+_JOB_PATTERNS: Final = (".sync", ".sync:2")
+
+
+def waits_for_job(arn: str) -> bool:
+    """Does a Task with this Resource wait for the job its call starts to end (the "Run a Job"
+    pattern, ``.sync`` / ``.sync:2``: AWS "Service integration patterns")? Its call's answer is
+    recorded as TaskSubmitted, and the job's end, delivered later, as TaskSucceeded/TaskFailed."""
+    return arn.endswith(_JOB_PATTERNS)
 
 
 def parse_resource(arn: str, region: str) -> Resource:

@@ -21,14 +21,15 @@ from interpreter.execution.model import (
     TaskHeartbeat,
     TaskSuccess,
     TimerFired,
+    job_token,
     task_token,
 )
 from interpreter.execution.outcomes import Entered, Err, Gen
 from interpreter.execution.plan import Node
-from interpreter.execution.resources import Resource, parse_resource
+from interpreter.execution.resources import Resource, parse_resource, waits_for_job
 from interpreter.execution.retrying import Attempts, catcher_index
 from interpreter.execution.runner import Runner
-from interpreter.execution.waits import task_durations
+from interpreter.execution.waits import credentials_role_arn, task_durations
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
 from interpreter.states.dataflow import Mock, MockError
 from interpreter.states.run import Status, TestResult
@@ -115,14 +116,19 @@ def _task_attempt(
     yield from run.emit(*resource.scheduled(parameters, run.region, timeout, heartbeat))
     yield from run.emit(*resource.started())
     ended: int | None = None  # the event that ended the call before its answer was processed
+    # A job Task (.sync) waits, after its call, for the job's end under a token of its own.
+    job = calls and waits_for_job(state.resource)
     if calls:
+        key = f"{node.name}#{run.calls_made}"
         call = ServiceCall(
-            f"{node.name}#{run.calls_made}",
+            key,
             state.resource,
             dumps(parameters),
             resource.region or run.region,
             timeout,
             heartbeat,
+            credentials_role_arn=credentials_role_arn(state, scope, value),
+            token=job_token(run.start.execution_arn, key) if job else None,
         )
         run.calls_made += 1
         answer = run.await_call(call)
@@ -138,8 +144,13 @@ def _task_attempt(
                 # TimeoutSeconds ran out during the call: TaskTimedOut, as for a token wait.
                 ended = yield from run.emit(*resource.timed_out(ErrorName.TIMEOUT))
                 response = MockResponse(is_error=True, error=ErrorName.TIMEOUT, cause=None)
-        elif waits_for_token:
+        elif waits_for_token or job:
             yield from run.emit(*resource.submitted(dumps(_result_value(answer.result_text))))
+            if job:
+                # The job's end (the service delivers it as the token's answer). HeartbeatSeconds
+                # is not applied to it: the service reports no heartbeats of a job (not recorded;
+                # ours), only TimeoutSeconds bounds the wait.
+                response, ended = yield from _await_token(run, call.token or "", resource, timeout, None)
         else:
             # The integration's result is the state's result (a Lambda function ARN's payload
             # already): not put through `Resource.result_of`, which reads a mocked Invoke answer.

@@ -1,8 +1,11 @@
-"""Durations an execution waits for: a Wait state's instant, a Task's timeout and heartbeat.
+"""Values read from fields `run_state` has already checked: the durations an execution waits
+for (a Wait state's instant, a Task's timeout and heartbeat) and the role a Task's call is made
+with (its ``Credentials``).
 
 `interpreter.states.waiting` checks these fields as AWS does (TestState never waits); here the
-checked values are read, so the execution's clock can move by them. Values that fail the checks
-never reach this module: `run_state` has already failed the state.
+checked values are read, so the execution's clock can move by them and a call (an execution's or
+TestState's) can assume the role. Values that fail the checks never reach this module:
+`run_state` has already failed the state.
 """
 
 from __future__ import annotations
@@ -56,6 +59,23 @@ def task_durations(state: TaskState, scope: Scope, value: JSON) -> tuple[int | N
         _duration(state.timeout_seconds, state.timeout_seconds_path, scope),
         _duration(state.heartbeat_seconds, state.heartbeat_seconds_path, scope),
     )
+
+
+def credentials_role_arn(state: TaskState, scope: Scope, value: JSON) -> str | None:
+    """The ``RoleArn`` of the Task's ``Credentials``, evaluated as `run_state` evaluates it
+    before the call (against the input after InputPath in JSONPath); None without Credentials.
+    The call is then made with that role's credentials (AWS "Task workflow state",
+    "Credentials")."""
+    if state.credentials is None:
+        return None
+    try:
+        if not state.is_jsonata:
+            scope = scope.with_current(select(state.input_path, value, scope))
+        credentials = state.credentials.render(scope)
+    except ASLError:
+        return None
+    role = credentials.get("RoleArn") if isinstance(credentials, dict) else None
+    return role if isinstance(role, str) else None
 
 
 def _duration(literal: int | Template | None, path: Path | None, scope: Scope) -> int | None:

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Final
 from interpreter.execution.model import ExecutionStart, Finished, HistoryEvent, Signal, Suspended
 from interpreter.limits import Limits
 from teststate.executions import calls as service_calls
-from teststate.executions import codec, mock_file
+from teststate.executions import codec, mock_file, nested, starting
 from teststate.storage import executions as store
 
 if TYPE_CHECKING:
@@ -157,11 +157,18 @@ def _run_execution(
     return iter(run_execution(start, tuple(signals)))
 
 
-def run_to_end(start: ExecutionStart, calls: CallSettings | None = None) -> RunResult:
+def run_to_end(
+    start: ExecutionStart,
+    calls: CallSettings | None = None,
+    *,
+    parent: nested.Parent | None = None,
+    db: Database | None = None,
+) -> RunResult:
     """Run an execution within the caller (StartSyncExecution), to its end.
 
     A real-clock timer is slept through (the caller waits, as StartSyncExecution's caller does);
-    service calls are made inline (`calls`: the server's settings); a wait for a task token
+    service calls are made inline (`calls`: the server's settings), and a Task that starts an
+    execution starts it in `db` (`parent`: this execution as its parent); a wait for a task token
     cannot end (EXPRESS machines refuse ``.waitForTaskToken``), so it ends the execution FAILED.
     """
     signals: list[Signal] = []
@@ -177,7 +184,11 @@ def run_to_end(start: ExecutionStart, calls: CallSettings | None = None) -> RunR
             else:
                 if step.calls:
                     settings = calls if calls is not None else service_calls.settings_from_env()
-                    signals.extend(service_calls.perform(step.calls, settings))
+                    for call in step.calls:
+                        if nested.handles(call.resource) and db is not None and parent is not None:
+                            signals.append(nested.perform(db, parent, call, store_result=False))
+                        else:
+                            signals.append(service_calls.perform_one(call, settings))
                     break
                 if step.wake_at is None:
                     # Not reachable through the API (EXPRESS refuses .waitForTaskToken); ours.
@@ -245,11 +256,26 @@ class Runner:
     """
 
     def __init__(
-        self, db: Database, limits: Limits, *, yields: bool = True, calls: CallSettings | None = None
+        self,
+        db: Database,
+        limits: Limits,
+        *,
+        yields: bool = True,
+        calls: CallSettings | None = None,
+        mock_config: str | None = None,
     ) -> None:
         self.db = db
         self.limits = limits
         self.calls = calls if calls is not None else service_calls.settings_from_env()
+        # The mock configuration file a child's ``#<TestCase>`` is looked up in when its parent
+        # has none stored (the process's environment when not given: the runner process's).
+        self.mock_config = (
+            mock_config
+            if mock_config is not None
+            else (
+                os.environ.get(mock_file.VARIABLE) or os.environ.get(mock_file.LEGACY_VARIABLE) or ""
+            ).strip()
+        )
         # In a process that also answers requests, the engine's work gives way to them.
         self._yields = yields
         self._wake = threading.Event()
@@ -506,8 +532,21 @@ class Runner:
         if outcome is None:  # the engine broke its contract: record nothing more, log it
             _log.error("execution %s: the engine ended without Finished or Suspended", arn)
             return False
-        if not store.release(self.db, arn, self.owner, next_id, pending, outcome):
+        # An end is delivered to the parents whose .sync Tasks wait for it, and stops the
+        # children this execution's .sync Tasks still wait for (`nested`), with the end itself.
+        if not store.release(
+            self.db,
+            arn,
+            self.owner,
+            next_id,
+            pending,
+            outcome,
+            child_end=nested.child_end,
+            stop_children=nested.stop_signal(arn) if outcome.status != store.RUNNING else None,
+        ):
             _log.warning("execution %s: lease lost, another runner drives it", arn)
+        elif outcome.status != store.RUNNING:
+            self.notify()  # a parent or a child may have become runnable
         return False
 
     def _perform_calls(self, arn: str, step: Suspended, next_id: int, pending: list[str]) -> bool:
@@ -519,8 +558,13 @@ class Runner:
             _log.warning("execution %s: lease lost, another runner drives it", arn)
             return False
         next_id += len(pending)
-        for result in service_calls.perform(step.calls, self.calls):
-            store.append_signal(self.db, arn, service_calls.encode_result(result))
+        for call in step.calls:
+            if nested.handles(call.resource):
+                # Creates the child and stores the result, in one transaction (`nested.perform`).
+                nested.perform(self.db, self.parent(arn), call)
+            else:
+                result = service_calls.perform_one(call, self.calls)
+                store.append_signal(self.db, arn, service_calls.encode_result(result))
         if self._stopping.is_set():  # this process stops: another resumes it with the results
             if not store.abandon(self.db, arn, self.owner, next_id, []):
                 _log.warning("execution %s: lease lost, another runner drives it", arn)
@@ -571,7 +615,25 @@ class Runner:
             mocks=mocks,
             virtual_clock=record.clock != "real",
             limits=self.limits,
-            service_calls=service_calls.callable_resources(record.definition, self.calls),
+            # Tasks that start executions of this server are made with calls on or off.
+            service_calls=service_calls.callable_resources(record.definition, self.calls)
+            | nested.resources(record.definition),
+        )
+
+    def parent(self, arn: str, record: store.ExecutionRecord | None = None) -> nested.Parent:
+        """The execution `arn` as the parent of the executions its Tasks start: a child's
+        ``#<TestCase>`` is looked up in the mock document the parent started with, if any, else in
+        the mock configuration file."""
+        record = record if record is not None else store.get_execution(self.db, arn)
+        document = None
+        if record is not None and record.mock_hash is not None:
+            text = store.load_mock_document(self.db, record.mock_hash)
+            if text is not None:
+                document = (text, record.mock_hash)
+        return nested.Parent(
+            arn,
+            record.clock if record is not None else "virtual",
+            starting.MockSource(path=self.mock_config, document=document),
         )
 
 
@@ -580,16 +642,19 @@ _runners_lock: Final = threading.Lock()
 _atexit_pids: set[int] = set()
 
 
-def runner_for(db: Database, limits: Limits, calls: CallSettings | None = None) -> Runner:
+def runner_for(
+    db: Database, limits: Limits, calls: CallSettings | None = None, mock_config: str | None = None
+) -> Runner:
     """The runner of `db` in this process (one per database file), started; `calls`: the app's
-    service call settings (the environment's when not given)."""
+    service call settings, `mock_config` its mock configuration file (the environment's when
+    not given)."""
     key = str(db.path)
     runner = _runners.get(key)
     if runner is None:
         with _runners_lock:
             runner = _runners.get(key)
             if runner is None:
-                runner = _runners[key] = Runner(db, limits, calls=calls)
+                runner = _runners[key] = Runner(db, limits, calls=calls, mock_config=mock_config)
     if os.getpid() not in _atexit_pids:
         # Interpreter exit (a test's in-process app, a worker's sys.exit): give leases up.
         _atexit_pids.add(os.getpid())

@@ -23,14 +23,11 @@ Choices where AWS's behaviour is not recorded (each also said where it is made):
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from interpreter import json_error_message, loads
-from interpreter.execution import events as ev
-from interpreter.execution.model import HistoryEvent
 from teststate import arns
 from teststate.errors import (
     ExecutionAlreadyExists,
@@ -44,20 +41,18 @@ from teststate.errors import (
     TaskTimedOut,
     ValidationException,
 )
-from teststate.executions import codec, mock_file
+from teststate.executions import codec, nested, starting
 from teststate.executions.runner import Runner, run_to_end, runner_for
 from teststate.operations.common import (
     DEFAULT_LOGGING,
     DEFAULT_PAGE_SIZE,
     DEFAULT_TRACING,
     Handler,
-    check_name,
     database,
     page_token,
     read_page_token,
     validated,
 )
-from teststate.operations.test_state import decode_input
 from teststate.storage import executions as store
 from teststate.storage.machines import StateMachineRecord, get_state_machine
 
@@ -79,7 +74,7 @@ MOCK_ERROR: Final = "States.Runtime"
 def _runner(db: Database, config: ServiceConfig) -> Runner:
     """The process's runner; asking for it also makes this worker resume the executions whose
     worker died (`teststate.executions.runner`)."""
-    return runner_for(db, config.limits, config.service_calls)
+    return runner_for(db, config.limits, config.service_calls, config.mock_config)
 
 
 def _now() -> datetime:
@@ -111,78 +106,16 @@ def _new_record(
     body: Mapping[str, Any], config: ServiceConfig, *, express_sync: bool
 ) -> tuple[store.ExecutionRecord, StateMachineRecord, list[str]]:
     """The execution a start request describes, the machine, and the events of an execution
-    that failed before it ran (a mock file problem)."""
+    that failed before it ran (a mock file problem): `teststate.executions.starting`."""
     db = database(config, "StartSyncExecution" if express_sync else "StartExecution")
-    target = str(body["stateMachineArn"])
-    arn_text, hashed, test_case = target.partition("#")
-    machine = _machine(db, arn_text)
-    if express_sync and machine.type != "EXPRESS":
-        raise StateMachineTypeNotSupported()
-    name = body.get("name")
-    if name is not None:
-        check_name(str(name))
-    input_text = body.get("input")
-    input_text = "{}" if input_text is None else str(input_text)
-    decode_input(input_text)  # InvalidExecutionInput in AWS's words
-    parsed = arns.parse_state_machine_arn(arn_text)
-    execution_name = str(name) if name is not None else str(uuid.uuid4())
-    express = machine.type == "EXPRESS"
-    arn = arns.execution_arn(
-        parsed.region,
-        parsed.account,
-        machine.name,
-        execution_name,
-        express_id=str(uuid.uuid4()) if express else None,
-        partition=parsed.partition,
-    )
-    start = _now()
-    record = store.ExecutionRecord(
-        arn=arn,
-        state_machine_arn=machine.arn,
-        version_arn=machine.version_arn,
-        state_machine_name=machine.name,
-        name=execution_name,
-        type=machine.type,
-        input=input_text,
-        definition=machine.definition,
-        role_arn=machine.role_arn,
-        start_date=start,
-        trace_header=body.get("traceHeader"),
+    new = starting.new_record(
+        db,
+        body,
         clock=config.clock,
+        mocks=starting.MockSource(path=config.mock_config),
+        express_sync=express_sync,
     )
-    events: list[str] = []
-    if hashed:
-        try:
-            selection = mock_file.select(config.mock_config, machine.name, test_case)
-        except mock_file.MockFileError as err:
-            events = _failed_at_start(record, str(err))
-            record = _ended(record, "FAILED", start, error=MOCK_ERROR, cause=str(err))
-        else:
-            digest = store.store_mock_document(db, selection.text)
-            record = _ended(record, store.RUNNING, None, test_case=test_case, mock_hash=digest)
-    return record, machine, events
-
-
-def _ended(
-    record: store.ExecutionRecord, status: str, stop: datetime | None, **changes: Any
-) -> store.ExecutionRecord:
-    values = {name: getattr(record, name) for name in store.ExecutionRecord.__dataclass_fields__}
-    values.update(status=status, stop_date=stop, **changes)
-    return store.ExecutionRecord(**values)
-
-
-def _failed_at_start(record: store.ExecutionRecord, cause: str) -> list[str]:
-    """The stored history of an execution that failed before its first state: ExecutionStarted
-    (as AWS writes it, e.g. executions/test_base/test_state_fail) and ExecutionFailed."""
-    started = ev.execution_started(record.input, record.role_arn, record.version_arn)
-    at = record.start_date
-    events = (
-        HistoryEvent(1, 0, "ExecutionStarted", at, "executionStartedEventDetails", started),
-        HistoryEvent(
-            2, 1, "ExecutionFailed", at, "executionFailedEventDetails", ev.error_cause(MOCK_ERROR, cause)
-        ),
-    )
-    return [codec.encode_event(event) for event in events]
+    return new.record, new.machine, list(new.events)
 
 
 def start_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
@@ -218,8 +151,10 @@ def start_sync_execution(body: Mapping[str, Any], region: str, config: ServiceCo
     if events:  # failed before it ran (mock file)
         status, stop, output, error, cause = "FAILED", record.start_date, None, record.error, record.cause
     else:
-        runner = _runner(database(config, "StartSyncExecution"), config)
-        finished = run_to_end(runner.execution_start(record), runner.calls).finished
+        db = database(config, "StartSyncExecution")
+        runner = _runner(db, config)
+        parent = nested.Parent(record.arn, record.clock, starting.MockSource(path=config.mock_config))
+        finished = run_to_end(runner.execution_start(record), runner.calls, parent=parent, db=db).finished
         status, stop = finished.status, finished.stop_time
         output, error, cause = finished.output_text, finished.error, finished.cause
     answer["stopDate"] = codec.epoch(stop)
@@ -266,20 +201,6 @@ def _summary(record: store.ExecutionRecord) -> dict[str, Any]:
     return item
 
 
-def _redrive(record: store.ExecutionRecord) -> dict[str, Any]:
-    """redriveStatus as DescribeExecution answers it (recorded for SUCCEEDED:
-    api/test_sfn_api/test_describe_execution; the others follow the API reference's rule that a
-    FAILED, TIMED_OUT or ABORTED standard execution can be redriven)."""
-    if record.type == "EXPRESS":
-        return {}
-    if record.status in ("FAILED", "TIMED_OUT", "ABORTED"):
-        return {"redriveStatus": "REDRIVABLE"}
-    return {
-        "redriveStatus": "NOT_REDRIVABLE",
-        "redriveStatusReason": f"Execution is {record.status} and cannot be redriven",
-    }
-
-
 def describe_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """DescribeExecution: the summary, input and output (unless ``includedData`` is
     METADATA_ONLY; output only once SUCCEEDED), error and cause, and the redrive status."""
@@ -301,7 +222,7 @@ def describe_execution(body: Mapping[str, Any], region: str, config: ServiceConf
         answer["cause"] = record.cause
     if record.trace_header is not None:
         answer["traceHeader"] = record.trace_header
-    answer.update(_redrive(record))
+    answer.update(nested.redrive_status(record))
     return answer
 
 
@@ -384,8 +305,14 @@ def stop_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) 
     record = _execution(db, str(body["executionArn"]))
     if record.status == store.RUNNING:
         signal = codec.encode_signal("stop", _now(), error=body.get("error"), cause=body.get("cause"))
+        children = store.children_of(db, record.arn)
         if store.append_signal(db, record.arn, signal):
-            _runner(db, config).drive_now(record.arn, STOP_WAIT_SECONDS)
+            runner = _runner(db, config)
+            runner.drive_now(record.arn, STOP_WAIT_SECONDS)
+            # Its end stopped the executions its .sync Tasks waited for (`nested`): drive them
+            # now too, so that they read ABORTED as soon as the parent does.
+            for link in children:
+                runner.drive_now(link.child_arn, STOP_WAIT_SECONDS)
         record = store.get_execution(db, record.arn) or record
     stop = record.stop_date if record.stop_date is not None else _now()
     return {"stopDate": codec.epoch(stop)}

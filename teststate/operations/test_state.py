@@ -82,7 +82,7 @@ from interpreter import (
 from interpreter.context import DEFAULT_ACCOUNT
 from interpreter.definition.model import MapState, ParallelState, TaskState
 from interpreter.errors import ErrorName, StatesError
-from interpreter.execution.waits import task_durations
+from interpreter.execution.waits import credentials_role_arn, task_durations
 from interpreter.scope import Scope
 from interpreter.states.dataflow import select
 from interpreter.states.run import Status
@@ -515,7 +515,7 @@ def _run_with_call(
     if budget:
         left = max(budget - (time.monotonic() - started), 0.001)
         seconds = left if seconds is None else min(seconds, left)
-    role = _credentials_role(state, probe, scope)
+    role = credentials_role_arn(state, scope, state_input)
     outcome, exchange = integrations.call_traced(
         state.resource,
         parameters,
@@ -546,23 +546,6 @@ def _run_with_call(
         shown = exchange.inspection(req.reveal_secrets)
         result = replace(result, inspection={**result.inspection, **shown})
     return result
-
-
-def _credentials_role(state: TaskState, probe: TestResult, scope: Scope) -> str | None:
-    """The role a Task's ``Credentials`` names, evaluated as the run evaluated it (against the
-    input after InputPath in JSONPath): the call is made with that role's credentials, assumed
-    through STS at the endpoint (AWS "Task workflow state", "Credentials"). The probe has already
-    failed the state when it does not evaluate to a string RoleArn."""
-    if state.credentials is None:
-        return None
-    if not state.is_jsonata:
-        scope = scope.with_current(probe.inspection.get("afterInputPath", scope.state_input))
-    try:
-        credentials = state.credentials.render(scope)
-    except StatesError:
-        return None
-    role = credentials.get("RoleArn") if isinstance(credentials, dict) else None
-    return role if isinstance(role, str) else None
 
 
 def _reads_source(

@@ -18,6 +18,9 @@ Tables:
 - ``task_tokens``: every token an execution waited on, and whether it is still open.
 - ``mock_documents``: the mock configuration texts executions started with, by content hash, so
   a re-run uses the file as it was when the execution started even after the file changed.
+- ``execution_children``: the executions a Task started with ``states:startExecution.sync[:2]``
+  and waits for (`ChildLink`): the child's end becomes a signal of the parent, and the parent's
+  end stops the children still running (`teststate.executions.nested`).
 
 Values in, values out: functions take the `Database` and plain values and return frozen records.
 """
@@ -27,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,20 +41,24 @@ from teststate.storage.db import Database, Schema
 __all__ = [
     "RUNNING",
     "SCHEMA",
+    "ChildLink",
     "ExecutionRecord",
     "Outcome",
     "TokenAnswer",
     "abandon",
     "answer_token",
     "append_signal",
+    "children_of",
     "claim",
     "count_events",
     "create_execution",
     "get_execution",
     "has_unfinished",
     "leased",
+    "link_child",
     "list_executions",
     "load_mock_document",
+    "parents_of",
     "read_events",
     "read_signals",
     "record_progress",
@@ -116,6 +123,15 @@ SCHEMA: Final = Schema(
             hash TEXT PRIMARY KEY,
             text TEXT NOT NULL
         ) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS execution_children (
+            parent_arn TEXT NOT NULL,
+            call_key TEXT NOT NULL,
+            child_arn TEXT NOT NULL,
+            token TEXT NOT NULL,
+            pattern TEXT NOT NULL,
+            PRIMARY KEY (parent_arn, call_key)
+        ) WITHOUT ROWID""",
+        "CREATE INDEX IF NOT EXISTS execution_children_child ON execution_children (child_arn)",
     ),
 )
 
@@ -216,14 +232,42 @@ def _connection(db: Database) -> sqlite3.Connection:
 # --------------------------------------------------------------------------------------------
 # Executions
 # --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ChildLink:
+    """An execution started by a parent's ``.sync`` Task, which waits for its end.
+
+    Attributes:
+        parent_arn: the execution whose Task started it.
+        call_key: the Task's call (`interpreter.execution.model.ServiceCall.key`).
+        child_arn: the execution started.
+        token: the token the parent waits under (`ServiceCall.token`).
+        pattern: the Task's pattern: ``sync`` or ``sync:2``.
+    """
+
+    parent_arn: str
+    call_key: str
+    child_arn: str
+    token: str
+    pattern: str
+
+
 def create_execution(
-    db: Database, record: ExecutionRecord, events: Sequence[str] = ()
+    db: Database,
+    record: ExecutionRecord,
+    events: Sequence[str] = (),
+    *,
+    parent_signals: Sequence[tuple[str, Any]] = (),
+    link: ChildLink | None = None,
 ) -> tuple[ExecutionRecord, bool]:
     """Store a new execution (and, for one that ended before it ran, its `events` as JSON
-    texts), unless one with its ARN exists.
+    texts), unless one with its ARN exists. An execution a Task starts (`parent_signals`:
+    (ARN, signal) pairs, the call's result for the parent; `link` for a ``.sync`` Task) is stored
+    in the same transaction as the parent's signals: a runner that dies before it started nothing,
+    one that dies after it has the call's result stored, so the child is never started twice.
 
     Returns:
-        the stored record and True, or the existing execution of that ARN and False.
+        the stored record and True, or the existing execution of that ARN and False (then
+        nothing else is stored).
     """
     db.ensure(SCHEMA)
     with db.transaction() as connection:
@@ -265,7 +309,70 @@ def create_execution(
             [(record.arn, index, body) for index, body in enumerate(events, 1)],
         )
         seq = cursor.lastrowid or 0
+        _insert_link(connection, link)
+        for target, body in parent_signals:
+            _append_signal(connection, target, body)
     return _with(record, seq=seq, event_count=len(events)), True
+
+
+def _insert_link(connection: sqlite3.Connection, link: ChildLink | None) -> None:
+    if link is not None:
+        connection.execute(
+            "INSERT OR IGNORE INTO execution_children (parent_arn, call_key, child_arn, token, pattern) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (link.parent_arn, link.call_key, link.child_arn, link.token, link.pattern),
+        )
+
+
+ChildEnd = Callable[[ChildLink, ExecutionRecord], Any]
+"""The signal that tells a waiting parent its child ended (the link, the ended child)."""
+
+
+def link_child(
+    db: Database, parent_signal: tuple[str, Any], link: ChildLink | None, child_end: ChildEnd
+) -> None:
+    """A Task's call answered with an execution that already existed (StartExecution's same
+    name and input while it runs): the parent's signal, and for a ``.sync`` Task the link, in
+    one transaction; should the child have ended meanwhile, its end (`child_end`) too."""
+    db.ensure(SCHEMA)
+    with db.transaction() as connection:
+        _insert_link(connection, link)
+        _append_signal(connection, *parent_signal)
+        if link is not None:
+            row = connection.execute(
+                f"SELECT {_COLUMNS} FROM executions WHERE arn = ?", (link.child_arn,)
+            ).fetchone()
+            if row is not None and row[7] != RUNNING:
+                _append_signal(connection, link.parent_arn, child_end(link, _record(row)))
+
+
+def parents_of(db: Database, child_arn: str) -> list[ChildLink]:
+    """The ``.sync`` Tasks that wait for the end of `child_arn`."""
+    rows = (
+        _connection(db)
+        .execute(
+            "SELECT parent_arn, call_key, child_arn, token, pattern FROM execution_children "
+            "WHERE child_arn = ? ORDER BY parent_arn, call_key",
+            (child_arn,),
+        )
+        .fetchall()
+    )
+    return [ChildLink(*row) for row in rows]
+
+
+def children_of(db: Database, parent_arn: str) -> list[ChildLink]:
+    """The executions `parent_arn`'s ``.sync`` Tasks started that are still RUNNING."""
+    rows = (
+        _connection(db)
+        .execute(
+            "SELECT c.parent_arn, c.call_key, c.child_arn, c.token, c.pattern FROM execution_children c "
+            "JOIN executions e ON e.arn = c.child_arn WHERE c.parent_arn = ? AND e.status = ? "
+            "ORDER BY c.call_key",
+            (parent_arn, RUNNING),
+        )
+        .fetchall()
+    )
+    return [ChildLink(*row) for row in rows]
 
 
 def _with(record: ExecutionRecord, **changes: Any) -> ExecutionRecord:
@@ -583,11 +690,22 @@ class Outcome:
 
 
 def release(
-    db: Database, arn: str, owner: str, first_id: int, events: Sequence[str], outcome: Outcome
+    db: Database,
+    arn: str,
+    owner: str,
+    first_id: int,
+    events: Sequence[str],
+    outcome: Outcome,
+    *,
+    child_end: ChildEnd | None = None,
+    stop_children: Any = None,
 ) -> bool:
     """Append the last `events`, record the `outcome` and give the lease up (if `owner` still
     holds it). Tokens the execution no longer waits on are closed (``timed_out`` when the run
-    says a task timed out); new ones are opened.
+    says a task timed out); new ones are opened. When the execution ends, in the same
+    transaction (stored exactly when the end is): the parents whose ``.sync`` Tasks wait for it
+    get `child_end`'s signal, and, when it did not succeed, its children still running get the
+    signal `stop_children` (when given).
 
     Returns:
         False when the lease was lost: nothing stored.
@@ -629,7 +747,35 @@ def release(
                     arn,
                 ),
             )
+            _end_links(connection, arn, outcome, child_end, stop_children)
         return True
+
+
+def _end_links(
+    connection: sqlite3.Connection, arn: str, outcome: Outcome, child_end: ChildEnd | None, stop: Any
+) -> None:
+    """An execution ended: signal the parents waiting for it and stop its running children."""
+    if child_end is not None:
+        links = [
+            ChildLink(*row)
+            for row in connection.execute(
+                "SELECT parent_arn, call_key, child_arn, token, pattern FROM execution_children "
+                "WHERE child_arn = ? ORDER BY parent_arn, call_key",
+                (arn,),
+            )
+        ]
+        if links:
+            row = connection.execute(f"SELECT {_COLUMNS} FROM executions WHERE arn = ?", (arn,)).fetchone()
+            for link in links:
+                _append_signal(connection, link.parent_arn, child_end(link, _record(row)))
+    if stop is not None and outcome.status != "SUCCEEDED":
+        children = connection.execute(
+            "SELECT c.child_arn FROM execution_children c JOIN executions e ON e.arn = c.child_arn "
+            "WHERE c.parent_arn = ? AND e.status = ? ORDER BY c.call_key",
+            (arn, RUNNING),
+        ).fetchall()
+        for (child,) in children:
+            _append_signal(connection, child, stop)
 
 
 def abandon(db: Database, arn: str, owner: str, first_id: int, events: Sequence[str]) -> bool:
