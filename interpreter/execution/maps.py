@@ -14,9 +14,11 @@ from interpreter.execution import events as ev
 from interpreter.execution.model import HistoryEvent, ServiceCall
 from interpreter.execution.outcomes import Entered, Err, Gen, Ok
 from interpreter.execution.plan import Node, SubMachine
+from interpreter.execution.result_writer import ChildRun, map_result
 from interpreter.execution.retrying import Attempts, failed_before_work, not_retried
 from interpreter.execution.runner import Runner
 from interpreter.jsontypes import JSON, dumps, loads
+from interpreter.map.reader import ItemReader
 from interpreter.map.state import THRESHOLD_CAUSE, Tolerance, iteration_inputs, map_items, map_tolerance
 from interpreter.scope import Scope
 from interpreter.states.dataflow import (
@@ -46,18 +48,22 @@ def _map(
     Map runs again: recorded, test_base_scenarios/test_map_state_retry) and Catch.
 
     With service calls on, an ItemReader reads its S3 source inside the Map Run (`_read_inputs`);
-    `data` is then the text the Map's own evaluations read as ``mapItemReaderData``.
+    `data` is then the text the Map's own evaluations read as ``mapItemReaderData``. A Distributed
+    Map's ResultWriter shapes its result and exports it at the end of the Map Run
+    (`interpreter.execution.result_writer`).
     """
     attempts = Attempts(state.retry)
     reader = state.item_reader
     reads = reader is not None and reader.fetchable and reader.call_resource in run.start.service_calls
+    # A Distributed Map's reader that is not read here fails its Map Run (`_unread`).
+    in_run = reads or (reader is not None and node.distributed)
     while True:
-        data = reader.empty_source() if reader is not None and reads else None
+        data = reader.empty_source() if reader is not None and in_run else None
         scope = run.scope(node, value, variables, entered, attempts.retries)
         inputs: list[JSON] = []
         try:
             inner = scope if state.is_jsonata else scope.with_current(select(state.input_path, value, scope))
-            if not reads:
+            if not in_run:
                 inputs = _inputs(state, inner, None)
         except StatesError:
             return (
@@ -88,7 +94,11 @@ def _map(
                     read_failure = read
                 else:
                     inputs, data = read, text
-            outcome = yield from _distributed(run, processor, inputs, tolerance, started, read_failure)
+            elif reader is not None:
+                read_failure = _unread(reader)
+            outcome = yield from _distributed(
+                run, node, state, inner, arn, processor, inputs, tolerance, started, read_failure
+            )
         else:
             outcome = yield from _inline(run, node, processor, inputs, variables, tolerance)
         results, failure, last, exit_prev = outcome
@@ -165,6 +175,21 @@ def _read_inputs(
         return Err(err.error, err.cause), None
 
 
+def _unread(reader: ItemReader) -> Err:
+    """The Map Run's failure when its ItemReader's source cannot be read here: service calls are
+    off (nothing leaves the server), or the source is one the service does not fetch
+    (`ItemReader.fetchable`). Not an AWS behaviour (AWS reads it); ours: the Map Run fails as a
+    failed read does, with ``States.ItemReaderFailed`` and a cause that says why."""
+    if not reader.fetchable:
+        why = (
+            "this offline server reads PARQUET sources and LOAD_AND_FLATTEN listings only from"
+            " TestState's mapItemReaderData"
+        )
+    else:
+        why = "service calls are off (TESTSTATE_SERVICE_CALLS), so nothing is read from S3"
+    return Err(ErrorName.ITEM_READER_FAILED, f"The ItemReader's source was not read: {why}")
+
+
 def _inline(
     run: Runner,
     node: Node,
@@ -172,7 +197,7 @@ def _inline(
     inputs: list[JSON],
     variables: Mapping[str, JSON],
     tolerance: Tolerance,
-) -> Generator[HistoryEvent, None, tuple[list[JSON], Err | None, int, int]]:
+) -> Generator[HistoryEvent, None, tuple[JSON, Err | None, int, int]]:
     """Inline iterations, one after another (AWS runs them concurrently up to MaxConcurrency;
     the recorded histories use MaxConcurrency 1, whose order this is).
 
@@ -205,59 +230,78 @@ def _inline(
         )
         run.prev = inner_last
         failures += 1
-        failure = _beyond_tolerance(outcome, failures, inputs, tolerance, results)
+        failure = _beyond_tolerance(outcome, failures, len(inputs), tolerance)
         if failure is not None:
             return results, failure, inner_last, inner_last
+        results.append(error_output(StatesError(outcome.error or "", outcome.cause)))
     return results, None, last, last
 
 
-def _beyond_tolerance(
-    outcome: Err, failures: int, inputs: list[JSON], tolerance: Tolerance, results: list[JSON]
-) -> Err | None:
-    """The Map's failure when its `failures`-th failed iteration is more than it tolerates;
-    else None, and the iteration's error output joins the results (developer guide,
+def _beyond_tolerance(outcome: Err, failures: int, total: int, tolerance: Tolerance) -> Err | None:
+    """The Map's failure when its `failures`-th failed iteration (of `total`) is more than it
+    tolerates; else None, and the iteration's error output joins the results (developer guide,
     "Setting failure thresholds for Distributed Map states")."""
     if not tolerance.declared:
         return outcome
-    if tolerance.exceeded_by(failures, len(inputs)):
+    if tolerance.exceeded_by(failures, total):
         return Err(ErrorName.EXCEED_TOLERATED_FAILURE_THRESHOLD, THRESHOLD_CAUSE)
-    results.append(error_output(StatesError(outcome.error or "", outcome.cause)))
     return None
 
 
 def _distributed(
     run: Runner,
+    node: Node,
+    state: MapState,
+    scope: Scope,
+    arn: str,
     processor: SubMachine,
     inputs: list[JSON],
     tolerance: Tolerance,
     started: int,
     failure: Err | None,
-) -> Generator[HistoryEvent, None, tuple[list[JSON], Err | None, int, int]]:
+) -> Generator[HistoryEvent, None, tuple[JSON, Err | None, int, int]]:
     """A Distributed Map's iterations, after its MapRunStarted (`started`): child workflows whose
     events are not in this history (recorded: MapRunSucceeded or MapRunFailed follows). A
-    `failure` (its ItemReader's) fails the Map Run before any iteration."""
-    results: list[JSON] = []
+    `failure` (its ItemReader's) fails the Map Run before any iteration. The children's results
+    become the Map's result, through its ResultWriter when it has one (whose export is part of
+    the Map Run: a refused write is a MapRunFailed)."""
+    children: list[ChildRun] = []
     failures = 0
     run.silent += 1
     try:
-        for item_input in inputs if failure is None else []:
+        for index, item_input in enumerate(inputs if failure is None else []):
+            begun = run.clock
             outcome = yield from run.machine(processor, item_input, None, {})
             if isinstance(outcome, Ok):
-                results.append(outcome.output)
+                children.append(
+                    ChildRun(
+                        index, item_input, outcome.output, outcome.output_text, None, None, begun, run.clock
+                    )
+                )
                 continue
+            children.append(
+                ChildRun(index, item_input, None, None, outcome.error, outcome.cause, begun, run.clock)
+            )
             failures += 1
-            failure = _beyond_tolerance(outcome, failures, inputs, tolerance, results)
+            failure = _beyond_tolerance(outcome, failures, len(inputs), tolerance)
             if failure is not None:
                 break
     finally:
         run.silent -= 1
+    result: JSON = None
+    if failure is None:
+        ended = map_result(run, node.name, state.result_writer, scope, arn, children)
+        if isinstance(ended, Err):
+            failure = ended
+        else:
+            result = ended
     if failure is not None:
         last = yield from run.emit(
             "MapRunFailed", "mapRunFailedEventDetails", ev.error_cause(failure.error, failure.cause)
         )
-        return results, failure, last, last
+        return result, failure, last, last
     last = yield from run.emit("MapRunSucceeded", None, {})
-    return results, None, last, started
+    return result, None, last, started
 
 
 def _map_run_arn(run: Runner, state_name: str) -> str:

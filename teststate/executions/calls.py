@@ -23,6 +23,7 @@ from typing import Any, Final
 from interpreter.execution.model import ServiceCall, ServiceCallResult
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
 from interpreter.map.reader import reader_call_resource
+from interpreter.map.writer import writer_call_resource
 from teststate import integrations
 from teststate.integrations import CallOutcome, CallSettings, s3_items
 
@@ -82,7 +83,7 @@ def _supported(definition: str) -> frozenset[str]:
     return frozenset(
         resource
         for resource in _task_resources(document)
-        if integrations.supports(resource) or resource in _READS
+        if integrations.supports(resource) or resource in _READS or resource in _WRITES
     )
 
 
@@ -108,6 +109,16 @@ def _task_resources(machine: JSON) -> Iterator[str]:
             read = reader_call_resource(reader["Resource"])
             if read is not None:
                 yield read
+        writer = state.get("ResultWriter")
+        if (
+            state.get("Type") == "Map"
+            and isinstance(writer, dict)
+            and isinstance(writer.get("Resource"), str)
+        ):
+            # A Distributed Map's ResultWriter writes its files through calls of its own.
+            write = writer_call_resource(writer["Resource"])
+            if write is not None:
+                yield write
         for member in _NESTED:
             nested = state.get(member)
             for branch in nested if isinstance(nested, list) else [nested]:
@@ -128,10 +139,13 @@ def perform(calls: Sequence[ServiceCall], settings: CallSettings) -> list[Servic
 
 
 def perform_one(call: ServiceCall, settings: CallSettings) -> ServiceCallResult:
-    """Make one call: the Task's result (an ItemReader's read: `_read`), or AWS's error and cause."""
+    """Make one call: the Task's result (an ItemReader's read: `_read`; a ResultWriter's write:
+    `_write`), or AWS's error and cause."""
     try:
         if call.resource in _READS:
             return _result(call, _read(call, settings), _now())
+        if call.resource in _WRITES:
+            return _result(call, _write(call, settings), _now())
         parameters = loads(call.parameters_text)
         outcome = integrations.call(
             call.resource,
@@ -139,6 +153,7 @@ def perform_one(call: ServiceCall, settings: CallSettings) -> ServiceCallResult:
             region=call.region or settings.region or "us-east-1",
             settings=settings,
             timeout_seconds=float(call.timeout_seconds) if call.timeout_seconds is not None else None,
+            credentials_role_arn=call.credentials_role_arn,
         )
     except (integrations.ServiceCallsDisabled, ValueError) as err:
         # Calls were turned off since the execution started (a restart with other settings), or
@@ -153,6 +168,7 @@ def perform_one(call: ServiceCall, settings: CallSettings) -> ServiceCallResult:
 
 
 _READS: Final = s3_items.READ_RESOURCES
+_WRITES: Final = s3_items.WRITE_RESOURCES
 
 
 def _read(call: ServiceCall, settings: CallSettings) -> CallOutcome:
@@ -161,6 +177,18 @@ def _read(call: ServiceCall, settings: CallSettings) -> CallOutcome:
         raise integrations.ServiceCallsDisabled("service calls are off (TESTSTATE_SERVICE_CALLS)")
     return s3_items.read_source(
         call.resource,
+        loads(call.parameters_text),
+        region=call.region or settings.region or "us-east-1",
+        settings=settings,
+        timeout_seconds=float(call.timeout_seconds) if call.timeout_seconds is not None else None,
+    )
+
+
+def _write(call: ServiceCall, settings: CallSettings) -> CallOutcome:
+    """One file of a Distributed Map ResultWriter's export (`teststate.integrations.s3_items.write_object`)."""
+    if not settings.enabled:
+        raise integrations.ServiceCallsDisabled("service calls are off (TESTSTATE_SERVICE_CALLS)")
+    return s3_items.write_object(
         loads(call.parameters_text),
         region=call.region or settings.region or "us-east-1",
         settings=settings,

@@ -15,11 +15,22 @@ from teststate.integrations.aws_sdk import call_aws_sdk, sdk_failure
 from teststate.integrations.outcome import CallOutcome
 from teststate.integrations.settings import CallSettings
 
-__all__ = ["READ_RESOURCES", "get_object", "list_objects", "put_object", "read_source"]
+__all__ = [
+    "READ_RESOURCES",
+    "WRITE_RESOURCES",
+    "get_object",
+    "list_objects",
+    "put_object",
+    "read_source",
+    "write_object",
+]
 
 READ_RESOURCES: Final = frozenset({"arn:aws:states:::s3:getObject", "arn:aws:states:::s3:listObjectsV2"})
 """An ItemReader's reads, by their canonical Resource (`interpreter.map.reader.reader_call_resource`)."""
+WRITE_RESOURCES: Final = frozenset({"arn:aws:states:::s3:putObject"})
+"""A ResultWriter's writes, by their canonical Resource (`interpreter.map.writer.PUT_OBJECT`)."""
 _READER_FAILED: Final = "States.ItemReaderFailed"
+_WRITER_FAILED: Final = "States.ResultWriterFailed"
 
 
 def get_object(
@@ -140,3 +151,30 @@ def read_source(
         return CallOutcome(
             error=_READER_FAILED, cause=f"The object s3://{bucket}/{key} is not UTF-8 text: {err}"
         )
+
+
+def write_object(
+    parameters: Any,
+    *,
+    region: str,
+    settings: CallSettings,
+    timeout_seconds: float | None = None,
+) -> CallOutcome:
+    """One file of a ResultWriter's export (``Bucket``, ``Key`` and the text ``Body``, composed by
+    `interpreter.execution.result_writer`): its result is the object's place and ETag (what the
+    engine keeps of it), a failure S3's (``S3.NoSuchBucketException``, ...), which the Map reports
+    as ``States.ResultWriterFailed``."""
+    fields = parameters if isinstance(parameters, dict) else {}
+    bucket, key, body = fields.get("Bucket"), fields.get("Key"), fields.get("Body")
+    if not isinstance(bucket, str) or not isinstance(key, str) or not isinstance(body, str):
+        # The engine composes these: only a bug gets here.
+        return CallOutcome(
+            error=_WRITER_FAILED, cause="A ResultWriter's write needs a Bucket, a Key and a Body"
+        )
+    written = put_object(
+        bucket, key, body.encode("utf-8"), region=region, settings=settings, timeout_seconds=timeout_seconds
+    )
+    if written.failed:
+        return written
+    answer = written.result if isinstance(written.result, dict) else {}
+    return CallOutcome(result={"Bucket": bucket, "Key": key, "ETag": answer.get("ETag")})
