@@ -335,3 +335,46 @@ def test_a_token_wait_that_times_out_ends_with_task_timed_out_alone() -> None:
     events, last, _ = _drive(start, off, [TimerFired(waiting.wake_at + timedelta(seconds=1))])
     assert isinstance(last, Finished) and last.error == "States.Timeout"
     assert _types(events)[-3:] == ["TaskStarted", "TaskTimedOut", "ExecutionFailed"]
+
+
+def test_a_tasks_credentials_role_is_assumed_for_its_call(settings: CallSettings, aws: Any) -> None:
+    # AWS "Task workflow state", "Credentials": the call is made with the role's credentials.
+    # moto gives an assumed role's credentials the role's account, so a role of another account
+    # finds no table: that shows the call was not made with the server's own credentials.
+    table = create_table(aws, {"id": {"S": "known"}, "data": {"S": "here"}})
+    definition = {
+        "StartAt": "Own",
+        "States": {
+            "Own": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": table, "Key": {"id": {"S": "known"}}},
+                "Credentials": {"RoleArn.$": "$.role"},
+                "ResultSelector": {"data.$": "$.Item.data.S"},
+                "ResultPath": "$.own",
+                "Next": "Elsewhere",
+            },
+            "Elsewhere": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": table, "Key": {"id": {"S": "known"}}},
+                "Credentials": {"RoleArn": "arn:aws:iam::111122223333:role/elsewhere"},
+                "Catch": [
+                    {
+                        "ErrorEquals": ["DynamoDB.ResourceNotFoundException"],
+                        "ResultPath": "$.error",
+                        "Next": "Done",
+                    }
+                ],
+                "End": True,
+            },
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+    role = json.dumps({"role": "arn:aws:iam::123456789012:role/reader"})
+    events, last, _ = _drive(_start(definition, settings, input_text=role), settings)
+    assert isinstance(last, Finished) and last.status == "SUCCEEDED", last
+    output = json.loads(last.output_text or "")
+    assert output["own"] == {"data": "here"}
+    assert output["error"]["Error"] == "DynamoDB.ResourceNotFoundException"
+    assert _types(events).count("TaskFailed") == 1
