@@ -104,6 +104,16 @@ def _drive(run: Runner) -> Iterator[Step]:
     except TimedOut:
         yield from _timed_out(run)
         return
+    except Exception as error:  # a bug of the engine: the execution fails, nothing is raised
+        # Not an AWS behaviour; ours: the contract above (never raise) holds even for a case the
+        # engine does not handle, so the execution ends (FAILED, States.Runtime, the cause naming
+        # what went wrong) instead of staying RUNNING with its runner failing at every round.
+        cause = f"The execution could not go on: {type(error).__name__}: {error}"
+        yield run.event(
+            "ExecutionFailed", "executionFailedEventDetails", ev.error_cause(ErrorName.RUNTIME, cause)
+        )
+        yield _finished(run, "FAILED", error=ErrorName.RUNTIME, cause=cause)
+        return
     if isinstance(outcome, Ok):
         yield run.event(
             "ExecutionSucceeded", "executionSucceededEventDetails", ev.output(outcome.output_text)

@@ -55,8 +55,9 @@ def _map(
     attempts = Attempts(state.retry)
     reader = state.item_reader
     reads = reader is not None and reader.fetchable and reader.call_resource in run.start.service_calls
-    # A Distributed Map's reader that is not read here fails its Map Run (`_unread`).
-    in_run = reads or (reader is not None and node.distributed)
+    # A reader that is not read here fails the Map (`_unread`): a Distributed Map's Map Run, an
+    # INLINE Map's iterations (which never start).
+    in_run = reader is not None
     while True:
         data = reader.empty_source() if reader is not None and in_run else None
         scope = run.scope(node, value, variables, entered, attempts.retries)
@@ -100,7 +101,23 @@ def _map(
                 run, node, state, inner, arn, processor, inputs, tolerance, started, read_failure
             )
         else:
-            outcome = yield from _inline(run, node, processor, inputs, variables, tolerance)
+            unread: Err | None = None
+            if reader is not None:
+                # Not recorded; ours: AWS documents ItemReader for Distributed Maps only, and
+                # this schema accepts it in an INLINE Map too (no AWS rule against it was found),
+                # so it is read the same way, before the iterations, rather than ignored.
+                if reads:
+                    read, text = _read_inputs(run, node, state, inner)
+                    if isinstance(read, Err):
+                        unread = read
+                    else:
+                        inputs, data = read, text
+                else:
+                    unread = _unread(reader)
+            if unread is not None:
+                outcome = ([], unread, run.prev, run.prev)
+            else:
+                outcome = yield from _inline(run, node, processor, inputs, variables, tolerance)
         results, failure, last, exit_prev = outcome
         if failure is None:
             break

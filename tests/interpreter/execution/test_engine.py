@@ -14,6 +14,7 @@ from interpreter.execution import (
     StopRequest,
     Suspended,
     TaskSuccess,
+    engine,
     parse_mock_config,
     run_execution,
 )
@@ -285,3 +286,56 @@ def test_execution_started_names_the_version_it_was_started_from() -> None:
     }
     unversioned, _ = run_to_last_step(execution_start(definition))
     assert "stateMachineVersionArn" not in unversioned[0].details
+
+
+def test_an_inline_maps_item_reader_is_not_ignored() -> None:
+    # Not recorded (AWS documents ItemReader for Distributed Maps; this schema accepts it in an
+    # INLINE Map too): the source is read as a Distributed Map's would be, so with service calls
+    # off the Map fails as an unread source does, before any iteration, and Catch sees it.
+    definition = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": {"Bucket": "b", "Key": "k"},
+                },
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "Catch": [{"ErrorEquals": ["States.ItemReaderFailed"], "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+    events, last = run_to_last_step(execution_start(definition))
+    assert isinstance(last, Finished) and last.status == "SUCCEEDED", last
+    assert [event.type for event in events] == [
+        "ExecutionStarted",
+        "MapStateEntered",
+        "MapStateStarted",
+        "MapStateFailed",
+        "MapStateExited",
+        "PassStateEntered",
+        "PassStateExited",
+        "ExecutionSucceeded",
+    ]
+    assert json.loads(last.output_text or "")["Error"] == "States.ItemReaderFailed"
+
+
+def test_a_bug_in_a_state_handler_fails_the_execution_instead_of_raising(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The engine's contract: a definition, input or mock can only make the execution fail, never
+    # run_execution raise; a handler that raises (a bug) ends the execution FAILED, States.Runtime.
+    def broken(*_: object) -> Any:
+        raise KeyError("no such thing")
+
+    monkeypatch.setitem(engine.STATE_HANDLERS, "Pass", broken)
+    events, last = run_to_last_step(
+        execution_start({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    )
+    assert isinstance(last, Finished) and (last.status, last.error) == ("FAILED", "States.Runtime")
+    assert last.cause == "The execution could not go on: KeyError: 'no such thing'"
+    assert [event.type for event in events] == ["ExecutionStarted", "PassStateEntered", "ExecutionFailed"]
