@@ -18,7 +18,7 @@ import pytest
 
 from interpreter.execution import ExecutionStart, Finished, HistoryEvent, Signal, Suspended, run_execution
 from teststate.executions import calls
-from teststate.integrations import CallSettings
+from teststate.integrations import CallSettings, transport
 
 from .conftest import REGION
 from .support import unique_name
@@ -354,3 +354,22 @@ def test_teststate_with_calls_off_still_asks_for_reader_data(bucket: str) -> Non
     status, answer = _test_state(None, request)
     assert status == 400 and answer["__type"].endswith("ValidationException")
     assert "mapItemReaderData" in answer["message"]
+
+
+def test_an_object_beyond_the_body_bound_is_item_reader_failed(
+    bucket: str, settings: CallSettings, aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not an AWS limit; ours (transport.MAX_BODY_BYTES): the server never holds more of a body in
+    # memory, so a larger object fails the read instead of the process. Lowered here to 1000 bytes.
+    monkeypatch.setattr(transport, "MAX_BODY_BYTES", 1000)
+    aws("s3").put_object(Bucket=bucket, Key="big.json", Body=json.dumps(list(range(1000))))
+    reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": bucket, "Key": "big.json"},
+    }
+    events, end, _ = _drive(_start(_distributed(reader), settings, {}), settings)
+    assert end.status == "FAILED"
+    failed = next(event for event in events if event.type == "MapRunFailed")
+    assert failed.details["error"] == "States.ItemReaderFailed"
+    assert "larger than the 1000 bytes this server reads" in str(failed.details.get("cause", ""))

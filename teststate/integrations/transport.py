@@ -30,6 +30,17 @@ __all__ = ["Answer", "ServiceFailure", "TransportFailure", "perform"]
 
 _RAW_HEADERS: Final = "TeststateRawHeaders"
 _DEFAULT_TIMEOUT_SECONDS: Final = 60.0  # botocore's own connect/read default
+MAX_BODY_BYTES: Final = 256 * 1024 * 1024
+"""The largest streamed body (an S3 object an ItemReader or a getObject Task reads) a call reads.
+Not an AWS limit; ours: the server holds a body in memory, so a huge object fails the call (an
+``<Service>.SdkClientException``; an ItemReader's read: ``States.ItemReaderFailed``) rather than
+the process."""
+
+
+class _BodyTooLarge(Exception):
+    """A streamed body is larger than `MAX_BODY_BYTES`."""
+
+
 _SESSION: Final = botocore.session.get_session()
 
 
@@ -113,10 +124,19 @@ def endpoint_of(service: str, settings: CallSettings) -> str | Literal[False] | 
 
 
 def _read_streams(output: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: value.read() if isinstance(value, botocore.response.StreamingBody) else value
-        for key, value in output.items()
-    }
+    """`output` with its streamed members read (at most `MAX_BODY_BYTES` each: `_BodyTooLarge`)."""
+    limit = MAX_BODY_BYTES
+    read: dict[str, Any] = {}
+    for key, value in output.items():
+        if not isinstance(value, botocore.response.StreamingBody):
+            read[key] = value
+            continue
+        body = value.read(limit + 1)
+        value.close()
+        if len(body) > limit:
+            raise _BodyTooLarge(f"The answer's {key} is larger than the {limit} bytes this server reads")
+        read[key] = body
+    return read
 
 
 def _assumed(role_arn: str, region: str, endpoint: str | None, timeout: float) -> tuple[str, str, str | None]:
@@ -161,6 +181,8 @@ def perform(
         output = _read_streams(getattr(client, xform_name(operation))(**parameters))
     except botocore.exceptions.ClientError as error:
         return _service_failure(error.response)
+    except _BodyTooLarge as error:
+        return TransportFailure("client", str(error))
     except (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError):
         return TransportFailure("timeout", "")
     except botocore.exceptions.EndpointConnectionError as error:
