@@ -47,7 +47,11 @@ CLOCKS: Final = ("virtual", "real")
 LEGACY_MOCK_CONFIG: Final = "SFN_MOCK_CONFIG"
 # The TESTSTATE_ variables of real service calls, read together (with botocore's AWS_ENDPOINT_URL,
 # AWS_ENDPOINT_URL_<SERVICE>, AWS_REGION) by `teststate.integrations.CallSettings.from_env`.
-SERVICE_CALL_VARIABLES: Final = ("TESTSTATE_SERVICE_CALLS", "TESTSTATE_SERVICE_REGION", "TESTSTATE_HTTP_ENDPOINTS")
+SERVICE_CALL_VARIABLES: Final = (
+    "TESTSTATE_SERVICE_CALLS",
+    "TESTSTATE_SERVICE_REGION",
+    "TESTSTATE_HTTP_ENDPOINTS",
+)
 _CALLS_OFF: Final = CallSettings(enabled=False, endpoint_url=None, region=None)
 
 
