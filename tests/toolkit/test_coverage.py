@@ -21,13 +21,12 @@ from typing import Any
 
 import pytest
 
-from teststate.toolkit.coverage import (
-    CoverageRecorder,
+from teststate.toolkit.coverage import CoverageRecorder, summary_lines
+from teststate.toolkit.coverage_calls import observe_test_state
+from teststate.toolkit.coverage_json import (
     coverage_from_json,
     coverage_to_json,
     load_coverage_json,
-    observe_test_state,
-    summary_lines,
     write_coverage_json,
 )
 from teststate.toolkit.coverage_model import (

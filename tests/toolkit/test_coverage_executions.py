@@ -25,13 +25,9 @@ import pytest
 import teststate.app
 import teststate.toolkit.pytest_plugin
 from teststate.toolkit.client import inprocess_client, route_to_app
-from teststate.toolkit.coverage import (
-    CoverageRecorder,
-    coverage_from_json,
-    coverage_to_json,
-    summary_lines,
-)
+from teststate.toolkit.coverage import CoverageRecorder, summary_lines
 from teststate.toolkit.coverage_history import observe_history
+from teststate.toolkit.coverage_json import coverage_from_json, coverage_to_json
 from teststate.toolkit.coverage_model import (
     CatchEntry,
     ChoiceBranch,

@@ -8,7 +8,8 @@
 - `cloudformation`: the state machine definitions CloudFormation, SAM and CDK templates generate,
   so a suite tests the definition it deploys rather than a copy of it.
 - `strategies`: hypothesis strategies for property-based suites over a user's own definitions.
-- `coverage`, `coverage_report`: which states, Choice rules, Retry and Catch entries and
+- `coverage` (the recorder and summary; `coverage_calls`, `coverage_history`, `coverage_json`,
+  `coverage_model`), `coverage_report`: which states, Choice rules, Retry and Catch entries and
   transitions a suite reached, as a summary and a Graphviz HTML report.
 
 The toolkit needs the ``toolkit`` extra (pytest, boto3, hypothesis, PyYAML).

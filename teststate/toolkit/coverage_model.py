@@ -5,11 +5,11 @@ its states (nested ones in Map processors and Parallel branches included), each 
 the Default, each Retry and Catch entry, and every transition (a ``Next``, a Choice rule's
 ``Next`` or ``Default``, a Catch's ``Next``, and the end of a machine or branch after ``End``, a
 Succeed or a Fail state). `Observed` holds what runs showed; it knows nothing of where the facts
-came from (TestState answers, `teststate.toolkit.coverage`; execution histories,
+came from (TestState answers, `teststate.toolkit.coverage_calls`; execution histories,
 `teststate.toolkit.coverage_history`).
 `DefinitionCoverage` pairs the two for one definition, identified by its canonical JSON text, and
 `CoverageData` is a session's worth, mergeable across sessions and pytest workers (their JSON form
-is `teststate.toolkit.coverage`'s).
+is `teststate.toolkit.coverage_json`'s).
 
 State names are unique in a whole definition, nested states included (AWS refuses a repeat
 anywhere in the machine with DUPLICATE_STATE_NAME, `interpreter.schema.transitions`; the
@@ -60,7 +60,7 @@ class CoverageError(ToolkitError):
 
 
 class CoverageDataError(CoverageError):
-    """Coverage data read from JSON is not in the format `teststate.toolkit.coverage.coverage_to_json` writes."""
+    """Coverage data read from JSON is not in the format `teststate.toolkit.coverage_json.coverage_to_json` writes."""
 
 
 # ---------------------------------------------------------------------------------------------
