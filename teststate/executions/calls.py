@@ -37,6 +37,7 @@ __all__ = [
     "perform",
     "perform_one",
     "settings_from_env",
+    "task_resources",
 ]
 
 _log: Final = logging.getLogger("teststate.executions")
@@ -82,12 +83,15 @@ def _supported(definition: str) -> frozenset[str]:
         return frozenset()
     return frozenset(
         resource
-        for resource in _task_resources(document)
+        for resource in task_resources(document)
         if integrations.supports(resource) or resource in _READS or resource in _WRITES
     )
 
 
-def _task_resources(machine: JSON) -> Iterator[str]:
+def task_resources(machine: JSON) -> Iterator[str]:
+    """Every resource a definition's states call: Task Resources, Distributed Map readers' and
+    writers' canonical S3 resources, in nested states too (`callable_resources`,
+    `teststate.executions.nested.resources`)."""
     if not isinstance(machine, dict):
         return
     states = machine.get("States")
@@ -122,7 +126,7 @@ def _task_resources(machine: JSON) -> Iterator[str]:
         for member in _NESTED:
             nested = state.get(member)
             for branch in nested if isinstance(nested, list) else [nested]:
-                yield from _task_resources(branch)
+                yield from task_resources(branch)
 
 
 def lease_seconds(calls: Sequence[ServiceCall]) -> float:

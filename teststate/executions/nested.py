@@ -43,7 +43,7 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -77,8 +77,6 @@ _TASK_FAILED: Final = "States.TaskFailed"
 _SERVICE: Final = "stepfunctions"
 _NAMING: Final = V1_SERVICES[_SERVICE]
 _JSON_CONTENT: Final = "application/x-amz-json-1.0"
-# Containers of states in a definition: a Parallel's Branches, a Map's ItemProcessor (or Iterator).
-_NESTED: Final = ("Branches", "ItemProcessor", "Iterator")
 _STOPPED_CAUSE: Final = (
     "The Task state in AWS Step Functions execution [{arn}] which was managing this resource was aborted"
 )
@@ -102,25 +100,7 @@ def resources(definition: str) -> frozenset[str]:
         document = loads(definition)
     except ValueError:
         return frozenset()
-    return frozenset(resource for resource in _task_resources(document) if handles(resource))
-
-
-def _task_resources(machine: JSON) -> Iterator[str]:
-    if not isinstance(machine, dict):
-        return
-    states = machine.get("States")
-    if not isinstance(states, dict):
-        return
-    for state in states.values():
-        if not isinstance(state, dict):
-            continue
-        resource = state.get("Resource")
-        if state.get("Type") == "Task" and isinstance(resource, str):
-            yield resource
-        for member in _NESTED:
-            nested = state.get(member)
-            for branch in nested if isinstance(nested, list) else [nested]:
-                yield from _task_resources(branch)
+    return frozenset(resource for resource in service_calls.task_resources(document) if handles(resource))
 
 
 @dataclass(frozen=True, slots=True)
