@@ -9,16 +9,31 @@ the script does on the command line. A case listed in the corpus's known-failure
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
 
+from tests.conftest import START_TIMEOUT_SECONDS
 from tests.corpus import CONFORMANCE
+from teststate.testing import ServerDidNotStart, start_server
 
-__all__ = ["judge", "load_known_failures", "load_runner"]
+__all__ = [
+    "WRITE_VARIABLE",
+    "executions_runner_args",
+    "judge",
+    "load_known_failures",
+    "load_runner",
+    "serve",
+    "write_known_failures",
+]
+
+WRITE_VARIABLE = "TESTSTATE_WRITE_KNOWN_FAILURES"
+"""Set, a ratchet rewrites its known-failures list from the run instead of judging."""
 
 
 def load_runner(file_name: str) -> ModuleType:
@@ -56,3 +71,34 @@ def judge(case_id: str, passed: bool, known: Mapping[str, str], list_file: Path,
             pytest.fail(f"{case_id} passes now: remove it from {list_file.name}")
         pytest.xfail(known[case_id] or f"listed in {list_file.name}")
     assert passed, "\n".join(details)
+
+
+@contextlib.contextmanager
+def serve(env: Mapping[str, str]) -> Iterator[str]:
+    """A live server (gunicorn, two workers) with `env`, for one module's cases; its URL."""
+    try:
+        running = start_server(workers=2, env=dict(env), start_timeout=START_TIMEOUT_SECONDS)
+    except ServerDidNotStart as err:
+        pytest.fail(str(err))
+    with running:
+        yield running.url
+
+
+def executions_runner_args(endpoint_url: str) -> SimpleNamespace:
+    """The options ``replay_executions.py``'s `run_case` reads, as its command line defaults them."""
+    return SimpleNamespace(
+        endpoint_url=endpoint_url,
+        region="us-east-1",
+        timeout=30.0,
+        jobs=1,
+        role_arn="arn:aws:iam::111111111111:role/snf_role",
+        keep=False,
+    )
+
+
+def write_known_failures(path: Path, header: str, failures: Mapping[str, str]) -> None:
+    """With `WRITE_VARIABLE` set: `path` rewritten from this run's `failures` (``{id: reason}``)."""
+    if not os.environ.get(WRITE_VARIABLE):
+        return
+    lines = [f"{case_id}  # {reason}" for case_id, reason in sorted(failures.items())]
+    path.write_text(header + "\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")

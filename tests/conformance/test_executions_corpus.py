@@ -25,13 +25,18 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.ratchet import judge, load_known_failures, load_runner
-from tests.conftest import START_TIMEOUT_SECONDS
+from tests.conformance.ratchet import (
+    WRITE_VARIABLE,
+    executions_runner_args,
+    judge,
+    load_known_failures,
+    load_runner,
+    serve,
+    write_known_failures,
+)
 from tests.corpus import CONFORMANCE
-from teststate.testing import ServerDidNotStart, start_server
 
 KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures_executions.txt")
-WRITE_VARIABLE = "TESTSTATE_WRITE_KNOWN_FAILURES"
 _HEADER = """\
 # Recorded executions that do not pass yet: one per line, `<module>/<case>  # reason`.
 # tests/conformance/test_executions_corpus.py fails when a case NOT listed here fails, and when a
@@ -55,28 +60,15 @@ def executions_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     mock_file = directory / "sfn-mocks.json"
     mock_file.write_text(json.dumps(RUNNER.merged_mock_config(list(CASES.values()))), encoding="utf-8")
     env = {"TESTSTATE_MOCK_CONFIG": str(mock_file), "TESTSTATE_LOG_LEVEL": "warning"}
-    try:
-        running = start_server(workers=2, env=env, start_timeout=START_TIMEOUT_SECONDS)
-    except ServerDidNotStart as err:
-        pytest.fail(str(err))
-    with running:
-        yield running.url
-    if os.environ.get(WRITE_VARIABLE):
-        lines = [f"{case_id}  # {reason}" for case_id, reason in sorted(_FAILURES.items())]
-        KNOWN_FAILURES_FILE.write_text(_HEADER + "\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    with serve(env) as url:
+        yield url
+    write_known_failures(KNOWN_FAILURES_FILE, _HEADER, _FAILURES)
 
 
 @pytest.fixture(scope="module")
 def runner_args(executions_server: str) -> SimpleNamespace:
     """The options `run_case` reads, as the runner's command line defaults them."""
-    return SimpleNamespace(
-        endpoint_url=executions_server,
-        region="us-east-1",
-        timeout=30.0,
-        jobs=1,
-        role_arn="arn:aws:iam::111111111111:role/snf_role",
-        keep=False,
-    )
+    return executions_runner_args(executions_server)
 
 
 @pytest.fixture(scope="module")

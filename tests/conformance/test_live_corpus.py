@@ -32,15 +32,20 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.ratchet import judge, load_known_failures, load_runner
-from tests.conftest import START_TIMEOUT_SECONDS
+from tests.conformance.ratchet import (
+    WRITE_VARIABLE,
+    executions_runner_args,
+    judge,
+    load_known_failures,
+    load_runner,
+    serve,
+    write_known_failures,
+)
 from tests.corpus import CONFORMANCE
 from tests.moto_server import MotoDidNotStart, clients, moto_available, moto_server, service_call_env
-from teststate.testing import ServerDidNotStart, start_server
 
 KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures_live.txt")
 LIVE_OBJECTS_FILE = Path(__file__).with_name("live_objects.json")
-WRITE_VARIABLE = "TESTSTATE_WRITE_KNOWN_FAILURES"
 _HEADER = """\
 # Live cases (tests/conformance/test_live_corpus.py) that do not pass against moto: one per line,
 # `<corpus>/<module>/<case>  # reason`. The test fails when a case NOT listed here fails, and when a
@@ -105,28 +110,15 @@ def live_server(moto: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "TESTSTATE_MOCK_CONFIG": str(mock_file),
         "TESTSTATE_LOG_LEVEL": "warning",
     }
-    try:
-        running = start_server(workers=2, env=env, start_timeout=START_TIMEOUT_SECONDS)
-    except ServerDidNotStart as err:
-        pytest.fail(str(err))
-    with running:
-        yield running.url
-    if os.environ.get(WRITE_VARIABLE):
-        lines = [f"{case_id}  # {reason}" for case_id, reason in sorted(_FAILURES.items())]
-        KNOWN_FAILURES_FILE.write_text(_HEADER + "\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+    with serve(env) as url:
+        yield url
+    write_known_failures(KNOWN_FAILURES_FILE, _HEADER, _FAILURES)
 
 
 @pytest.fixture(scope="module")
 def runner_args(live_server: str) -> SimpleNamespace:
     """The options `run_case` reads, as the executions runner's command line defaults them."""
-    return SimpleNamespace(
-        endpoint_url=live_server,
-        region="us-east-1",
-        timeout=30.0,
-        jobs=1,
-        role_arn="arn:aws:iam::111111111111:role/snf_role",
-        keep=False,
-    )
+    return executions_runner_args(live_server)
 
 
 def _put_objects(aws: Callable[[str], Any], objects: list[dict[str, Any]]) -> None:
