@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import json
-from typing import Any
+import threading
+from typing import Any, ClassVar
 
 import pytest
 
@@ -281,3 +283,50 @@ def test_supports() -> None:
     assert not supports("arn:aws:states:::aws-sdk:s3:noSuchAction")
     assert not supports("arn:aws:states:::dynamodb:query")  # not an optimized action
     assert not supports("arn:aws:states:::glue:startJobRun.sync")
+
+
+class _EchoLambda(http.server.BaseHTTPRequestHandler):
+    """Lambda's Invoke at a loopback endpoint: records each request body, answers it back (an echo
+    function; Lambda gives a function invoked without a payload the event ``{}``)."""
+
+    bodies: ClassVar[list[bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).bodies.append(body)
+        answer = body or b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Amz-Executed-Version", "$LATEST")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def test_lambda_invoke_sends_no_payload_for_a_null_one() -> None:
+    # Recorded (aws/test_test_state_scenarios/test_base_lambda_service_task_state__INFO): with
+    # "Payload.$" selecting null, AWS's echo function answered {} (Content-Length 2): the
+    # integration sent no payload. A non-null one is sent as its JSON text.
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _EchoLambda)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = CallSettings.from_env(
+            {
+                "TESTSTATE_SERVICE_CALLS": "1",
+                "AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{server.server_port}",
+            }
+        )
+        _EchoLambda.bodies = []
+        null = _call("arn:aws:states:::lambda:invoke", {"FunctionName": "echo", "Payload": None}, settings)
+        given = _call(
+            "arn:aws:states:::lambda:invoke", {"FunctionName": "echo", "Payload": {"a": 1}}, settings
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert _EchoLambda.bodies == [b"", b'{"a":1}']
+    assert isinstance(null.result, dict) and null.result["Payload"] == {}
+    assert isinstance(given.result, dict) and given.result["Payload"] == {"a": 1}
