@@ -378,3 +378,41 @@ def test_a_tasks_credentials_role_is_assumed_for_its_call(settings: CallSettings
     assert output["own"] == {"data": "here"}
     assert output["error"]["Error"] == "DynamoDB.ResourceNotFoundException"
     assert _types(events).count("TaskFailed") == 1
+
+
+def test_sns_and_eventbridge_errors_reach_retry_and_catch_by_name(settings: CallSettings, aws: Any) -> None:
+    # The service's error under the integration's name is what Retry and Catch match: a missing
+    # topic (SNS.NotFoundException) is retried, then caught; a put whose entry EventBridge
+    # refuses fails the Task with EventBridge.FailedEntry (recorded name:
+    # test_events_task_service/test_put_events_malformed_detail), caught by that name.
+    topic = aws("sns").create_topic(Name=unique_name("topic"))["TopicArn"] + "-none"
+    definition = {
+        "StartAt": "Publish",
+        "States": {
+            "Publish": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sns:publish",
+                "Parameters": {"TopicArn": topic, "Message": "hello"},
+                "Retry": [{"ErrorEquals": ["SNS.NotFoundException"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+                "Catch": [{"ErrorEquals": ["SNS.NotFoundException"], "ResultPath": "$.sns", "Next": "Put"}],
+                "End": True,
+            },
+            "Put": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::events:putEvents",
+                "Parameters": {"Entries": [{"Source": "orders", "DetailType": "placed", "Detail": "{oops"}]},
+                "Catch": [
+                    {"ErrorEquals": ["EventBridge.FailedEntry"], "ResultPath": "$.events", "Next": "Done"}
+                ],
+                "End": True,
+            },
+            "Done": {"Type": "Pass", "End": True},
+        },
+    }
+    events, last, _ = _drive(_start(definition, settings), settings)
+    assert isinstance(last, Finished) and last.status == "SUCCEEDED", last
+    output = json.loads(last.output_text or "")
+    assert output["sns"]["Error"] == "SNS.NotFoundException"
+    assert output["events"]["Error"] == "EventBridge.FailedEntry"
+    # Two attempts of Publish (one retry), one of Put.
+    assert _types(events).count("TaskFailed") == 3
