@@ -16,6 +16,25 @@ starts the process's runner, and so does a gunicorn worker starting on a databas
 executions still RUNNING (`resume_pending`, from `teststate.worker`): after a restart with the
 same data directory, running executions go on without waiting for a call.
 
+What decides an execution's path is fixed before its first event and stored with it, never read
+from the settings of whichever process runs it later: the execution is a deterministic replay of
+its start and its signals, and a server restarted with other settings must re-create the same
+history. Besides the definition, input and mock test case, that is the set of Task Resources
+called for real when the test case does not mock them (`ExecutionStart.service_calls`: whether
+an unmocked Task suspends for a `ServiceCall` or fails as unmocked). The runner that first runs
+the execution resolves it from its settings (`Runner.service_calls_for`) and stores it
+(`teststate.storage.executions.fix_service_calls`) before anything runs; every later run, in any
+process, reads it back (`Runner.execution_start`). The set itself is stored, not the calls-on
+flag it comes from: which Resources this library can call (`teststate.executions.calls.
+callable_resources`, `teststate.executions.nested.resources`) grows between versions, and an
+execution started by one version and resumed by the next must take the same path too. An
+execution stored as calling a Resource that the process now cannot call (calls turned off since)
+takes the same path and makes the call, which fails as `teststate.executions.calls.perform_one`
+fails it (``States.Runtime``, "... cannot be called: service calls are off"): only the call's
+answer differs. An execution started by a version that did not store the set, and already run,
+uses the runner's current settings, as that version did. StartSyncExecution (`run_to_end`) is not
+stored: it takes the settings once, at its start, for its whole run.
+
 Stopping (`stop_runners`: a worker's graceful stop, or the interpreter exiting): the runner
 finishes the event it is on, appends the events run so far and gives the lease up with the
 execution still runnable (`teststate.storage.executions.abandon`, one transaction), so another
@@ -45,7 +64,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -167,10 +186,12 @@ def run_to_end(
     """Run an execution within the caller (StartSyncExecution), to its end.
 
     A real-clock timer is slept through (the caller waits, as StartSyncExecution's caller does);
-    service calls are made inline (`calls`: the server's settings), and a Task that starts an
-    execution starts it in `db` (`parent`: this execution as its parent); a wait for a task token
-    cannot end (EXPRESS machines refuse ``.waitForTaskToken``), so it ends the execution FAILED.
+    service calls are made inline (`calls`: the server's settings, taken once at the start, as
+    `start.service_calls` was resolved from them), and a Task that starts an execution starts it
+    in `db` (`parent`: this execution as its parent); a wait for a task token cannot end (EXPRESS
+    machines refuse ``.waitForTaskToken``), so it ends the execution FAILED.
     """
+    settings = calls if calls is not None else service_calls.settings_from_env()
     signals: list[Signal] = []
     while True:
         events: list[HistoryEvent] = []
@@ -183,7 +204,6 @@ def run_to_end(
                 return RunResult(tuple(events), step)
             else:
                 if step.calls:
-                    settings = calls if calls is not None else service_calls.settings_from_env()
                     for call in step.calls:
                         if nested.handles(call.resource) and db is not None and parent is not None:
                             signals.append(nested.perform(db, parent, call, store_result=False))
@@ -468,6 +488,12 @@ class Runner:
         record = store.get_execution(self.db, arn)
         if record is None:
             return False
+        if record.service_calls is None and record.event_count == 0:
+            # Its first run: what it calls is fixed now, before its first event, for every run.
+            fixed = store.fix_service_calls(
+                self.db, arn, self.owner, self.service_calls_for(record.definition)
+            )
+            record = replace(record, service_calls=fixed)
         signals = [codec.decode_signal(body) for body in store.read_signals(self.db, arn)]
         stored = store.read_events(self.db, arn)
         try:
@@ -582,8 +608,16 @@ class Runner:
             return wake_at.timestamp()
         return time.time() + max(0.0, (wake_at - clock).total_seconds())
 
+    def service_calls_for(self, definition: str) -> frozenset[str]:
+        """The Task Resources of `definition` an unmocked Task calls for real with this runner's
+        settings: the supported ones when calls are on, and those that start executions of this
+        server (`nested.resources`), made with calls on or off."""
+        return service_calls.callable_resources(definition, self.calls) | nested.resources(definition)
+
     def execution_start(self, record: store.ExecutionRecord) -> ExecutionStart:
-        """The engine's start value of a stored execution.
+        """The engine's start value of a stored execution: its Resources called for real are the
+        ones fixed with it (`store.ExecutionRecord.service_calls`), or this runner's when none
+        are (not stored: StartSyncExecution; started by a version that did not store them).
 
         Raises:
             mock_file.MockFileError: its mock document no longer resolves (a bug).
@@ -615,9 +649,11 @@ class Runner:
             mocks=mocks,
             virtual_clock=record.clock != "real",
             limits=self.limits,
-            # Tasks that start executions of this server are made with calls on or off.
-            service_calls=service_calls.callable_resources(record.definition, self.calls)
-            | nested.resources(record.definition),
+            service_calls=(
+                record.service_calls
+                if record.service_calls is not None
+                else self.service_calls_for(record.definition)
+            ),
         )
 
     def parent(self, arn: str, record: store.ExecutionRecord | None = None) -> nested.Parent:

@@ -7,6 +7,11 @@ and a ``<stateMachineArn>#<TestCase>`` test case of the mock configuration resol
 refusal is the `ApiError` StartExecution answers with (a Task turns it into AWS's
 ``StepFunctions.<Code>Exception`` error).
 
+The record leaves `store.ExecutionRecord.service_calls` (the Task Resources called for real) not
+fixed: it comes from the settings of the runner, which fixes it before the execution's first event
+(`teststate.executions.runner`), the one point every start path (StartExecution, a Task's child,
+a file of an earlier version) goes through; nothing has run before it, so no path is taken yet.
+
 A problem with the mock configuration does not refuse the start (not recorded; ours): the
 execution is created and FAILED at once, with error ``States.Runtime`` and a cause naming the
 file and the member, so that a test polling the execution sees why.

@@ -9,11 +9,20 @@ one per thread and process (a forked worker never uses its parent's connection).
 Each storage module declares its tables as a `Schema` (``CREATE ... IF NOT EXISTS`` statements)
 and calls `Database.ensure` with it before its first query; the statements run once per
 connection's database file and are idempotent, so workers may race to create them.
+
+A data directory outlives the server version that created it (a newer server restarted on it must
+lose nothing), so a column added to a table after its first release is also a `Column` of the
+schema: `Database.ensure` adds it (``ALTER TABLE ... ADD COLUMN``) where ``PRAGMA table_info``
+shows the table without it, in the same write transaction as the ``CREATE`` statements
+(``BEGIN IMMEDIATE``: workers starting at once take turns, and the second one finds the column
+there). A new table has it already (its ``CREATE`` names it); an added column is nullable or has
+a default, so the rows written before it read as "not known" (each module says what that means).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -22,19 +31,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-__all__ = ["DATABASE_FILE", "Database", "Schema"]
+__all__ = ["DATABASE_FILE", "Column", "Database", "Schema"]
 
 DATABASE_FILE: Final = "teststate.sqlite3"
 # How long a writer waits for another writer's transaction before SQLite gives up.
 BUSY_TIMEOUT_MS: Final = 30_000
 
 
+# A table's or column's name, interpolated into DDL (SQLite has no parameters for names).
+_NAME: Final = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column added to a table after the table was first released (`Database.ensure` adds it
+    to a database created before): the table, the column, and its declaration (a type, with a
+    default if rows written before it need one; never NOT NULL without a default, which SQLite
+    refuses to add)."""
+
+    table: str
+    name: str
+    declaration: str
+
+    def __post_init__(self) -> None:
+        if not (_NAME.fullmatch(self.table) and _NAME.fullmatch(self.name)):
+            raise RuntimeError(f"Column {self.table}.{self.name}: not a plain SQL name")
+
+
 @dataclass(frozen=True, slots=True)
 class Schema:
-    """The tables (and indexes) one storage module owns, by a name unique among modules."""
+    """The tables (and indexes) one storage module owns, by a name unique among modules, and the
+    columns added to them since their first release (`Column`)."""
 
     name: str
     statements: tuple[str, ...]
+    added_columns: tuple[Column, ...] = ()
 
 
 class Database:
@@ -78,7 +109,8 @@ class Database:
         connection.execute("COMMIT")
 
     def ensure(self, schema: Schema) -> None:
-        """Create `schema`'s tables if this file does not have them yet (once per process)."""
+        """Create `schema`'s tables if this file does not have them yet, and add the columns a
+        file created by an earlier version lacks (once per process, in one write transaction)."""
         if schema.name in self._ensured:
             return
         with self._lock:
@@ -87,6 +119,8 @@ class Database:
             with self.transaction() as connection:
                 for statement in schema.statements:
                     connection.execute(statement)
+                for column in schema.added_columns:
+                    _add_column(connection, column)
             self._ensured.add(schema.name)
 
     def close(self) -> None:
@@ -95,3 +129,10 @@ class Database:
         if connection is not None and getattr(self._local, "pid", None) == os.getpid():
             connection.close()
             self._local.connection = None
+
+
+def _add_column(connection: sqlite3.Connection, column: Column) -> None:
+    """Add `column` to its table unless the table has it (a file created by an earlier version)."""
+    present = {str(row[1]) for row in connection.execute(f"PRAGMA table_info({column.table})")}
+    if column.name not in present:
+        connection.execute(f"ALTER TABLE {column.table} ADD COLUMN {column.name} {column.declaration}")

@@ -10,7 +10,9 @@ expired another worker's runner claims the execution and re-runs it from its rec
 Tables:
 
 - ``executions``: one row per execution (what started it, what it is waiting for, how it ended,
-  its lease); ``seq`` (the rowid) orders ListExecutions, newest first.
+  its lease); ``seq`` (the rowid) orders ListExecutions, newest first. ``service_calls`` (added
+  after the table's first release: `SCHEMA`'s added columns, `teststate.storage.db`) holds the
+  Task Resources the execution calls for real (`ExecutionRecord.service_calls`).
 - ``execution_events``: the history, one row per event (its API form as JSON, timestamp as ISO
   text); ids are 1, 2, ... per execution.
 - ``execution_signals``: what arrived for an execution (task answers, stop requests, timers) in
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from teststate.storage.db import Database, Schema
+from teststate.storage.db import Column, Database, Schema
 
 __all__ = [
     "RUNNING",
@@ -52,6 +54,7 @@ __all__ = [
     "claim",
     "count_events",
     "create_execution",
+    "fix_service_calls",
     "get_execution",
     "has_unfinished",
     "leased",
@@ -98,7 +101,8 @@ SCHEMA: Final = Schema(
             runnable INTEGER NOT NULL DEFAULT 1,
             wake_at REAL,
             lease_owner TEXT,
-            lease_expires REAL
+            lease_expires REAL,
+            service_calls TEXT
         )""",
         "CREATE INDEX IF NOT EXISTS executions_machine ON executions (state_machine_arn, seq)",
         "CREATE INDEX IF NOT EXISTS executions_status ON executions (status)",
@@ -133,6 +137,9 @@ SCHEMA: Final = Schema(
         ) WITHOUT ROWID""",
         "CREATE INDEX IF NOT EXISTS execution_children_child ON execution_children (child_arn)",
     ),
+    # Since the executions table's first release (a data directory of an earlier version): NULL
+    # in the rows written before, "not fixed" (`ExecutionRecord.service_calls`).
+    (Column("executions", "service_calls", "TEXT"),),
 )
 
 # Token states: waited on; answered by SendTaskSuccess/Failure (the answer is a stored signal);
@@ -145,7 +152,7 @@ TOKEN_CLOSED: Final = "closed"
 _COLUMNS: Final = (
     "seq, arn, state_machine_arn, version_arn, state_machine_name, name, type, status, input, "
     "definition, role_arn, start_date, stop_date, output, error, cause, trace_header, test_case, "
-    "mock_hash, clock, redrive_count, event_count, wake_at"
+    "mock_hash, clock, redrive_count, event_count, wake_at, service_calls"
 )
 
 
@@ -169,6 +176,12 @@ class ExecutionRecord:
         redrive_count: times redriven.
         event_count: history events stored.
         wake_at: epoch seconds of the timer it waits on, if any.
+        service_calls: the Task Resources the execution calls for real when the test case does
+            not mock them (`interpreter.execution.model.ExecutionStart.service_calls`), fixed by
+            the runner before the execution's first event (`fix_service_calls`) and used by every
+            run after, whatever the settings of the process that runs it then; None while not
+            fixed: not run yet, or started by a version that did not store it (its runs use the
+            runner's settings, as that version did).
     """
 
     seq: int = 0
@@ -194,6 +207,7 @@ class ExecutionRecord:
     redrive_count: int = 0
     event_count: int = 0
     wake_at: float | None = None
+    service_calls: frozenset[str] | None = None
 
 
 def _record(row: Sequence[Any]) -> ExecutionRecord:
@@ -221,7 +235,17 @@ def _record(row: Sequence[Any]) -> ExecutionRecord:
         redrive_count=row[20],
         event_count=row[21],
         wake_at=row[22],
+        service_calls=_decode_resources(row[23]),
     )
+
+
+def _encode_resources(resources: frozenset[str] | None) -> str | None:
+    """A set of resources as stored: a JSON array, sorted (None: not fixed)."""
+    return None if resources is None else json.dumps(sorted(resources))
+
+
+def _decode_resources(text: str | None) -> frozenset[str] | None:
+    return None if text is None else frozenset(str(item) for item in json.loads(text))
 
 
 def _connection(db: Database) -> sqlite3.Connection:
@@ -277,8 +301,8 @@ def create_execution(
         cursor = connection.execute(
             "INSERT INTO executions (arn, state_machine_arn, version_arn, state_machine_name, name, type, "
             "status, input, definition, role_arn, start_date, stop_date, output, error, cause, "
-            "trace_header, test_case, mock_hash, clock, redrive_count, event_count, runnable) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "trace_header, test_case, mock_hash, clock, redrive_count, event_count, runnable, "
+            "service_calls) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.arn,
                 record.state_machine_arn,
@@ -302,6 +326,7 @@ def create_execution(
                 record.redrive_count,
                 len(events),
                 1 if record.status == RUNNING else 0,
+                _encode_resources(record.service_calls),
             ),
         )
         connection.executemany(
@@ -612,6 +637,26 @@ def claim(
             (due, owner, now + lease_seconds, arn),
         )
         return True
+
+
+def fix_service_calls(db: Database, arn: str, owner: str, resources: frozenset[str]) -> frozenset[str] | None:
+    """Fix the Task Resources the execution calls for real (`ExecutionRecord.service_calls`) to
+    `resources`, if they are not fixed yet, the execution has no event yet (no run has taken a
+    path) and `owner` holds its lease (one writer).
+
+    Returns:
+        the value stored now: `resources`, the one fixed before, or None (an execution started
+        by an earlier version that has run already: nothing can be fixed for it).
+    """
+    db.ensure(SCHEMA)
+    with db.transaction() as connection:
+        connection.execute(
+            "UPDATE executions SET service_calls = ? WHERE arn = ? AND service_calls IS NULL "
+            "AND event_count = 0 AND lease_owner = ?",
+            (_encode_resources(resources), arn, owner),
+        )
+        row = connection.execute("SELECT service_calls FROM executions WHERE arn = ?", (arn,)).fetchone()
+    return _decode_resources(row[0]) if row is not None else None
 
 
 def record_progress(
