@@ -416,3 +416,30 @@ def test_sns_and_eventbridge_errors_reach_retry_and_catch_by_name(settings: Call
     assert output["events"]["Error"] == "EventBridge.FailedEntry"
     # Two attempts of Publish (one retry), one of Put.
     assert _types(events).count("TaskFailed") == 3
+
+
+def test_an_object_message_body_is_sent_as_its_json_text(
+    queue: str, settings: CallSettings, aws: Any
+) -> None:
+    # AWS "Wait for a Callback with Task Token": the callback example passes MessageBody as an
+    # object holding the token; SQS receives its JSON text (moto refused the object before).
+    definition = {
+        "StartAt": "Ask",
+        "States": {
+            "Ask": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                "Parameters": {
+                    "QueueUrl": queue,
+                    "MessageBody": {"Message": "approve?", "TaskToken.$": "$$.Task.Token", "n": [1, 2]},
+                },
+                "End": True,
+            }
+        },
+    }
+    _, last, _ = _drive(_start(definition, settings), settings)
+    assert isinstance(last, Suspended) and last.tokens, last
+    received = aws("sqs").receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    assert [message["Body"] for message in received] == [
+        json.dumps({"Message": "approve?", "TaskToken": last.tokens[0], "n": [1, 2]}, separators=(",", ":"))
+    ]

@@ -6,7 +6,8 @@ are matched against the input shape case-insensitively, recursively, and an ``Eq
 written ``EqualsValue`` (same page). A member the shape does not have is refused (`UnknownField`),
 as Step Functions refuses it. JSON null stands for an absent member. A blob member takes text (its
 UTF-8 bytes) or any other JSON value (its JSON text): test_aws_sdk_task_service/
-test_s3_put_object__num stores the number 0 as the text ``0`` (its ETag is md5("0")).
+test_s3_put_object__num stores the number 0 as the text ``0`` (its ETag is md5("0")). An object
+or array given for a string member is sent as its JSON text.
 
 Answers: structures with their members in PascalCase and in alphabetical order, a streaming payload
 (S3 ``Body``) last and as text, absent members left out, timestamps as Instant text, other blobs as
@@ -22,6 +23,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from interpreter.jsontypes import dumps
 from teststate.integrations.java_render import instant_text
 
 __all__ = ["UnknownField", "from_botocore", "to_botocore"]
@@ -64,6 +66,12 @@ def to_botocore(value: Any, shape: Any) -> Any:
     if kind == "blob":
         text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
         return text.encode("utf-8")
+    if kind == "string" and isinstance(value, Mapping | list):
+        # An object or array given for a string member is sent as its JSON text: recorded for
+        # StartExecution's Input (test_aws_sdk_task_service/
+        # test_sfn_start_execution_implicit_json_serialisation); the callback pattern of AWS's
+        # "Wait for a Callback with Task Token" passes SQS's MessageBody and SNS's Message so.
+        return dumps(value)
     return value
 
 
