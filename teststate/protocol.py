@@ -98,6 +98,7 @@ def _test_state(body: Mapping[str, Any], region: str, config: ServiceConfig) -> 
         world=World(rng=_SYSTEM_RANDOM, limits=config.limits),
         budget_seconds=config.budget_seconds,
         calls=config.service_calls,
+        service=config,  # states:startExecution and aws-sdk:sfn Tasks are answered by this server
     )
 
 

@@ -43,26 +43,31 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Final
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
 
 from interpreter.execution.model import ServiceCall, ServiceCallResult
 from interpreter.jsontypes import JSON, dumps, loads
 from teststate.errors import ApiError, ExecutionAlreadyExists
 from teststate.executions import calls as service_calls
-from teststate.executions import codec, starting
+from teststate.executions import codec, sfn_self, starting
 from teststate.integrations import transport
 from teststate.integrations.naming import V1_SERVICES, exception_class, service_model, v1_cause
 from teststate.integrations.optimized import sdk_metadata
+from teststate.integrations.outcome import CallOutcome
 from teststate.integrations.shapes import UnknownField, to_botocore
 from teststate.storage import executions as store
 from teststate.storage.db import Database
 from teststate.validation import shapes
 
+if TYPE_CHECKING:
+    from teststate.protocol import ServiceConfig
+
 __all__ = [
     "Parent",
+    "call_in_process",
     "child_end",
     "handles",
     "perform",
@@ -83,8 +88,9 @@ _STOPPED_CAUSE: Final = (
 
 
 def handles(resource: str) -> bool:
-    """Is `resource` a Task that starts an execution of this server?"""
-    return _RESOURCE.fullmatch(resource) is not None
+    """Is `resource` a Task this server answers itself: one that starts an execution
+    (``states:startExecution``), or an AWS SDK integration of Step Functions (`sfn_self`)?"""
+    return _RESOURCE.fullmatch(resource) is not None or sfn_self.handles(resource)
 
 
 def _pattern(resource: str) -> str:
@@ -94,8 +100,8 @@ def _pattern(resource: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def resources(definition: str) -> frozenset[str]:
-    """The Task Resources of `definition` (nested states included) that start executions here:
-    callable whether service calls are on or off."""
+    """The Task Resources of `definition` (nested states included) that this server answers
+    itself (`handles`): callable whether service calls are on or off."""
     try:
         document = loads(definition)
     except ValueError:
@@ -117,22 +123,46 @@ class _Rejected(ValueError):
     """The parameters cannot be used to start the call (States.Runtime, no Retry/Catch)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Integration:
+    """How a Task that starts an execution reads its parameters and shapes its answer and its
+    refusals: the optimized integration (``states:startExecution``, SDK for Java v1) or the AWS
+    SDK integration (``aws-sdk:sfn:startExecution``, SDK v2: `sfn_self`)."""
+
+    request: Callable[[ServiceCall], dict[str, Any]]
+    answer: Callable[[store.ExecutionRecord, str], dict[str, Any]]
+    refusal: Callable[[ApiError, str], tuple[str, str]]
+
+
 def perform(
     db: Database, parent: Parent, call: ServiceCall, *, store_result: bool = True
 ) -> ServiceCallResult:
-    """Start the child `call` asks for; its result (the answer or the refusal). With
-    `store_result`, the result is stored as the parent's signal, with the child, in one
-    transaction (an execution the runner drives); without it the caller keeps it
+    """Make the call of a Task `handles` answers; its result (the answer or the refusal). With
+    `store_result`, the result is stored as the parent's signal (with a child it starts, in one
+    transaction: an execution the runner drives); without it the caller keeps it
     (StartSyncExecution's run, which is not stored). Never raises for what the request holds."""
+    operation = sfn_self.operation_for(call.resource)
+    if operation is None:
+        return _start(db, parent, call, store_result, _OPTIMIZED)
+    if operation == "StartExecution":
+        return _start(db, parent, call, store_result, _SDK)
+    result = sfn_self.perform(db, call, clock=parent.clock, mock_config=parent.mocks.path)
+    return _keep(db, parent, store_result, result)
+
+
+def _start(
+    db: Database, parent: Parent, call: ServiceCall, store_result: bool, integration: _Integration
+) -> ServiceCallResult:
+    """Start the child `call` asks for (`perform`)."""
     request_id = str(uuid.uuid4())
     at = starting.now()
     pattern = _pattern(call.resource)
     try:
-        body = _request(call)
+        body = integration.request(call)
         new = starting.new_record(
             db, body, clock=parent.clock, mocks=parent.mocks, default_name=_default_name(parent.arn, call.key)
         )
-    except _Rejected as rejected:
+    except (_Rejected, sfn_self.Rejected) as rejected:
         return _keep(
             db,
             parent,
@@ -140,14 +170,15 @@ def perform(
             ServiceCallResult(call.key, None, _RUNTIME, str(rejected), at, rejected=True),
         )
     except ApiError as err:
-        return _keep(db, parent, store_result, _refused(call, err, request_id, at))
+        error, cause = integration.refusal(err, request_id)
+        return _keep(db, parent, store_result, ServiceCallResult(call.key, None, error, cause, at))
     record = new.record
     link = (
         store.ChildLink(parent.arn, call.key, record.arn, call.token, pattern)
         if pattern and call.token is not None and store_result
         else None
     )
-    result = ServiceCallResult(call.key, dumps(_response(record, request_id)), None, None, at)
+    result = ServiceCallResult(call.key, dumps(integration.answer(record, request_id)), None, None, at)
     signals: list[tuple[str, Any]] = []
     if store_result:
         signals.append((parent.arn, service_calls.encode_result(result)))
@@ -161,10 +192,9 @@ def perform(
     # or if the input is different, it returns a 400 ExecutionAlreadyExists error" (API
     # reference, StartExecution).
     if stored.status != store.RUNNING or stored.input != record.input or stored.type != "STANDARD":
-        return _keep(
-            db, parent, store_result, _refused(call, ExecutionAlreadyExists(record.arn), request_id, at)
-        )
-    result = ServiceCallResult(call.key, dumps(_response(stored, request_id)), None, None, at)
+        error, cause = integration.refusal(ExecutionAlreadyExists(record.arn), request_id)
+        return _keep(db, parent, store_result, ServiceCallResult(call.key, None, error, cause, at))
+    result = ServiceCallResult(call.key, dumps(integration.answer(stored, request_id)), None, None, at)
     if store_result:
         store.link_child(db, (parent.arn, service_calls.encode_result(result)), link, child_end)
     return result
@@ -217,11 +247,21 @@ def _request(call: ServiceCall) -> dict[str, Any]:
     return body
 
 
-def _refused(call: ServiceCall, err: ApiError, request_id: str, at: datetime) -> ServiceCallResult:
+def _refused(err: ApiError, request_id: str) -> tuple[str, str]:
     """A StartExecution refusal as the optimized integration names it (AWS SDK for Java v1)."""
     name = exception_class(_SERVICE, err.code) or _NAMING.base_exception
     cause = v1_cause(err.message, _NAMING, err.status, err.code, request_id)
-    return ServiceCallResult(call.key, None, f"{_NAMING.prefix}.{name}", cause, at)
+    return f"{_NAMING.prefix}.{name}", cause
+
+
+def _sdk_request(call: ServiceCall) -> dict[str, Any]:
+    """StartExecution's request body from an ``aws-sdk:sfn:startExecution`` Task's parameters
+    (`sfn_self.request_body`; an unparsable text is no parameters)."""
+    try:
+        parameters = loads(call.parameters_text)
+    except ValueError:
+        parameters = {}
+    return sfn_self.request_body("StartExecution", parameters)
 
 
 def _millis(moment: datetime) -> int:
@@ -229,12 +269,16 @@ def _millis(moment: datetime) -> int:
 
 
 def _response(record: store.ExecutionRecord, request_id: str) -> dict[str, Any]:
-    """StartExecution's answer as the optimized integration renders it: members in alphabetical
-    order with the v1 HTTP metadata of the answer this server gives (its headers as AWS's,
-    recorded: executions/test_sfn_task_service/test_start_execution)."""
-    text = json.dumps(
-        {"executionArn": record.arn, "startDate": codec.epoch(record.start_date)}, separators=(",", ":")
-    )
+    """StartExecution's answer to a Task as the optimized integration renders it (`_answer_of`)."""
+    return _answer_of(record.arn, record.start_date, request_id)
+
+
+def _answer_of(arn: str, start: datetime, request_id: str) -> dict[str, Any]:
+    """StartExecution's answer (`arn`, `start`) as the optimized integration renders it: members in
+    alphabetical order with the v1 HTTP metadata of the answer this server gives (its headers as
+    AWS's, recorded:
+    executions/test_sfn_task_service/test_start_execution)."""
+    text = json.dumps({"executionArn": arn, "startDate": codec.epoch(start)}, separators=(",", ":"))
     answer = transport.Answer(
         output={},
         status=200,
@@ -242,13 +286,41 @@ def _response(record: store.ExecutionRecord, request_id: str) -> dict[str, Any]:
             ("x-amzn-RequestId", request_id),
             ("connection", "keep-alive"),
             ("Content-Length", str(len(text.encode("utf-8")))),
-            ("Date", email.utils.formatdate(record.start_date.timestamp(), usegmt=True)),
+            ("Date", email.utils.formatdate(start.timestamp(), usegmt=True)),
             ("Content-Type", _JSON_CONTENT),
         ),
         request_id=request_id,
     )
-    result = {"ExecutionArn": record.arn, "StartDate": _millis(record.start_date), **sdk_metadata(answer)}
+    result = {"ExecutionArn": arn, "StartDate": _millis(start), **sdk_metadata(answer)}
     return dict(sorted(result.items()))
+
+
+def call_in_process(resource: str, parameters: JSON, *, region: str, config: ServiceConfig) -> CallOutcome:
+    """The call of a Task `handles` answers, made outside an execution (TestState without a
+    mock): StartExecution through the API's own handler (a random name when the Task gives
+    none), answered and refused as the Task's integration does; ``aws-sdk:sfn`` actions by
+    `sfn_self`.
+
+    Raises:
+        ValueError: `resource` is not `handles`-ed.
+    """
+    if sfn_self.handles(resource):
+        return sfn_self.call_in_process(resource, parameters, region=region, config=config)
+    if _RESOURCE.fullmatch(resource) is None:
+        raise ValueError(f"not a Resource this server answers: {resource}")
+    from teststate.protocol import OPERATIONS  # the operations import this package
+
+    request_id = str(uuid.uuid4())
+    call = ServiceCall("TestState", resource, dumps(parameters), region)
+    try:
+        payload = OPERATIONS["AWSStepFunctions.StartExecution"](_request(call), region, config)
+    except _Rejected as rejected:
+        return CallOutcome(error=_RUNTIME, cause=str(rejected), parameters_rejected=True)
+    except ApiError as err:
+        error, cause = _refused(err, request_id)
+        return CallOutcome(error=error, cause=cause)
+    start = datetime.fromtimestamp(float(payload["startDate"]), UTC)
+    return CallOutcome(result=_answer_of(str(payload["executionArn"]), start, request_id))
 
 
 def redrive_status(record: store.ExecutionRecord) -> dict[str, str]:
@@ -315,3 +387,7 @@ def child_end(link: store.ChildLink, record: store.ExecutionRecord) -> Mapping[s
 def stop_signal(parent_arn: str) -> Mapping[str, Any]:
     """The StopExecution signal of a child whose parent's Task no longer waits for it."""
     return codec.encode_signal("stop", starting.now(), cause=_STOPPED_CAUSE.format(arn=parent_arn))
+
+
+_OPTIMIZED: Final = _Integration(_request, _response, _refused)
+_SDK: Final = _Integration(_sdk_request, sfn_self.sdk_start_answer, sfn_self.sdk_refusal)

@@ -371,11 +371,16 @@ def _answer_token(
 def send_task_success(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """SendTaskSuccess: the waiting Task succeeds with `output` (JSON text)."""
     output = str(body["output"])
+    token = str(body["taskToken"])
     try:
         loads(output)
     except ValueError as err:
+        # Recorded (executions/test_aws_sdk_task_service/
+        # test_sfn_send_task_outcome_with_no_such_token__state_machine_template0): an unknown
+        # token is refused before the output is read, so its InvalidToken wins.
+        if not store.token_known(database(config, "SendTaskSuccess"), token):
+            raise InvalidToken("Invalid token") from None
         raise InvalidOutput(json_error_message(output, err)) from None
-    token = str(body["taskToken"])
     signal = codec.encode_signal("success", _now(), token=token, output=output)
     return _answer_token(config, "SendTaskSuccess", token, signal, closes=True)
 

@@ -56,8 +56,8 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Final
 
 from interpreter import (
     ABSENT,
@@ -98,6 +98,9 @@ from teststate.errors import (
 )
 from teststate.integrations import s3_items
 from teststate.validation.mock_result import validate_mock_result
+
+if TYPE_CHECKING:
+    from teststate.protocol import ServiceConfig
 from teststate.validation.request import TestStateRequest
 
 _ACCOUNT_ID: Final = re.compile(r"\d{12}")
@@ -175,6 +178,7 @@ def test_state(
     world: World | None = None,
     budget_seconds: float | None = None,
     calls: integrations.CallSettings | None = None,
+    service: ServiceConfig | None = None,
 ) -> dict[str, Any]:
     """Answer one TestState request.
 
@@ -186,6 +190,10 @@ def test_state(
             setting inside an app context, else the environment's.
         calls: whether and where an unmocked Task calls its service (`teststate.integrations`);
             none by default.
+        service: the server's configuration (its storage): an unmocked Task that calls Step
+            Functions itself (``states:startExecution``, ``aws-sdk:sfn:*``) is answered by this
+            server, calls on or off (`_Caller`); without it (or without storage) such a Task
+            asks for a mock, or goes through `calls`.
 
     Returns:
         The ``TestStateOutput`` members, ready to be sent as JSON.
@@ -203,7 +211,7 @@ def test_state(
     variables = decode_variables(req.variables)
     world = world if world is not None else World()
     context = _build_context(req, loaded, state_input, region=region, account=account, world=world)
-    calling = _check_task_can_run(req, loaded, calls)
+    calling = _check_task_can_run(req, loaded, calls, service)
     budget = budget_seconds if budget_seconds is not None else configured_budget_seconds()
     config = state_configuration(req)
     try:
@@ -437,14 +445,41 @@ def _build_context(
     return context
 
 
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    """How an unmocked Task's call is made: by this server itself (`service`: a Task that calls
+    Step Functions, `teststate.executions.nested.handles`), or through `teststate.integrations`
+    (`settings`, calls on)."""
+
+    settings: integrations.CallSettings | None = None
+    service: ServiceConfig | None = None
+
+    @property
+    def region(self) -> str | None:
+        """The region calls go to when the request names none."""
+        return self.settings.region if self.settings is not None else None
+
+
+def _answered_here(resource: str) -> bool:
+    # Imported when used: the executions package imports this module (`starting`).
+    from teststate.executions import nested
+
+    return nested.handles(resource)
+
+
 def _check_task_can_run(
-    req: TestStateRequest, loaded: LoadedState, calls: integrations.CallSettings | None
-) -> integrations.CallSettings | None:
+    req: TestStateRequest,
+    loaded: LoadedState,
+    calls: integrations.CallSettings | None,
+    service: ServiceConfig | None = None,
+) -> _Caller | None:
     """A Task without a mock: AWS needs a role (recorded:
     aws/test_test_state_scenarios/test_base_lambda_service_task_state_no_role_arn_validation) and
-    then calls the service for real; so does this server when service calls are on and the
-    library can call the Resource (the settings to call it with are returned), otherwise it asks
-    for a mock."""
+    then calls the service for real (developer guide, "Using TestState API": without a mock,
+    TestState invokes the integration). So does this server for a Task that calls Step Functions
+    itself (answered here, calls on or off), and, when service calls are on, for a Resource the
+    library can call; otherwise it asks for a mock. ``.sync`` and ``.waitForTaskToken`` always
+    need one ("Mocking service integrations")."""
     if loaded.state_type != "Task" or req.mock is not None:
         return None
     if req.role_arn is None:
@@ -452,13 +487,12 @@ def _check_task_can_run(
     if loaded.callback_pattern:
         raise ValidationException(MSG_CALLBACK_TASK)
     state = loaded.state
-    if (
-        calls is not None
-        and calls.enabled
-        and isinstance(state, TaskState)
-        and integrations.supports(state.resource)
-    ):
-        return calls
+    if not isinstance(state, TaskState):
+        raise ValidationException(MSG_OFFLINE_TASK)
+    if service is not None and service.database is not None and _answered_here(state.resource):
+        return _Caller(service=service)
+    if calls is not None and calls.enabled and integrations.supports(state.resource):
+        return _Caller(settings=calls)
     raise ValidationException(MSG_OFFLINE_TASK)
 
 
@@ -470,7 +504,7 @@ def _run_with_call(
     variables: Mapping[str, JSON],
     world: World,
     budget: float,
-    calls: integrations.CallSettings,
+    caller: _Caller,
     region: str,
 ) -> TestResult:
     """The Task run as AWS runs it without a mock: its parameters evaluated, the service called
@@ -516,14 +550,24 @@ def _run_with_call(
         left = max(budget - (time.monotonic() - started), 0.001)
         seconds = left if seconds is None else min(seconds, left)
     role = credentials_role_arn(state, scope, state_input)
-    outcome, exchange = integrations.call_traced(
-        state.resource,
-        parameters,
-        region=region or calls.region or "us-east-1",
-        settings=calls,
-        timeout_seconds=seconds,
-        credentials_role_arn=role,
-    )
+    exchange: integrations.HttpExchange | None = None
+    if caller.service is not None:
+        from teststate.executions import nested  # imported when used (`_answered_here`)
+
+        outcome = nested.call_in_process(
+            state.resource, parameters, region=region or "us-east-1", config=caller.service
+        )
+    elif caller.settings is not None:
+        outcome, exchange = integrations.call_traced(
+            state.resource,
+            parameters,
+            region=region or caller.region or "us-east-1",
+            settings=caller.settings,
+            timeout_seconds=seconds,
+            credentials_role_arn=role,
+        )
+    else:
+        raise RuntimeError("_run_with_call got a caller with neither settings nor service")
     rest = max(budget - (time.monotonic() - started), 0.001) if budget else budget
     if outcome.parameters_rejected:
         # AWS's words for parameters the integration refuses (`CallOutcome.parameters_rejected`),

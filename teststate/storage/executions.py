@@ -870,6 +870,12 @@ def load_mock_document(db: Database, digest: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def token_known(db: Database, token: str) -> bool:
+    """Has this server ever handed out the task `token` (whatever its state now)?"""
+    row = _connection(db).execute("SELECT 1 FROM task_tokens WHERE token = ?", (token,)).fetchone()
+    return row is not None
+
+
 def tokens_of(db: Database, arn: str) -> Iterable[tuple[str, str]]:
     """The execution's task tokens and their states (tests and diagnostics)."""
     return list(
