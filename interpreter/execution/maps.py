@@ -171,7 +171,10 @@ def _read_inputs(
     ..._csv_max_items_paths__-1): what the read finds wrong fails the Map Run with
     ``States.ItemReaderFailed``. Not recorded; ours: a failed S3 call (no such bucket or key) is
     ``States.ItemReaderFailed`` too, with S3's cause; Parameters that fail to evaluate fail the
-    Map Run with their own error, before any call."""
+    Map Run with their own error, before any call. A LOAD_AND_FLATTEN listing or an S3 inventory
+    is one call too: the service reads every object, the reader flattens them into the text it
+    parses (`ItemReader.fetched_text`), which also stands for the source in the Map's own
+    evaluations."""
     reader = state.item_reader
     if reader is None:
         raise RuntimeError("_read_inputs needs an ItemReader")
@@ -179,14 +182,19 @@ def _read_inputs(
         parameters = reader.evaluate_arguments(scope)
     except StatesError as err:
         return Err(err.error, err.cause), None
-    call = ServiceCall(f"{node.name}#{run.calls_made}", reader.call_resource, dumps(parameters), run.region)
+    call = ServiceCall(
+        f"{node.name}#{run.calls_made}",
+        reader.call_resource,
+        dumps(reader.read_request(parameters)),
+        run.region,
+    )
     run.calls_made += 1
     answer = run.await_call(call)
     if answer.error is not None:
         return Err(ErrorName.ITEM_READER_FAILED, answer.cause), None
     fetched = loads(answer.result_text) if answer.result_text is not None else None
-    text = fetched if isinstance(fetched, str) else dumps(fetched)
     try:
+        text = reader.fetched_text(fetched)
         return _inputs(state, scope, text), text
     except StatesError as err:
         return Err(err.error, err.cause), None
@@ -195,13 +203,11 @@ def _read_inputs(
 def _unread(reader: ItemReader) -> Err:
     """The Map Run's failure when its ItemReader's source cannot be read here: service calls are
     off (nothing leaves the server), or the source is one the service does not fetch
-    (`ItemReader.fetchable`). Not an AWS behaviour (AWS reads it); ours: the Map Run fails as a
-    failed read does, with ``States.ItemReaderFailed`` and a cause that says why."""
+    (`ItemReader.fetchable`: PARQUET, Athena manifests). Not an AWS behaviour (AWS reads it);
+    ours: the Map Run fails as a failed read does, with ``States.ItemReaderFailed`` and a cause
+    that says why."""
     if not reader.fetchable:
-        why = (
-            "this offline server reads PARQUET sources and LOAD_AND_FLATTEN listings only from"
-            " TestState's mapItemReaderData"
-        )
+        why = reader.unfetchable_cause()
     else:
         why = "service calls are off (TESTSTATE_SERVICE_CALLS), so nothing is read from S3"
     return Err(ErrorName.ITEM_READER_FAILED, f"The ItemReader's source was not read: {why}")

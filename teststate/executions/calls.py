@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from interpreter.execution.model import ServiceCall, ServiceCallResult
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
-from interpreter.map.reader import reader_call_resource
+from interpreter.map.reader import reader_call_resource, split_read_request
 from interpreter.map.writer import writer_call_resource
 from teststate import integrations
 from teststate.integrations import CallOutcome, CallSettings, s3_items
@@ -176,12 +176,16 @@ _WRITES: Final = s3_items.WRITE_RESOURCES
 
 
 def _read(call: ServiceCall, settings: CallSettings) -> CallOutcome:
-    """A Distributed Map ItemReader's read (`teststate.integrations.s3_items.read_source`)."""
+    """A Distributed Map ItemReader's read (`teststate.integrations.s3_items.read_source`): the
+    call's parameters are the reader's source kind and its evaluated Parameters/Arguments
+    (`interpreter.map.reader.ItemReader.read_request`)."""
     if not settings.enabled:
         raise integrations.ServiceCallsDisabled("service calls are off (TESTSTATE_SERVICE_CALLS)")
+    source, parameters = split_read_request(loads(call.parameters_text))
     return s3_items.read_source(
         call.resource,
-        loads(call.parameters_text),
+        parameters,
+        source=source,
         region=call.region or settings.region or "us-east-1",
         settings=settings,
         timeout_seconds=float(call.timeout_seconds) if call.timeout_seconds is not None else None,

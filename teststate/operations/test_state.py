@@ -647,6 +647,7 @@ def _read_source(
     outcome = s3_items.read_source(
         reader.call_resource,
         parameters,
+        source=reader.source,
         region=region or calls.region or "us-east-1",
         settings=calls,
         timeout_seconds=budget or None,
@@ -655,7 +656,13 @@ def _read_source(
         if mock is not None and mock.error is not None:
             return empty, mock  # ours: a mocked errorOutput is the Map's failure whatever the read
         return empty, Mock(error=MockError(error=ErrorName.ITEM_READER_FAILED, cause=outcome.cause))
-    text = outcome.result if isinstance(outcome.result, str) else dumps(outcome.result)
+    try:
+        # A LOAD_AND_FLATTEN listing's objects, an S3 inventory's files: one text `read` parses.
+        text = reader.fetched_text(outcome.result)
+    except StatesError as err:
+        if mock is not None and mock.error is not None:
+            return empty, mock
+        return empty, Mock(error=MockError(error=err.error, cause=err.cause))
     return replace(config, map_item_reader_data=text), mock
 
 
