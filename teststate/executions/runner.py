@@ -319,6 +319,8 @@ class Runner:
         runner process (`use_runner_process`), only take this process's owner name (a worker
         drives an execution itself only for StopExecution)."""
         pid = os.getpid()
+        if self._wake_read is not None and self._pid == pid:
+            return  # this process's `serve` runs the loop on its main thread
         if _RunnerProcess.wake_fd is not None:
             if self._pid != pid:
                 with self._lock:
@@ -363,7 +365,17 @@ class Runner:
             self._pid = os.getpid()
             self.owner = _owner_name(self._pid)
             self._wake_read, self._wake_write = wake_read, wake_write
-        self._loop()
+        key = str(self.db.path)
+        with _runners_lock:
+            # Operations a Task calls in this process (aws-sdk:sfn, nested executions) find this
+            # runner (`runner_for`) rather than starting a second loop under the same owner name.
+            _runners[key] = self
+        try:
+            self._loop()
+        finally:
+            with _runners_lock:
+                if _runners.get(key) is self:
+                    del _runners[key]
 
     def request_stop(self) -> None:
         """Stop for good in this process: the loop ends, and an execution being driven is given
