@@ -11,6 +11,8 @@ One request, step by step, and the module holding each step:
 - ``validation/request.py``: the request model (types, lengths, enums) with AWS's wording.
 - ``operations/test_state.py``: the operation: decode the JSON members, load the definition, select
   the state, run it in the core (``interpreter``), apply the inspection level, encode.
+- ``operations/test_state_calls.py``: an unmocked Task's real call and an ItemReader's source read,
+  for TestState.
 - ``validation/mock_result.py``: a mocked Task result checked against the called API's output shape.
 - ``errors.py``: the `ApiError` family and the one translation of core errors into it.
 - ``access_log.py``: the one access line per answer.

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from interpreter.map.reader import compile_item_reader, split_read_request
+from interpreter.map.reader import compile_item_reader
+from interpreter.map.sources import split_read_request
 from interpreter.scope import Scope
 from teststate.integrations import CallSettings, s3_items
 

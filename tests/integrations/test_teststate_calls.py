@@ -14,7 +14,7 @@ import pytest
 
 from teststate import create_app
 from teststate.integrations import CallSettings
-from teststate.operations.test_state import MSG_CALLBACK_TASK, MSG_NO_ROLE, MSG_OFFLINE_TASK
+from teststate.operations.test_state_calls import MSG_CALLBACK_TASK, MSG_NO_ROLE, MSG_OFFLINE_TASK
 
 from .conftest import REGION
 from .support import calls_to, create_table, silent_endpoint, unique_name

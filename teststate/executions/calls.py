@@ -22,7 +22,8 @@ from typing import Any, Final
 
 from interpreter.execution.model import ServiceCall, ServiceCallResult
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads
-from interpreter.map.reader import reader_call_resource, split_read_request
+from interpreter.map.reader import reader_call_resource
+from interpreter.map.sources import split_read_request
 from interpreter.map.writer import writer_call_resource
 from teststate import integrations
 from teststate.integrations import CallOutcome, CallSettings, s3_items

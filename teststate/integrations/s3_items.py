@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from interpreter.errors import StatesError
-from interpreter.map.reader import inventory_manifest
+from interpreter.map.sources import inventory_manifest
 from teststate.integrations import transport
 from teststate.integrations.aws_sdk import call_aws_sdk, sdk_failure
 from teststate.integrations.outcome import CallOutcome
@@ -137,7 +137,7 @@ def read_source(
     timeout_seconds: float | None = None,
 ) -> CallOutcome:
     """An ItemReader's read with its evaluated Parameters/Arguments (``Bucket`` and ``Key``, or
-    ``Bucket`` and ``Prefix``), as its `source` says (`interpreter.map.reader.SOURCES`; None:
+    ``Bucket`` and ``Prefix``), as its `source` says (`interpreter.map.sources.SOURCES`; None:
     as the resource says, one object or a listing):
 
     - ``OBJECT``: getObject's result is the object's text;
@@ -255,7 +255,7 @@ def _read_listed(bucket: str, listing: list[dict[str, Any]], call: _Call) -> Cal
 
 
 def _read_inventory(manifest_text: str, call: _Call) -> CallOutcome:
-    """An S3 inventory: its manifest (`interpreter.map.reader.inventory_manifest`), then each
+    """An S3 inventory: its manifest (`interpreter.map.sources.inventory_manifest`), then each
     data file it lists, in the manifest's ``destinationBucket``, gunzipped (S3 inventory's CSV
     files are GZIP-compressed: Amazon S3 User Guide, "Inventory list")."""
     try:
