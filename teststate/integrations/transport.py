@@ -20,6 +20,7 @@ from typing import Any, Final, Literal
 
 import botocore.config
 import botocore.exceptions
+import botocore.parsers
 import botocore.response
 import botocore.session
 from botocore import xform_name
@@ -193,6 +194,13 @@ def perform(
         return TransportFailure("client", "Unable to load credentials from any of the providers in the chain")
     except botocore.exceptions.BotoCoreError as error:
         return TransportFailure("client", f"Unable to execute HTTP request: {error}")
+    except botocore.parsers.ResponseParserError as error:
+        # An answer botocore cannot read (an emulator's HTML error page). Not recorded; ours: the
+        # SDK's client exception for a body it cannot unmarshall.
+        return TransportFailure("client", f"Unable to unmarshall response: {error}")
+    except KeyError as error:
+        # A required URI member is missing (botocore's serializer; its validation is off).
+        return TransportFailure("parameters", f"Missing required parameter in input: {error}")
     except (TypeError, ValueError, AttributeError) as error:
         # Raised while botocore serialises parameters of the wrong JSON type for their shape.
         return TransportFailure("parameters", str(error))
