@@ -32,6 +32,8 @@ from teststate.storage.execution_tables import (
     encode_resources,
     ensure_tables,
     record_of,
+    storable_json,
+    storable_text,
 )
 from teststate.storage.signals import insert_signal
 
@@ -286,9 +288,9 @@ def release(
                 (
                     outcome.status,
                     outcome.stop_date.isoformat() if outcome.stop_date else None,
-                    outcome.output,
-                    outcome.error,
-                    outcome.cause,
+                    storable_json(outcome.output),
+                    storable_text(outcome.error),
+                    storable_text(outcome.cause),
                     arn,
                 ),
             )
