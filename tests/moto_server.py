@@ -15,11 +15,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from teststate.testing import free_loopback_port, stop_process
+import pytest
+
+from teststate.testing import ServerDidNotStart, free_loopback_port, start_server, stop_process
 
 __all__ = [
     "CREDENTIALS",
@@ -29,6 +31,7 @@ __all__ = [
     "moto_available",
     "moto_server",
     "service_call_env",
+    "sfn_calling_moto",
 ]
 
 REGION = "us-east-1"
@@ -107,3 +110,28 @@ def service_call_env(url: str) -> dict[str, str]:
     """The environment of a server whose service calls go to moto at `url` (README, "Calling
     real services"): calls on, every service's endpoint moto, its region and credentials."""
     return {"TESTSTATE_SERVICE_CALLS": "1", "AWS_ENDPOINT_URL": url, "AWS_REGION": REGION, **CREDENTIALS}
+
+
+@contextmanager
+def sfn_calling_moto(url: str, extra_env: Mapping[str, str] | None = None) -> Iterator[Any]:
+    """A live server (gunicorn, two workers) whose service calls go to moto at `url`
+    (`service_call_env`, plus `extra_env`), for the block: a boto3 Step Functions client of it
+    (no host prefix, one attempt)."""
+    import boto3
+    from botocore.config import Config
+
+    try:
+        running = start_server(
+            workers=2, env={**service_call_env(url), **(extra_env or {})}, start_timeout=START_TIMEOUT_SECONDS
+        )
+    except ServerDidNotStart as err:
+        pytest.fail(str(err))
+    with running:
+        yield boto3.client(
+            "stepfunctions",
+            region_name=REGION,
+            endpoint_url=running.url,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=Config(inject_host_prefix=False, retries={"max_attempts": 0}),
+        )

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from tests.executions_support import finished, full_history
-from tests.integrations.conftest import CREDENTIALS, REGION, _credentials, aws, moto_url
+from tests.integrations.conftest import _credentials, aws, moto_url
 from tests.integrations.support import unique_name
-from teststate.testing import ServerDidNotStart, start_server
+from tests.moto_server import sfn_calling_moto
 
 __all__ = ["_credentials", "aws", "moto_url"]  # fixtures, used by name
 
@@ -33,23 +33,8 @@ def _processor(name: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def sfn(moto_url: str) -> Iterator[Any]:
-    import boto3
-    from botocore.config import Config
-
-    env = {"TESTSTATE_SERVICE_CALLS": "1", "AWS_ENDPOINT_URL": moto_url, "AWS_REGION": REGION, **CREDENTIALS}
-    try:
-        running = start_server(workers=2, env=env, start_timeout=30)
-    except ServerDidNotStart as err:
-        pytest.fail(str(err))
-    with running:
-        yield boto3.client(
-            "stepfunctions",
-            region_name=REGION,
-            endpoint_url=running.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(inject_host_prefix=False, retries={"max_attempts": 0}),
-        )
+    with sfn_calling_moto(moto_url) as client:
+        yield client
 
 
 def _machine() -> str:

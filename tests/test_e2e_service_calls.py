@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from tests.executions_support import finished
-from tests.integrations.conftest import CREDENTIALS, REGION, _credentials, aws, moto_url
+from tests.integrations.conftest import _credentials, aws, moto_url
 from tests.integrations.support import create_table, order_machine, order_mocks, unique_name
+from tests.moto_server import sfn_calling_moto
 from teststate.executions import codec
 from teststate.testing import ServerDidNotStart, start_server
 
@@ -47,29 +48,8 @@ def mock_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def sfn(moto_url: str, mock_file: Path) -> Iterator[Any]:
-    import boto3
-    from botocore.config import Config
-
-    env = {
-        "TESTSTATE_SERVICE_CALLS": "1",
-        "AWS_ENDPOINT_URL": moto_url,
-        "AWS_REGION": REGION,
-        "TESTSTATE_MOCK_CONFIG": str(mock_file),
-        **CREDENTIALS,
-    }
-    try:
-        running = start_server(workers=2, env=env, start_timeout=30)
-    except ServerDidNotStart as err:
-        pytest.fail(str(err))
-    with running:
-        yield boto3.client(
-            "stepfunctions",
-            region_name=REGION,
-            endpoint_url=running.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(inject_host_prefix=False, retries={"max_attempts": 0}),
-        )
+    with sfn_calling_moto(moto_url, {"TESTSTATE_MOCK_CONFIG": str(mock_file)}) as client:
+        yield client
 
 
 def _order_machine(queue: str) -> str:
