@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from tests.moto_server import MotoDidNotStart, clients, moto_available, moto_server
+from teststate.integrations import CallSettings
 from teststate.testing import ServerDidNotStart, start_server
 
 BIN = Path(sys.executable).parent
@@ -134,3 +136,29 @@ def aws_cli(server: str) -> Callable[..., dict[str, Any] | CliError]:
         return parsed
 
     return run
+
+
+# A real moto server for every test that calls AWS services (`tests.moto_server`): one per session,
+# shared by tests/integrations and the end-to-end modules.
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """The URL of a moto server (a child process) on 127.0.0.1."""
+    if not moto_available():
+        pytest.skip("moto[server] is in the test extra")
+    try:
+        with moto_server() as url:
+            yield url
+    except MotoDidNotStart as err:
+        pytest.fail(str(err))
+
+
+@pytest.fixture(scope="session")
+def settings(moto_url: str) -> CallSettings:
+    """Calls on, to moto."""
+    return CallSettings.from_env({"TESTSTATE_SERVICE_CALLS": "1", "AWS_ENDPOINT_URL": moto_url})
+
+
+@pytest.fixture(scope="session")
+def aws(moto_url: str) -> Any:
+    """boto3 clients on moto: ``aws("sqs")``."""
+    return clients(moto_url)

@@ -28,12 +28,12 @@ from typing import Any, BinaryIO
 import pytest
 
 from tests.executions_support import finished, full_history
-from tests.integrations.conftest import CREDENTIALS, REGION, _credentials, aws, moto_url
+from tests.integrations.conftest import CREDENTIALS, REGION, _credentials
 from tests.integrations.support import unique_name
 from tests.moto_server import service_call_env
 from teststate.testing import RunningServer, ServerDidNotStart, start_server
 
-__all__ = ["_credentials", "aws", "moto_url"]  # fixtures, used by name
+__all__ = ["_credentials"]  # a fixture, used by name
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 START_TIMEOUT_SECONDS = 60.0

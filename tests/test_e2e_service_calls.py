@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from tests.executions_support import finished
-from tests.integrations.conftest import _credentials, aws, moto_url
+from tests.integrations.conftest import _credentials
 from tests.integrations.support import create_table, order_machine, order_mocks, unique_name
 from tests.moto_server import sfn_calling_moto
 from teststate.executions import codec
 from teststate.testing import ServerDidNotStart, start_server
 
-__all__ = ["_credentials", "aws", "moto_url"]  # fixtures, used by name
+__all__ = ["_credentials"]  # a fixture, used by name
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 
