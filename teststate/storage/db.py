@@ -25,11 +25,11 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 __all__ = ["DATABASE_FILE", "Column", "Database", "Schema"]
 
@@ -87,7 +87,9 @@ class Database:
         """This thread's connection (autocommit: transactions are explicit, `transaction`)."""
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None or getattr(self._local, "pid", None) != os.getpid():
-            connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            connection = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, factory=_Connection
+            )
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = NORMAL")
@@ -136,3 +138,56 @@ def _add_column(connection: sqlite3.Connection, column: Column) -> None:
     present = {str(row[1]) for row in connection.execute(f"PRAGMA table_info({column.table})")}
     if column.name not in present:
         connection.execute(f"ALTER TABLE {column.table} ADD COLUMN {column.name} {column.declaration}")
+
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def storable(value: object) -> object:
+    """`value` as SQLite can hold it: text holding a lone surrogate (SQLite's text is UTF-8, which
+    cannot carry one) as its ``surrogatepass`` bytes, a BLOB that `_restored` reads back as the
+    same text.
+
+    A lone surrogate reaches the service as a JSON escape (``"\\ud800"``) in a request member or a
+    definition, and from there an input, an output, a cause: each is kept exactly. An identifier
+    holding one (an ARN, a token) is a BLOB, which equals no stored text, so a lookup answers "does
+    not exist", as AWS does for an unknown one. No column of this schema is a BLOB otherwise.
+    """
+    if isinstance(value, str) and _SURROGATE.search(value):
+        return value.encode("utf-8", "surrogatepass")
+    return value
+
+
+def _storable_row(parameters: Any) -> Any:
+    if isinstance(parameters, Mapping):
+        return {key: storable(value) for key, value in parameters.items()}
+    return tuple(storable(value) for value in parameters)
+
+
+def _restored(_cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row as stored, with the text `storable` kept as bytes read back as text."""
+    if bytes not in map(type, row):
+        return row
+    return tuple(value.decode("utf-8", "surrogatepass") if type(value) is bytes else value for value in row)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose statements store text SQLite cannot hold as `storable` writes it, and
+    whose rows read it back (`_restored`).
+
+    `execute` binds before it runs, so a statement refused for its text (UnicodeEncodeError) has
+    done nothing and runs again with storable parameters; `executemany` may have run some rows
+    when a later one is refused, so its rows are made storable first."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.row_factory = _restored
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except UnicodeEncodeError:
+            return super().execute(sql, _storable_row(parameters))
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> sqlite3.Cursor:
+        return super().executemany(sql, [_storable_row(row) for row in seq_of_parameters])

@@ -26,7 +26,6 @@ Tables:
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,30 +47,9 @@ __all__ = [
     "encode_resources",
     "ensure_tables",
     "record_of",
-    "storable_json",
-    "storable_text",
 ]
 
 RUNNING: Final = "RUNNING"
-
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
-
-
-def storable_json(text: str | None) -> str | None:
-    """JSON text as SQLite stores it (UTF-8): a lone surrogate (a ``\\ud800`` escape a definition
-    or an input carried into an output) can only stand inside a JSON string, where its ``\\u``
-    escape is the same value, so the JSON is unchanged."""
-    if text is None or not _SURROGATE.search(text):
-        return text
-    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
-
-
-def storable_text(text: str | None) -> str | None:
-    """Plain text (an error, a cause) as SQLite stores it: a lone surrogate becomes ``?``, as
-    Java's UTF-8 encoder writes it. Not recorded; ours (the history's events keep it escaped)."""
-    if text is None or not _SURROGATE.search(text):
-        return text
-    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 SCHEMA: Final = Schema(

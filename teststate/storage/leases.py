@@ -32,8 +32,6 @@ from teststate.storage.execution_tables import (
     encode_resources,
     ensure_tables,
     record_of,
-    storable_json,
-    storable_text,
 )
 from teststate.storage.signals import insert_signal
 
@@ -288,9 +286,9 @@ def release(
                 (
                     outcome.status,
                     outcome.stop_date.isoformat() if outcome.stop_date else None,
-                    storable_json(outcome.output),
-                    storable_text(outcome.error),
-                    storable_text(outcome.cause),
+                    outcome.output,
+                    outcome.error,
+                    outcome.cause,
                     arn,
                 ),
             )
