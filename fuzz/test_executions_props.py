@@ -113,11 +113,30 @@ _WAITING = {
     },
 }
 _PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+_DISTRIBUTED = {
+    "QueryLanguage": "JSONata",
+    "StartAt": "Fan",
+    "States": {
+        "Fan": {
+            "Type": "Map",
+            "Items": [1, 2],
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Item",
+                "States": {"Item": {"Type": "Pass", "End": True}},
+            },
+            "End": True,
+        }
+    },
+}
+MAP_RUN_OPERATIONS = ("DescribeMapRun", "ListMapRuns", "UpdateMapRun")
+"""The Map Run operations (`teststate.operations.map_runs`), fuzzed with the others."""
+FUZZED_OPERATIONS = (*OPERATIONS, *MAP_RUN_OPERATIONS)
 
 
 def _known_resources(sfn: Any, prefix: str) -> tuple[list[str], list[str]]:
-    """Create a STANDARD machine with a version, an EXPRESS machine and a waiting execution;
-    their ARNs and the execution's task token."""
+    """Create a STANDARD machine with a version, an EXPRESS machine, a waiting execution and an
+    execution with a Distributed Map (its Map Run); their ARNs and the execution's task token."""
     standard = sfn.create_state_machine(
         name=f"{prefix}-standard", definition=json.dumps(_WAITING), roleArn=ROLE_ARN, publish=True
     )
@@ -139,6 +158,22 @@ def _known_resources(sfn: Any, prefix: str) -> tuple[list[str], list[str]]:
         express["stateMachineArn"],
         execution["executionArn"],
     ]
+    mapped = sfn.create_state_machine(
+        name=f"{prefix}-distributed", definition=json.dumps(_DISTRIBUTED), roleArn=ROLE_ARN
+    )
+    fanned = sfn.start_execution(stateMachineArn=mapped["stateMachineArn"], input="{}")["executionArn"]
+    arns.append(fanned)
+    deadline = time.monotonic() + EXECUTION_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        started = [
+            item["mapRunStartedEventDetails"]["mapRunArn"]
+            for item in sfn.get_execution_history(executionArn=fanned)["events"]
+            if item["type"] == "MapRunStarted"
+        ]
+        if started:
+            arns.extend(started)
+            break
+        time.sleep(0.01)
     return arns, tokens
 
 
@@ -169,7 +204,7 @@ def _check_answer(operation: str, status: int, raw: bytes) -> None:
         event(f"{operation} answered {code} with a message naming TestState")
 
 
-@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("operation", FUZZED_OPERATIONS)
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_any_request_gets_200_or_a_known_4xx(
@@ -199,7 +234,7 @@ def test_any_request_over_http_gets_200_or_a_known_4xx(server: str, data: st.Dat
     if _http_known is None:
         _http_known = _known_resources(_http_client(server), f"http{next(_names)}")
     arns, tokens = _http_known
-    operation = data.draw(st.sampled_from(OPERATIONS), label="operation")
+    operation = data.draw(st.sampled_from(FUZZED_OPERATIONS), label="operation")
     body = data.draw(operation_bodies(operation, arns=arns, tokens=tokens), label="body")
     address = urlsplit(server)
     connection = http.client.HTTPConnection(

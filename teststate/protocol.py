@@ -31,6 +31,7 @@ from interpreter.limits import Limits
 from teststate.errors import ApiError, SerializationException, UnknownOperationException
 from teststate.integrations.settings import CallSettings
 from teststate.operations import executions as execution_operations
+from teststate.operations import map_runs as map_run_operations
 from teststate.operations import state_machines as state_machine_operations
 from teststate.operations import test_state as operations
 from teststate.storage.db import Database
@@ -106,6 +107,7 @@ OPERATIONS: Final[Mapping[str, Handler]] = {
     "AWSStepFunctions.TestState": _test_state,
     **{f"AWSStepFunctions.{name}": handler for name, handler in state_machine_operations.HANDLERS.items()},
     **{f"AWSStepFunctions.{name}": handler for name, handler in execution_operations.HANDLERS.items()},
+    **{f"AWSStepFunctions.{name}": handler for name, handler in map_run_operations.HANDLERS.items()},
 }
 
 

@@ -34,7 +34,7 @@ from interpreter.execution.runner import Runner, StateHandler
 from interpreter.execution.tasks import run_task
 from interpreter.jsontypes import loads
 
-__all__ = ["STATE_HANDLERS", "run_execution"]
+__all__ = ["STATE_HANDLERS", "drive", "run_execution"]
 
 STATE_HANDLERS: Final[Mapping[str, StateHandler]] = {
     "Task": run_task,
@@ -55,11 +55,12 @@ def run_execution(start: ExecutionStart, signals: Sequence[Signal] = ()) -> Iter
     when it must wait for something `signals` does not hold. A definition, input or mock can only
     make the execution fail, never this function raise.
     """
-    return _drive(Runner(start, signals, STATE_HANDLERS))
+    return drive(Runner(start, signals, STATE_HANDLERS))
 
 
-def _drive(run: Runner) -> Iterator[Step]:
-    """The whole execution: ExecutionStarted, the top-level machine, the terminal event."""
+def drive(run: Runner) -> Iterator[Step]:
+    """The whole execution: ExecutionStarted, the top-level machine, the terminal event, driven by
+    `run` (`run_execution`'s own, or a runner that watches it: `interpreter.execution.map_runs`)."""
     start = run.start
     yield run.event(
         "ExecutionStarted",

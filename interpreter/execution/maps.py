@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Generator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Protocol, runtime_checkable
 
 from interpreter.definition.model import MapState
 from interpreter.errors import ErrorName, StatesError
@@ -29,6 +30,70 @@ from interpreter.states.dataflow import (
     select,
 )
 from interpreter.states.run import error_output
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MapRunProgress:
+    """Where a Distributed Map's Map Run stands (what DescribeMapRun answers of it), reported to a
+    `MapRunWatcher` runner as the run goes: at its start, after each child workflow, at its end.
+    Never part of the history (the events stay as recorded); the service replays an execution
+    with a watcher to learn it (`interpreter.execution.map_runs`).
+
+    Attributes:
+        arn: the Map Run's ARN (MapRunStarted's ``mapRunArn``).
+        started_event, ended_event: the ids of MapRunStarted and of MapRunSucceeded/Failed
+            (None while it runs): their timestamps are the Map Run's start and stop dates.
+        status: RUNNING, SUCCEEDED or FAILED.
+        children: child workflows (iterations) in all, one per batch with an ItemBatcher.
+        items: items in all (the batches' items with an ItemBatcher, else `children`).
+        started, succeeded, failed: child workflows begun, succeeded, failed so far; with
+            their items in `started_items`, `succeeded_items`, `failed_items`.
+        max_concurrency: MaxConcurrency(Path) evaluated, 0 when absent or not evaluated.
+        tolerated_failure_percentage, tolerated_failure_count: evaluated, None when absent.
+    """
+
+    arn: str
+    started_event: int
+    status: str = "RUNNING"
+    ended_event: int | None = None
+    children: int = 0
+    items: int = 0
+    started: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    started_items: int = 0
+    succeeded_items: int = 0
+    failed_items: int = 0
+    max_concurrency: int = 0
+    tolerated_failure_percentage: float | None = None
+    tolerated_failure_count: int | None = None
+
+
+@runtime_checkable
+class MapRunWatcher(Protocol):
+    """A runner that wants each `MapRunProgress` of the Map Runs in its history."""
+
+    def map_run_progress(self, progress: MapRunProgress) -> None: ...
+
+
+def _batch_size(state: MapState, child_input: JSON) -> int:
+    """The items one child workflow processes: its batch's ``Items`` with an ItemBatcher, else 1."""
+    if state.item_batcher is not None and isinstance(child_input, dict):
+        items = child_input.get("Items")
+        if isinstance(items, list):
+            return len(items)
+    return 1
+
+
+def _max_concurrency(state: MapState, scope: Scope) -> int:
+    """MaxConcurrency(Path) as evaluated for the Map Run (0: no limit, AWS's default); 0 too when
+    it does not evaluate (the Map Run then failed before its iterations)."""
+    if state.max_concurrency is None:
+        return 0
+    try:
+        return int(state.max_concurrency.evaluate(scope))
+    except (StatesError, TypeError, ValueError):
+        return 0
 
 
 def run_map(run: Runner, node: Node, value: JSON, variables: Mapping[str, JSON], entered: Entered) -> Gen:
@@ -290,11 +355,43 @@ def _distributed(
     the Map Run: a refused write is a MapRunFailed)."""
     children: list[ChildRun] = []
     failures = 0
+    watcher = run if isinstance(run, MapRunWatcher) and not run.silent else None
+    runs = [] if failure is not None else inputs
+    progress = MapRunProgress(
+        arn=arn,
+        started_event=started,
+        children=len(runs),
+        items=sum(_batch_size(state, child) for child in runs),
+        max_concurrency=_max_concurrency(state, scope),
+        tolerated_failure_percentage=tolerance.percentage,
+        tolerated_failure_count=tolerance.count,
+    )
+    if watcher is not None:
+        watcher.map_run_progress(progress)
     run.silent += 1
     try:
         for index, item_input in enumerate(inputs if failure is None else []):
             begun = run.clock
+            size = _batch_size(state, item_input)
+            if watcher is not None:
+                progress = replace(
+                    progress, started=progress.started + 1, started_items=progress.started_items + size
+                )
+                watcher.map_run_progress(progress)
             outcome = yield from run.machine(processor, item_input, None, {})
+            if watcher is not None:
+                progress = (
+                    replace(
+                        progress,
+                        succeeded=progress.succeeded + 1,
+                        succeeded_items=progress.succeeded_items + size,
+                    )
+                    if isinstance(outcome, Ok)
+                    else replace(
+                        progress, failed=progress.failed + 1, failed_items=progress.failed_items + size
+                    )
+                )
+                watcher.map_run_progress(progress)
             if isinstance(outcome, Ok):
                 children.append(
                     ChildRun(
@@ -322,8 +419,12 @@ def _distributed(
         last = yield from run.emit(
             "MapRunFailed", "mapRunFailedEventDetails", ev.error_cause(failure.error, failure.cause)
         )
+        if watcher is not None:
+            watcher.map_run_progress(replace(progress, status="FAILED", ended_event=last))
         return result, failure, last, last
     last = yield from run.emit("MapRunSucceeded", None, {})
+    if watcher is not None:
+        watcher.map_run_progress(replace(progress, status="SUCCEEDED", ended_event=last))
     return result, None, last, started
 
 
