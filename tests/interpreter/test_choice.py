@@ -20,11 +20,10 @@ from interpreter.scope import Scope
 from interpreter.states.choice import (
     MAX_NESTING,
     NO_CHOICE_MATCHED_CAUSE,
-    OPERATORS,
     ChoiceRule,
     compile_choice_rule,
-    compile_glob,
 )
+from interpreter.states.choice_operators import OPERATORS, compile_glob
 from tests.corpus import DERIVED
 
 CORPUS = DERIVED
