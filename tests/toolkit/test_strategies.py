@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from interpreter import loads
 from interpreter.jsontypes import ABSENT
-from interpreter.states.choice import OPERATORS, OperandKind
+from interpreter.states.choice_operators import OPERATORS, OperandKind
 from teststate.errors import ValidationException
 from teststate.operations import test_state as operations
 from teststate.toolkit.jsonata_reads import read_jsonata_state

@@ -28,7 +28,7 @@ from interpreter.intrinsics.functions import Kind as ArgumentKind
 from interpreter.intrinsics.parser import is_intrinsic
 from interpreter.jsonpath import compile_path
 from interpreter.jsontypes import ABSENT, JSON
-from interpreter.states.choice import OPERATORS, OperandKind, compile_glob
+from interpreter.states.choice_operators import OPERATORS, OperandKind, compile_glob
 from teststate.toolkit.reads import (
     TYPE_HINTS,
     AllOf,

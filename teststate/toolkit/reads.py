@@ -32,7 +32,7 @@ from enum import StrEnum
 from typing import Final, Literal, TypeAlias
 
 from interpreter.jsontypes import ABSENT, JSON, is_integer, is_number
-from interpreter.states.choice import compile_glob
+from interpreter.states.choice_operators import compile_glob
 from interpreter.timestamps import parse_timestamp
 
 __all__ = [
