@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from interpreter.definition.model import MapState
 from interpreter.errors import ErrorName, StatesError
@@ -74,6 +74,47 @@ class MapRunWatcher(Protocol):
     """A runner that wants each `MapRunProgress` of the Map Runs in its history."""
 
     def map_run_progress(self, progress: MapRunProgress) -> None: ...
+
+
+@dataclass(slots=True)
+class _Watch:
+    """What a `MapRunWatcher` runner is told of one Map Run as it goes (a replay's runner only:
+    `run_execution`'s own runner is not a watcher, and its Map Runs compute none of this)."""
+
+    watcher: MapRunWatcher
+    progress: MapRunProgress
+
+    def report(self, **changes: Any) -> None:
+        self.progress = replace(self.progress, **changes)
+        self.watcher.map_run_progress(self.progress)
+
+
+def _watch(
+    run: Runner,
+    state: MapState,
+    scope: Scope,
+    arn: str,
+    started: int,
+    children: list[JSON],
+    tolerance: Tolerance,
+) -> _Watch | None:
+    """The Map Run's watch, told its start, when `run` watches Map Runs; None otherwise."""
+    if not isinstance(run, MapRunWatcher) or run.silent:
+        return None
+    watch = _Watch(
+        run,
+        MapRunProgress(
+            arn=arn,
+            started_event=started,
+            children=len(children),
+            items=sum(_batch_size(state, child) for child in children),
+            max_concurrency=_max_concurrency(state, scope),
+            tolerated_failure_percentage=tolerance.percentage,
+            tolerated_failure_count=tolerance.count,
+        ),
+    )
+    run.map_run_progress(watch.progress)
+    return watch
 
 
 def _batch_size(state: MapState, child_input: JSON) -> int:
@@ -153,36 +194,25 @@ def _map(
             run.map_runs += 1
             arn = _map_run_arn(run, node.name)
             started = yield from run.emit("MapRunStarted", "mapRunStartedEventDetails", {"mapRunArn": arn})
-            read_failure: Err | None = None
-            if reads:
-                read, text = _read_inputs(run, node, state, inner)
-                if isinstance(read, Err):
-                    read_failure = read
-                else:
-                    inputs, data = read, text
-            elif reader is not None:
-                read_failure = _unread(reader)
+        # The reader's source is read here: inside a Distributed Map's Map Run, before an INLINE
+        # Map's iterations (not recorded; ours: AWS documents ItemReader for Distributed Maps only,
+        # and this schema accepts it in an INLINE Map too, no AWS rule against it being found, so
+        # it is read the same way rather than ignored). One not read here fails the Map (`_unread`).
+        read_failure: Err | None = None
+        if reader is not None:
+            read, text = _read_inputs(run, node, state, inner) if reads else (_unread(reader), None)
+            if isinstance(read, Err):
+                read_failure = read
+            else:
+                inputs, data = read, text
+        if node.distributed:
             outcome = yield from _distributed(
                 run, node, state, inner, arn, processor, inputs, tolerance, started, read_failure
             )
+        elif read_failure is not None:
+            outcome = ([], read_failure, run.prev, run.prev)
         else:
-            unread: Err | None = None
-            if reader is not None:
-                # Not recorded; ours: AWS documents ItemReader for Distributed Maps only, and
-                # this schema accepts it in an INLINE Map too (no AWS rule against it was found),
-                # so it is read the same way, before the iterations, rather than ignored.
-                if reads:
-                    read, text = _read_inputs(run, node, state, inner)
-                    if isinstance(read, Err):
-                        unread = read
-                    else:
-                        inputs, data = read, text
-                else:
-                    unread = _unread(reader)
-            if unread is not None:
-                outcome = ([], unread, run.prev, run.prev)
-            else:
-                outcome = yield from _inline(run, node, processor, inputs, variables, tolerance)
+            outcome = yield from _inline(run, node, processor, inputs, variables, tolerance)
         results, failure, last, exit_prev = outcome
         if failure is None:
             break
@@ -355,43 +385,22 @@ def _distributed(
     the Map Run: a refused write is a MapRunFailed)."""
     children: list[ChildRun] = []
     failures = 0
-    watcher = run if isinstance(run, MapRunWatcher) and not run.silent else None
-    runs = [] if failure is not None else inputs
-    progress = MapRunProgress(
-        arn=arn,
-        started_event=started,
-        children=len(runs),
-        items=sum(_batch_size(state, child) for child in runs),
-        max_concurrency=_max_concurrency(state, scope),
-        tolerated_failure_percentage=tolerance.percentage,
-        tolerated_failure_count=tolerance.count,
-    )
-    if watcher is not None:
-        watcher.map_run_progress(progress)
+    watch = _watch(run, state, scope, arn, started, [] if failure is not None else inputs, tolerance)
     run.silent += 1
     try:
         for index, item_input in enumerate(inputs if failure is None else []):
             begun = run.clock
-            size = _batch_size(state, item_input)
-            if watcher is not None:
-                progress = replace(
-                    progress, started=progress.started + 1, started_items=progress.started_items + size
-                )
-                watcher.map_run_progress(progress)
+            size = _batch_size(state, item_input) if watch is not None else 0
+            if watch is not None:
+                now = watch.progress
+                watch.report(started=now.started + 1, started_items=now.started_items + size)
             outcome = yield from run.machine(processor, item_input, None, {})
-            if watcher is not None:
-                progress = (
-                    replace(
-                        progress,
-                        succeeded=progress.succeeded + 1,
-                        succeeded_items=progress.succeeded_items + size,
-                    )
-                    if isinstance(outcome, Ok)
-                    else replace(
-                        progress, failed=progress.failed + 1, failed_items=progress.failed_items + size
-                    )
-                )
-                watcher.map_run_progress(progress)
+            if watch is not None:
+                now = watch.progress
+                if isinstance(outcome, Ok):
+                    watch.report(succeeded=now.succeeded + 1, succeeded_items=now.succeeded_items + size)
+                else:
+                    watch.report(failed=now.failed + 1, failed_items=now.failed_items + size)
             if isinstance(outcome, Ok):
                 children.append(
                     ChildRun(
@@ -419,12 +428,12 @@ def _distributed(
         last = yield from run.emit(
             "MapRunFailed", "mapRunFailedEventDetails", ev.error_cause(failure.error, failure.cause)
         )
-        if watcher is not None:
-            watcher.map_run_progress(replace(progress, status="FAILED", ended_event=last))
+        if watch is not None:
+            watch.report(status="FAILED", ended_event=last)
         return result, failure, last, last
     last = yield from run.emit("MapRunSucceeded", None, {})
-    if watcher is not None:
-        watcher.map_run_progress(replace(progress, status="SUCCEEDED", ended_event=last))
+    if watch is not None:
+        watch.report(status="SUCCEEDED", ended_event=last)
     return result, None, last, started
 
 
