@@ -54,6 +54,8 @@ the calls' time."""
 _RUNTIME: Final = "States.Runtime"
 # Containers of states in a definition: a Parallel's Branches, a Map's ItemProcessor (or Iterator).
 _NESTED: Final = ("Branches", "ItemProcessor", "Iterator")
+# A Map's members that call S3, with the canonical Resource of each call.
+_MAP_CALLS: Final = (("ItemReader", reader_call_resource), ("ResultWriter", writer_call_resource))
 
 
 def settings_from_env() -> CallSettings:
@@ -104,26 +106,18 @@ def task_resources(machine: JSON) -> Iterator[str]:
         resource = state.get("Resource")
         if state.get("Type") == "Task" and isinstance(resource, str):
             yield resource
-        reader = state.get("ItemReader")
-        if (
-            state.get("Type") == "Map"
-            and isinstance(reader, dict)
-            and isinstance(reader.get("Resource"), str)
-        ):
-            # A Distributed Map's ItemReader reads its S3 source through a call of its own.
-            read = reader_call_resource(reader["Resource"])
-            if read is not None:
-                yield read
-        writer = state.get("ResultWriter")
-        if (
-            state.get("Type") == "Map"
-            and isinstance(writer, dict)
-            and isinstance(writer.get("Resource"), str)
-        ):
-            # A Distributed Map's ResultWriter writes its files through calls of its own.
-            write = writer_call_resource(writer["Resource"])
-            if write is not None:
-                yield write
+        for member, canonical in _MAP_CALLS:
+            # A Distributed Map's ItemReader reads its S3 source, its ResultWriter writes its files,
+            # through calls of their own.
+            field = state.get(member)
+            if (
+                state.get("Type") == "Map"
+                and isinstance(field, dict)
+                and isinstance(field.get("Resource"), str)
+            ):
+                called = canonical(field["Resource"])
+                if called is not None:
+                    yield called
         for member in _NESTED:
             nested = state.get(member)
             for branch in nested if isinstance(nested, list) else [nested]:
