@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.moto_server import MotoDidNotStart, clients, moto_available, moto_server
+from tests.moto_server import clients, moto_for_tests
 from teststate.integrations import CallSettings
 from teststate.testing import ServerDidNotStart, start_server
 
@@ -143,13 +143,7 @@ def aws_cli(server: str) -> Callable[..., dict[str, Any] | CliError]:
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """The URL of a moto server (a child process) on 127.0.0.1."""
-    if not moto_available():
-        pytest.skip("moto[server] is in the test extra")
-    try:
-        with moto_server() as url:
-            yield url
-    except MotoDidNotStart as err:
-        pytest.fail(str(err))
+    yield from moto_for_tests()
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ __all__ = [
     "MotoDidNotStart",
     "clients",
     "moto_available",
+    "moto_for_tests",
     "moto_server",
     "service_call_env",
     "sfn_calling_moto",
@@ -88,6 +89,18 @@ def moto_server(start_timeout: float = START_TIMEOUT_SECONDS) -> Iterator[str]:
         yield url
     finally:
         stop_process(process, timeout=10)
+
+
+def moto_for_tests() -> Iterator[str]:
+    """moto's server for a fixture to ``yield from``: its URL; the test is skipped without the
+    ``moto[server]`` extra, and fails when the server does not start."""
+    if not moto_available():
+        pytest.skip("moto[server] is in the test extra")
+    try:
+        with moto_server() as url:
+            yield url
+    except MotoDidNotStart as err:
+        pytest.fail(str(err))
 
 
 def clients(url: str) -> Callable[[str], Any]:

@@ -31,7 +31,7 @@ from tests.conformance.ratchet import executions_runner_args, load_runner
 from tests.conftest import START_TIMEOUT_SECONDS
 from tests.corpus import CONFORMANCE
 from tests.executions_support import finished, full_history, scheduled_token, token_wait_machine
-from tests.moto_server import MotoDidNotStart, clients, moto_available, moto_server, service_call_env
+from tests.moto_server import clients, moto_for_tests, service_call_env
 from teststate.arns import ACCOUNT
 from teststate.testing import RunningServer, ServerDidNotStart, start_server
 
@@ -87,13 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[str]:
-    if not moto_available():
-        pytest.skip("moto[server] is not installed")
-    try:
-        with moto_server() as url:
-            yield url
-    except MotoDidNotStart as err:
-        pytest.fail(str(err))
+    yield from moto_for_tests()
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,7 @@ from tests.conformance.ratchet import (
     write_known_failures,
 )
 from tests.corpus import CONFORMANCE
-from tests.moto_server import MotoDidNotStart, clients, moto_available, moto_server, service_call_env
+from tests.moto_server import clients, moto_for_tests, service_call_env
 
 KNOWN_FAILURES_FILE = Path(__file__).with_name("known_failures_live.txt")
 LIVE_OBJECTS_FILE = Path(__file__).with_name("live_objects.json")
@@ -85,13 +85,7 @@ def _objects_of(case_id: str) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def moto() -> Iterator[str]:
     """A moto server for this module."""
-    if not moto_available():
-        pytest.skip("moto[server] is in the test extra")
-    try:
-        with moto_server() as url:
-            yield url
-    except MotoDidNotStart as err:
-        pytest.fail(str(err))
+    yield from moto_for_tests()
 
 
 @pytest.fixture(scope="module")
