@@ -20,9 +20,10 @@ class JsonataLimits:
     ``States.QueryEvaluationError``.
 
     Attributes:
-        timeout_ms: wall-clock budget of one evaluation, checked at every evaluation step and
-            handed to the regular-expression engine as its own timeout (a user regex may not
-            backtrack for longer than what is left of it).
+        timeout_ms: budget of one evaluation in the evaluating thread's CPU time (so that a
+            loaded machine does not fail a state; `interpreter.time_budget`), checked at every
+            evaluation step and handed to the regular-expression engine as its own timeout (a
+            user regex may not backtrack for longer than what is left of it).
         max_depth: deepest nesting of evaluation steps (a non-tail recursion of depth N uses
             about 5 N steps).
         max_sequence_items: most items any intermediate array may hold, ``$range`` and the
@@ -78,7 +79,8 @@ class JsonPathLimits:
     them the state fails with ``States.Runtime``.
 
     Attributes:
-        timeout_ms: wall-clock budget of one query, also the regex engine's timeout.
+        timeout_ms: budget of one query in the querying thread's CPU time, also the regex
+            engine's timeout.
         max_steps: most values a query may visit or collect while walking descendants
             (``$..*..*`` on a deep document visits quadratically many).
     """

@@ -4,7 +4,8 @@ Python's ``re`` backtracks inside C code that no Python-level check can interrup
 ``$match("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", /(a|aa)+$/)`` would run for hours. User
 patterns are therefore compiled with the ``regex`` package (mrab): VERSION0 keeps ``re``'s
 syntax and match objects, and every match, search, sub and split takes a ``timeout`` (raising
-``TimeoutError``), which each caller sets from its own deadline. RE2, the linear-time
+``TimeoutError``), which each caller sets from its own time budget
+(`interpreter.time_budget.TimeBudget`). RE2, the linear-time
 alternative, refuses backreferences and lookarounds, which JavaScript regexes (JSONata's
 dialect, and Jayway's Java regexes) have.
 
@@ -16,14 +17,13 @@ compiled once, with the definition, so this bound is a constant, not a per-call 
 from __future__ import annotations
 
 import re
-import time
 from typing import Any, Final
 
 import regex  # type: ignore[import-untyped]  # the regex package ships no type hints
 
 from interpreter.errors import ExpressionError
 
-__all__ = ["MAX_REGEX_PROGRAM", "compile_user_regex", "program_size", "timeout_until"]
+__all__ = ["MAX_REGEX_PROGRAM", "compile_user_regex", "program_size"]
 
 # Most items (atoms, with counted repeats unrolled) a user pattern may compile to; ~260 bytes
 # each in the engine, so at most ~26 MB.
@@ -58,20 +58,6 @@ def compile_user_regex(pattern: str, *, ignore_case: bool = False, multiline: bo
         raise ExpressionError(f"Invalid regular expression /{pattern}/: {error}") from None
     except RecursionError:
         raise ExpressionError(f"The regular expression /{pattern}/ is nested too deeply") from None
-
-
-# The engine reads its clock coarsely: measured, a catastrophic match stops up to 1.65x its
-# timeout late (plus ~0.1 s), so a match gets this share of the time left, which keeps the
-# evaluation around it within its own budget.
-_TIME_SHARE: Final = 0.55
-# The engine reads a timeout of 0 as "no time at all": a sliver lets a cheap match still run.
-_MIN_TIMEOUT: Final = 0.001
-
-
-def timeout_until(deadline: float) -> float:
-    """The ``timeout=`` for one match made by an evaluation that must end at `deadline`
-    (a ``time.monotonic()`` instant)."""
-    return max((deadline - time.monotonic()) * _TIME_SHARE, _MIN_TIMEOUT)
 
 
 def program_size(pattern: str) -> int:

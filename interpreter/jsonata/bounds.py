@@ -7,7 +7,6 @@ deadline and a range above the reference implementation's cap fails in its words
 
 from __future__ import annotations
 
-import time
 from typing import Any, Final
 
 from jsonata import Jsonata
@@ -18,6 +17,7 @@ from jsonata.utils import Utils
 from interpreter.jsonata.base import LARGEST_DOUBLE, FunctionError, check_string_length, sequence_too_long
 from interpreter.jsonata.regex_literals import Regex, RegexView
 from interpreter.limits import JsonataLimits
+from interpreter.time_budget import TimeBudget
 
 __all__ = ["GUARD_BINDING", "RESERVED_NAMES", "BoundedJsonata", "Guard"]
 
@@ -31,18 +31,18 @@ class Guard:
     also bound as ``__guard`` so that `BoundedJsonata` can give regexes the same deadline.
     """
 
-    __slots__ = ("deadline", "depth", "limits")
+    __slots__ = ("budget", "depth", "limits")
 
     def __init__(self, limits: JsonataLimits) -> None:
         self.depth = 0
         self.limits = limits
-        self.deadline = time.monotonic() + limits.timeout_ms / 1000
+        self.budget = TimeBudget(limits.timeout_ms)
 
     def enter(self, expr: object, input: object, environment: object) -> None:
         self.depth += 1
         if self.depth > self.limits.max_depth:
             raise JException("D1011", -1)
-        if time.monotonic() > self.deadline:
+        if self.budget.spent():
             raise JException("D1012", -1, self.limits.timeout_ms)
 
     def leave(self, expr: object, input: object, environment: object, result: object) -> None:
@@ -65,7 +65,7 @@ class Guard:
 
     def regex(self, value: Regex) -> RegexView:
         """`value` bound to this evaluation's deadline and sizes."""
-        return RegexView(value, self.deadline, self.limits)
+        return RegexView(value, self.budget, self.limits)
 
 
 # Names of the library's evaluate hooks and of our guard: an expression that binds one of them

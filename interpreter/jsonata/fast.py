@@ -41,7 +41,6 @@ evaluation's reading context); this module holds the compiled program and the en
 
 from __future__ import annotations
 
-import time
 from typing import Any, Final
 
 from interpreter.jsonata.base import FunctionError
@@ -53,6 +52,7 @@ from interpreter.jsonata.values import js_number
 from interpreter.jsontypes import ABSENT, JSON
 from interpreter.limits import JsonataLimits
 from interpreter.scope import Scope
+from interpreter.time_budget import TimeBudget
 
 __all__ = ["ANY", "BAIL", "FUNCTION_ARITIES", "GRAMMAR", "Bail", "FastProgram", "compile_fast"]
 
@@ -92,10 +92,10 @@ class FastProgram:
     def _evaluate(self, scope: Scope, limits: JsonataLimits) -> JSON:
         if limits.max_depth < self._min_depth or limits.max_string_length < self._longest_literal:
             raise BailOut(Bail.BOUND)
-        started = time.monotonic()
+        budget = TimeBudget(limits.timeout_ms)
         value = self._root(UNDEFINED, Env(scope, limits))
         result = ABSENT if value is UNDEFINED else _json_out(value)
-        if (time.monotonic() - started) * 1000 > limits.timeout_ms:
+        if budget.spent():
             raise BailOut(Bail.BOUND)  # the library (slower) would have run out of time: let it say so
         return result
 

@@ -7,14 +7,14 @@ time left until the evaluation's deadline and holds results to the evaluation's 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from jsonata.regex_engine import RegexFlags
 
 from interpreter.jsonata.base import DEFAULT_LIMITS, FunctionError, check_string_length, sequence_too_long
 from interpreter.limits import JsonataLimits
-from interpreter.regexes import compile_user_regex, timeout_until
+from interpreter.regexes import compile_user_regex
+from interpreter.time_budget import TimeBudget
 
 __all__ = ["Regex", "RegexView", "compile_regex"]
 
@@ -48,7 +48,7 @@ class Regex:
         self.source = source
 
     def _default_view(self) -> RegexView:
-        return RegexView(self, time.monotonic() + DEFAULT_LIMITS.timeout_ms / 1000, DEFAULT_LIMITS)
+        return RegexView(self, TimeBudget(DEFAULT_LIMITS.timeout_ms), DEFAULT_LIMITS)
 
     def search(self, string: str) -> Any:
         return self._default_view().search(string)
@@ -67,15 +67,15 @@ class RegexView:
     """A `Regex` as one evaluation uses it: every match gets the time left until the
     evaluation's deadline, and results are held to the evaluation's size limits."""
 
-    __slots__ = ("deadline", "limits", "regex")
+    __slots__ = ("budget", "limits", "regex")
 
-    def __init__(self, regex: Regex, deadline: float, limits: JsonataLimits) -> None:
+    def __init__(self, regex: Regex, budget: TimeBudget, limits: JsonataLimits) -> None:
         self.regex = regex
-        self.deadline = deadline
+        self.budget = budget
         self.limits = limits
 
     def _time_left(self) -> float:
-        return timeout_until(self.deadline)
+        return self.budget.regex_timeout()
 
     def _timed_out(self) -> FunctionError:
         return FunctionError(

@@ -15,7 +15,6 @@ stays immutable and no state is shared between queries.
 from __future__ import annotations
 
 import copy
-import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Final
@@ -28,7 +27,8 @@ from jsonpath_ng.ext.parser import parse as _engine_parse
 from interpreter.errors import ErrorName, ExpressionError, PathMissing, StatesError
 from interpreter.jsontypes import JSON
 from interpreter.limits import JsonPathLimits
-from interpreter.regexes import compile_user_regex, timeout_until
+from interpreter.regexes import compile_user_regex
+from interpreter.time_budget import TimeBudget
 
 __all__ = ["EngineQuery", "compile_query"]
 
@@ -126,23 +126,23 @@ def _check_costly(text: str, tree: _EnginePath) -> bool:
 class _Budget:
     """The steps and time one query may still spend; shared by every node of its tree copy."""
 
-    __slots__ = ("deadline", "limits", "steps", "text")
+    __slots__ = ("limits", "steps", "text", "time")
 
     def __init__(self, text: str, limits: JsonPathLimits) -> None:
         self.text = text
         self.limits = limits
         self.steps = 0
-        self.deadline = time.monotonic() + limits.timeout_ms / 1000
+        self.time = TimeBudget(limits.timeout_ms)
 
     def spend(self, steps: int) -> None:
         self.steps += steps
         if self.steps > self.limits.max_steps:
             raise self.exceeded(f"more than {self.limits.max_steps} steps")
-        if time.monotonic() > self.deadline:
+        if self.time.spent():
             raise self.exceeded(f"more than {self.limits.timeout_ms} milliseconds")
 
     def regex_timeout(self) -> float:
-        return timeout_until(self.deadline)
+        return self.time.regex_timeout()
 
     def exceeded(self, what: str) -> StatesError:
         # Our own wording: AWS (Jayway) has no such bound to report.

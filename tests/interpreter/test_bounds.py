@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from interpreter.jsonpath import compile_path
 from interpreter.limits import IntrinsicLimits, JsonataLimits, JsonPathLimits, Limits
 from interpreter.regexes import MAX_REGEX_PROGRAM, compile_user_regex
 from interpreter.scope import Scope, World
+from interpreter.time_budget import TimeBudget
 
 SLACK = 3  # a failure must come within this multiple of the time bound that stopped it
 NOW = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -51,19 +53,69 @@ def jsonata_failure(expr: str, limits: Limits | None = None, current: Any = None
 
 
 class Timer:
-    """Elapsed wall-clock time of a `with` block."""
+    """The CPU time this thread spent in a `with` block: what the time bounds count
+    (`interpreter.time_budget`), so that a loaded machine does not move it."""
 
     def __enter__(self) -> Timer:
-        self.started = time.monotonic()
+        self.started = time.thread_time()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.elapsed = time.monotonic() - self.started
+        self.elapsed = time.thread_time() - self.started
 
 
 @pytest.fixture
 def timer() -> Iterator[Callable[[], Timer]]:
     yield Timer
+
+
+# --- the time bounds count CPU time ---------------------------------------------------------
+
+
+def _spin(seconds: float) -> None:
+    until = time.thread_time() + seconds
+    while time.thread_time() < until:
+        pass
+
+
+def test_a_time_budget_counts_this_threads_cpu_time_not_the_wall_clock() -> None:
+    # A thread that waits (for the GIL, for a CPU on a loaded machine, here for a sleep) spends
+    # none of its budget: the same evaluation must not fail because the machine was busy.
+    budget = TimeBudget(50)
+    time.sleep(0.1)
+    assert not budget.spent()
+    assert budget.regex_timeout() > 0.02  # a share of the ~50 ms left, not the sliver
+    _spin(0.06)
+    assert budget.spent()
+    assert budget.regex_timeout() == 0.001  # spent: a cheap match may still run
+
+
+def test_busy_threads_beside_an_evaluation_do_not_spend_its_budget() -> None:
+    # Three threads spinning beside the query take most of the GIL: its wall time is then
+    # several times its cost, which would overrun the budget given below on the wall clock
+    # (it did, every time, before the bounds counted CPU time).
+    document = [{"a": i, "n": deep_document(20)} for i in range(300)]
+    relaxed = Limits(jsonpath=JsonPathLimits(timeout_ms=60_000))
+    started = time.thread_time()
+    for _ in range(3):
+        path("$..a", document, relaxed)
+    cost = (time.thread_time() - started) / 3
+    bound = Limits(jsonpath=JsonPathLimits(timeout_ms=max(1, round(cost * 2000))))
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            pass
+
+    neighbours = [threading.Thread(target=busy, daemon=True) for _ in range(3)]
+    for neighbour in neighbours:
+        neighbour.start()
+    try:
+        assert len(path("$..a", document, bound)) == 300 * 21
+    finally:
+        stop.set()
+        for neighbour in neighbours:
+            neighbour.join()
 
 
 # --- the limits travel with the World -------------------------------------------------------

@@ -188,10 +188,10 @@ def test_glob_is_linear_on_adversarial_input() -> None:
     # A backtracking matcher needs about len(text) * stars steps here (10^9); ours stays linear.
     pattern = "*a" * 5000 + "*b"
     text = "a" * 200_000
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: a loaded machine does not move it
     assert compile_glob(pattern).matches(text) is False
     assert compile_glob(pattern).matches(text + "b") is True
-    assert time.perf_counter() - started < 2.0
+    assert time.thread_time() - started < 2.0
 
 
 # --------------------------------------------------------------------------------------------

@@ -571,10 +571,10 @@ def test_strings_are_bounded() -> None:
 
 
 def test_builtin_loops_at_the_bound_stay_fast() -> None:
-    started = time.monotonic()
+    started = time.thread_time()  # CPU time, as the 1 s bound counts it
     assert run("$count($distinct([1..99999]))") == 99999
     assert run("$sum([1..99999])") == 4999950000
-    assert time.monotonic() - started < 1.5
+    assert time.thread_time() - started < 1.5
 
 
 def test_bounds_restart_for_each_evaluation_of_a_cached_expression() -> None:

@@ -146,7 +146,7 @@ def test_a_state_over_budget_answers_200_failed_states_timeout() -> None:
     answer = client.post(
         "/", data=json.dumps({"definition": SLOW_JSONATA, "inspectionLevel": "DEBUG"}), headers=H
     )
-    assert time.monotonic() - started < 0.95, "the budget, not the core's 1 s limit, ended it"
+    assert time.monotonic() - started < 5, "hang guard; the cause below names the 0.3 s budget"
     assert answer.status_code == 200
     payload = json.loads(answer.get_data())
     assert payload["status"] == "FAILED"
