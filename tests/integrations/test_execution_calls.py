@@ -185,6 +185,37 @@ def test_a_conditional_check_failure_is_caught(table: str, settings: CallSetting
     assert json.loads(last.output_text or "")["Error"] == "DynamoDB.ConditionalCheckFailedException"
 
 
+def test_a_result_over_the_payload_quota_is_a_task_failure_catch_handles(
+    settings: CallSettings, aws: Any
+) -> None:
+    # Recorded (test_states_errors/test_service_task_lambada_data_limit_exceeded_on_large_utf8_response):
+    # TaskFailed with States.DataLimitExceeded, then the Catch.
+    bucket = unique_name("bucket")
+    aws("s3").create_bucket(Bucket=bucket)
+    aws("s3").put_object(Bucket=bucket, Key="large", Body=b"x" * 300_000)
+    definition = {
+        "StartAt": "Get",
+        "States": {
+            "Get": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                "Parameters": {"Bucket": bucket, "Key": "large"},
+                "ResultSelector": {"length.$": "$.ContentLength"},
+                "Catch": [{"ErrorEquals": ["States.DataLimitExceeded"], "Next": "TooLarge"}],
+                "End": True,
+            },
+            "TooLarge": {"Type": "Pass", "End": True},
+        },
+    }
+    events, last, _ = _drive(_start(definition, settings), settings)
+    assert isinstance(last, Finished) and last.status == "SUCCEEDED", last
+    failed = [_details(event) for event in events if event.type == "TaskFailed"]
+    assert [(details["error"], details["resourceType"]) for details in failed] == [
+        ("States.DataLimitExceeded", "aws-sdk:s3")
+    ]
+    assert json.loads(last.output_text or "")["Error"] == "States.DataLimitExceeded"
+
+
 def test_a_missing_queue_is_retried_then_caught(queue: str, settings: CallSettings) -> None:
     missing = queue.rsplit("/", 1)[0] + "/" + unique_name("no-such-queue")
     definition = {

@@ -44,8 +44,8 @@ STS_REFUSAL = (
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    """Records each request; answers JSON echoing it, a 404 under /missing, text under /text, and
-    STS's refusal of AssumeRole under /sts."""
+    """Records each request; answers JSON echoing it, a 404 under /missing, text under /text,
+    STS's refusal of AssumeRole under /sts, and N bytes of text under /bytes/N."""
 
     server: _RecordingServer
 
@@ -62,6 +62,8 @@ class _Recorder(BaseHTTPRequestHandler):
             status, kind, text = 200, "text/plain; charset=utf-8", "plain words"
         elif route.startswith("/sts"):
             status, kind, text = 403, "text/xml", STS_REFUSAL
+        elif route.startswith("/bytes/"):
+            status, kind, text = 200, "text/plain", "a" * int(route.removeprefix("/bytes/"))
         else:
             status, kind, text = 200, "application/json", json.dumps({"method": self.command, "got": body})
         data = text.encode("utf-8")
@@ -249,6 +251,30 @@ def test_a_text_answer_stays_text(test_state: Any, api: str, connection: str) ->
     )
     answer = test_state(_request(definition))
     assert json.loads(answer["output"]) == {"body": "plain words"}
+
+
+@pytest.mark.parametrize("size", [300_000, 16 * 1024 * 1024 + 1])
+def test_a_body_over_the_payload_quota_fails_the_task(
+    test_state: Any, api: str, connection: str, size: int
+) -> None:
+    # A connector's output over the 262,144-byte payload quota fails with
+    # States.DataLimitExceeded (Developer Guide, "Handling errors", error names), even when a
+    # ResultSelector would keep little of it; past the 16 MiB this server reads, the body is
+    # not read at all, never cut short.
+    definition = _http_task(
+        {
+            "ApiEndpoint": f"{api}/bytes/{size}",
+            "Method": "GET",
+            "Authentication": {"ConnectionArn": connection},
+        },
+        ResultSelector={"status.$": "$.StatusCode"},
+    )
+    answer = test_state(_request(definition))
+    assert (answer["status"], answer["error"]) == ("FAILED", "States.DataLimitExceeded"), answer
+    assert answer["cause"] == (
+        "The state/task 'http' returned a result with a size exceeding the maximum number of bytes"
+        " service limit."
+    )
 
 
 def test_a_404_fails_with_its_status_code_and_is_caught(test_state: Any, api: str, connection: str) -> None:

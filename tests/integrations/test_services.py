@@ -230,6 +230,24 @@ def test_aws_sdk_s3(settings: CallSettings, aws: Any) -> None:
     assert missing_bucket.error == "S3.NoSuchBucketException"
 
 
+def test_a_result_over_the_payload_quota_fails_the_call(settings: CallSettings, aws: Any) -> None:
+    # AWS fails a Task whose integration answers more than 262,144 bytes with
+    # States.DataLimitExceeded, naming the resource type (recorded for lambda:invoke:
+    # test_states_errors/test_service_task_lambada_data_limit_exceeded_on_large_utf8_response).
+    bucket = unique_name("bucket")
+    aws("s3").create_bucket(Bucket=bucket)
+    aws("s3").put_object(Bucket=bucket, Key="small", Body=b"x" * 261_000)
+    aws("s3").put_object(Bucket=bucket, Key="large", Body=b"x" * 262_144)
+    small = _call("arn:aws:states:::aws-sdk:s3:getObject", {"Bucket": bucket, "Key": "small"}, settings)
+    assert small.error is None and len(small.result["Body"]) == 261_000
+    large = _call("arn:aws:states:::aws-sdk:s3:getObject", {"Bucket": bucket, "Key": "large"}, settings)
+    assert (large.error, large.result) == ("States.DataLimitExceeded", ABSENT)
+    assert large.cause == (
+        "The state/task 'aws-sdk:s3' returned a result with a size exceeding the maximum number of"
+        " bytes service limit."
+    )
+
+
 def test_aws_sdk_dynamodb_and_sqs(table: str, settings: CallSettings, aws: Any) -> None:
     described = _call("arn:aws:states:::aws-sdk:dynamodb:describeTable", {"TableName": table}, settings)
     assert described.result["Table"]["TableName"] == table

@@ -27,7 +27,7 @@ from typing import Any, Final
 from teststate.integrations.aws_sdk import call_aws_sdk, operation_of
 from teststate.integrations.http_task import HttpExchange, call_http
 from teststate.integrations.optimized import OPTIMIZED, call_lambda_function, call_optimized
-from teststate.integrations.outcome import CallOutcome
+from teststate.integrations.outcome import CallOutcome, within_quota
 from teststate.integrations.s3_items import get_object, list_objects, put_object
 from teststate.integrations.settings import CallSettings, ServiceCallsMisconfigured
 
@@ -137,10 +137,21 @@ def call_traced(
         "timeout_seconds": timeout_seconds,
         "credentials_role_arn": credentials_role_arn,
     }
+    exchange = None
     if kind == "http":
-        return call_http(parameters, **options)
-    if kind == "function":
-        return call_lambda_function(what, parameters, **options), None
-    if kind == "aws-sdk":
-        return call_aws_sdk(what[0], what[1], parameters, **options), None
-    return call_optimized(what, parameters, **options), None
+        outcome, exchange = call_http(parameters, **options)
+    elif kind == "function":
+        outcome = call_lambda_function(what, parameters, **options)
+    elif kind == "aws-sdk":
+        outcome = call_aws_sdk(what[0], what[1], parameters, **options)
+    else:
+        outcome = call_optimized(what, parameters, **options)
+    return within_quota(outcome, _task_name(resource)), exchange
+
+
+def _task_name(resource: str) -> str:
+    """What AWS's States.DataLimitExceeded cause calls the Task (`outcome.over_quota`): the
+    function's ARN, or the integration's service (``lambda``, ``dynamodb``, ``aws-sdk:s3``: the
+    resource type of its history events)."""
+    found = _SERVICE_RESOURCE.fullmatch(resource)
+    return resource if found is None else found["service"]

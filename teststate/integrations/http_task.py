@@ -39,7 +39,7 @@ from typing import Any, Final
 
 from interpreter.jsontypes import ABSENT, dumps, loads
 from teststate.integrations.http_connection import Connection, read_connection
-from teststate.integrations.outcome import TIMEOUT, CallOutcome
+from teststate.integrations.outcome import TIMEOUT, CallOutcome, over_quota
 from teststate.integrations.settings import HTTP_ENDPOINTS, SWITCH, CallSettings
 
 __all__ = ["SECRET_PLACEHOLDER", "HttpExchange", "call_http"]
@@ -54,7 +54,9 @@ _FIELDS: Final = frozenset(
 _ENCODINGS: Final = frozenset({"NONE", "URL_ENCODED"})
 _ARRAY_FORMATS: Final = frozenset({"BRACKETS", "COMMAS", "INDICES", "REPEAT"})
 _HTTP_TIMEOUT_SECONDS: Final = 60.0
-_MAX_BODY_BYTES: Final = 16 * 1024 * 1024  # ours: a bound on what is read; the result quota is AWS's
+# Ours: the most of a response body read. Any body near it is far over AWS's 256 KiB result
+# quota, so a longer one fails as AWS fails a connector's output over that quota.
+_MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 _JSON_TYPE: Final = "application/json; charset=UTF-8"
 _FORM_TYPE: Final = "application/x-www-form-urlencoded"
 # Not recorded; ours: what stands for a value the connection added when revealSecrets is false.
@@ -334,8 +336,13 @@ def _request(task: _Task, connection: Connection, region: str, *, reveal: bool) 
 # ------------------------------------------------------------------------------------------
 # The exchange
 # ------------------------------------------------------------------------------------------
+class _BodyTooLarge(Exception):
+    """The response body is longer than `_MAX_BODY_BYTES`."""
+
+
 def _send(request: _Request, seconds: float) -> _Response:
-    """Send `request` once (no redirect followed); raises OSError or HTTPException."""
+    """Send `request` once (no redirect followed); raises OSError, HTTPException or
+    `_BodyTooLarge`."""
     parts = urllib.parse.urlsplit(request.url)
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname or "", parts.port, timeout=seconds)
@@ -349,7 +356,9 @@ def _send(request: _Request, seconds: float) -> _Response:
             connection.putheader("Content-Length", str(len(payload)))
         connection.endheaders(payload)
         answer = connection.getresponse()
-        data = answer.read(_MAX_BODY_BYTES) if request.method != "HEAD" else b""
+        data = answer.read(_MAX_BODY_BYTES + 1) if request.method != "HEAD" else b""
+        if len(data) > _MAX_BODY_BYTES:
+            raise _BodyTooLarge
         return _Response(
             version="HTTP/1.0" if answer.version == 10 else "HTTP/1.1",
             status=answer.status,
@@ -420,6 +429,8 @@ def call_http(
     except ValueError as error:
         # http.client refuses a header name or value that cannot be sent (a line break, ...).
         return _rejected(str(error)), None
+    except _BodyTooLarge:
+        return over_quota("http"), HttpExchange(shown.record(), sent.record(), None)
     except (OSError, http.client.HTTPException) as error:
         cause = f"Unable to execute HTTP request: {error}"  # ours
         return CallOutcome(error=_SOCKET, cause=cause), HttpExchange(shown.record(), sent.record(), None)

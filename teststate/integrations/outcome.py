@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from interpreter.jsontypes import ABSENT
+from interpreter.errors import ErrorName
+from interpreter.jsontypes import ABSENT, json_size
+from interpreter.states.dataflow import MAX_PAYLOAD_BYTES
 
-__all__ = ["TIMEOUT", "CallOutcome"]
+__all__ = ["TIMEOUT", "CallOutcome", "over_quota", "within_quota"]
 
 TIMEOUT: Final = "States.Timeout"
 
@@ -36,3 +38,29 @@ class CallOutcome:
     def failed(self) -> bool:
         """Did the call fail?"""
         return self.error is not None
+
+
+def over_quota(task: str) -> CallOutcome:
+    """The failure of a call whose result is larger than AWS's 262,144-byte payload quota.
+
+    AWS fails the Task (TaskFailed, so Retry and Catch see it) with States.DataLimitExceeded
+    "when the output of a connector is larger than payload size quota" (Developer Guide,
+    "Handling errors in Step Functions workflows", error names), naming `task`: the service
+    for an integration (``'lambda'`` for ``lambda:invoke``, recorded:
+    test_states_errors/test_service_task_lambada_data_limit_exceeded_on_large_utf8_response),
+    the function's ARN for a Lambda function ARN Resource.
+    """
+    return CallOutcome(
+        error=ErrorName.DATA_LIMIT_EXCEEDED,
+        cause=(
+            f"The state/task '{task}' returned a result with a size exceeding the maximum number of"
+            " bytes service limit."
+        ),
+    )
+
+
+def within_quota(outcome: CallOutcome, task: str) -> CallOutcome:
+    """`outcome`, or `over_quota` when its result is larger than the payload quota."""
+    if outcome.failed or outcome.result is ABSENT or json_size(outcome.result) <= MAX_PAYLOAD_BYTES:
+        return outcome
+    return over_quota(task)
