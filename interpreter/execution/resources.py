@@ -32,6 +32,12 @@ class Resource:
     region: str | None
     lambda_function: bool
 
+    @property
+    def task_name(self) -> str:
+        """What AWS's causes call the Task (`interpreter.states.dataflow.data_limit_exceeded`):
+        the function's ARN, or the integration's resource type (``lambda``, ``aws-sdk:s3``)."""
+        return self.arn if self.lambda_function else self.resource_type
+
     def scheduled(self, parameters: JSON, region: str, timeout: int | None, heartbeat: int | None) -> _Event:
         if self.lambda_function:
             details: dict[str, Any] = {

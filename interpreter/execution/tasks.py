@@ -30,8 +30,8 @@ from interpreter.execution.resources import Resource, parse_resource, waits_for_
 from interpreter.execution.retrying import Attempts, catcher_index
 from interpreter.execution.runner import Runner
 from interpreter.execution.waits import credentials_role_arn, task_durations
-from interpreter.jsontypes import ABSENT, JSON, dumps, loads
-from interpreter.states.dataflow import Mock, MockError
+from interpreter.jsontypes import ABSENT, JSON, dumps, loads, utf8_size
+from interpreter.states.dataflow import MAX_PAYLOAD_BYTES, Mock, MockError, data_limit_exceeded
 from interpreter.states.run import Status, TestResult
 
 
@@ -155,11 +155,7 @@ def _task_attempt(
             # The integration's result is the state's result (a Lambda function ARN's payload
             # already): not put through `Resource.result_of`, which reads a mocked Invoke answer.
             raw = _result_value(answer.result_text)
-            event = yield from run.emit(*resource.succeeded(dumps(raw)))
-            result = run.run_state(
-                node, value, variables, entered, mock=Mock(result=raw), retry_count=retries, token=token
-            )
-            return result, False, event
+            return (yield from _returned(run, node, resource, raw, value, variables, entered, retries, token))
     if response is None:
         # A .waitForTaskToken Task without a mocked response (its message sent, if it was
         # called): wait for its token.
@@ -171,7 +167,35 @@ def _task_attempt(
         result = run.run_state(node, value, variables, entered, mock=mock, retry_count=retries, token=token)
         return result, True, ended
     raw = resource.result_of(response.result)
-    event = yield from run.emit(*resource.succeeded(dumps(raw)))
+    return (yield from _returned(run, node, resource, raw, value, variables, entered, retries, token))
+
+
+def _returned(
+    run: Runner,
+    node: Node,
+    resource: Resource,
+    raw: JSON,
+    value: JSON,
+    variables: Mapping[str, JSON],
+    entered: Entered,
+    retries: int,
+    token: str | None,
+) -> Generator[HistoryEvent, None, tuple[TestResult, bool, int | None]]:
+    """The Task's result `raw` handed to the state, as `_task_attempt` answers it.
+
+    A result larger than the payload quota is a failure of the Task itself (TaskFailed, which
+    Retry and Catch see), naming the resource type (recorded: test_states_errors/
+    test_service_task_lambada_data_limit_exceeded_on_large_utf8_response): whether a service,
+    a mocked answer or a child execution's end returned it.
+    """
+    text = dumps(raw)
+    if utf8_size(text) > MAX_PAYLOAD_BYTES:
+        too_large = data_limit_exceeded(resource.task_name)
+        event = yield from run.emit(*resource.failed(too_large.error, too_large.cause))
+        mock = Mock(error=MockError(too_large.error, too_large.cause))
+        result = run.run_state(node, value, variables, entered, mock=mock, retry_count=retries, token=token)
+        return result, True, event
+    event = yield from run.emit(*resource.succeeded(text))
     result = run.run_state(
         node, value, variables, entered, mock=Mock(result=raw), retry_count=retries, token=token
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from interpreter.errors import ErrorName
 from interpreter.jsontypes import ABSENT, json_size
-from interpreter.states.dataflow import MAX_PAYLOAD_BYTES
+from interpreter.states.dataflow import MAX_PAYLOAD_BYTES, data_limit_exceeded
 
 __all__ = ["TIMEOUT", "CallOutcome", "over_quota", "within_quota"]
 
@@ -50,13 +49,8 @@ def over_quota(task: str) -> CallOutcome:
     test_states_errors/test_service_task_lambada_data_limit_exceeded_on_large_utf8_response),
     the function's ARN for a Lambda function ARN Resource.
     """
-    return CallOutcome(
-        error=ErrorName.DATA_LIMIT_EXCEEDED,
-        cause=(
-            f"The state/task '{task}' returned a result with a size exceeding the maximum number of"
-            " bytes service limit."
-        ),
-    )
+    too_large = data_limit_exceeded(task)
+    return CallOutcome(error=too_large.error, cause=too_large.cause)
 
 
 def within_quota(outcome: CallOutcome, task: str) -> CallOutcome:

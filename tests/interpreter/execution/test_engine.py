@@ -339,3 +339,54 @@ def test_a_bug_in_a_state_handler_fails_the_execution_instead_of_raising(
     assert isinstance(last, Finished) and (last.status, last.error) == ("FAILED", "States.Runtime")
     assert last.cause == "The execution could not go on: KeyError: 'no such thing'"
     assert [event.type for event in events] == ["ExecutionStarted", "PassStateEntered", "ExecutionFailed"]
+
+
+@pytest.mark.parametrize(
+    ("resource", "failed_event", "task_name"),
+    [
+        ("arn:aws:states:::lambda:invoke", "TaskFailed", "lambda"),
+        (
+            "arn:aws:lambda:us-east-1:111111111111:function:f",
+            "LambdaFunctionFailed",
+            "arn:aws:lambda:us-east-1:111111111111:function:f",
+        ),
+    ],
+)
+def test_a_mocked_result_over_the_payload_quota_fails_the_task(
+    resource: str, failed_event: str, task_name: str
+) -> None:
+    # Recorded for lambda:invoke (test_states_errors/
+    # test_service_task_lambada_data_limit_exceeded_on_large_utf8_response): a result over
+    # 262,144 bytes of UTF-8 fails the Task itself, before its ResultSelector, and Catch sees
+    # it. Two-byte characters: 131,073 of them are 262,146 bytes, though fewer characters.
+    definition = {
+        "StartAt": "Invoke",
+        "States": {
+            "Invoke": {
+                "Type": "Task",
+                "Resource": resource,
+                "ResultSelector": {"n": 1},
+                "Catch": [{"ErrorEquals": ["States.DataLimitExceeded"], "Next": "Handled"}],
+                "End": True,
+            },
+            "Handled": {"Type": "Pass", "End": True},
+        },
+    }
+    big = {"Payload": "é" * 131_073}
+    mocks = mock_case({"Big": {"0": {"Return": big}}}, {"Invoke": "Big"})
+    events, end = run_to_last_step(execution_start(definition, mocks=mocks))
+    assert isinstance(end, Finished) and end.status == "SUCCEEDED", end
+    failed = [event.details for event in events if event.type == failed_event]
+    cause = (
+        f"The state/task '{task_name}' returned a result with a size exceeding the maximum number of"
+        " bytes service limit."
+    )
+    assert [(details["error"], details["cause"]) for details in failed] == [
+        ("States.DataLimitExceeded", cause)
+    ]
+    assert json.loads(end.output_text or "") == {"Error": "States.DataLimitExceeded", "Cause": cause}
+    # Just under the quota, the result is the Task's.
+    fits = {"Payload": "é" * 131_000}
+    mocks = mock_case({"Fits": {"0": {"Return": fits}}}, {"Invoke": "Fits"})
+    events, end = run_to_last_step(execution_start(definition, mocks=mocks))
+    assert isinstance(end, Finished) and json.loads(end.output_text or "") == {"n": 1}
