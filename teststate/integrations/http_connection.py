@@ -13,17 +13,24 @@ EventBridge, then the secret at its Secrets Manager. moto keeps the connection's
 (``events!connection/<name>/<uuid>/auth``, its keys in snake case: ``api_key_name``,
 ``invocation_http_parameters``); DescribeConnection on AWS leaves secret values out, moto's
 returns them. Both are read, the secret winning, with keys compared without case or underscores.
+
+An OAuth client-credentials connection (``OAuthParameters``; moto's secret has its members at the
+top: ``client_parameters.client_secret``, ``o_auth_http_parameters``) is read into an
+`OAuthClient`; the HTTP Task gets its token (`teststate.integrations.oauth`) and adds the bearer
+authorization header.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from interpreter.jsontypes import loads
 from teststate.integrations import transport
+from teststate.integrations.oauth import FAILED_AUTHORIZATION, OAuthClient, Token
 from teststate.integrations.outcome import TIMEOUT, CallOutcome
 from teststate.integrations.settings import CallSettings
 
@@ -50,11 +57,18 @@ class Connection:
         headers: header (name, value) pairs, the authorization header last.
         query: query string (key, value) pairs.
         body: body (key, value) pairs.
+        oauth: how to get the access token of an OAuth connection, whose bearer authorization
+            header is not among `headers` until `bearing` adds it.
     """
 
     headers: tuple[tuple[str, str], ...] = ()
     query: tuple[tuple[str, str], ...] = ()
     body: tuple[tuple[str, str], ...] = ()
+    oauth: OAuthClient | None = None
+
+    def bearing(self, token: Token) -> Connection:
+        """The connection with `token` as its authorization header (an OAuth connection)."""
+        return dataclasses.replace(self, headers=(*self.headers, ("Authorization", f"Bearer {token.value}")))
 
 
 def _plain(key: str) -> str:
@@ -71,27 +85,36 @@ def _normalised(value: Any) -> Any:
     return value
 
 
-def _find(key: str, *sources: Any) -> str | None:
-    """The first string under `key` in `sources` (objects), looking one level deep as well: the
-    API nests ``ApiKeyAuthParameters.ApiKeyName``, moto's secret has ``api_key_name`` at the top."""
-    for source in sources:
-        if not isinstance(source, dict):
-            continue
-        found = source.get(key)
-        if isinstance(found, str):
-            return found
-        for member in source.values():
-            if isinstance(member, dict) and isinstance(member.get(key), str):
-                return str(member[key])
+def _member(key: str, source: Any) -> Any:
+    """What is under `key` in the object `source` or in the objects nested in it, the shallowest
+    first: the API nests ``ApiKeyAuthParameters.ApiKeyName`` and
+    ``OAuthParameters.ClientParameters.ClientID``, moto's secret has ``api_key_name`` and
+    ``client_parameters.client_id``."""
+    level = [source]
+    while level:
+        objects = [member for member in level if isinstance(member, dict)]
+        for found in (member.get(key) for member in objects):
+            if found is not None:
+                return found
+        level = [value for member in objects for value in member.values()]
     return None
 
 
-def _pairs(kind: str, *sources: Any) -> tuple[tuple[str, str], ...]:
-    """The ``InvocationHttpParameters`` pairs of `kind` (``headerparameters``, ...), first source
-    that has them."""
+def _find(key: str, *sources: Any) -> str | None:
+    """The first string under `key` (at any depth) in `sources`."""
     for source in sources:
-        invocation = source.get("invocationhttpparameters") if isinstance(source, dict) else None
-        listed = invocation.get(kind) if isinstance(invocation, dict) else None
+        found = _member(key, source)
+        if isinstance(found, str):
+            return found
+    return None
+
+
+def _pairs(kind: str, *sources: Any, group: str = "invocationhttpparameters") -> tuple[tuple[str, str], ...]:
+    """The pairs of `kind` (``headerparameters``, ...) in the `group` (``InvocationHttpParameters``,
+    ``OAuthHttpParameters``) of the first source that has them."""
+    for source in sources:
+        parameters = _member(group, source)
+        listed = parameters.get(kind) if isinstance(parameters, dict) else None
         if isinstance(listed, list):
             return tuple(
                 (str(item.get("key", "")), str(item.get("value", "")))
@@ -165,11 +188,37 @@ def read_connection(
                 secret = _normalised(loads(read.output["SecretString"]))
             except ValueError:
                 secret = {}
-    return _connection(str(described.output.get("AuthorizationType", "")), secret, public)
+    authorization = str(described.output.get("AuthorizationType", ""))
+    return _connection(connection_arn, authorization, secret, public)
 
 
-def _connection(authorization: str, secret: Any, public: Any) -> Connection | CallOutcome:
+def _oauth(connection_arn: str, secret: Any, public: Any) -> OAuthClient | CallOutcome:
+    endpoint = _find("authorizationendpoint", secret, public)
+    client_id, client_secret = _find("clientid", secret, public), _find("clientsecret", secret)
+    if not endpoint or client_id is None or client_secret is None:
+        # Not recorded; ours: EventBridge requires all three (CreateConnectionOAuthRequestParameters).
+        return CallOutcome(
+            error=FAILED_AUTHORIZATION,
+            cause=f"The connection '{connection_arn}' has no AuthorizationEndpoint, ClientID or ClientSecret",
+        )
+    group = "oauthhttpparameters"
+    return OAuthClient(
+        connection_arn=connection_arn,
+        endpoint=endpoint,
+        method=(_find("httpmethod", secret, public) or "POST").upper(),  # ours: POST when unsaid
+        client_id=client_id,
+        client_secret=client_secret,
+        headers=_pairs("headerparameters", secret, public, group=group),
+        query=_pairs("querystringparameters", secret, public, group=group),
+        body=_pairs("bodyparameters", secret, public, group=group),
+    )
+
+
+def _connection(
+    connection_arn: str, authorization: str, secret: Any, public: Any
+) -> Connection | CallOutcome:
     headers = list(_pairs("headerparameters", secret, public))
+    oauth: OAuthClient | None = None
     if authorization == "API_KEY":
         key, value = _find("apikeyname", secret, public), _find("apikeyvalue", secret, public)
         if key:
@@ -179,13 +228,13 @@ def _connection(authorization: str, secret: Any, public: Any) -> Connection | Ca
         token = base64.b64encode(f"{user or ''}:{password or ''}".encode()).decode("ascii")
         headers.append(("Authorization", f"Basic {token}"))
     elif authorization == "OAUTH_CLIENT_CREDENTIALS":
-        # Not supported here: the token endpoint's exchange (and its caching) is not implemented.
-        return CallOutcome(
-            error=_RUNTIME,
-            cause="This server does not support OAUTH_CLIENT_CREDENTIALS connections for HTTP Tasks",
-        )
+        client = _oauth(connection_arn, secret, public)
+        if isinstance(client, CallOutcome):
+            return client
+        oauth = client
     return Connection(
         headers=tuple(headers),
         query=_pairs("querystringparameters", secret, public),
         body=_pairs("bodyparameters", secret, public),
+        oauth=oauth,
     )

@@ -18,9 +18,16 @@ AWS "Call HTTPS APIs in Step Functions workflows":
   cause is the result it would have had, as JSON text; the Task's own TimeoutSeconds below 60 s is
   ``States.Timeout``.
 
+- An OAuth client-credentials connection (EventBridge User Guide, "Authorization methods for
+  connections"): the request carries ``Authorization: Bearer <access token>``, after the
+  connection's other headers; the token is kept and refreshed as EventBridge does
+  (`teststate.integrations.oauth`), and a 401 or 407 answer gets a fresh token and the request
+  once more. A token that cannot be had fails the Task (`oauth.FAILED_AUTHORIZATION`).
+
 Safety (ours): nothing is called unless `CallSettings.enabled`; with calls to an emulator
 (``TESTSTATE_SERVICE_CALLS=1``) only loopback hosts and the prefixes of ``TESTSTATE_HTTP_ENDPOINTS``
-may be called, anything else fails the Task with ``States.Runtime`` (which no Catch handles: a
+may be called (`http_wire.refusal`; an OAuth connection's ``AuthorizationEndpoint`` as well),
+anything else fails the Task with ``States.Runtime`` (which no Catch handles: a
 test must not take a path because a call was refused); redirects are not followed.
 
 `call_http` also answers the exchange (`HttpExchange`) that TestState reports at TRACE, with the
@@ -31,18 +38,20 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import ipaddress
+import time
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from interpreter.jsontypes import ABSENT, dumps, loads
+from teststate.integrations import oauth
 from teststate.integrations.http_connection import Connection, read_connection
+from teststate.integrations.http_wire import BodyTooLarge, Request, Response, refusal, send
 from teststate.integrations.outcome import TIMEOUT, CallOutcome, over_quota
-from teststate.integrations.settings import HTTP_ENDPOINTS, SWITCH, CallSettings
+from teststate.integrations.settings import CallSettings
 
-__all__ = ["SECRET_PLACEHOLDER", "HttpExchange", "call_http"]
+__all__ = ["SECRET_PLACEHOLDER", "HttpExchange", "call_http", "refusal"]
 
 _RUNTIME: Final = "States.Runtime"
 _SOCKET: Final = "States.Http.Socket"
@@ -54,9 +63,9 @@ _FIELDS: Final = frozenset(
 _ENCODINGS: Final = frozenset({"NONE", "URL_ENCODED"})
 _ARRAY_FORMATS: Final = frozenset({"BRACKETS", "COMMAS", "INDICES", "REPEAT"})
 _HTTP_TIMEOUT_SECONDS: Final = 60.0
-# Ours: the most of a response body read. Any body near it is far over AWS's 256 KiB result
-# quota, so a longer one fails as AWS fails a connector's output over that quota.
-_MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+# EventBridge User Guide, "Authorization methods for connections": an OAuth token is refreshed
+# "when a 401 or 407 response is returned" (and the request made again once, ours).
+_REFUSED_TOKEN: Final = frozenset({401, 407})
 _JSON_TYPE: Final = "application/json; charset=UTF-8"
 _FORM_TYPE: Final = "application/x-www-form-urlencoded"
 # Not recorded; ours: what stands for a value the connection added when revealSecrets is false.
@@ -98,47 +107,6 @@ class _Task:
     body: Any
     encoding: str
     array_format: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    method: str
-    url: str
-    headers: tuple[tuple[str, str], ...]
-    body: str | None
-
-    def record(self) -> dict[str, str]:
-        return {
-            "protocol": "HTTP/1.1",  # ours: the protocol the request was made with
-            "method": self.method,
-            "url": self.url,
-            "headers": _header_text(self.headers),
-            "body": self.body or "",
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class _Response:
-    version: str
-    status: int
-    reason: str
-    headers: tuple[tuple[str, str], ...]
-    body: str
-
-    def record(self) -> dict[str, str]:
-        return {
-            "protocol": self.version,
-            "statusCode": str(self.status),
-            "statusMessage": self.reason,
-            "headers": _header_text(self.headers),
-            "body": self.body,
-        }
-
-
-def _header_text(headers: Iterable[tuple[str, str]]) -> str:
-    # Not recorded; ours: the headers as one string, "[Name: value, Name: value]" (the form
-    # Java's HTTP clients print a header array in).
-    return "[" + ", ".join(f"{name}: {value}" for name, value in headers) + "]"
 
 
 def _rejected(cause: str) -> CallOutcome:
@@ -207,46 +175,6 @@ def _task(parameters: Any) -> _Task | CallOutcome:
 
 
 # ------------------------------------------------------------------------------------------
-# Which URLs may be called
-# ------------------------------------------------------------------------------------------
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _under(url: str, prefix: str) -> bool:
-    """Is `url` `prefix` itself or below it (a prefix ``http://a.test`` does not cover
-    ``http://a.test.evil``)?"""
-    if not url.lower().startswith(prefix.lower()):
-        return False
-    rest = url[len(prefix) :]
-    return not rest or prefix.endswith("/") or rest[0] in "/?#"
-
-
-def refusal(endpoint: str, settings: CallSettings) -> str | None:
-    """Why `endpoint` may not be called under `settings` (None: it may)."""
-    try:
-        parts = urllib.parse.urlsplit(endpoint)
-        _ = parts.port  # raises for a port that is not a number
-    except ValueError:
-        return f"The ApiEndpoint '{endpoint}' is not a URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"The ApiEndpoint '{endpoint}' is not an http or https URL"
-    if settings.allow_real_aws or _loopback(parts.hostname):
-        return None
-    if any(_under(endpoint, prefix) for prefix in settings.http_endpoints):
-        return None
-    return (
-        f"The ApiEndpoint '{endpoint}' was not called: with {SWITCH}=1 an HTTP Task may only call "
-        f"loopback hosts and the URL prefixes listed in {HTTP_ENDPOINTS} ({SWITCH}=aws allows any URL)"
-    )
-
-
-# ------------------------------------------------------------------------------------------
 # The request
 # ------------------------------------------------------------------------------------------
 def _form_pairs(key: str, value: Any, array_format: str) -> list[tuple[str, str]]:
@@ -306,7 +234,7 @@ def _body(task: _Task, added: tuple[tuple[str, str], ...]) -> str | None:
     return dumps(document)
 
 
-def _request(task: _Task, connection: Connection, region: str, *, reveal: bool) -> _Request:
+def _request(task: _Task, connection: Connection, region: str, *, reveal: bool) -> Request:
     def secret(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
         return pairs if reveal else tuple((key, SECRET_PLACEHOLDER) for key, _ in pairs)
 
@@ -328,7 +256,7 @@ def _request(task: _Task, connection: Connection, region: str, *, reveal: bool) 
         if name.lower() not in names:
             headers.append((name, value))
     headers = _merged(headers, secret(connection.headers), fold=True)
-    return _Request(
+    return Request(
         method=task.method, url=url, headers=tuple(headers), body=_body(task, secret(connection.body))
     )
 
@@ -336,41 +264,7 @@ def _request(task: _Task, connection: Connection, region: str, *, reveal: bool) 
 # ------------------------------------------------------------------------------------------
 # The exchange
 # ------------------------------------------------------------------------------------------
-class _BodyTooLarge(Exception):
-    """The response body is longer than `_MAX_BODY_BYTES`."""
-
-
-def _send(request: _Request, seconds: float) -> _Response:
-    """Send `request` once (no redirect followed); raises OSError, HTTPException or
-    `_BodyTooLarge`."""
-    parts = urllib.parse.urlsplit(request.url)
-    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = connection_class(parts.hostname or "", parts.port, timeout=seconds)
-    try:
-        path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        connection.putrequest(request.method, path, skip_accept_encoding=True)
-        payload = request.body.encode("utf-8") if request.body is not None else None
-        for name, value in request.headers:
-            connection.putheader(name, value)
-        if payload is not None:
-            connection.putheader("Content-Length", str(len(payload)))
-        connection.endheaders(payload)
-        answer = connection.getresponse()
-        data = answer.read(_MAX_BODY_BYTES + 1) if request.method != "HEAD" else b""
-        if len(data) > _MAX_BODY_BYTES:
-            raise _BodyTooLarge
-        return _Response(
-            version="HTTP/1.0" if answer.version == 10 else "HTTP/1.1",
-            status=answer.status,
-            reason=answer.reason,
-            headers=tuple((str(name), str(value)) for name, value in answer.getheaders()),
-            body=data.decode("utf-8", errors="replace"),
-        )
-    finally:
-        connection.close()
-
-
-def _result(response: _Response) -> dict[str, Any]:
+def _result(response: Response) -> dict[str, Any]:
     headers: dict[str, list[str]] = {}
     spelling: dict[str, str] = {}
     content_type = ""
@@ -390,6 +284,77 @@ def _result(response: _Response) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    """The seconds a call may wait: AWS's 60 s for an answer, or the Task's own TimeoutSeconds
+    when lower (`bounded`: running out is then ``States.Timeout``), shared by an OAuth
+    connection's token request and the API request."""
+
+    seconds: float
+    bounded: bool
+    started: float
+
+    @staticmethod
+    def of(timeout_seconds: float | None) -> _Budget:
+        bounded = timeout_seconds is not None and timeout_seconds < _HTTP_TIMEOUT_SECONDS
+        seconds = timeout_seconds if timeout_seconds is not None and bounded else _HTTP_TIMEOUT_SECONDS
+        return _Budget(seconds=seconds, bounded=bounded, started=time.monotonic())
+
+    def left(self) -> float:
+        """The seconds left; the whole 60 s again for each step when the Task set no lower bound."""
+        if not self.bounded:
+            return self.seconds
+        return self.seconds - (time.monotonic() - self.started)
+
+
+def _authorized(
+    connection: Connection, settings: CallSettings, budget: _Budget, refused: oauth.Token | None = None
+) -> tuple[Connection, oauth.Token | None] | CallOutcome:
+    """`connection` with its OAuth bearer header (a token kept or asked for), when it has one."""
+    if connection.oauth is None:
+        return connection, None
+    left = budget.left()
+    if left <= 0:
+        return CallOutcome(error=TIMEOUT)
+    token = oauth.access_token(
+        connection.oauth, settings=settings, seconds=left, bounded=budget.bounded, refused=refused
+    )
+    if isinstance(token, CallOutcome):
+        return token
+    return connection.bearing(token), token
+
+
+def _exchange(
+    task: _Task, connection: Connection, region: str, budget: _Budget
+) -> tuple[Response | CallOutcome, HttpExchange | None]:
+    """Send the API request once: its response or the failure, and the exchange when a request
+    was sent."""
+    sent = _request(task, connection, region, reveal=True)
+    shown = _request(task, connection, region, reveal=False)
+    left = budget.left()
+    if left <= 0:
+        return CallOutcome(error=TIMEOUT), None
+    unanswered = HttpExchange(shown.record(), sent.record(), None)
+    try:
+        response = send(sent, left)
+    except TimeoutError:
+        timed_out = (
+            CallOutcome(error=TIMEOUT)
+            if budget.bounded
+            else CallOutcome(error=_SOCKET, cause="Read timed out")
+        )
+        return timed_out, unanswered
+    except ValueError as error:
+        # http.client refuses a header name or value that cannot be sent (a line break, ...).
+        return _rejected(str(error)), None
+    except BodyTooLarge:
+        return over_quota("http"), unanswered
+    except (OSError, http.client.HTTPException) as error:
+        cause = f"Unable to execute HTTP request: {error}"  # ours
+        return CallOutcome(error=_SOCKET, cause=cause), unanswered
+    return response, HttpExchange(shown.record(), sent.record(), response.record())
+
+
 def call_http(
     parameters: Any,
     *,
@@ -399,13 +364,18 @@ def call_http(
     credentials_role_arn: str | None,
 ) -> tuple[CallOutcome, HttpExchange | None]:
     """Call the HTTP Task with its effective `parameters`; the outcome, and the exchange when a
-    request was sent. Never raises for anything the network or the endpoint does."""
+    request was sent. Never raises for anything the network or the endpoint does.
+
+    An OAuth connection's token request is not part of the exchange TRACE shows; its API request
+    is, the bearer header hidden as the connection's other values are. A 401 or 407 answer to a
+    bearer gets one fresh token and one more request, whose exchange is the one shown."""
     task = _task(parameters)
     if isinstance(task, CallOutcome):
         return task, None
     refused = refusal(task.endpoint, settings)
     if refused is not None:
         return CallOutcome(error=_RUNTIME, cause=refused), None
+    budget = _Budget.of(timeout_seconds)
     connection = read_connection(
         task.connection_arn,
         region=region,
@@ -415,27 +385,19 @@ def call_http(
     )
     if isinstance(connection, CallOutcome):
         return connection, None
-    sent = _request(task, connection, region, reveal=True)
-    shown = _request(task, connection, region, reveal=False)
-    bounded = timeout_seconds is not None and timeout_seconds < _HTTP_TIMEOUT_SECONDS
-    seconds = (
-        min(timeout_seconds, _HTTP_TIMEOUT_SECONDS) if timeout_seconds is not None else _HTTP_TIMEOUT_SECONDS
-    )
-    try:
-        response = _send(sent, seconds)
-    except TimeoutError:
-        failed = CallOutcome(error=TIMEOUT) if bounded else CallOutcome(error=_SOCKET, cause="Read timed out")
-        return failed, HttpExchange(shown.record(), sent.record(), None)
-    except ValueError as error:
-        # http.client refuses a header name or value that cannot be sent (a line break, ...).
-        return _rejected(str(error)), None
-    except _BodyTooLarge:
-        return over_quota("http"), HttpExchange(shown.record(), sent.record(), None)
-    except (OSError, http.client.HTTPException) as error:
-        cause = f"Unable to execute HTTP request: {error}"  # ours
-        return CallOutcome(error=_SOCKET, cause=cause), HttpExchange(shown.record(), sent.record(), None)
-    exchange = HttpExchange(shown.record(), sent.record(), response.record())
-    result = _result(response)
-    if not 200 <= response.status < 300:
-        return CallOutcome(error=f"{_STATUS_PREFIX}{response.status}", cause=dumps(result)), exchange
+    authorized = _authorized(connection, settings, budget)
+    if isinstance(authorized, CallOutcome):
+        return authorized, None
+    bearing, token = authorized
+    answered, exchange = _exchange(task, bearing, region, budget)
+    if isinstance(answered, Response) and token is not None and answered.status in _REFUSED_TOKEN:
+        renewed = _authorized(connection, settings, budget, refused=token)
+        if isinstance(renewed, CallOutcome):
+            return renewed, exchange
+        answered, exchange = _exchange(task, renewed[0], region, budget)
+    if isinstance(answered, CallOutcome):
+        return answered, exchange
+    result = _result(answered)
+    if not 200 <= answered.status < 300:
+        return CallOutcome(error=f"{_STATUS_PREFIX}{answered.status}", cause=dumps(result)), exchange
     return CallOutcome(result=result), exchange
