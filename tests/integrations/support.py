@@ -7,13 +7,19 @@ with the mock configuration that mocks its Lambda state.
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from http.server import HTTPServer
+from typing import Any, TypeVar
 
+from teststate import create_app
 from teststate.integrations import CallSettings
+
+_Server = TypeVar("_Server", bound=HTTPServer)
 
 
 def unique_name(prefix: str) -> str:
@@ -48,6 +54,39 @@ def silent_endpoint() -> Iterator[str]:
         listener.bind(("127.0.0.1", 0))
         listener.listen(16)
         yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+
+@contextmanager
+def serving(server: _Server) -> Iterator[_Server]:
+    """`server` (an ``http.server`` on a loopback port) answering from a thread until the block ends."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def in_process_test_state(settings: CallSettings) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A function sending a TestState request body through the whole request path of an
+    in-process app with `settings`; the answer's JSON (asserted HTTP 200)."""
+    client = create_app({"TESTING": False, "TESTSTATE_SERVICE_CALLS": settings}).test_client()
+
+    def send(body: dict[str, Any]) -> dict[str, Any]:
+        answer = client.post(
+            "/",
+            data=json.dumps(body),
+            headers={
+                "X-Amz-Target": "AWSStepFunctions.TestState",
+                "Content-Type": "application/x-amz-json-1.0",
+            },
+        )
+        assert answer.status_code == 200, answer.data
+        return dict(json.loads(answer.data))
+
+    return send
 
 
 def order_machine(queue: str, *, charge_retry: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -29,14 +29,13 @@ import pytest
 
 from tests.executions_support import finished
 from tests.moto_server import service_call_env
-from teststate import create_app
 from teststate.integrations import CallSettings
 from teststate.integrations.http_task import SECRET_PLACEHOLDER
 from teststate.integrations.oauth import OAuthClient, Token, TokenCache
 from teststate.testing import ServerDidNotStart, start_server
 
 from .conftest import REGION
-from .support import silent_endpoint, unique_name
+from .support import in_process_test_state, serving, silent_endpoint, unique_name
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
 RESOURCE = "arn:aws:states:::http:invoke"
@@ -125,14 +124,8 @@ def running() -> Iterator[_Server]:
     server = _Server(("127.0.0.1", 0), _Endpoints)
     server.lock = threading.Lock()
     server.token_requests, server.issued, server.revoked, server.api_requests = [], [], set(), []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -180,20 +173,10 @@ def _connection(
 
 @pytest.fixture
 def test_state(settings: CallSettings) -> Any:
-    client = create_app({"TESTING": False, "TESTSTATE_SERVICE_CALLS": settings}).test_client()
+    sender = in_process_test_state(settings)
 
     def send(definition: dict[str, Any], **members: Any) -> dict[str, Any]:
-        body = {"definition": json.dumps(definition), "roleArn": ROLE, "input": "{}", **members}
-        answer = client.post(
-            "/",
-            data=json.dumps(body),
-            headers={
-                "X-Amz-Target": "AWSStepFunctions.TestState",
-                "Content-Type": "application/x-amz-json-1.0",
-            },
-        )
-        assert answer.status_code == 200, answer.data
-        return dict(json.loads(answer.data))
+        return sender({"definition": json.dumps(definition), "roleArn": ROLE, "input": "{}", **members})
 
     return send
 

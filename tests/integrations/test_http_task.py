@@ -14,7 +14,6 @@ non-2xx answer (the result as JSON text), and the refusal of endpoints outside t
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,16 +23,14 @@ import pytest
 
 from tests.executions_support import finished
 from tests.moto_server import service_call_env
-from teststate import create_app
 from teststate.integrations import CallSettings
 from teststate.integrations.http_task import SECRET_PLACEHOLDER, refusal
 from teststate.testing import ServerDidNotStart, start_server
 
 from .conftest import REGION
-from .support import create_table, unique_name
+from .support import create_table, in_process_test_state, serving, unique_name
 
 ROLE = "arn:aws:iam::123456789012:role/sfn"
-TARGET = "AWSStepFunctions.TestState"
 RESOURCE = "arn:aws:states:::http:invoke"
 API_KEY = "s3cret-key"
 STS_REFUSAL = (
@@ -88,14 +85,8 @@ class _RecordingServer(ThreadingHTTPServer):
 def endpoint() -> Iterator[_RecordingServer]:
     server = _RecordingServer(("127.0.0.1", 0), _Recorder)
     server.seen = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -123,24 +114,9 @@ def connection(aws: Any) -> str:
     return str(created["ConnectionArn"])
 
 
-def _sender(settings: CallSettings) -> Any:
-    client = create_app({"TESTING": False, "TESTSTATE_SERVICE_CALLS": settings}).test_client()
-
-    def send(body: dict[str, Any]) -> dict[str, Any]:
-        answer = client.post(
-            "/",
-            data=json.dumps(body),
-            headers={"X-Amz-Target": TARGET, "Content-Type": "application/x-amz-json-1.0"},
-        )
-        assert answer.status_code == 200, answer.data
-        return dict(json.loads(answer.data))
-
-    return send
-
-
 @pytest.fixture
 def test_state(settings: CallSettings) -> Any:
-    return _sender(settings)
+    return in_process_test_state(settings)
 
 
 def _http_task(parameters: dict[str, Any], **members: Any) -> str:
@@ -523,7 +499,7 @@ def test_a_role_sts_refuses_fails_the_task(moto_url: str, api: str, aws: Any) ->
     refusing = CallSettings.from_env(
         {"TESTSTATE_SERVICE_CALLS": "1", "AWS_ENDPOINT_URL": moto_url, "AWS_ENDPOINT_URL_STS": f"{api}/sts"}
     )
-    answer = _sender(refusing)(_request(_get_item(table, {"RoleArn": ROLE})))
+    answer = in_process_test_state(refusing)(_request(_get_item(table, {"RoleArn": ROLE})))
     assert answer["status"] == "FAILED", answer
     assert answer["error"].startswith("DynamoDB.")
     assert "AccessDenied" in answer["cause"]
