@@ -130,7 +130,7 @@ def emit(level: int, message: str, *, clock_ns: int | None = None) -> bool:
     if handler is None:
         _log.log(level, message)
         return False
-    line = render(level, message, time.time_ns() if clock_ns is None else clock_ns, os.getpid())
+    line = render(level, message, time.time_ns() if clock_ns is None else clock_ns, _pid[0])
     handler.acquire()
     try:
         stream = sys.stderr
@@ -157,6 +157,18 @@ def _direct_handler(level: int) -> _StderrHandler | None:
     ):
         return None
     return handler
+
+
+# This process's id, as `logging` writes it (``os.getpid()`` is a system call each time): read
+# at import and again in every forked child (gunicorn's workers).
+_pid: Final = [os.getpid()]
+
+
+def _read_pid() -> None:
+    _pid[0] = os.getpid()
+
+
+os.register_at_fork(after_in_child=_read_pid)
 
 
 class _Stamp:

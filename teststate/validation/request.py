@@ -482,38 +482,44 @@ _CHECKS: Final[Mapping[type, Callable[[Any], Callable[[Any], Any]]]] = {
 def _compile(schema: Schema) -> Callable[[Mapping[str, Any]], Any]:
     """A function giving what ``schema.load(data)`` gives for valid `data`, `_INVALID` otherwise.
 
-    As marshmallow does: members in declaration order; absent is skipped (required: invalid);
-    ``null`` is None where allowed; unknown members are ignored; then the ``@post_load`` hook.
+    As marshmallow does: absent is skipped (required: invalid); ``null`` is None where allowed;
+    unknown members are ignored; then the ``@post_load`` hook.
     """
     if not isinstance(schema, _CoralSchema):  # checked at import, as every field below
         raise RuntimeError(f"{type(schema).__name__} is not a model structure")
-    members = []
+    members: dict[str, tuple[str, bool, Callable[[Any], Any]]] = {}
+    required: list[str] = []
     for attribute, field in schema.load_fields.items():
         check = _CHECKS.get(type(field))
         if check is None:  # checked at import: every field class needs its plain check
             raise RuntimeError(f"no fast check for {type(field).__name__} ({attribute})")
-        members.append(
-            (attribute, field.data_key or attribute, field.required, field.allow_none, check(field))
-        )
+        key = field.data_key or attribute
+        members[key] = (attribute, field.allow_none, check(field))
+        if field.required:
+            required.append(key)
     make = schema._make  # the schema's @post_load hook
 
     def load(data: Mapping[str, Any]) -> Any:
+        # The body's members, not the model's: a request names a few of the many it may (the
+        # order does not matter: a valid body passes every check, in any order).
         loaded: dict[str, Any] = {}
-        for attribute, key, required, allow_none, check in members:
-            value = data.get(key, _INVALID)
-            if value is _INVALID:
-                if required:
-                    return _INVALID
+        for key, value in data.items():
+            member = members.get(key)
+            if member is None:
                 continue
+            attribute, allow_none, check = member
             if value is None:
                 if not allow_none:
                     return _INVALID
                 loaded[attribute] = None
                 continue
-            value = check(value)
-            if value is _INVALID:
+            checked = check(value)
+            if checked is _INVALID:
                 return _INVALID
-            loaded[attribute] = value
+            loaded[attribute] = checked
+        for key in required:
+            if key not in data:
+                return _INVALID
         return make(loaded)
 
     return load
