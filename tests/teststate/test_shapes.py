@@ -140,3 +140,21 @@ def test_the_same_wording_as_test_state_validation() -> None:
     with pytest.raises(ModelValidationException) as create:
         validate("CreateStateMachine", {"name": "n", "definition": "{}", "roleArn": ""})
     assert test_state.value.message == create.value.message
+
+
+def test_integral_numbers_reach_the_operation_as_ints() -> None:
+    # The model accepts 1.0 for an integer member (Coral's deserializer reads it as 1); the
+    # operations then slice and count with it, so the body they get holds an int (found by
+    # fuzz/test_executions_props.py: ``{"maxResults": 1.0}`` answered 500 before).
+    body = {"maxResults": 1.0, "nextToken": None}
+    normalised = validate("ListStateMachines", body)
+    assert normalised == {"maxResults": 1, "nextToken": None}
+    assert type(normalised["maxResults"]) is int
+    assert body == {"maxResults": 1.0, "nextToken": None}  # the caller's body is left as it was
+    unchanged = {"maxResults": 2}
+    assert validate("ListStateMachines", unchanged) is unchanged
+    update = validate(
+        "UpdateMapRun",
+        {"mapRunArn": "arn:aws:states:us-east-1:123456789012:mapRun:m/r:x", "toleratedFailureCount": 3.0},
+    )
+    assert type(update["toleratedFailureCount"]) is int

@@ -71,8 +71,7 @@ def validated(handlers: Mapping[str, Handler]) -> Mapping[str, Handler]:
 
 def _validated(name: str, handler: Handler) -> Handler:
     def answer(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
-        shapes.validate(name, body)
-        return handler(body, region, config)
+        return handler(shapes.validate(name, body), region, config)
 
     answer.__name__ = handler.__name__
     answer.__doc__ = handler.__doc__

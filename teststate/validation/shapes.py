@@ -269,12 +269,17 @@ if set(_CHECKERS) != _KINDS:
     raise RuntimeError("every shape kind needs exactly one checker")
 
 
-def validate(operation: str, body: Mapping[str, Any]) -> None:
-    """Check `body` against `operation`'s input shape.
+def validate(operation: str, body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Check `body` against `operation`'s input shape; the body as the operation reads it.
 
     Arguments:
         operation: the operation's name without prefix (``CreateStateMachine``).
         body: the decoded JSON object of the request.
+
+    Returns:
+        `body`, with every integer or long member that came as an integral number with a
+        fraction part (``1.0``, which the model accepts) as an int, as Coral's deserializer
+        hands the service an int; `body` itself when it has none.
 
     Raises:
         SerializationException: a member has the wrong JSON type (the first one found).
@@ -286,3 +291,27 @@ def validate(operation: str, body: Mapping[str, Any]) -> None:
     _check_members(node, body, "", problems)
     if problems:
         raise to_api_error(problems)
+    normalised: Mapping[str, Any] = _integers(node, body)
+    return normalised
+
+
+def _integers(node: _Node, value: Any) -> Any:
+    """`value` (valid for `node`) with its integral floats of integer and long shapes as ints;
+    the same object when nothing changes."""
+    if node.kind in ("integer", "long"):
+        return int(value) if isinstance(value, float) else value
+    if node.kind == "structure" and isinstance(value, dict):
+        changed: dict[str, Any] | None = None
+        for name, sub, _ in node.members:
+            item = value.get(name)
+            if item is None:
+                continue
+            new = _integers(sub, item)
+            if new is not item:
+                changed = changed if changed is not None else dict(value)
+                changed[name] = new
+        return changed if changed is not None else value
+    if node.kind == "list" and node.member is not None and isinstance(value, list):
+        items = [_integers(node.member, item) for item in value]
+        return items if any(new is not old for new, old in zip(items, value, strict=True)) else value
+    return value
