@@ -217,8 +217,7 @@ def parse_resource_arn(text: str) -> StateMachineArn | None:
     """The ARN a tagging operation names (``resourceArn``): a state machine's (or a version's or
     alias's, which the caller refuses as not taggable: AWS answers ResourceNotFound for a
     version, recorded in api/test_sfn_api_tagging/test_tag_state_machine_version), or None for
-    an activity's (taggable on AWS; this server has no activities, so the caller answers
-    ResourceNotFound).
+    an activity's (taggable too: `teststate.operations.tags`).
 
     Raises:
         InvalidArn: not a Step Functions ARN, of another resource type, or malformed.

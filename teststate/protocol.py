@@ -30,6 +30,7 @@ from interpreter.jsontypes import MAX_JSON_DEPTH, dumps_utf8, loads_utf8
 from interpreter.limits import Limits
 from teststate.errors import ApiError, SerializationException, UnknownOperationException
 from teststate.integrations.settings import CallSettings
+from teststate.operations import activities as activity_operations
 from teststate.operations import executions as execution_operations
 from teststate.operations import map_runs as map_run_operations
 from teststate.operations import state_machines as state_machine_operations
@@ -108,6 +109,7 @@ OPERATIONS: Final[Mapping[str, Handler]] = {
     **{f"AWSStepFunctions.{name}": handler for name, handler in state_machine_operations.HANDLERS.items()},
     **{f"AWSStepFunctions.{name}": handler for name, handler in execution_operations.HANDLERS.items()},
     **{f"AWSStepFunctions.{name}": handler for name, handler in map_run_operations.HANDLERS.items()},
+    **{f"AWSStepFunctions.{name}": handler for name, handler in activity_operations.HANDLERS.items()},
 }
 
 

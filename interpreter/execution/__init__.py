@@ -13,6 +13,7 @@ from interpreter.execution.mock_config import (
     parse_mock_config,
 )
 from interpreter.execution.model import (
+    ActivityStarted,
     ExecutionStart,
     Finished,
     HistoryEvent,
@@ -26,10 +27,12 @@ from interpreter.execution.model import (
     TaskHeartbeat,
     TaskSuccess,
     TimerFired,
+    activity_token,
     task_token,
 )
 
 __all__ = [
+    "ActivityStarted",
     "ExecutionStart",
     "Finished",
     "HistoryEvent",
@@ -47,6 +50,7 @@ __all__ = [
     "TaskHeartbeat",
     "TaskSuccess",
     "TimerFired",
+    "activity_token",
     "parse_mock_config",
     "run_execution",
     "task_token",

@@ -152,6 +152,16 @@ class TaskHeartbeat:
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityStarted:
+    """GetActivityTask handed an activity Task's task to a worker (`worker_name`, which the
+    ActivityStarted event names)."""
+
+    token: str
+    worker_name: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class StopRequest:
     """StopExecution: the execution ends ABORTED."""
 
@@ -189,7 +199,9 @@ class ServiceCallResult:
     rejected: bool = False
 
 
-Signal = TaskSuccess | TaskFailure | TaskHeartbeat | StopRequest | TimerFired | ServiceCallResult
+Signal = (
+    TaskSuccess | TaskFailure | TaskHeartbeat | StopRequest | TimerFired | ServiceCallResult | ActivityStarted
+)
 
 
 def task_token(execution_arn: str, event_id: int) -> str:
@@ -205,4 +217,13 @@ def job_token(execution_arn: str, call_key: str) -> str:
     the execution even where events are not counted, as in a Distributed Map's child workflows),
     and never one a `task_token` gives (a different text is hashed)."""
     digest = hashlib.sha256(f"{execution_arn}#job#{call_key}".encode()).digest()
+    return "AQ" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def activity_token(execution_arn: str, call_key: str) -> str:
+    """The task token of an activity Task's task (`ServiceCall.token` of its schedule call): the
+    one GetActivityTask hands the worker. Deterministic (from the execution and the call's key,
+    unique within the execution, Distributed Map child workflows included), and never one that
+    `task_token` or `job_token` gives (a different text is hashed)."""
+    digest = hashlib.sha256(f"{execution_arn}#activity#{call_key}".encode()).digest()
     return "AQ" + base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -7,7 +7,9 @@ integration pattern stays on the action (``sendMessage.waitForTaskToken``, not r
 function ARN as Resource is the older Lambda integration: its events are
 LambdaFunctionScheduled/Started/Succeeded/Failed, and its result is the function's payload (the
 mocked response stands for the Invoke answer, ``{"StatusCode": 200, "Payload": ...}``, as the
-recorded mock configurations derive it).
+recorded mock configurations derive it). An activity Task that a worker runs
+(`interpreter.execution.activities`) records Activity* events (botocore's model:
+ActivityScheduledEventDetails, ActivityStartedEventDetails, ...; not in our recordings).
 """
 
 from __future__ import annotations
@@ -24,23 +26,36 @@ _Event = tuple[str, str | None, Mapping[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """A Task's Resource: a service integration, or a Lambda function ARN (`lambda_function`)."""
+    """A Task's Resource: a service integration, a Lambda function ARN (`lambda_function`), or an
+    activity that a worker runs (`activity`: `interpreter.execution.activities.activity_resource`)."""
 
     arn: str
     resource_type: str
     resource: str
     region: str | None
     lambda_function: bool
+    activity: bool = False
 
     @property
     def task_name(self) -> str:
         """What AWS's causes call the Task (`interpreter.states.dataflow.data_limit_exceeded`):
         the function's ARN, or the integration's resource type (``lambda``, ``aws-sdk:s3``)."""
-        return self.arn if self.lambda_function else self.resource_type
+        return self.arn if self.lambda_function or self.activity else self.resource_type
 
     def scheduled(self, parameters: JSON, region: str, timeout: int | None, heartbeat: int | None) -> _Event:
-        if self.lambda_function:
+        if self.activity:
             details: dict[str, Any] = {
+                "resource": self.arn,
+                "input": dumps(parameters),
+                "inputDetails": ev.NOT_TRUNCATED,
+            }
+            if timeout is not None:
+                details["timeoutInSeconds"] = timeout
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = heartbeat
+            return "ActivityScheduled", "activityScheduledEventDetails", details
+        if self.lambda_function:
+            details = {
                 "resource": self.arn,
                 "input": dumps(parameters),
                 "inputDetails": ev.NOT_TRUNCATED,
@@ -60,7 +75,11 @@ class Resource:
             details["heartbeatInSeconds"] = heartbeat
         return "TaskScheduled", "taskScheduledEventDetails", details
 
-    def started(self) -> _Event:
+    def started(self, worker_name: str | None = None) -> _Event:
+        """The call started; an activity's task taken by the worker `worker_name`."""
+        if self.activity:
+            details = {} if worker_name is None else {"workerName": worker_name}
+            return "ActivityStarted", "activityStartedEventDetails", details
         if self.lambda_function:
             return "LambdaFunctionStarted", None, {}
         return "TaskStarted", "taskStartedEventDetails", self._names()
@@ -72,16 +91,22 @@ class Resource:
         return "TaskSubmitted", "taskSubmittedEventDetails", ev.output(output_text, **self._names())
 
     def succeeded(self, output_text: str) -> _Event:
+        if self.activity:
+            return "ActivitySucceeded", "activitySucceededEventDetails", ev.output(output_text)
         if self.lambda_function:
             return "LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", ev.output(output_text)
         return "TaskSucceeded", "taskSucceededEventDetails", ev.output(output_text, **self._names())
 
     def failed(self, error: str | None, cause: str | None) -> _Event:
+        if self.activity:
+            return "ActivityFailed", "activityFailedEventDetails", ev.error_cause(error, cause)
         if self.lambda_function:
             return "LambdaFunctionFailed", "lambdaFunctionFailedEventDetails", ev.error_cause(error, cause)
         return "TaskFailed", "taskFailedEventDetails", ev.error_cause(error, cause, **self._names())
 
     def timed_out(self, error: str) -> _Event:
+        if self.activity:
+            return "ActivityTimedOut", "activityTimedOutEventDetails", ev.error_cause(error, None)
         if self.lambda_function:
             return "LambdaFunctionTimedOut", "lambdaFunctionTimedOutEventDetails", ev.error_cause(error, None)
         return "TaskTimedOut", "taskTimedOutEventDetails", ev.error_cause(error, None, **self._names())

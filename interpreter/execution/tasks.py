@@ -9,18 +9,14 @@ are TestState's.
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
-from datetime import timedelta
 
 from interpreter.definition.model import TaskState
 from interpreter.errors import ErrorName
+from interpreter.execution.activities import activity_resource, is_activity, run_activity
 from interpreter.execution.mock_config import MockResponse
 from interpreter.execution.model import (
     HistoryEvent,
     ServiceCall,
-    TaskFailure,
-    TaskHeartbeat,
-    TaskSuccess,
-    TimerFired,
     job_token,
     task_token,
 )
@@ -29,6 +25,7 @@ from interpreter.execution.plan import Node
 from interpreter.execution.resources import Resource, parse_resource, waits_for_job
 from interpreter.execution.retrying import Attempts, catcher_index
 from interpreter.execution.runner import Runner
+from interpreter.execution.token_waits import await_token
 from interpreter.execution.waits import credentials_role_arn, task_durations
 from interpreter.jsontypes import ABSENT, JSON, dumps, loads, utf8_size
 from interpreter.states.dataflow import MAX_PAYLOAD_BYTES, Mock, MockError, data_limit_exceeded
@@ -111,6 +108,13 @@ def _task_attempt(
     run.invocations[node.name] = invocation + 1
     scope = run.scope(node, value, variables, entered)
     timeout, heartbeat = task_durations(state, scope, value)
+    if response is None and calls and is_activity(state.resource):
+        # A worker runs it (`interpreter.execution.activities`).
+        return (
+            yield from _activity(
+                run, node, parameters, value, variables, entered, retries, timeout, heartbeat
+            )
+        )
     if response is None and not waits_for_token and not calls:
         return _no_mock(run, node, value, variables, entered, retries), False, None
     yield from run.emit(*resource.scheduled(parameters, run.region, timeout, heartbeat))
@@ -150,7 +154,7 @@ def _task_attempt(
                 # The job's end (the service delivers it as the token's answer). HeartbeatSeconds
                 # is not applied to it: the service reports no heartbeats of a job (not recorded;
                 # ours), only TimeoutSeconds bounds the wait.
-                response, ended = yield from _await_token(run, call.token or "", resource, timeout, None)
+                response, ended = yield from await_token(run, call.token or "", resource, timeout, None)
         else:
             # The integration's result is the state's result (a Lambda function ARN's payload
             # already): not put through `Resource.result_of`, which reads a mocked Invoke answer.
@@ -159,7 +163,49 @@ def _task_attempt(
     if response is None:
         # A .waitForTaskToken Task without a mocked response (its message sent, if it was
         # called): wait for its token.
-        response, ended = yield from _await_token(run, token or "", resource, timeout, heartbeat)
+        response, ended = yield from await_token(run, token or "", resource, timeout, heartbeat)
+    return (
+        yield from _answered(run, node, resource, response, ended, value, variables, entered, retries, token)
+    )
+
+
+def _activity(
+    run: Runner,
+    node: Node,
+    parameters: JSON,
+    value: JSON,
+    variables: Mapping[str, JSON],
+    entered: Entered,
+    retries: int,
+    timeout: int | None,
+    heartbeat: int | None,
+) -> Generator[HistoryEvent, None, tuple[TestResult, bool, int | None]]:
+    """An activity Task's call: its task scheduled, then its worker's answer (`_answered`); a
+    missing activity fails the state (States.Runtime) before any event of the call."""
+    activity = activity_resource(getattr(node.state, "resource", ""))
+    outcome = yield from run_activity(run, node.name, activity, parameters, timeout, heartbeat)
+    if isinstance(outcome, TestResult):
+        return outcome, False, None
+    response, ended = outcome
+    return (
+        yield from _answered(run, node, activity, response, ended, value, variables, entered, retries, None)
+    )
+
+
+def _answered(
+    run: Runner,
+    node: Node,
+    resource: Resource,
+    response: MockResponse,
+    ended: int | None,
+    value: JSON,
+    variables: Mapping[str, JSON],
+    entered: Entered,
+    retries: int,
+    token: str | None,
+) -> Generator[HistoryEvent, None, tuple[TestResult, bool, int | None]]:
+    """The call's answer (mocked, a token's, a worker's) handed to the state, as `_task_attempt`
+    answers it; `ended`: the TaskTimedOut (ActivityTimedOut, ...) event that already ended it."""
     if response.is_error:
         if ended is None:  # a TaskTimedOut already ended the call: no TaskFailed after it
             ended = yield from run.emit(*resource.failed(response.error, response.cause))
@@ -212,13 +258,15 @@ def _result_value(text: str | None) -> JSON:
 def _no_mock(
     run: Runner, node: Node, value: JSON, variables: Mapping[str, JSON], entered: Entered, retries: int
 ) -> TestResult:
-    """A Task the chosen test case does not mock: the execution fails (a later version calls an
-    AWS-compatible endpoint). Not an AWS behaviour; the error and cause are ours, except for an
-    activity: this server has no activities, so none exists, and AWS fails the state with
-    "The activity <arn> does not exist." (recorded: test_activities/test_activity_task_on_deleted)."""
+    """A Task the chosen test case does not mock and the service does not call: the execution
+    fails. Not an AWS behaviour; the error and cause are ours, except for an activity, which AWS
+    fails as a missing one: "The activity <arn> does not exist." (recorded:
+    test_activities/test_activity_task_on_deleted)."""
     mocks = run.start.mocks
     resource_arn = getattr(node.state, "resource", "")
-    if _is_activity(resource_arn):
+    if is_activity(resource_arn):
+        # An execution whose activity Tasks are not scheduled (stored by a version without
+        # activities: its callable Resources do not name them).
         cause = f"The activity {resource_arn} does not exist."
     elif mocks is None:
         cause = (
@@ -236,49 +284,3 @@ def _no_mock(
                 f" invocation {run.invocations.get(node.name, 1) - 1}"
             )
     return TestResult(status=Status.FAILED, error=ErrorName.RUNTIME, cause=cause)
-
-
-def _is_activity(arn: str) -> bool:
-    """``arn:<partition>:states:<region>:<account>:activity:<name>``."""
-    parts = arn.split(":")
-    return len(parts) >= 7 and parts[2] == "states" and parts[5] == "activity"
-
-
-def _await_token(
-    run: Runner, token: str, resource: Resource, timeout: int | None, heartbeat: int | None
-) -> Generator[HistoryEvent, None, tuple[MockResponse, int | None]]:
-    """Suspend until SendTaskSuccess/Failure names the token, or its timeout/heartbeat fires:
-    the answer, and the id of the TaskTimedOut event when it timed out (the call's last event:
-    AWS records no TaskFailed after it)."""
-    started = run.clock
-    deadline = started + timedelta(seconds=timeout) if timeout is not None else None
-    beat = started + timedelta(seconds=heartbeat) if heartbeat is not None else None
-    while True:
-        wake = min((moment for moment in (deadline, beat, run.deadline) if moment is not None), default=None)
-        signal = run.next_signal((token,), wake)
-        if isinstance(signal, TaskSuccess) and signal.token == token:
-            run.advance_to(signal.at)
-            try:
-                output = loads(signal.output_text)
-            except ValueError:
-                output = signal.output_text
-            return MockResponse(result=output), None
-        if isinstance(signal, TaskFailure) and signal.token == token:
-            run.advance_to(signal.at)
-            return MockResponse(is_error=True, error=signal.error, cause=signal.cause), None
-        if isinstance(signal, TaskHeartbeat) and signal.token == token:
-            run.advance_to(signal.at)
-            if heartbeat is not None:
-                beat = run.clock + timedelta(seconds=heartbeat)
-            continue
-        if isinstance(signal, TimerFired) and wake is not None:
-            run.advance_to(max(signal.at, wake) if run.start.virtual_clock else signal.at)
-            if run.clock < wake:
-                continue
-            error = (
-                ErrorName.HEARTBEAT_TIMEOUT
-                if beat is not None and (deadline is None or beat < deadline)
-                else ErrorName.TIMEOUT
-            )
-            event = yield from run.emit(*resource.timed_out(error))
-            return MockResponse(is_error=True, error=error, cause=None), event

@@ -37,7 +37,10 @@ def _assert_error(answer: Any, status: int, wire_type: str, message: str | None)
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("AWSStepFunctions.CreateActivity", "Unknown operation AWSStepFunctions.CreateActivity"),
+        (
+            "AWSStepFunctions.CreateStateMachineAlias",
+            "Unknown operation AWSStepFunctions.CreateStateMachineAlias",
+        ),
         ("AWSStepFunctions.testState", "Unknown operation AWSStepFunctions.testState"),
         ("TestState", "Unknown operation TestState"),
         (None, "Missing X-Amz-Target header"),

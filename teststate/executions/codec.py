@@ -25,6 +25,7 @@ from typing import Any, Final
 import orjson
 
 from interpreter.execution.model import (
+    ActivityStarted,
     HistoryEvent,
     ServiceCallResult,
     Signal,
@@ -153,6 +154,8 @@ SIGNAL_KINDS: Final[Mapping[str, Callable[[Mapping[str, Any], datetime], Signal]
         at,
         rejected=bool(body.get("rejected", False)),
     ),
+    # A worker took an activity's task (`teststate.executions.activities.started_signal`).
+    "activity_started": lambda body, at: ActivityStarted(body["token"], body.get("workerName"), at),
 }
-if set(SIGNAL_KINDS) != {"success", "failure", "heartbeat", "stop", "timer", "call"}:
+if set(SIGNAL_KINDS) != {"success", "failure", "heartbeat", "stop", "timer", "call", "activity_started"}:
     raise RuntimeError("every signal of the engine needs exactly one stored kind")

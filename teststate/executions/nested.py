@@ -51,8 +51,8 @@ from typing import TYPE_CHECKING, Any, Final
 from interpreter.execution.model import ServiceCall, ServiceCallResult
 from interpreter.jsontypes import JSON, dumps, loads
 from teststate.errors import ApiError, ExecutionAlreadyExists
+from teststate.executions import activities, codec, sfn_self, starting
 from teststate.executions import calls as service_calls
-from teststate.executions import codec, sfn_self, starting
 from teststate.integrations import transport
 from teststate.integrations.naming import V1_SERVICES, exception_class, service_model, v1_cause
 from teststate.integrations.optimized import sdk_metadata
@@ -89,8 +89,13 @@ _STOPPED_CAUSE: Final = (
 
 def handles(resource: str) -> bool:
     """Is `resource` a Task this server answers itself: one that starts an execution
-    (``states:startExecution``), or an AWS SDK integration of Step Functions (`sfn_self`)?"""
-    return _RESOURCE.fullmatch(resource) is not None or sfn_self.handles(resource)
+    (``states:startExecution``), an AWS SDK integration of Step Functions (`sfn_self`), or an
+    activity, whose task is scheduled for its workers (`activities`)?"""
+    return (
+        _RESOURCE.fullmatch(resource) is not None
+        or sfn_self.handles(resource)
+        or activities.handles(resource)
+    )
 
 
 def _pattern(resource: str) -> str:
@@ -141,6 +146,8 @@ def perform(
     `store_result`, the result is stored as the parent's signal (with a child it starts, in one
     transaction: an execution the runner drives); without it the caller keeps it
     (StartSyncExecution's run, which is not stored). Never raises for what the request holds."""
+    if activities.handles(call.resource):
+        return activities.perform(db, parent.arn, call, store_result=store_result)
     operation = sfn_self.operation_for(call.resource)
     if operation is None:
         return _start(db, parent, call, store_result, _OPTIMIZED)

@@ -27,6 +27,7 @@ __all__ = [
     "PAUSE_SECONDS",
     "owner_is_dead",
     "request_in_flight",
+    "request_waiting",
     "use_runner_process",
     "yield_to_requests",
 ]
@@ -70,6 +71,17 @@ def request_in_flight() -> Iterator[None]:
         yield
     finally:
         _InFlight.count -= 1
+
+
+@contextlib.contextmanager
+def request_waiting() -> Iterator[None]:
+    """An API call in flight that only waits (GetActivityTask's long poll): not counted while it
+    waits, so the runner does not give way to it for up to a minute."""
+    _InFlight.count -= 1
+    try:
+        yield
+    finally:
+        _InFlight.count += 1
 
 
 def yield_to_requests() -> None:

@@ -161,10 +161,13 @@ def sdk_start_answer(record: store.ExecutionRecord, request_id: str) -> dict[str
 @functools.cache
 def _handlers() -> Mapping[str, Handler]:
     """The server's operation handlers by name (imported at first use: the operations import the
-    executions package, which imports this module)."""
+    executions package, which imports this module), GetActivityTask's without its long poll
+    (`teststate.operations.activities.take_activity_task_now`)."""
+    from teststate.operations.activities import take_activity_task_now
     from teststate.protocol import OPERATIONS
 
-    return {target.removeprefix(_TARGET_PREFIX): handler for target, handler in OPERATIONS.items()}
+    handlers = {target.removeprefix(_TARGET_PREFIX): handler for target, handler in OPERATIONS.items()}
+    return {**handlers, "GetActivityTask": take_activity_task_now}
 
 
 def _answer(operation: str, body: Mapping[str, Any], region: str, config: ServiceConfig) -> JSON:

@@ -1,4 +1,4 @@
-"""Tags of state machines, in the service's SQLite database (table ``resource_tags``,
+"""Tags of state machines and activities, in the service's SQLite database (table ``resource_tags``,
 `teststate.storage.machine_tables`).
 
 A resource keeps its tags in the order they were first set. Each change is one ``BEGIN
@@ -10,14 +10,18 @@ IMMEDIATE`` transaction that checks the machine and writes the tags, as for mach
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from teststate.storage.db import Database
 from teststate.storage.machine_tables import ensure_tables, machine_exists
 
-__all__ = ["MAX_TAGS", "Tag", "list_tags", "tag_resource", "untag_resource", "write_tags"]
+__all__ = ["MAX_TAGS", "Exists", "Tag", "list_tags", "tag_resource", "untag_resource", "write_tags"]
+
+Exists = Callable[[sqlite3.Connection, str], bool]
+"""Whether the tagged resource exists, asked within the change's transaction (`machine_exists`,
+`teststate.storage.activities.activity_exists`)."""
 
 MAX_TAGS: Final = 50
 """Tags per resource (Step Functions quotas, "Maximum number of tags per resource": 50)."""
@@ -67,22 +71,26 @@ def write_tags(connection: sqlite3.Connection, resource_arn: str, tags: Sequence
     return True
 
 
-def tag_resource(db: Database, resource_arn: str, tags: Sequence[Tag]) -> bool | None:
-    """Add or overwrite tags of a state machine: True when done, False when the machine would
-    then have more than `MAX_TAGS` tags (nothing written), None when there is no such machine."""
+def tag_resource(
+    db: Database, resource_arn: str, tags: Sequence[Tag], exists: Exists = machine_exists
+) -> bool | None:
+    """Add or overwrite tags of a resource: True when done, False when it would then have more
+    than `MAX_TAGS` tags (nothing written), None when there is no such resource."""
     connection = ensure_tables(db)
     with db.transaction():
-        if not machine_exists(connection, resource_arn):
+        if not exists(connection, resource_arn):
             return None
         return write_tags(connection, resource_arn, tags)
 
 
-def untag_resource(db: Database, resource_arn: str, keys: Sequence[str]) -> bool:
+def untag_resource(
+    db: Database, resource_arn: str, keys: Sequence[str], exists: Exists = machine_exists
+) -> bool:
     """Remove tags by key (keys it does not have are ignored); False when there is no such
-    machine."""
+    resource."""
     connection = ensure_tables(db)
     with db.transaction():
-        if not machine_exists(connection, resource_arn):
+        if not exists(connection, resource_arn):
             return False
         connection.executemany(
             "DELETE FROM resource_tags WHERE resource_arn = ? AND key = ?",
