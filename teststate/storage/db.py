@@ -25,6 +25,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -91,7 +92,7 @@ class Database:
                 self.path, isolation_level=None, check_same_thread=False, factory=_Connection
             )
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode = WAL")
+            _use_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA foreign_keys = ON")
             self._local.connection, self._local.pid = connection, os.getpid()
@@ -131,6 +132,22 @@ class Database:
         if connection is not None and getattr(self._local, "pid", None) == os.getpid():
             connection.close()
             self._local.connection = None
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (a no-op once it is). Switching a file that is not yet takes an
+    exclusive lock SQLite does not wait for (``busy_timeout`` does not apply): connections of
+    several workers switching it at once get "database is locked", which only means another one
+    is switching it. Tried again until `BUSY_TIMEOUT_MS`."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _add_column(connection: sqlite3.Connection, column: Column) -> None:
