@@ -205,10 +205,11 @@ def test_answers_are_the_real_servers(case: str, http_client: Any, local: Any) -
 
 @pytest.mark.e2e
 def test_an_operation_the_service_lacks_is_the_same_error(http_client: Any, local: Any) -> None:
-    expected = _answer(http_client.list_activities)
+    arn = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+    expected = _answer(lambda: http_client.list_state_machine_aliases(stateMachineArn=arn))
     assert expected[0] == 400
     assert expected[1]["Error"]["Code"] == "UnknownOperationException"
-    assert _answer(local.list_activities) == expected
+    assert _answer(lambda: local.list_state_machine_aliases(stateMachineArn=arn)) == expected
 
 
 # --------------------------------------------------------------------------------------------
