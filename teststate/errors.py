@@ -238,6 +238,24 @@ class InvalidLoggingConfiguration(ApiError):
 
 
 # ---------------------------------------------------------------------------------------------
+# Activities (teststate/operations/activities.py)
+# ---------------------------------------------------------------------------------------------
+class ActivityDoesNotExist(ApiError):
+    """The model's ActivityDoesNotExist ("The specified activity does not exist"); wording ours."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__("ActivityDoesNotExist", f"Activity Does Not Exist: '{arn}'")
+
+
+class ActivityAlreadyExists(ApiError):
+    """The model's ActivityAlreadyExists ("Activity already exists. EncryptionConfiguration may not
+    be updated."); wording ours."""
+
+    def __init__(self, arn: str) -> None:
+        super().__init__("ActivityAlreadyExists", f"Activity Already Exists: '{arn}'")
+
+
+# ---------------------------------------------------------------------------------------------
 # Executions and task tokens (teststate/operations/executions.py)
 # ---------------------------------------------------------------------------------------------
 class ExecutionDoesNotExist(ApiError):

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from teststate.arns import ACCOUNT, parse_resource_arn
-from teststate.errors import ApiError, InvalidArn, TooManyTags
+from teststate.errors import ActivityAlreadyExists, ActivityDoesNotExist, InvalidArn, TooManyTags
 from teststate.executions import activities as activity_calls
 from teststate.executions.codec import epoch
 from teststate.executions.plumbing import request_waiting
@@ -52,13 +52,7 @@ from teststate.storage.tags import MAX_TAGS
 if TYPE_CHECKING:
     from teststate.protocol import ServiceConfig
 
-__all__ = [
-    "HANDLERS",
-    "POLL_VARIABLE",
-    "ActivityAlreadyExists",
-    "ActivityDoesNotExist",
-    "take_activity_task_now",
-]
+__all__ = ["HANDLERS", "POLL_VARIABLE", "take_activity_task_now"]
 
 Payload = dict[str, Any]
 
@@ -69,21 +63,6 @@ MAX_POLL_SECONDS: Final = 60.0
 POLL_INTERVAL_SECONDS: Final = 0.05
 # The encryption an activity has when created without one (API reference, EncryptionConfiguration).
 _DEFAULT_ENCRYPTION: Final[Mapping[str, Any]] = {"type": "AWS_OWNED_KEY"}
-
-
-class ActivityDoesNotExist(ApiError):
-    """The model's ActivityDoesNotExist ("The specified activity does not exist"); wording ours."""
-
-    def __init__(self, arn: str) -> None:
-        super().__init__("ActivityDoesNotExist", f"Activity Does Not Exist: '{arn}'")
-
-
-class ActivityAlreadyExists(ApiError):
-    """The model's ActivityAlreadyExists ("Activity already exists. EncryptionConfiguration may not
-    be updated."); wording ours."""
-
-    def __init__(self, arn: str) -> None:
-        super().__init__("ActivityAlreadyExists", f"Activity Already Exists: '{arn}'")
 
 
 def activity_arn(region: str, name: str) -> str:
