@@ -24,9 +24,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final
 
+from interpreter.context import iso_timestamp
 from interpreter.errors import ErrorName, StatesError
 from interpreter.execution.model import ServiceCall, ServiceCallResult, TimerFired
 from interpreter.execution.outcomes import Err
@@ -109,12 +110,6 @@ def _uuid_text(seed: str) -> str:
     return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
 
 
-def _iso(moment: datetime) -> str:
-    """ISO-8601 in UTC with milliseconds and ``Z`` (the guide's example: ``2025-02-04T01:37:31.547Z``)."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 def child_arns(map_run_arn: str, index: int) -> tuple[str, str, str]:
     """(execution ARN, name, state machine ARN) of the Map Run's child for item `index`.
 
@@ -153,10 +148,10 @@ def child_record(map_run_arn: str, child: ChildRun) -> dict[str, JSON]:
         record["RedriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
     else:
         record["RedriveStatus"] = "REDRIVABLE"
-    record["StartDate"] = _iso(child.start)
+    record["StartDate"] = iso_timestamp(child.start)
     record["StateMachineArn"] = machine_arn
     record["Status"] = "SUCCEEDED" if child.succeeded else "FAILED"
-    record["StopDate"] = _iso(child.stop)
+    record["StopDate"] = iso_timestamp(child.stop)
     return record
 
 

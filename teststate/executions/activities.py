@@ -17,13 +17,13 @@ token as any task token (`teststate.operations.executions`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from interpreter.execution.activities import is_activity
 from interpreter.execution.model import ServiceCall, ServiceCallResult
 from teststate.executions import calls as service_calls
 from teststate.executions import codec
+from teststate.executions.codec import now
 from teststate.storage import activities as store
 from teststate.storage.db import Database
 
@@ -45,17 +45,12 @@ def handles(resource: str) -> bool:
     return is_activity(resource)
 
 
-def _now() -> datetime:
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 def perform(
     db: Database, execution_arn: str, call: ServiceCall, *, store_result: bool = True
 ) -> ServiceCallResult:
     """Schedule the task `call` asks for (with `store_result`, in one transaction with its result
     as the execution's signal); the result: empty, or the missing activity's failure."""
-    at = _now()
+    at = now()
     if not store_result or call.token is None:
         return ServiceCallResult(call.key, None, _RUNTIME, _NOT_STORED.format(arn=call.resource), at)
     missing = ServiceCallResult(call.key, None, _RUNTIME, f"The activity {call.resource} does not exist.", at)
@@ -75,4 +70,4 @@ def started_signal(token: str, worker_name: str | None) -> dict[str, Any]:
     members: dict[str, str | None] = {"token": token}
     if worker_name is not None:
         members["workerName"] = worker_name
-    return codec.encode_signal(KIND, _now(), **members)
+    return codec.encode_signal(KIND, now(), **members)

@@ -17,7 +17,7 @@ import functools
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from interpreter.execution.model import ServiceCall, ServiceCallResult
@@ -26,6 +26,7 @@ from interpreter.map.reader import reader_call_resource
 from interpreter.map.sources import split_read_request
 from interpreter.map.writer import writer_call_resource
 from teststate import integrations
+from teststate.executions.codec import now
 from teststate.integrations import CallOutcome, CallSettings, s3_items
 
 __all__ = [
@@ -142,9 +143,9 @@ def perform_one(call: ServiceCall, settings: CallSettings) -> ServiceCallResult:
     `_write`), or AWS's error and cause."""
     try:
         if call.resource in _READS:
-            return _result(call, _read(call, settings), _now())
+            return _result(call, _read(call, settings), now())
         if call.resource in _WRITES:
-            return _result(call, _write(call, settings), _now())
+            return _result(call, _write(call, settings), now())
         parameters = loads(call.parameters_text)
         outcome = integrations.call(
             call.resource,
@@ -163,7 +164,7 @@ def perform_one(call: ServiceCall, settings: CallSettings) -> ServiceCallResult:
     except Exception as err:  # a bug in the library: the execution fails, the runner goes on
         _log.exception("service call %s of %s failed", call.key, call.resource)
         outcome = CallOutcome(error=_RUNTIME, cause=f"The call of {call.resource} failed: {err}")
-    return _result(call, outcome, _now())
+    return _result(call, outcome, now())
 
 
 _READS: Final = s3_items.READ_RESOURCES
@@ -197,12 +198,6 @@ def _write(call: ServiceCall, settings: CallSettings) -> CallOutcome:
         settings=settings,
         timeout_seconds=float(call.timeout_seconds) if call.timeout_seconds is not None else None,
     )
-
-
-def _now() -> datetime:
-    """Now, to the millisecond (AWS's timestamps have millisecond precision)."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _result(call: ServiceCall, outcome: CallOutcome, at: datetime) -> ServiceCallResult:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 import orjson
@@ -43,11 +43,19 @@ __all__ = [
     "epoch",
     "event_for_api",
     "events_for_api",
+    "now",
     "same_event",
 ]
 
 # Members of event details that carry execution data (GetExecutionHistory includeExecutionData).
 _DATA_MEMBERS: Final = frozenset({"input", "output"})
+
+
+def now() -> datetime:
+    """Now, to the millisecond (AWS's timestamps have millisecond precision): the time of every
+    event, signal and call result the service records."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def epoch(moment: datetime) -> float:

@@ -162,7 +162,7 @@ def _start(
 ) -> ServiceCallResult:
     """Start the child `call` asks for (`perform`)."""
     request_id = str(uuid.uuid4())
-    at = starting.now()
+    at = codec.now()
     pattern = _pattern(call.resource)
     try:
         body = integration.request(call)
@@ -384,7 +384,7 @@ def _envelope(record: store.ExecutionRecord, parsed: bool) -> dict[str, Any]:
 
 def child_end(link: store.ChildLink, record: store.ExecutionRecord) -> Mapping[str, Any]:
     """The signal that ends the parent's wait for the ended child `record` (`store.release`)."""
-    at = record.stop_date or starting.now()
+    at = record.stop_date or codec.now()
     envelope = _envelope(record, parsed=link.pattern == "sync:2")
     if record.status == "SUCCEEDED":
         return codec.encode_signal("success", at, token=link.token, output=dumps(envelope))
@@ -393,7 +393,7 @@ def child_end(link: store.ChildLink, record: store.ExecutionRecord) -> Mapping[s
 
 def stop_signal(parent_arn: str) -> Mapping[str, Any]:
     """The StopExecution signal of a child whose parent's Task no longer waits for it."""
-    return codec.encode_signal("stop", starting.now(), cause=_STOPPED_CAUSE.format(arn=parent_arn))
+    return codec.encode_signal("stop", codec.now(), cause=_STOPPED_CAUSE.format(arn=parent_arn))
 
 
 _OPTIMIZED: Final = _Integration(_request, _response, _refused)

@@ -50,7 +50,7 @@ from interpreter.jsontypes import JSON, dumps, dumps_utf8, loads
 from interpreter.limits import Limits
 from teststate import arns
 from teststate.errors import ApiError, ExecutionDoesNotExist
-from teststate.executions import codec, starting
+from teststate.executions import codec
 from teststate.integrations import transport
 from teststate.integrations.aws_sdk import operation_of, sdk_failure
 from teststate.integrations.naming import service_model
@@ -244,7 +244,7 @@ def perform(
     except ValueError:
         parameters = {}
     outcome = _outcome(operation, parameters, answer)
-    at = starting.now()
+    at = codec.now()
     if outcome.failed:
         return ServiceCallResult(
             call.key, None, outcome.error, outcome.cause, at, rejected=outcome.parameters_rejected
@@ -263,7 +263,7 @@ def _stop_later(db: Database, body: Mapping[str, Any]) -> JSON:
         raise ExecutionDoesNotExist(arn)
     stop = record.stop_date
     if record.status == store.RUNNING:
-        stop = starting.now()
+        stop = codec.now()
         signal = codec.encode_signal("stop", stop, error=body.get("error"), cause=body.get("cause"))
         store.append_signal(db, arn, signal)
-    return render("StopExecution", {"stopDate": codec.epoch(stop or starting.now())})
+    return render("StopExecution", {"stopDate": codec.epoch(stop or codec.now())})

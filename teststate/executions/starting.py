@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from interpreter.execution import events as ev
@@ -30,13 +30,14 @@ from interpreter.execution.model import HistoryEvent
 from teststate import arns
 from teststate.errors import StateMachineDoesNotExist, StateMachineTypeNotSupported
 from teststate.executions import codec, mock_file
+from teststate.executions.codec import now
 from teststate.operations.common import check_name
 from teststate.operations.test_state import decode_input
 from teststate.storage import executions as store
 from teststate.storage.db import Database
 from teststate.storage.machines import StateMachineRecord, get_state_machine
 
-__all__ = ["MOCK_ERROR", "MockSource", "NewExecution", "ended", "new_record", "now"]
+__all__ = ["MOCK_ERROR", "MockSource", "NewExecution", "ended", "new_record"]
 
 MOCK_ERROR: Final = "States.Runtime"
 
@@ -70,12 +71,6 @@ class NewExecution:
     record: store.ExecutionRecord
     machine: StateMachineRecord
     events: tuple[str, ...]
-
-
-def now() -> datetime:
-    """Now, to the millisecond (AWS's timestamps have millisecond precision)."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def new_record(

@@ -27,13 +27,12 @@ import math
 import os
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from teststate.arns import ACCOUNT, parse_resource_arn
 from teststate.errors import ActivityAlreadyExists, ActivityDoesNotExist, InvalidArn, TooManyTags
 from teststate.executions import activities as activity_calls
-from teststate.executions.codec import epoch
+from teststate.executions.codec import epoch, now
 from teststate.executions.plumbing import request_waiting
 from teststate.executions.runner import runner_for
 from teststate.operations.common import (
@@ -88,11 +87,6 @@ def _existing(config: ServiceConfig, operation: str, text: str) -> store.Activit
     return record
 
 
-def _now() -> datetime:
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
 def create_activity(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """CreateActivity: the name rules, the tags; idempotent by name (module docstring)."""
     db = database(config, "CreateActivity")
@@ -104,7 +98,7 @@ def create_activity(body: Mapping[str, Any], region: str, config: ServiceConfig)
         raise TooManyTags(arn, MAX_TAGS)
     encryption = body.get("encryptionConfiguration")
     record, created = store.create_activity(
-        db, arn, name, _now(), dict(encryption) if encryption is not None else None, tags
+        db, arn, name, now(), dict(encryption) if encryption is not None else None, tags
     )
     if not created and (record.encryption or _DEFAULT_ENCRYPTION) != (encryption or _DEFAULT_ENCRYPTION):
         raise ActivityAlreadyExists(arn)

@@ -24,7 +24,6 @@ Choices where AWS's behaviour is not recorded (each also said where it is made):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from interpreter import json_error_message, loads
@@ -42,6 +41,7 @@ from teststate.errors import (
     ValidationException,
 )
 from teststate.executions import codec, nested, starting
+from teststate.executions.codec import now
 from teststate.executions.runner import Runner, run_to_end, runner_for
 from teststate.operations.common import (
     DEFAULT_LOGGING,
@@ -75,12 +75,6 @@ def _runner(db: Database, config: ServiceConfig) -> Runner:
     """The process's runner; asking for it also makes this worker resume the executions whose
     worker died (`teststate.executions.runner`)."""
     return runner_for(db, config.limits, config.service_calls, config.mock_config)
-
-
-def _now() -> datetime:
-    """Now, to the millisecond (AWS's timestamps have millisecond precision)."""
-    moment = datetime.now(UTC)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _machine(db: Database, arn_text: str) -> StateMachineRecord:
@@ -304,7 +298,7 @@ def stop_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) 
     db = database(config, "StopExecution")
     record = _execution(db, str(body["executionArn"]))
     if record.status == store.RUNNING:
-        signal = codec.encode_signal("stop", _now(), error=body.get("error"), cause=body.get("cause"))
+        signal = codec.encode_signal("stop", now(), error=body.get("error"), cause=body.get("cause"))
         children = store.children_of(db, record.arn)
         if store.append_signal(db, record.arn, signal):
             runner = _runner(db, config)
@@ -314,7 +308,7 @@ def stop_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) 
             for link in children:
                 runner.drive_now(link.child_arn, STOP_WAIT_SECONDS)
         record = store.get_execution(db, record.arn) or record
-    stop = record.stop_date if record.stop_date is not None else _now()
+    stop = record.stop_date if record.stop_date is not None else now()
     return {"stopDate": codec.epoch(stop)}
 
 
@@ -381,7 +375,7 @@ def send_task_success(body: Mapping[str, Any], region: str, config: ServiceConfi
         if not store.token_known(database(config, "SendTaskSuccess"), token):
             raise InvalidToken("Invalid token") from None
         raise InvalidOutput(json_error_message(output, err)) from None
-    signal = codec.encode_signal("success", _now(), token=token, output=output)
+    signal = codec.encode_signal("success", now(), token=token, output=output)
     return _answer_token(config, "SendTaskSuccess", token, signal, closes=True)
 
 
@@ -389,7 +383,7 @@ def send_task_failure(body: Mapping[str, Any], region: str, config: ServiceConfi
     """SendTaskFailure: the waiting Task fails with `error` and `cause`."""
     token = str(body["taskToken"])
     signal = codec.encode_signal(
-        "failure", _now(), token=token, error=body.get("error"), cause=body.get("cause")
+        "failure", now(), token=token, error=body.get("error"), cause=body.get("cause")
     )
     return _answer_token(config, "SendTaskFailure", token, signal, closes=True)
 
@@ -397,7 +391,7 @@ def send_task_failure(body: Mapping[str, Any], region: str, config: ServiceConfi
 def send_task_heartbeat(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Mapping[str, Any]:
     """SendTaskHeartbeat: the waiting Task's HeartbeatSeconds start again."""
     token = str(body["taskToken"])
-    signal = codec.encode_signal("heartbeat", _now(), token=token)
+    signal = codec.encode_signal("heartbeat", now(), token=token)
     return _answer_token(config, "SendTaskHeartbeat", token, signal, closes=False)
 
 
