@@ -44,6 +44,7 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 from fuzz.conftest import PROFILE, REQUESTS
+from fuzz.history_checks import check_history
 from fuzz.service_call_strategies import (
     INSPECTION_LEVELS,
     ROLE,
@@ -61,12 +62,6 @@ EXECUTION_DEADLINE_SECONDS: Final = 30.0
 HTTP_TIMEOUT_SECONDS: Final = 90.0
 SLOW_ANSWER_SECONDS: Final = 30.0  # a TestState answer slower than this counts as a hang
 ENDED: Final = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
-TERMINAL_EVENTS: Final = {
-    "ExecutionSucceeded": "SUCCEEDED",
-    "ExecutionFailed": "FAILED",
-    "ExecutionAborted": "ABORTED",
-    "ExecutionTimedOut": "TIMED_OUT",
-}
 _names = itertools.count()
 
 
@@ -532,14 +527,7 @@ def check_execution(api: Api, arn: str) -> str:
     describe = _ended(api, arn)
     assert describe["status"] in ENDED, describe
     events = _history(api, arn)
-    ids = [item["id"] for item in events]
-    assert ids == list(range(1, len(events) + 1)), ids
-    for item in events:
-        assert 0 <= item["previousEventId"] < item["id"], item
-    assert events[0]["type"] == "ExecutionStarted" and events[0]["previousEventId"] == 0, events[0]
-    terminal = [item for item in events if item["type"] in TERMINAL_EVENTS]
-    assert len(terminal) == 1 and terminal[0] is events[-1], [item["type"] for item in events]
-    assert TERMINAL_EVENTS[events[-1]["type"]] == describe["status"], (events[-1], describe)
+    check_history(events, describe["status"])
     details: dict[str, Any] = next(
         (value for key, value in events[-1].items() if key.endswith("EventDetails")), {}
     )
