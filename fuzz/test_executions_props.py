@@ -23,7 +23,6 @@ import http.client
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,7 +73,13 @@ def _service(directory: Path) -> Service:
     mock_file = directory / "mocks.json"
     mock_file.write_text(json.dumps(EMPTY_MOCKS))
     app = counted(
-        create_app({"TESTSTATE_DATA_DIR": str(directory / "data"), "TESTSTATE_MOCK_CONFIG": str(mock_file)})
+        create_app(
+            {
+                "TESTSTATE_DATA_DIR": str(directory / "data"),
+                "TESTSTATE_MOCK_CONFIG": str(mock_file),
+                "TESTSTATE_ACTIVITY_POLL_SECONDS": 0,  # GetActivityTask answers at once here
+            }
+        )
     )
     return Service(app=app, http=app.test_client(), sfn=inprocess_client(app=app), mock_file=mock_file)
 
@@ -182,14 +187,6 @@ def _known_resources(sfn: Any, prefix: str) -> tuple[list[str], list[str]]:
             break
         time.sleep(0.01)
     return arns, tokens
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _unheld_polls() -> Iterator[None]:
-    """GetActivityTask answers at once here (an existing activity included)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TESTSTATE_ACTIVITY_POLL_SECONDS", "0")
-        yield
 
 
 @pytest.fixture(scope="module")

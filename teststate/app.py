@@ -109,6 +109,9 @@ def create_app(config: Mapping[str, Any] | None = None, settings: Settings | Non
             mock_config=str(values.get("TESTSTATE_MOCK_CONFIG") or settings.mock_config),
             # A test may pass its own `CallSettings` in `config`.
             service_calls=values.get("TESTSTATE_SERVICE_CALLS") or settings.service_calls,
+            activity_poll_seconds=float(
+                values.get("TESTSTATE_ACTIVITY_POLL_SECONDS", settings.activity_poll_seconds)
+            ),
         )
     )
     app.config.update(values)

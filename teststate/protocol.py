@@ -35,6 +35,7 @@ from teststate.operations import executions as execution_operations
 from teststate.operations import map_runs as map_run_operations
 from teststate.operations import state_machines as state_machine_operations
 from teststate.operations import test_state as operations
+from teststate.settings import MAX_ACTIVITY_POLL_SECONDS
 from teststate.storage.db import Database
 from teststate.validation.request import load_test_state_request
 
@@ -69,6 +70,7 @@ class ServiceConfig:
         mock_config: the mock configuration file's path ("" = none).
         service_calls: whether and where unmocked Tasks call real services
             (`teststate.integrations.CallSettings`; off by default).
+        activity_poll_seconds: how long GetActivityTask holds a poll without a task.
     """
 
     default_region: str = DEFAULT_REGION
@@ -80,6 +82,7 @@ class ServiceConfig:
     clock: str = "virtual"
     mock_config: str = ""
     service_calls: CallSettings = field(default_factory=lambda: CALLS_OFF)
+    activity_poll_seconds: float = MAX_ACTIVITY_POLL_SECONDS
 
 
 Handler = Callable[[Mapping[str, Any], str, ServiceConfig], Mapping[str, Any]]

@@ -24,6 +24,7 @@ __all__ = [
     "ENV_NAMES",
     "LEGACY_MOCK_CONFIG",
     "LOG_LEVELS",
+    "MAX_ACTIVITY_POLL_SECONDS",
     "SERVICE_CALL_VARIABLES",
     "Settings",
     "SettingsError",
@@ -59,6 +60,10 @@ class SettingsError(ValueError):
     """An environment variable holds a value the server cannot use."""
 
 
+MAX_ACTIVITY_POLL_SECONDS: Final = 60.0
+"""The longest GetActivityTask holds a poll (API reference, GetActivityTask)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Every configurable bound of the server, with its default.
@@ -88,6 +93,8 @@ class Settings:
             (`interpreter.limits`), handed to every run through `limits`. AWS's documented
             intrinsic limits (ArrayRange 1,000 items, codec input 10,000 characters) are AWS's
             behaviour, not a knob, and stay fixed.
+        activity_poll_seconds: how long GetActivityTask holds a poll without a task, 0 to 60
+            (AWS's 60); a value that is not a number in that range reads as 60.
         service_calls: whether and where Tasks without a mock call real services
             (``TESTSTATE_SERVICE_CALLS`` and the endpoint variables, `SERVICE_CALL_VARIABLES`);
             off by default.
@@ -129,6 +136,7 @@ class Settings:
     jsonpath_timeout_ms: int = _CORE_DEFAULTS.jsonpath.timeout_ms
     jsonpath_max_steps: int = _CORE_DEFAULTS.jsonpath.max_steps
     intrinsic_max_string_length: int = _CORE_DEFAULTS.intrinsics.max_string_length
+    activity_poll_seconds: float = MAX_ACTIVITY_POLL_SECONDS
     service_calls: CallSettings = _CALLS_OFF
 
     @classmethod
@@ -225,6 +233,20 @@ def _text(variable: str, text: str) -> str:
     return text
 
 
+def _activity_poll(variable: str, text: str) -> float:
+    """GetActivityTask's hold: 0 to `MAX_ACTIVITY_POLL_SECONDS` (API reference, GetActivityTask:
+    AWS holds a poll up to 60 s); anything else reads as that maximum (README, Configuration)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        return MAX_ACTIVITY_POLL_SECONDS
+    return (
+        seconds
+        if math.isfinite(seconds) and 0 <= seconds <= MAX_ACTIVITY_POLL_SECONDS
+        else MAX_ACTIVITY_POLL_SECONDS
+    )
+
+
 def _level(variable: str, text: str) -> str:
     return text.lower()
 
@@ -252,6 +274,7 @@ ENV_NAMES: Final[Mapping[str, str]] = {
     "jsonpath_timeout_ms": "TESTSTATE_JSONPATH_TIMEOUT_MS",
     "jsonpath_max_steps": "TESTSTATE_JSONPATH_MAX_STEPS",
     "intrinsic_max_string_length": "TESTSTATE_INTRINSIC_MAX_STRING_LENGTH",
+    "activity_poll_seconds": "TESTSTATE_ACTIVITY_POLL_SECONDS",
 }
 _CORE_BOUNDS: Final = (
     "jsonata_timeout_ms",
@@ -279,6 +302,7 @@ _PARSERS: Final[Mapping[str, Callable[[str, str], Any]]] = {
     "clock": _level,
     "mock_config": _text,
     **dict.fromkeys(_CORE_BOUNDS, _integer),
+    "activity_poll_seconds": _activity_poll,
 }
 # Checked at import: every setting has exactly one variable and one parser (but service_calls,
 # read from several variables at once by `CallSettings.from_env`).

@@ -86,6 +86,7 @@ def test_every_setting_comes_from_its_variable() -> None:
         "TESTSTATE_DATA_DIR": "/srv/teststate",
         "TESTSTATE_CLOCK": "Real",
         "TESTSTATE_MOCK_CONFIG": "mocks.json",
+        "TESTSTATE_ACTIVITY_POLL_SECONDS": "5",
     }
     assert Settings.from_env(env) == Settings(
         host="0.0.0.0",
@@ -110,8 +111,20 @@ def test_every_setting_comes_from_its_variable() -> None:
         data_dir="/srv/teststate",
         clock="real",
         mock_config="mocks.json",
+        activity_poll_seconds=5.0,
     )
     assert set(env) == set(ENV_NAMES.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("0", 0.0), ("1.5", 1.5), ("60", 60.0), ("61", 60.0), ("-1", 60.0), ("soon", 60.0), ("nan", 60.0)],
+)
+def test_the_activity_poll_hold_is_read_once_and_leniently(text: str, seconds: float) -> None:
+    # README, Configuration: 0 to 60 seconds; another value is AWS's 60.
+    settings = Settings.from_env({"TESTSTATE_ACTIVITY_POLL_SECONDS": text})
+    assert settings.activity_poll_seconds == seconds
+    assert create_app(settings=settings).service.activity_poll_seconds == seconds
 
 
 def test_the_mock_configuration_is_also_read_from_step_functions_locals_variable() -> None:

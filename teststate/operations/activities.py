@@ -16,15 +16,13 @@ Choices where AWS's behaviour is not recorded (each also said where it is made):
   "EncryptionConfiguration may not be updated").
 - DeleteActivity of a missing activity succeeds (the model lists no ActivityDoesNotExist for it).
 - Messages are ours, in the form of the recorded ``<What> Does Not Exist: '<arn>'`` ones.
-- GetActivityTask holds the poll up to `POLL_VARIABLE` seconds (60 by default, AWS's maximum:
+- GetActivityTask holds the poll up to ``TESTSTATE_ACTIVITY_POLL_SECONDS`` (60 by default, AWS's maximum:
   API reference, GetActivityTask) and answers as soon as a task is scheduled; with none, it
   answers no taskToken.
 """
 
 from __future__ import annotations
 
-import math
-import os
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
@@ -51,13 +49,10 @@ from teststate.storage.tags import MAX_TAGS
 if TYPE_CHECKING:
     from teststate.protocol import ServiceConfig
 
-__all__ = ["HANDLERS", "POLL_VARIABLE", "take_activity_task_now"]
+__all__ = ["HANDLERS", "take_activity_task_now"]
 
 Payload = dict[str, Any]
 
-POLL_VARIABLE: Final = "TESTSTATE_ACTIVITY_POLL_SECONDS"
-"""The longest GetActivityTask holds a poll without a task, in seconds (0 to 60; default 60)."""
-MAX_POLL_SECONDS: Final = 60.0
 # How often a held poll looks for a scheduled task (one indexed read of the database).
 POLL_INTERVAL_SECONDS: Final = 0.05
 # The encryption an activity has when created without one (API reference, EncryptionConfiguration).
@@ -145,22 +140,12 @@ def delete_activity(body: Mapping[str, Any], region: str, config: ServiceConfig)
     return {}
 
 
-def poll_seconds() -> float:
-    """The longest a poll is held (`POLL_VARIABLE`; a value that is not a number from 0 to 60
-    is the default)."""
-    try:
-        seconds = float(os.environ.get(POLL_VARIABLE, MAX_POLL_SECONDS))
-    except ValueError:
-        return MAX_POLL_SECONDS
-    return seconds if math.isfinite(seconds) and 0 <= seconds <= MAX_POLL_SECONDS else MAX_POLL_SECONDS
-
-
 def get_activity_task(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
     """GetActivityTask: the oldest task scheduled for the activity that no worker took, with its
-    token and input; held up to `poll_seconds` until one is scheduled, then no token. Sleeps
+    token and input; held up to the configured hold (`ServiceConfig.activity_poll_seconds`) until one is scheduled, then no token. Sleeps
     between looks (cooperatively in the server's gevent workers), counted as waiting, not
     working (`request_waiting`)."""
-    return _take_task(body, config, poll_seconds())
+    return _take_task(body, config, config.activity_poll_seconds)
 
 
 def take_activity_task_now(body: Mapping[str, Any], region: str, config: ServiceConfig) -> Payload:
