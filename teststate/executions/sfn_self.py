@@ -48,9 +48,8 @@ from botocore.parsers import create_parser
 from interpreter.execution.model import ServiceCall, ServiceCallResult
 from interpreter.jsontypes import JSON, dumps, dumps_utf8, loads
 from interpreter.limits import Limits
-from teststate import arns
-from teststate.errors import ApiError, ExecutionDoesNotExist
-from teststate.executions import codec
+from teststate.errors import ApiError
+from teststate.executions import codec, starting
 from teststate.integrations import transport
 from teststate.integrations.aws_sdk import operation_of, sdk_failure
 from teststate.integrations.naming import service_model
@@ -256,14 +255,6 @@ def _stop_later(db: Database, body: Mapping[str, Any]) -> JSON:
     """StopExecution from an execution's runner: the stop signal delivered, the execution driven
     by the runner's next round (the HTTP path drives it within the request: `teststate.
     operations.executions.stop_execution`, whose answer this is)."""
-    arn = str(body["executionArn"])
-    arns.parse_execution_arn(arn)
-    record = store.get_execution(db, arn)
-    if record is None:
-        raise ExecutionDoesNotExist(arn)
-    stop = record.stop_date
-    if record.status == store.RUNNING:
-        stop = codec.now()
-        signal = codec.encode_signal("stop", stop, error=body.get("error"), cause=body.get("cause"))
-        store.append_signal(db, arn, signal)
+    record, stopped = starting.request_stop(db, body)
+    stop = stopped or record.stop_date
     return render("StopExecution", {"stopDate": codec.epoch(stop or codec.now())})

@@ -28,7 +28,7 @@ from typing import Any, Final
 from interpreter.execution import events as ev
 from interpreter.execution.model import HistoryEvent
 from teststate import arns
-from teststate.errors import StateMachineDoesNotExist, StateMachineTypeNotSupported
+from teststate.errors import ExecutionDoesNotExist, StateMachineDoesNotExist, StateMachineTypeNotSupported
 from teststate.executions import codec, mock_file
 from teststate.executions.codec import now
 from teststate.operations.common import check_name
@@ -37,7 +37,7 @@ from teststate.storage import executions as store
 from teststate.storage.db import Database
 from teststate.storage.machines import StateMachineRecord, get_state_machine
 
-__all__ = ["MOCK_ERROR", "MockSource", "NewExecution", "ended", "new_record"]
+__all__ = ["MOCK_ERROR", "MockSource", "NewExecution", "ended", "new_record", "request_stop"]
 
 MOCK_ERROR: Final = "States.Runtime"
 
@@ -151,6 +151,28 @@ def new_record(
             digest = store.store_mock_document(db, selection.text)
             record = ended(record, store.RUNNING, None, test_case=test_case, mock_hash=digest)
     return NewExecution(record, machine, events)
+
+
+def request_stop(db: Database, body: Mapping[str, Any]) -> tuple[store.ExecutionRecord, datetime | None]:
+    """StopExecution's request stored: the execution `body` names, and when its stop signal was
+    stored (None when it was not running: nothing to stop). Driving it to its end is the
+    caller's: within the request (`teststate.operations.executions.stop_execution`) or by the
+    runner's next round (`teststate.executions.sfn_self`).
+
+    Raises:
+        InvalidArn: not an execution's ARN.
+        ExecutionDoesNotExist: no such execution.
+    """
+    arn = str(body["executionArn"])
+    arns.parse_execution_arn(arn)
+    record = store.get_execution(db, arn)
+    if record is None:
+        raise ExecutionDoesNotExist(arn)
+    if record.status != store.RUNNING:
+        return record, None
+    at = now()
+    signal = codec.encode_signal("stop", at, error=body.get("error"), cause=body.get("cause"))
+    return record, (at if store.append_signal(db, arn, signal) else None)
 
 
 def ended(

@@ -296,17 +296,18 @@ def stop_execution(body: Mapping[str, Any], region: str, config: ServiceConfig) 
     """StopExecution: the execution ends ABORTED before the answer (the stop is driven within
     the request, so DescribeExecution right after it says ABORTED, as on AWS)."""
     db = database(config, "StopExecution")
-    record = _execution(db, str(body["executionArn"]))
+    # The links of its .sync children, read before the stop is stored (the parent's end,
+    # which the stop brings, settles them).
+    children = store.children_of(db, str(body["executionArn"]))
+    record, stopped = starting.request_stop(db, body)
+    if stopped is not None:
+        runner = _runner(db, config)
+        runner.drive_now(record.arn, STOP_WAIT_SECONDS)
+        # Its end stopped the executions its .sync Tasks waited for (`nested`): drive them
+        # now too, so that they read ABORTED as soon as the parent does.
+        for link in children:
+            runner.drive_now(link.child_arn, STOP_WAIT_SECONDS)
     if record.status == store.RUNNING:
-        signal = codec.encode_signal("stop", now(), error=body.get("error"), cause=body.get("cause"))
-        children = store.children_of(db, record.arn)
-        if store.append_signal(db, record.arn, signal):
-            runner = _runner(db, config)
-            runner.drive_now(record.arn, STOP_WAIT_SECONDS)
-            # Its end stopped the executions its .sync Tasks waited for (`nested`): drive them
-            # now too, so that they read ABORTED as soon as the parent does.
-            for link in children:
-                runner.drive_now(link.child_arn, STOP_WAIT_SECONDS)
         record = store.get_execution(db, record.arn) or record
     stop = record.stop_date if record.stop_date is not None else now()
     return {"stopDate": codec.epoch(stop)}
